@@ -1,0 +1,24 @@
+import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
+
+/** The shared secret a git host or Flux signs webhook deliveries with (HMAC key, or GitLab's token). */
+export class WebhookSigningSecretApi implements ICredentialType {
+	name = 'webhookSigningSecretApi';
+
+	displayName = 'Webhook Signing Secret API';
+
+	icon: Icon = 'file:webhook.svg';
+
+	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit#credentials';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Secret',
+			name: 'secret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: 'The same secret as in the sender (GitHub/Gitea webhook secret, GitLab token, Flux Secret "token")',
+		},
+	];
+}

@@ -1,0 +1,33 @@
+/**
+ * Turns whatever @kubernetes/client-node throws into a status code and the server's own `Status` message.
+ * ApiException.body is the raw response text (a JSON v1.Status) and is undefined on 401; network errors carry
+ * only a message. Tokens never appear here: the client does not put request headers into errors, and we drop
+ * ApiException's `Headers:` section.
+ */
+export interface KubernetesApiFailure {
+	statusCode?: number;
+	reason?: string;
+	message: string;
+}
+
+export function describeKubernetesError(error: unknown): KubernetesApiFailure {
+	const e = error as { code?: unknown; statusCode?: unknown; body?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
+	const statusCode = typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+	let status: { reason?: string; message?: string } | undefined;
+	if (typeof e?.body === 'string') {
+		try {
+			status = JSON.parse(e.body);
+		} catch {
+			status = undefined;
+		}
+	} else if (e?.body && typeof e.body === 'object') {
+		status = e.body as { reason?: string; message?: string };
+	}
+	if (statusCode !== undefined) {
+		const fallback = statusCode === 401 ? 'Unauthorized: the token or client certificate was not accepted' : `HTTP ${statusCode}`;
+		return { statusCode, reason: status?.reason, message: status?.message || fallback };
+	}
+	const causeCode = typeof e?.cause?.code === 'string' ? ` (${e.cause.code})` : '';
+	const text = typeof e?.message === 'string' ? e.message.split('\n')[0] : String(error);
+	return { message: `${text}${causeCode}` };
+}
