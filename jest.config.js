@@ -1,6 +1,6 @@
 // Tests run under Node 24 (scripts/test.sh arranges it) with --experimental-vm-modules, so the ESM-only
 // @kubernetes/client-node loads for real through require(esm) instead of being mocked.
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {

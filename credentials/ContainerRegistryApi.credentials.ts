@@ -9,7 +9,7 @@ export class ContainerRegistryApi implements ICredentialType {
 
 	displayName = 'Container Registry API';
 
-	icon: Icon = 'file:registry.svg';
+	icon: Icon = { light: 'file:registry.svg', dark: 'file:registry.dark.svg' };
 
 	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit#credentials';
 
@@ -48,7 +48,8 @@ export class ContainerRegistryApi implements ICredentialType {
 			displayName: 'CA Certificate',
 			name: 'caCertificate',
 			type: 'string',
-			typeOptions: { rows: 6 },
+			// Not secret, but n8n's lint treats certificate fields as sensitive; masking does no harm.
+			typeOptions: { password: true, rows: 6 },
 			default: '',
 			placeholder: '-----BEGIN CERTIFICATE-----',
 			description: 'PEM of a private CA that signed the registry certificate',

@@ -9,7 +9,7 @@ export class KubernetesApi implements ICredentialType {
 
 	displayName = 'Kubernetes API';
 
-	icon: Icon = 'file:kubernetes.svg';
+	icon: Icon = { light: 'file:kubernetes.svg', dark: 'file:kubernetes.dark.svg' };
 
 	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit#credentials';
 
@@ -68,7 +68,8 @@ export class KubernetesApi implements ICredentialType {
 			displayName: 'CA Certificate',
 			name: 'caCertificate',
 			type: 'string',
-			typeOptions: { rows: 6 },
+			// Not secret, but n8n's lint treats certificate fields as sensitive; masking does no harm.
+			typeOptions: { password: true, rows: 6 },
 			default: '',
 			placeholder: '-----BEGIN CERTIFICATE-----',
 			description: 'PEM of the cluster CA; empty uses the system trust store',

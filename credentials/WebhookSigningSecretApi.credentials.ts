@@ -6,7 +6,7 @@ export class WebhookSigningSecretApi implements ICredentialType {
 
 	displayName = 'Webhook Signing Secret API';
 
-	icon: Icon = 'file:webhook.svg';
+	icon: Icon = { light: 'file:webhook.svg', dark: 'file:webhook.dark.svg' };
 
 	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit#credentials';
 

@@ -1,0 +1,108 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubernetesCredentialError, defaultNamespace, kubeConfigFromCredential } from '../../../lib/k8s/kubeConfig';
+
+const TOKEN = 'canary-kube-token-7f3a';
+
+const kubeconfig = `apiVersion: v1
+kind: Config
+clusters:
+- name: home
+  cluster: { server: https://10.0.0.1:6443, insecure-skip-tls-verify: true }
+- name: lab
+  cluster: { server: https://10.0.0.2:6443, insecure-skip-tls-verify: true }
+users:
+- name: u
+  user: { token: ${TOKEN} }
+contexts:
+- name: home-ctx
+  context: { cluster: home, user: u, namespace: apps }
+- name: lab-ctx
+  context: { cluster: lab, user: u }
+current-context: home-ctx
+`;
+
+function fieldOf(fn: () => unknown): { field: string; message: string } {
+	try {
+		fn();
+	} catch (e) {
+		expect(e).toBeInstanceOf(KubernetesCredentialError);
+		return { field: (e as KubernetesCredentialError).field, message: (e as Error).message };
+	}
+	throw new Error('expected a KubernetesCredentialError');
+}
+
+describe('kubeConfigFromCredential', () => {
+	it('uses the current context of a pasted kubeconfig, and its namespace', () => {
+		const cred = { authentication: 'kubeconfig' as const, kubeconfig };
+		const kc = kubeConfigFromCredential(cred);
+		expect(kc.getCurrentCluster()?.server).toBe('https://10.0.0.1:6443');
+		expect(defaultNamespace(kc, cred)).toBe('apps');
+	});
+
+	it('switches to the chosen context', () => {
+		const kc = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig, context: 'lab-ctx' });
+		expect(kc.getCurrentCluster()?.server).toBe('https://10.0.0.2:6443');
+	});
+
+	it('names the known contexts when the chosen one is missing, without the token', () => {
+		const { field, message } = fieldOf(() => kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig, context: 'nope' }));
+		expect(field).toBe('context');
+		expect(message).toContain('home-ctx, lab-ctx');
+		expect(message).not.toContain(TOKEN);
+	});
+
+	it('rejects an empty or unparseable kubeconfig naming the field', () => {
+		expect(fieldOf(() => kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: '  ' })).field).toBe('kubeconfig');
+		const bad = fieldOf(() => kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: `token: ${TOKEN}\n  : [` }));
+		expect(bad.field).toBe('kubeconfig');
+		expect(bad.message).not.toContain(TOKEN);
+	});
+
+	it('builds server + token + CA, with the CA inline', () => {
+		const kc = kubeConfigFromCredential({
+			authentication: 'token',
+			server: 'https://192.168.1.10:6443/',
+			token: TOKEN,
+			caCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+			namespace: 'ci',
+		});
+		const cluster = kc.getCurrentCluster();
+		expect(cluster?.server).toBe('https://192.168.1.10:6443');
+		expect(Buffer.from(cluster?.caData ?? '', 'base64').toString()).toContain('BEGIN CERTIFICATE');
+		expect(cluster?.skipTLSVerify).toBe(false);
+		expect(kc.getCurrentUser()?.token).toBe(TOKEN);
+	});
+
+	it('rejects a server that is not a URL, and an empty token', () => {
+		expect(fieldOf(() => kubeConfigFromCredential({ authentication: 'token', server: '10.0.0.1:6443x y', token: TOKEN })).field).toBe('server');
+		expect(fieldOf(() => kubeConfigFromCredential({ authentication: 'token', server: 'ftp://x', token: TOKEN })).field).toBe('server');
+		expect(fieldOf(() => kubeConfigFromCredential({ authentication: 'token', server: 'https://x', token: '' })).field).toBe('token');
+	});
+
+	it('reads the in-cluster service account files', () => {
+		const root = mkdtempSync(join(tmpdir(), 'sa-'));
+		const dir = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
+		mkdirSync(dir, { recursive: true });
+		writeFileSync(join(dir, 'token'), TOKEN);
+		writeFileSync(join(dir, 'ca.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+		writeFileSync(join(dir, 'namespace'), 'automation');
+		process.env.KUBERNETES_SERVICE_HOST = '10.96.0.1';
+		process.env.KUBERNETES_SERVICE_PORT = '443';
+		try {
+			const cred = { authentication: 'serviceAccount' as const, serviceAccountRoot: root };
+			const kc = kubeConfigFromCredential(cred);
+			expect(kc.getCurrentCluster()?.server).toBe('https://10.96.0.1:443');
+			expect(defaultNamespace(kc, cred)).toBe('automation');
+		} finally {
+			delete process.env.KUBERNETES_SERVICE_HOST;
+			delete process.env.KUBERNETES_SERVICE_PORT;
+		}
+	});
+
+	it('explains that in-cluster auth needs a pod', () => {
+		delete process.env.KUBERNETES_SERVICE_HOST;
+		expect(fieldOf(() => kubeConfigFromCredential({ authentication: 'serviceAccount' })).field).toBe('authentication');
+	});
+});
