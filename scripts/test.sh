@@ -7,6 +7,7 @@ NODE24_BIN="$(bash scripts/ensure-node24.sh)"
 export PATH="$NODE24_BIN:$PATH"
 [ -d node_modules ] || npm ci --ignore-scripts
 npx tsc -p tsconfig.json
+npx tsc -p tsconfig.test.json --noEmit
 npx gulp build:icons >/dev/null
 export NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}"
 exec npx jest --runInBand=false --maxWorkers=2 "$@"
