@@ -1,0 +1,26 @@
+/**
+ * Why a bump could not be done. `input` problems are the caller's to fix (a path, a file, a value); `remote`
+ * problems come from the git server (unreachable, authentication, a rejected push). `field` names the
+ * parameter the message is about, so the node can point at it.
+ */
+export type BumpErrorKind = 'input' | 'remote';
+
+export class BumpError extends Error {
+	constructor(
+		message: string,
+		readonly kind: BumpErrorKind,
+		readonly field?: string,
+		readonly description?: string,
+	) {
+		super(message);
+		this.name = 'BumpError';
+	}
+}
+
+export function inputError(message: string, field?: string, description?: string): BumpError {
+	return new BumpError(message, 'input', field, description);
+}
+
+export function remoteError(message: string, description?: string): BumpError {
+	return new BumpError(message, 'remote', undefined, description);
+}
