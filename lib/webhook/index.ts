@@ -1,0 +1,17 @@
+export * from './types';
+export { verifySignature, type SignatureCheck, type SignatureInput } from './verifySignature';
+export { equalsInConstantTime, hmacDigest, bodyFingerprint } from './constantTime';
+export { normaliseDelivery, deliveryIdOf, type DeliveryInput } from './normaliseDelivery';
+export { parseFluxRevision, type FluxRevision } from './fluxRevision';
+export { filterDelivery, type DeliveryFilter, type FilterDecision } from './filterDelivery';
+export { ReplayCache, ReplayCacheRegistry, type ReplayCacheOptions } from './replayCache';
+export { parseDeliveryBody } from './parseBody';
+export {
+	handleDelivery,
+	DEFAULT_MAX_BODY_BYTES,
+	type DeliveryConfig,
+	type DeliveryOutcome,
+	type DeliveryRequest,
+	type ReplayGuard,
+} from './handleDelivery';
+export { checkSigningSecret, MIN_SECRET_LENGTH } from './checkSigningSecret';

@@ -1,0 +1,59 @@
+/** Who sent the delivery; decides the signature scheme and the payload shape. */
+export type WebhookProvider = 'github' | 'gitea' | 'gitlab' | 'flux' | 'generic';
+
+export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = ['github', 'gitea', 'gitlab', 'flux', 'generic'];
+
+/** Hash functions a generic sender may sign with. SHA-1 and MD5 are deliberately absent. */
+export type HmacAlgorithm = 'sha256' | 'sha384' | 'sha512';
+
+/** Header names as Node delivers them: lower-case keys, repeated headers as arrays. */
+export type RequestHeaders = Record<string, string | string[] | undefined>;
+
+/** How a generic sender signs: which header, which hash, what comes before the digest, how the digest is written. */
+export interface GenericSignatureScheme {
+	header: string;
+	algorithm: HmacAlgorithm;
+	prefix: string;
+	encoding: 'hex' | 'base64';
+	/** Header that carries a delivery id; empty means "hash of the body". */
+	deliveryIdHeader?: string;
+	/** Header that names the event; empty means "push"/"tag" from the payload shape. */
+	eventHeader?: string;
+}
+
+/** The Flux object an event is about (notification-controller's `involvedObject`). */
+export interface FluxInvolvedObject {
+	kind: string;
+	name: string;
+	namespace: string;
+	apiVersion?: string;
+	uid?: string;
+}
+
+/**
+ * One delivery, described the same way whoever sent it (DESIGN.md §3 signedWebhookTrigger output).
+ * `event` is `push` (branch), `tag`, `delete` (a branch or tag was deleted), the provider's own event name for
+ * anything else (e.g. `ping`), or for Flux the event's `reason`.
+ */
+export interface NormalisedEvent {
+	provider: WebhookProvider;
+	event: string;
+	repository: { name: string | null; cloneUrl: string | null };
+	ref: string | null;
+	branch: string | null;
+	tag: string | null;
+	/** The full commit SHA the ref now points at; null when the payload names none (or only a short one). */
+	commit: string | null;
+	changedFiles: string[];
+	/** False when the sender listed only some of the pushed commits, so files may be missing from changedFiles. */
+	changedFilesComplete: boolean;
+	deliveryId: string;
+	involvedObject?: FluxInvolvedObject;
+	revision?: string;
+	severity?: string;
+	message?: string;
+	/** OCI or artifact digest from a Flux revision such as `latest@sha256:…`. */
+	digest?: string;
+	/** The parsed body, only for the generic provider (its shape is unknown to us). */
+	payload?: unknown;
+}

@@ -1,0 +1,197 @@
+import {
+	NodeConnectionTypes,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
+	type IDataObject,
+	type IHookFunctions,
+	type INodeCredentialTestResult,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+import {
+	checkSigningSecret,
+	DEFAULT_MAX_BODY_BYTES,
+	handleDelivery,
+	ReplayCacheRegistry,
+	type DeliveryConfig,
+	type GenericSignatureScheme,
+	type HmacAlgorithm,
+	type WebhookProvider,
+} from '../../lib/webhook';
+import { signedWebhookTriggerProperties } from './SignedWebhookTrigger.properties';
+
+const DEFAULT_REPLAY_WINDOW_SECONDS = 24 * 60 * 60;
+const DEFAULT_REPLAY_MAX_ENTRIES = 10_000;
+
+/**
+ * Replay memory lives in this process, per workflow trigger. Static data would survive restarts but is read and
+ * written per request with no lock, so two quick copies of one delivery could both pass; an in-process map
+ * checks and records in one synchronous step. Across several webhook processes (queue mode) a duplicate can
+ * still get through once; the build Job's deterministic name absorbs it downstream.
+ */
+const replayCaches = new ReplayCacheRegistry();
+
+/** Replay memory is per workflow and per trigger node. */
+function replayKey(context: IWebhookFunctions | IHookFunctions): string {
+	return `${context.getWorkflow().id ?? ''}\u0000${context.getNode().name}`;
+}
+
+/** A comma- or newline-separated list parameter as a clean array. */
+function listParameter(value: unknown): string[] {
+	if (Array.isArray(value)) return value.map(String).map((item) => item.trim()).filter(Boolean);
+	if (typeof value !== 'string') return [];
+	return value
+		.split(/[,\n]/)
+		.map((item) => item.trim())
+		.filter(Boolean);
+}
+
+function genericScheme(context: IWebhookFunctions): GenericSignatureScheme {
+	return {
+		header: String(context.getNodeParameter('signatureHeader', 'X-Signature')),
+		algorithm: context.getNodeParameter('signatureAlgorithm', 'sha256') as HmacAlgorithm,
+		prefix: String(context.getNodeParameter('signaturePrefix', '')),
+		encoding: context.getNodeParameter('signatureEncoding', 'hex') as 'hex' | 'base64',
+		deliveryIdHeader: String(context.getNodeParameter('deliveryIdHeader', '')),
+		eventHeader: String(context.getNodeParameter('eventHeader', '')),
+	};
+}
+
+function deliveryConfig(context: IWebhookFunctions, secret: string, options: IDataObject): DeliveryConfig {
+	const provider = context.getNodeParameter('provider', 'github') as WebhookProvider;
+	const isFlux = provider === 'flux';
+	return {
+		provider,
+		secret,
+		maxBodyBytes: Number(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+		filter: {
+			events: listParameter(context.getNodeParameter(isFlux ? 'fluxReasons' : 'events', isFlux ? '' : ['push', 'tag'])),
+			branches: listParameter(context.getNodeParameter('branches', '')),
+			tags: listParameter(context.getNodeParameter('tags', '')),
+			paths: isFlux ? [] : listParameter(context.getNodeParameter('paths', '')),
+		},
+		fluxAlgorithms: isFlux ? (listParameter(options.fluxAlgorithms ?? ['sha256']) as HmacAlgorithm[]) : undefined,
+		generic: provider === 'generic' ? genericScheme(context) : undefined,
+	};
+}
+
+/** Answers the sender directly; the returned `noWebhookResponse` tells n8n to start no execution. */
+function respond(context: IWebhookFunctions, status: number, body?: IDataObject): IWebhookResponseData {
+	const response = context.getResponseObject();
+	if (body) response.status(status).json(body);
+	else response.status(status).end();
+	return { noWebhookResponse: true };
+}
+
+export class SignedWebhookTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Signed Webhook Trigger',
+		name: 'signedWebhookTrigger',
+		icon: 'file:webhook.svg',
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["provider"] + ": /" + $parameter["path"]}}',
+		description:
+			'Starts the workflow on a correctly signed push, tag or Flux event (GitHub, Gitea/Forgejo, GitLab, Flux, generic HMAC), filtered by branch and changed paths',
+		defaults: { name: 'Signed Webhook Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'webhookSigningSecretApi', required: true, testedBy: 'webhookSigningSecretTest' }],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				path: '={{$parameter["path"]}}',
+				isFullPath: true,
+			},
+		],
+		properties: signedWebhookTriggerProperties,
+	};
+
+	/**
+	 * Nothing is registered with the sender (its webhook URL and secret are set there by hand, as for n8n's own
+	 * Webhook node), so the lifecycle manages this trigger's local state: every activation starts with an empty
+	 * replay memory and deactivation frees it.
+	 */
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				return false;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				replayCaches.forget(replayKey(this));
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				replayCaches.forget(replayKey(this));
+				return true;
+			},
+		},
+	};
+
+	methods = {
+		credentialTest: {
+			async webhookSigningSecretTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				const result = checkSigningSecret(credential.data?.secret);
+				return { status: result.ok ? 'OK' : 'Error', message: result.message };
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const request = this.getRequestObject();
+		const options = this.getNodeParameter('options', {}) as IDataObject;
+		const maxBodyBytes = Number(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+
+		// Refuse what is declared too big before reading it; what arrives chunked is measured after reading.
+		if (Number(request.headers['content-length'] ?? 0) > maxBodyBytes) return respond(this, 413);
+		if (request.headers['content-type']?.toLowerCase().startsWith('multipart/')) {
+			return respond(this, 400, { status: 'error', message: 'Expected a JSON body' });
+		}
+		try {
+			if (!request.rawBody) await request.readRawBody();
+		} catch (error) {
+			const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+			return respond(this, status === 413 ? 413 : 400);
+		}
+
+		const credentials = await this.getCredentials('webhookSigningSecretApi');
+		const config = deliveryConfig(this, String(credentials.secret ?? ''), options);
+		const replayWindowSeconds = Number(options.replayWindowSeconds ?? DEFAULT_REPLAY_WINDOW_SECONDS);
+		const replay =
+			replayWindowSeconds > 0
+				? replayCaches.cacheFor(replayKey(this), {
+						windowMs: replayWindowSeconds * 1000,
+						maxEntries: Number(options.replayMaxEntries ?? DEFAULT_REPLAY_MAX_ENTRIES),
+					})
+				: { isReplay: () => false };
+
+		const outcome = handleDelivery(
+			{ headers: request.headers, rawBody: request.rawBody ?? Buffer.alloc(0), contentType: request.headers['content-type'] },
+			config,
+			replay,
+		);
+		switch (outcome.kind) {
+			case 'tooLarge':
+				return respond(this, 413);
+			case 'rejected':
+				// The reason names a header, never a value: safe to log, useless to a forger, so not sent back.
+				this.logger.warn(`Signed Webhook Trigger "${this.getNode().name}" refused a delivery: ${outcome.logReason}`);
+				return respond(this, 401);
+			case 'badRequest':
+				return respond(this, 400, { status: 'error', message: outcome.message });
+			case 'duplicate':
+				return respond(this, 200, { status: 'duplicate', deliveryId: outcome.deliveryId });
+			case 'ignored':
+				return respond(this, 202, { status: 'ignored', reason: outcome.reason });
+			case 'accepted':
+				return { workflowData: [[{ json: outcome.event as unknown as IDataObject }]] };
+		}
+	}
+}
