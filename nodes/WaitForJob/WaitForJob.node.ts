@@ -1,0 +1,180 @@
+import {
+	NodeApiError,
+	NodeConnectionTypes,
+	NodeOperationError,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
+	type IExecuteFunctions,
+	type INodeCredentialTestResult,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	type JsonObject,
+} from 'n8n-workflow';
+import { checkCanCreateJobs } from '../../lib/k8s/checkAccess';
+import { JobWatchApiError } from '../../lib/k8s/jobWatcher';
+import { defaultNamespace, kubeConfigFromCredential, KubernetesCredentialError, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
+import { WAIT_DEFAULTS, waitForJob, WaitForJobInputError, type WaitForJobResult } from '../../lib/k8s/waitForJob';
+import { mapConcurrently } from './mapConcurrently';
+
+/** Items waiting at once; each holds one watch connection, so this bounds connections, not builds. */
+const MAX_CONCURRENT_WAITS = 32;
+
+/** The diagnosis as error text: the same facts the output item would carry, for the error panel. */
+function failureDescription(result: WaitForJobResult): string {
+	const lines = [`Status: ${result.status}`, `Reason: ${result.reason}`];
+	if (result.durationSeconds !== null) lines.push(`Duration: ${result.durationSeconds} s`);
+	for (const pod of result.pods) {
+		const containers = pod.containers.map((c) => `${c.name}=${c.state}${c.reason ? `/${c.reason}` : ''}${c.exitCode !== null ? `(exit ${c.exitCode})` : ''}`);
+		lines.push(`Pod ${pod.name}: ${pod.phase}${pod.reason ? ` (${pod.reason})` : ''} ${containers.join(' ')}`);
+	}
+	if (result.logTail) lines.push('', 'Last log lines:', result.logTail);
+	lines.push('', 'Turn off "Fail on Job Failure" to get this as an output item with status failed instead.');
+	return lines.join('\n');
+}
+
+export class WaitForJob implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Wait for Job',
+		name: 'waitForJob',
+		icon: 'file:waitForJob.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["jobName"]}}',
+		description: 'Watch a Kubernetes Job until it finishes, explain failures and return the pushed image digest',
+		defaults: { name: 'Wait for Job' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'kubernetesApi', required: true, testedBy: 'kubernetesApiConnectionTest' }],
+		properties: [
+			{
+				displayName: 'Namespace',
+				name: 'namespace',
+				type: 'string',
+				default: '={{ $json.namespace }}',
+				placeholder: 'build-system',
+				description: "Namespace of the Job. Empty uses the credential's default namespace.",
+			},
+			{
+				displayName: 'Job Name',
+				name: 'jobName',
+				type: 'string',
+				default: '={{ $json.jobName }}',
+				required: true,
+				placeholder: 'webapp-build-7f3a9c1',
+				description: 'Name of the Job to wait for, e.g. the jobName output of Create BuildKit Job',
+			},
+			{
+				displayName: 'Timeout Seconds',
+				name: 'timeoutSeconds',
+				type: 'number',
+				default: 1800,
+				typeOptions: { minValue: 1 },
+				description: 'How long to wait before giving up with status "timeout"; the Job keeps running',
+			},
+			{
+				displayName: 'Stuck After Seconds',
+				name: 'stuckAfterSeconds',
+				type: 'number',
+				default: 300,
+				typeOptions: { minValue: 0 },
+				description: 'End the wait with status "stuck" when a pod sits this long in ImagePullBackOff, Unschedulable or CrashLoopBackOff. 0 turns this off.',
+			},
+			{
+				displayName: 'Log Tail Lines',
+				name: 'logTailLines',
+				type: 'number',
+				default: 50,
+				typeOptions: { minValue: 0 },
+				description: 'Lines from the end of the log of the container that failed (or the build container on success); at most 16 KiB',
+			},
+			{
+				displayName: 'Fail on Job Failure',
+				name: 'failOnJobFailure',
+				type: 'boolean',
+				default: true,
+				description: 'Whether a Job that does not succeed (failed, timeout, stuck) stops the workflow with an error. Off: it becomes an output item with its status.',
+			},
+			{
+				displayName: 'Delete When Done',
+				name: 'deleteWhenDone',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to delete the Job and its pods once the result is read, whatever the outcome',
+			},
+		],
+	};
+
+	methods = {
+		credentialTest: {
+			async kubernetesApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				const cred = credential.data as unknown as KubernetesCredential;
+				try {
+					const kc = kubeConfigFromCredential(cred);
+					const result = await checkCanCreateJobs(kc, defaultNamespace(kc, cred));
+					return { status: result.ok ? 'OK' : 'Error', message: result.message };
+				} catch (error) {
+					return { status: 'Error', message: (error as Error).message };
+				}
+			},
+		},
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const cred = (await this.getCredentials('kubernetesApi')) as unknown as KubernetesCredential;
+		let kc;
+		try {
+			kc = kubeConfigFromCredential(cred);
+		} catch (error) {
+			if (error instanceof KubernetesCredentialError) {
+				throw new NodeOperationError(this.getNode(), error.message, { description: `Fix the "${error.field}" field of the Kubernetes API credential` });
+			}
+			throw new NodeOperationError(this.getNode(), error as Error);
+		}
+		// One failing item (without Continue On Fail) fails the node: stop the other waits instead of leaking them.
+		const stopAll = new AbortController();
+		const cancel = this.getExecutionCancelSignal?.();
+		const signal = cancel ? AbortSignal.any([cancel, stopAll.signal]) : stopAll.signal;
+
+		const waitOne = async (_item: INodeExecutionData, itemIndex: number): Promise<INodeExecutionData> => {
+			const pairedItem = { item: itemIndex };
+			try {
+				const namespace = String(this.getNodeParameter('namespace', itemIndex, '') ?? '').trim() || defaultNamespace(kc, cred);
+				const result = await waitForJob(kc, {
+					namespace,
+					jobName: String(this.getNodeParameter('jobName', itemIndex, '') ?? '').trim(),
+					timeoutSeconds: this.getNodeParameter('timeoutSeconds', itemIndex, WAIT_DEFAULTS.timeoutSeconds) as number,
+					stuckAfterSeconds: this.getNodeParameter('stuckAfterSeconds', itemIndex, WAIT_DEFAULTS.stuckAfterSeconds) as number,
+					logTailLines: this.getNodeParameter('logTailLines', itemIndex, WAIT_DEFAULTS.logTailLines) as number,
+					deleteWhenDone: this.getNodeParameter('deleteWhenDone', itemIndex, false) as boolean,
+					signal,
+				});
+				if (result.status !== 'succeeded' && (this.getNodeParameter('failOnJobFailure', itemIndex, true) as boolean)) {
+					throw new NodeOperationError(this.getNode(), result.message, { itemIndex, description: failureDescription(result) });
+				}
+				return { json: { ...result }, pairedItem };
+			} catch (caught) {
+				let error = caught;
+				if (caught instanceof WaitForJobInputError) {
+					error = new NodeOperationError(this.getNode(), caught.message, { itemIndex, description: `Check the "${caught.field}" parameter` });
+				} else if (caught instanceof JobWatchApiError) {
+					error = new NodeApiError(this.getNode(), { ...caught.failure } as JsonObject, {
+						itemIndex,
+						message: `Kubernetes API refused the wait: ${caught.failure.message}`,
+						httpCode: caught.failure.statusCode !== undefined ? String(caught.failure.statusCode) : undefined,
+						description: 'The identity needs get/list/watch on jobs and list on pods in the namespace (deploy/ Role build-job-manager)',
+					});
+				} else if (!(caught instanceof NodeOperationError)) {
+					error = new NodeOperationError(this.getNode(), caught as Error, { itemIndex });
+				}
+				if (this.continueOnFail()) return { json: { error: (error as Error).message }, pairedItem };
+				stopAll.abort();
+				throw error;
+			}
+		};
+
+		return [await mapConcurrently(items, MAX_CONCURRENT_WAITS, waitOne)];
+	}
+}
