@@ -1,0 +1,126 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { planEdit } from './edits';
+import { editScope, type Change, type EditResult, type ManifestEdit, type SkippedFile } from './edits/types';
+import { inputError } from './errors';
+import { GitCredential, prepareGitAccess } from './gitAccess';
+import { describeGitFailure, isRejectedPush } from './gitRunner';
+import { withRepositoryLock } from './repositoryLock';
+import { unifiedDiff } from './unifiedDiff';
+import { defaultCacheDir, Workspace, workspaceDir } from './workspace';
+
+export interface BumpRequest {
+	repositoryUrl: string;
+	branch: string;
+	/** Branch to push to; defaults to `branch`. When it exists remotely, the edit is made on top of it. */
+	pushBranch?: string;
+	edit: ManifestEdit;
+	commitMessage: string;
+	skipCi?: boolean;
+	authorName?: string;
+	authorEmail?: string;
+	dryRun?: boolean;
+	maxAttempts?: number;
+}
+
+export interface BumpOptions {
+	cacheDir?: string;
+	allowFileProtocol?: boolean;
+}
+
+export interface BumpResult {
+	changed: boolean;
+	commit?: string;
+	branch: string;
+	files: string[];
+	changes: Change[];
+	diff: string;
+	attempts: number;
+	skipped: SkippedFile[];
+	/** How the working copy was obtained: a cached clone refreshed, or a (partial) clone made now. */
+	workspace: 'warm' | 'cold-partial' | 'cold-full';
+	dryRun: boolean;
+}
+
+const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*[\s~^:?*[\\])(?!.*@\{)(?!.*\/\/)(?!\/)[^\x00-\x1f\x7f]+(?<![./])(?<!\.lock)$/;
+
+function checkBranch(name: string, field: string): string {
+	const branch = name.trim().replace(/^refs\/heads\//, '');
+	if (!BRANCH_NAME.test(branch)) throw inputError(`"${name}" is not a valid branch name`, field);
+	return branch;
+}
+
+export function commitMessageFor(message: string, skipCi: boolean | undefined): string {
+	const text = message.trim() || 'Update image';
+	return skipCi && !text.includes('[skip ci]') ? `${text} [skip ci]` : text;
+}
+
+function diffOf(edit: EditResult): string {
+	return edit.files.map((f) => unifiedDiff(f.file, f.before, f.after)).join('');
+}
+
+function jitter(attempt: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * Math.min(attempt, 5)));
+}
+
+/**
+ * Edits manifests in a GitOps repository and pushes one commit. Safe under concurrency: a push rejected
+ * because the branch moved is answered by fetch + reset to the new tip + re-applying the edit from scratch
+ * (so a value someone else already set means no commit) + push, up to maxAttempts; never a force-push.
+ */
+export async function bumpGitManifest(request: BumpRequest, credential: GitCredential | undefined, opts: BumpOptions = {}): Promise<BumpResult> {
+	const branch = checkBranch(request.branch || 'main', 'branch');
+	const pushBranch = request.pushBranch?.trim() ? checkBranch(request.pushBranch, 'pushBranch') : branch;
+	const maxAttempts = Math.max(1, Math.floor(request.maxAttempts ?? 5));
+	const cacheDir = opts.cacheDir ?? defaultCacheDir();
+	const url = request.repositoryUrl.trim();
+	const author = {
+		...credential,
+		authorName: request.authorName || credential?.authorName,
+		authorEmail: request.authorEmail || credential?.authorEmail,
+	};
+	const access = await prepareGitAccess(url, author, { allowFileProtocol: opts.allowFileProtocol });
+	try {
+		return await withRepositoryLock(workspaceDir(cacheDir, url, branch), async () => {
+			const workspace = await Workspace.open({ cacheDir, url, branch, access, scope: editScope(request.edit) });
+			if (pushBranch !== branch) await workspace.refresh(branch, pushBranch);
+			const mode: BumpResult['workspace'] = workspace.warm ? 'warm' : workspace.partialClone ? 'cold-partial' : 'cold-full';
+			const message = commitMessageFor(request.commitMessage, request.skipCi);
+			for (let attempt = 1; ; attempt++) {
+				const edit = await planEdit(workspace.dir, request.edit);
+				const result: BumpResult = {
+					changed: edit.changes.length > 0,
+					branch: pushBranch,
+					files: edit.files.map((f) => f.file),
+					changes: edit.changes,
+					diff: diffOf(edit),
+					attempts: attempt,
+					skipped: edit.skipped,
+					workspace: mode,
+					dryRun: Boolean(request.dryRun),
+				};
+				if (!result.changed || request.dryRun) return result;
+				for (const file of edit.files) await writeFile(join(workspace.dir, file.file), file.after);
+				await workspace.git.run(['add', '--', ...result.files]);
+				await workspace.git.run(['commit', '--quiet', '--no-verify', '-m', message]);
+				result.commit = await workspace.head();
+				try {
+					await workspace.git.run(['push', '--porcelain', '--quiet', 'origin', `HEAD:refs/heads/${pushBranch}`]);
+					return result;
+				} catch (error) {
+					if (!isRejectedPush(error) || attempt >= maxAttempts) throw error;
+				}
+				await jitter(attempt);
+				await workspace.refresh(branch, pushBranch);
+			}
+		});
+	} catch (error) {
+		const failure = describeGitFailure(error, url, pushBranch);
+		if (isRejectedPush(error)) {
+			failure.message = `The push to "${pushBranch}" was rejected ${maxAttempts} times because the branch kept moving; nothing was force-pushed. Raise Max Attempts or retry later`;
+		}
+		throw failure;
+	} finally {
+		await access.dispose();
+	}
+}
