@@ -18,6 +18,9 @@ export interface SignatureInput {
 	generic?: GenericSignatureScheme;
 }
 
+/** Flux also knows sha1; it is never accepted, whatever the configuration says. */
+const STRONG_ALGORITHMS: readonly string[] = ['sha256', 'sha384', 'sha512'];
+
 const GITEA_SIGNATURE_HEADERS = ['x-gitea-signature', 'x-forgejo-signature'] as const;
 
 function missing(header: string): SignatureCheck {
@@ -65,9 +68,10 @@ function verifyGitLab(input: SignatureInput): SignatureCheck {
 function verifyFlux(input: SignatureInput): SignatureCheck {
 	const provided = readHeader(input.headers, 'x-signature');
 	if (!provided) return missing('X-Signature');
-	const allowed = input.fluxAlgorithms?.length ? input.fluxAlgorithms : (['sha256'] as const);
+	const configured = (input.fluxAlgorithms ?? []).filter((name) => STRONG_ALGORITHMS.includes(name));
+	const allowed: readonly string[] = configured.length ? configured : ['sha256'];
 	const algorithm = provided.slice(0, Math.max(provided.indexOf('='), 0));
-	if (!(allowed as readonly string[]).includes(algorithm)) {
+	if (!allowed.includes(algorithm)) {
 		return { valid: false, reason: `X-Signature algorithm is not one of ${allowed.join(', ')}` };
 	}
 	return compare('X-Signature', provided, `${algorithm}=${hmacDigest(algorithm, input.secret, input.rawBody)}`);

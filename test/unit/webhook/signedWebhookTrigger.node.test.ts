@@ -1,0 +1,220 @@
+import type { ICredentialTestFunctions, IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
+import { SignedWebhookTrigger } from '../../../nodes/SignedWebhookTrigger/SignedWebhookTrigger.node';
+import { SECRET, fixture, hmacHex } from './signing';
+
+interface FakeResponse {
+	statusCode?: number;
+	body?: unknown;
+	ended: boolean;
+	status(code: number): FakeResponse;
+	json(body: unknown): FakeResponse;
+	end(): FakeResponse;
+}
+
+function fakeResponse(): FakeResponse {
+	return {
+		ended: false,
+		status(code) {
+			this.statusCode = code;
+			return this;
+		},
+		json(body) {
+			this.body = body;
+			this.ended = true;
+			return this;
+		},
+		end() {
+			this.ended = true;
+			return this;
+		},
+	};
+}
+
+interface RequestSpec {
+	headers: Record<string, string>;
+	rawBody?: Buffer;
+	/** Stands in for n8n's readRawBody, which fills req.rawBody when n8n has not read the body yet. */
+	readRawBody?: (req: { rawBody?: Buffer }) => Promise<void>;
+}
+
+/**
+ * An IWebhookFunctions with what the trigger uses: the request (headers + n8n's rawBody), a response, node
+ * parameters with their defaults, the credential, the workflow id and a logger.
+ */
+function webhookContext(request: RequestSpec, parameters: Record<string, unknown> = {}, workflowId = 'wf-1') {
+	const response = fakeResponse();
+	const req: { headers: Record<string, string>; rawBody?: Buffer; readRawBody: () => Promise<void> } = {
+		headers: request.headers,
+		rawBody: request.rawBody,
+		readRawBody: async () => request.readRawBody?.(req),
+	};
+	const logger = { warn: jest.fn(), info: jest.fn(), debug: jest.fn(), error: jest.fn() };
+	const context = {
+		getRequestObject: () => req,
+		getResponseObject: () => response,
+		getNodeParameter: (name: string, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
+		getCredentials: async () => ({ secret: SECRET }),
+		getWorkflow: () => ({ id: workflowId, name: 'build', active: true }),
+		getNode: () => ({ name: 'Signed Webhook Trigger' }),
+		logger,
+	};
+	return { context: context as unknown as IWebhookFunctions & IHookFunctions, response, logger };
+}
+
+const pushBody = fixture('github-push.json');
+const bumpBody = fixture('gitea-push.json');
+
+function githubHeaders(rawBody: Buffer, deliveryId: string, signature = `sha256=${hmacHex('sha256', SECRET, rawBody)}`) {
+	return {
+		'content-type': 'application/json',
+		'content-length': String(rawBody.length),
+		'x-github-event': 'push',
+		'x-github-delivery': deliveryId,
+		'x-hub-signature-256': signature,
+	};
+}
+
+const trigger = new SignedWebhookTrigger();
+
+async function deliver(request: RequestSpec, parameters: Record<string, unknown> = {}, workflowId?: string) {
+	const { context, response, logger } = webhookContext(request, { provider: 'github', ...parameters }, workflowId);
+	const result = await trigger.webhook.call(context);
+	return { result, response, logger };
+}
+
+describe('SignedWebhookTrigger.webhook()', () => {
+	it('starts one execution with the normalised event for a correctly signed push', async () => {
+		const { result, response } = await deliver({ headers: githubHeaders(pushBody, 'node-good'), rawBody: pushBody });
+		expect(response.ended).toBe(false);
+		expect(result.noWebhookResponse).toBeUndefined();
+		expect(result.workflowData).toHaveLength(1);
+		expect(result.workflowData?.[0]).toHaveLength(1);
+		expect(result.workflowData?.[0][0].json).toMatchObject({
+			provider: 'github',
+			event: 'push',
+			repository: { name: 'homelab/webapp', cloneUrl: 'https://github.com/homelab/webapp.git' },
+			branch: 'main',
+			commit: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
+			deliveryId: 'node-good',
+		});
+	});
+
+	it('answers 401 with no body and starts nothing for a forged signature; the log names no secret', async () => {
+		const forged = githubHeaders(pushBody, 'node-forged', `sha256=${hmacHex('sha256', 'guessed-secret-of-some-length', pushBody)}`);
+		const { result, response, logger } = await deliver({ headers: forged, rawBody: pushBody });
+		expect(result).toEqual({ noWebhookResponse: true });
+		expect(response.statusCode).toBe(401);
+		expect(response.body).toBeUndefined();
+		expect(logger.warn).toHaveBeenCalledTimes(1);
+		expect(JSON.stringify(logger.warn.mock.calls)).not.toContain(SECRET);
+	});
+
+	it('answers 401 when the signature header is missing', async () => {
+		const headers: Record<string, string> = githubHeaders(pushBody, 'node-missing');
+		delete headers['x-hub-signature-256'];
+		const { result, response } = await deliver({ headers, rawBody: pushBody });
+		expect(result.workflowData).toBeUndefined();
+		expect(response.statusCode).toBe(401);
+	});
+
+	it('answers a replayed delivery 200 "duplicate" and starts nothing, per workflow', async () => {
+		const request = { headers: githubHeaders(pushBody, 'node-replayed'), rawBody: pushBody };
+		expect((await deliver(request, {}, 'wf-replay')).result.workflowData).toHaveLength(1);
+		const again = await deliver(request, {}, 'wf-replay');
+		expect(again.result).toEqual({ noWebhookResponse: true });
+		expect(again.response.statusCode).toBe(200);
+		expect(again.response.body).toEqual({ status: 'duplicate', deliveryId: 'node-replayed' });
+		// Another workflow has its own memory.
+		expect((await deliver(request, {}, 'wf-other')).result.workflowData).toHaveLength(1);
+		// Replay protection off: the same delivery runs again.
+		expect((await deliver(request, { options: { replayWindowSeconds: 0 } }, 'wf-replay')).result.workflowData).toHaveLength(1);
+	});
+
+	it('answers 202 "ignored" with the reason for a push outside the path filter', async () => {
+		const headers = { ...githubHeaders(bumpBody, 'node-bump'), 'x-gitea-event': 'push', 'x-gitea-signature': hmacHex('sha256', SECRET, bumpBody) };
+		const { result, response } = await deliver({ headers, rawBody: bumpBody }, { provider: 'gitea', paths: 'src/**, Dockerfile' });
+		expect(result).toEqual({ noWebhookResponse: true });
+		expect(response.statusCode).toBe(202);
+		expect(response.body).toEqual({ status: 'ignored', reason: 'none of the 1 changed file matches: src/**, Dockerfile' });
+	});
+
+	it('applies the default events filter (push, tag): a ping is ignored', async () => {
+		const ping = Buffer.from('{"zen":"Design for failure.","hook_id":1}');
+		const headers = { ...githubHeaders(ping, 'node-ping'), 'x-github-event': 'ping' };
+		const { response } = await deliver({ headers, rawBody: ping });
+		expect(response.statusCode).toBe(202);
+	});
+
+	it('answers 413 for a declared or an actual body over the limit, and 400 for a signed non-JSON body', async () => {
+		const declared = { ...githubHeaders(pushBody, 'node-big'), 'content-length': String(6 * 1024 * 1024) };
+		expect((await deliver({ headers: declared, rawBody: pushBody })).response.statusCode).toBe(413);
+		const chunked: Record<string, string> = githubHeaders(pushBody, 'node-chunked');
+		delete chunked['content-length'];
+		const small = await deliver({ headers: chunked, rawBody: pushBody }, { options: { maxBodyBytes: 1024 } });
+		expect(small.response.statusCode).toBe(413);
+		expect(small.result.workflowData).toBeUndefined();
+		const text = Buffer.from('build please');
+		const notJson = await deliver({ headers: { ...githubHeaders(text, 'node-text'), 'content-type': 'text/plain' }, rawBody: text });
+		expect(notJson.response.statusCode).toBe(400);
+		expect(notJson.result.workflowData).toBeUndefined();
+	});
+
+	it('reads the raw body itself when n8n has not, and maps a read failure to 413 or 400', async () => {
+		const lazy = await deliver({
+			headers: githubHeaders(pushBody, 'node-lazy'),
+			readRawBody: async (req) => {
+				req.rawBody = pushBody;
+			},
+		});
+		expect(lazy.result.workflowData).toHaveLength(1);
+
+		const tooLarge = Object.assign(new Error('request entity too large'), { status: 413 });
+		const failing = await deliver({ headers: githubHeaders(pushBody, 'node-fail'), readRawBody: async () => Promise.reject(tooLarge) });
+		expect(failing.response.statusCode).toBe(413);
+		const aborted = await deliver({ headers: githubHeaders(pushBody, 'node-abort'), readRawBody: async () => Promise.reject(new Error('aborted')) });
+		expect(aborted.response.statusCode).toBe(400);
+	});
+
+	it('verifies Flux generic-hmac deliveries and filters them by reason', async () => {
+		const flux = fixture('flux-helmchart.json');
+		const headers = { 'content-type': 'application/json', 'x-signature': `sha256=${hmacHex('sha256', SECRET, flux)}`, 'gotk-component': 'source-controller' };
+		const accepted = await deliver({ headers, rawBody: flux }, { provider: 'flux', fluxReasons: 'ChartPackageSucceeded' }, 'wf-flux');
+		expect(accepted.result.workflowData?.[0][0].json).toMatchObject({ provider: 'flux', revision: '0.0.2+eb02f2ecb66c', involvedObject: { kind: 'HelmChart' } });
+		const ignored = await deliver({ headers, rawBody: flux }, { provider: 'flux', fluxReasons: 'NewArtifact' }, 'wf-flux-2');
+		expect(ignored.response.statusCode).toBe(202);
+	});
+
+	it('starts every activation with an empty replay memory (webhookMethods)', async () => {
+		const request = { headers: githubHeaders(pushBody, 'node-reactivated'), rawBody: pushBody };
+		expect((await deliver(request, {}, 'wf-life')).result.workflowData).toHaveLength(1);
+		expect((await deliver(request, {}, 'wf-life')).response.statusCode).toBe(200);
+		const { context } = webhookContext(request, {}, 'wf-life');
+		expect(await trigger.webhookMethods.default.checkExists.call(context)).toBe(false);
+		expect(await trigger.webhookMethods.default.create.call(context)).toBe(true);
+		expect((await deliver(request, {}, 'wf-life')).result.workflowData).toHaveLength(1);
+		expect(await trigger.webhookMethods.default.delete.call(context)).toBe(true);
+	});
+});
+
+describe('webhookSigningSecretApi credential test', () => {
+	const test = (secret: unknown) =>
+		trigger.methods.credentialTest.webhookSigningSecretTest.call({} as ICredentialTestFunctions, {
+			id: '1',
+			name: 'secret',
+			type: 'webhookSigningSecretApi',
+			data: { secret } as never,
+		});
+
+	it('passes a long secret without repeating it', async () => {
+		const result = await test(SECRET);
+		expect(result.status).toBe('OK');
+		expect(result.message).not.toContain(SECRET);
+	});
+
+	it.each([[''], [undefined], ['short-secret']])('fails %p with a message that says what to do', async (secret) => {
+		const result = await test(secret);
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/secret/i);
+		if (secret) expect(result.message).not.toContain(secret);
+	});
+});
