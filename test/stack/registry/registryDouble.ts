@@ -18,7 +18,7 @@ export interface RegistryDoubleFaults {
 	serverError?: { times: number; status?: number };
 	/**
 	 * How the next-page Link is written: `relative` (default, path only), `absolute` (same origin),
-	 * `other-origin` (same page on http://localhost:PORT, a different origin), `loop` (always the first page),
+	 * `other-origin` (same page on http://localhost:PORT, a different origin), `loop` (the requested URL itself),
 	 * `no-progress` (a new URL each time that serves the same page again).
 	 */
 	link?: 'relative' | 'absolute' | 'other-origin' | 'loop' | 'no-progress';
@@ -140,7 +140,7 @@ export async function startRegistryDouble(opts: RegistryDoubleOptions): Promise<
 		return 200;
 	};
 
-	const nextLink = (name: string, n: number, last: string, firstPage: string): string => {
+	const nextLink = (name: string, n: number, last: string, requested: string): string => {
 		const path = `/v2/${name}/tags/list?n=${n}&last=${encodeURIComponent(last)}`;
 		switch (faults.link ?? 'relative') {
 			case 'absolute':
@@ -148,9 +148,9 @@ export async function startRegistryDouble(opts: RegistryDoubleOptions): Promise<
 			case 'other-origin':
 				return `<http://localhost:${port}${path}>; rel="next"`;
 			case 'loop':
-				return `<${firstPage}>; rel="next"`;
+				return `<${requested}>; rel="next"`;
 			case 'no-progress':
-				return `<${firstPage}${firstPage.includes('?') ? '&' : '?'}page=${++noProgressCounter}>; rel="next"`;
+				return `<${requested.replace(/[?&]page=\d+/, '')}${requested.includes('?') ? '&' : '?'}page=${++noProgressCounter}>; rel="next"`;
 			default:
 				return `<${path}>; rel="next"`;
 		}
@@ -181,8 +181,7 @@ export async function startRegistryDouble(opts: RegistryDoubleOptions): Promise<
 		const page = rest.slice(0, n);
 		const headers: Record<string, string> = {};
 		if (n > 0 && rest.length > page.length) {
-			const firstPage = `/v2/${name}/tags/list${rawN === null ? '' : `?n=${n}`}`;
-			headers.link = nextLink(name, n, page[page.length - 1], firstPage);
+			headers.link = nextLink(name, n, page[page.length - 1], `${url.pathname}${url.search}`);
 		}
 		send(res, 200, JSON.stringify({ name, tags: page }), headers);
 		return 200;

@@ -1,0 +1,12 @@
+// The OCI distribution client behind Query Registry Tags (see docs/registry.md).
+export { RegistryClient, closeRegistryConnections, forgetRegistryAuth, type RegistryConnection, type RegistryClientOptions } from './client';
+export { RegistryError, redact } from './errors';
+export { parseWwwAuthenticate, type AuthChallenge } from './challenge';
+export { parseNextLink } from './link';
+export { parseRepository, RepositoryReferenceError, type RepositoryReference } from './reference';
+export { listTags, type TagListing } from './tags';
+export { getManifest, getBlob, resolveDigest, MANIFEST_ACCEPT } from './manifests';
+export { platformsOfIndex, hasPlatform, isAttestationEntry } from './platforms';
+export { inspectAttestations, provenanceSourceOf, PREDICATE_TYPES, type AttestationKind, type AttestationReport, type ProvenanceReport } from './attestations';
+export { queryRegistryTags, NoCandidateError, MAX_INSPECTED_CANDIDATES, type QueryRegistryTagsRequest, type QueryRegistryTagsResult, type PolicyName } from './queryTags';
+export { checkRegistryAccess } from './checkAccess';

@@ -1,0 +1,71 @@
+/**
+ * Turns what a user types as a repository (`nginx`, `org/app`, `ghcr.io/org/app`, `registry.local:5000/web/app`,
+ * optionally with an `http://` or `https://` prefix) into the registry host, the host its API answers on, and
+ * the repository path, following Docker's rules: the first segment is a registry only if it has a `.` or a
+ * `:` or is `localhost`; otherwise the image is on Docker Hub, whose single-segment names live under `library/`.
+ */
+export interface RepositoryReference {
+	/** Registry as users name it (docker.io for Docker Hub). */
+	registry: string;
+	/** Host[:port] the distribution API is served on (registry-1.docker.io for Docker Hub). */
+	apiHost: string;
+	/** Path inside the registry, e.g. library/nginx. */
+	path: string;
+	/** `registry/path` as shown to users, without a scheme. */
+	name: string;
+	/** True when the user wrote http:// explicitly. */
+	plainHttp?: boolean;
+}
+
+export class RepositoryReferenceError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'RepositoryReferenceError';
+	}
+}
+
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+export function isDockerHub(registry: string): boolean {
+	return DOCKER_HUB_ALIASES.has(registry.toLowerCase());
+}
+
+/** The API host for a registry name (Docker Hub's differs from the name in image references). */
+export function apiHostOf(registry: string): string {
+	return isDockerHub(registry) ? 'registry-1.docker.io' : registry.toLowerCase();
+}
+
+/** Whether two registry names designate the same registry (Docker Hub has several names). */
+export function sameRegistry(a: string, b: string): boolean {
+	const norm = (r: string) => (isDockerHub(r) ? 'docker.io' : r.toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, ''));
+	return norm(a) === norm(b);
+}
+
+export function parseRepository(input: string): RepositoryReference {
+	let text = input.trim();
+	let plainHttp: boolean | undefined;
+	const scheme = text.match(/^(https?):\/\//i);
+	if (scheme) {
+		plainHttp = scheme[1].toLowerCase() === 'http';
+		text = text.slice(scheme[0].length);
+	}
+	text = text.replace(/\/+$/, '');
+	if (!text) throw new RepositoryReferenceError('The repository is empty: give one such as registry.local:5000/webapp/app or nginx');
+	const lastSegment = text.slice(text.lastIndexOf('/') + 1);
+	if (lastSegment.includes('@') || lastSegment.includes(':')) {
+		throw new RepositoryReferenceError(`"${input}" includes a tag or digest: give the repository only (e.g. ${text.split(/[:@](?=[^/]*$)/)[0]})`);
+	}
+	const segments = text.split('/');
+	const first = segments[0];
+	const hasRegistry = segments.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+	const registry = hasRegistry ? first : 'docker.io';
+	let pathSegments = hasRegistry ? segments.slice(1) : segments;
+	if (isDockerHub(registry) && pathSegments.length === 1) pathSegments = ['library', ...pathSegments];
+	const bad = pathSegments.find((s) => !PATH_COMPONENT.test(s));
+	if (bad !== undefined) {
+		throw new RepositoryReferenceError(`"${input}" is not a valid repository: "${bad}" must be lowercase letters, digits and separators (. _ -)`);
+	}
+	const path = pathSegments.join('/');
+	return { registry, apiHost: apiHostOf(registry), path, name: `${isDockerHub(registry) ? 'docker.io' : registry}/${path}`, plainHttp };
+}
