@@ -121,7 +121,7 @@ export function validateTarget(text: string, field: string): string {
 	return text;
 }
 
-const PATH_SEGMENT = /^[A-Za-z0-9_@+][A-Za-z0-9._@+-]*$/;
+const PATH_SEGMENT = /^[A-Za-z0-9_@+.][A-Za-z0-9._@+-]*$/;
 
 /**
  * A path inside the repository (context subdirectory or Dockerfile): relative, no "..", a conservative

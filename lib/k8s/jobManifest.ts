@@ -92,6 +92,8 @@ function gitCloneContainer(plan: BuildPlan): V1Container {
 			DOCKERFILE_PATH: dockerfilePath,
 			WORKSPACE: PATHS.workspace,
 			TERMINATION_LOG: PATHS.terminationLog,
+			// The image's own TMPDIR is on the (read-only) root filesystem; /tmp is an emptyDir.
+			TMPDIR: '/tmp',
 			GIT_TERMINAL_PROMPT: '0',
 			// git refuses every other transport (ext::, file://, fd::) even if one slipped past validation.
 			GIT_ALLOW_PROTOCOL: plan.git.kind === 'http' ? 'https:ssh:http' : 'https:ssh',

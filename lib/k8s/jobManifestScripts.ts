@@ -5,7 +5,7 @@
  *
  * Environment they read (all set by the manifest builder):
  *   git-clone: GIT_URL, GIT_REVISION, CONTEXT_PATH, DOCKERFILE_PATH, WORKSPACE, GIT_SECRET_DIR (optional),
- *              TERMINATION_LOG, GIT_ALLOW_PROTOCOL (git itself refuses other transports)
+ *              TERMINATION_LOG, TMPDIR (a writable scratch dir), GIT_ALLOW_PROTOCOL (git itself refuses other transports)
  *   buildkit:  WORKSPACE, METADATA_FILE, PRIMARY_IMAGE, TERMINATION_LOG, plus buildctl's argv in "$@"
  */
 
@@ -20,7 +20,7 @@ export const GIT_CLONE_SCRIPT = `set -eu
 fail() { printf 'git-clone: %s\\n' "$1" >&2; printf '%s' "$1" > "$TERMINATION_LOG" 2>/dev/null || true; exit 1; }
 case "$GIT_URL" in -*) fail "refusing a git URL that starts with -";; esac
 case "$GIT_REVISION" in -*|+*) fail "refusing a revision that starts with - or +";; esac
-export HOME=/tmp/git-home
+export HOME="$TMPDIR/git-home"
 mkdir -p "$HOME"
 if [ -n "\${GIT_SECRET_DIR:-}" ]; then
   if [ -f "$GIT_SECRET_DIR/token" ] || [ -f "$GIT_SECRET_DIR/password" ]; then
