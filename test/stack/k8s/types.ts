@@ -1,0 +1,60 @@
+/** Shared by the parent-side API (index.ts) and the stand-in's server process. */
+export type JobOutcome =
+	| 'succeed'
+	| 'build-fail'
+	| 'git-fail'
+	| 'oomkilled'
+	| 'imagepullbackoff'
+	| 'unschedulable'
+	| 'deadline'
+	| 'crashloop'
+	| 'hang';
+
+export const JOB_OUTCOMES: readonly JobOutcome[] = [
+	'succeed', 'build-fail', 'git-fail', 'oomkilled', 'imagepullbackoff', 'unschedulable', 'deadline', 'crashloop', 'hang',
+];
+
+export interface JobScenario {
+	outcome: JobOutcome;
+	/** How long the build container runs before its outcome (ms; default 300). Other phases scale with it. */
+	runMs?: number;
+	/** false: push without attestations even when the Job's annotation asks for them. */
+	attestations?: boolean;
+	/** Extra build-output lines in the buildkit container's log (default 8). */
+	logLines?: number;
+	/** Exit code of the failing container for build-fail (default 1) and git-fail (default 128). */
+	exitCode?: number;
+}
+
+export type ScenarioMatch = { jobName?: string; appName?: string } | 'default';
+
+export interface RegistryTarget {
+	host: string;
+	username?: string;
+	password?: string;
+}
+
+/** Written by the parent, read by the server process at (re)start. */
+export interface ServerConfig {
+	port: number;
+	certFile: string;
+	keyFile: string;
+	tokenSecret: string;
+	rbacDir: string;
+	stateFile: string;
+	registry?: RegistryTarget;
+	/** Module exporting `pushTestImage` (default: test/stack/registry). */
+	pushModule?: string;
+	bookmarkIntervalMs: number;
+	historyCapacity: number;
+}
+
+export interface RequestRecord {
+	method: string;
+	path: string;
+	query: string;
+	status: number;
+	watch: boolean;
+	user: string;
+	at: number;
+}
