@@ -1,0 +1,122 @@
+import {
+	NodeApiError,
+	NodeConnectionTypes,
+	NodeOperationError,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeCredentialTestResult,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	type JsonObject,
+} from 'n8n-workflow';
+import { TagPolicyError } from '../../lib/policy';
+import {
+	checkRegistryAccess,
+	NoCandidateError,
+	queryRegistryTags,
+	RegistryError,
+	RepositoryReferenceError,
+	type AttestationKind,
+	type PolicyName,
+	type QueryRegistryTagsRequest,
+	type RegistryConnection,
+} from '../../lib/registry';
+import { queryRegistryTagsProperties } from './QueryRegistryTags.properties';
+
+const POLICY_FIELD_NAMES: Record<string, string> = {
+	semverRange: 'Semver Range',
+	filterPattern: 'Filter Pattern',
+	filterExtract: 'Filter Extract',
+	exclude: 'Exclude',
+};
+
+const splitList = (text: string, separator: RegExp) =>
+	text
+		.split(separator)
+		.map((s) => s.trim())
+		.filter(Boolean);
+
+export class QueryRegistryTags implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Query Registry Tags',
+		name: 'queryRegistryTags',
+		icon: 'file:registry.svg',
+		group: ['input'],
+		version: 1,
+		subtitle: '={{$parameter["policy"] + ": " + $parameter["repository"]}}',
+		description: 'List an OCI registry repository\'s tags and pick the latest by a Flux-style policy, with digest, platforms and attestations',
+		defaults: { name: 'Query Registry Tags' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'containerRegistryApi', required: false, testedBy: 'containerRegistryApiConnectionTest' }],
+		properties: queryRegistryTagsProperties,
+	};
+
+	methods = {
+		credentialTest: {
+			async containerRegistryApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				const result = await checkRegistryAccess(credential.data as unknown as RegistryConnection);
+				return { status: result.ok ? 'OK' : 'Error', message: result.message };
+			},
+		},
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		// Optional: without a credential the registry is used anonymously (public images, open in-cluster registries).
+		const credential = (await this.getCredentials('containerRegistryApi').catch(() => undefined)) as RegistryConnection | undefined;
+		const output: INodeExecutionData[] = [];
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			const pairedItem = { item: itemIndex };
+			try {
+				const text = (name: string, fallback = '') => String(this.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
+				const policy = this.getNodeParameter('policy', itemIndex) as PolicyName;
+				const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+				const request: QueryRegistryTagsRequest = {
+					repository: text('repository'),
+					policy,
+					semverRange: policy === 'semver' ? text('semverRange', '*') : undefined,
+					order: policy === 'semver' ? undefined : (text('order', 'asc') as 'asc' | 'desc'),
+					filterPattern: text('filterPattern') || undefined,
+					filterExtract: text('filterExtract') || undefined,
+					exclude: splitList(text('exclude', '^.*\\.sig$'), /\r?\n/),
+					resolveDigest: options.resolveDigest === true,
+					requirePlatforms: splitList(String(options.requirePlatforms ?? ''), /[,\s]+/),
+					requireAttestations: (options.requireAttestations as AttestationKind[] | undefined) ?? [],
+					reportAttestations: options.reportAttestations === true,
+					expectedRevision: String(options.expectedRevision ?? '').trim() || undefined,
+					pageSize: options.pageSize as number | undefined,
+					maxPages: options.maxPages as number | undefined,
+				};
+				const result = await queryRegistryTags(request, credential);
+				output.push({ json: result as unknown as IDataObject, pairedItem });
+			} catch (error) {
+				const message = error instanceof Error ? error.message : String(error);
+				if (this.continueOnFail()) {
+					output.push({ json: { error: message }, pairedItem });
+					continue;
+				}
+				if (error instanceof RegistryError) {
+					throw new NodeApiError(this.getNode(), { message } as JsonObject, {
+						message,
+						httpCode: error.status ? String(error.status) : undefined,
+						description: error.attempts > 1 ? `Tried ${error.attempts} times.` : undefined,
+						itemIndex,
+					});
+				}
+				let description: string | undefined;
+				if (error instanceof RepositoryReferenceError) description = 'Check the "Repository" parameter (and the credential\'s registry).';
+				if (error instanceof TagPolicyError) description = `Check the "${POLICY_FIELD_NAMES[error.field] ?? error.field}" parameter.`;
+				if (error instanceof NoCandidateError) {
+					description = 'Widen the semver range or the filter, or relax the required platforms/attestations; List shows every tag.';
+				}
+				throw new NodeOperationError(this.getNode(), message, { itemIndex, description });
+			}
+		}
+		return [output];
+	}
+}
