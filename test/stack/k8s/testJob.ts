@@ -1,0 +1,57 @@
+/**
+ * A BuildKit Job shaped like the one Create BuildKit Job produces (names, annotations and labels the simulator
+ * reads), for the stand-in's own tests and anyone who needs a Job without going through the node.
+ */
+export interface TestJobOptions {
+	name: string;
+	namespace?: string;
+	appName?: string;
+	images?: string[];
+	gitUrl?: string;
+	revision?: string;
+	attestations?: string;
+	backoffLimit?: number;
+	activeDeadlineSeconds?: number;
+	ttlSecondsAfterFinished?: number;
+	memoryLimit?: string;
+	restartPolicy?: 'Never' | 'OnFailure';
+}
+
+export function testJob(o: TestJobOptions) {
+	return {
+		apiVersion: 'batch/v1',
+		kind: 'Job',
+		metadata: {
+			name: o.name,
+			namespace: o.namespace ?? 'build-system',
+			labels: { webapp: o.appName ?? 'app', 'app.kubernetes.io/managed-by': 'n8n-nodes-buildkit' },
+			annotations: {
+				'buildkit.n8n.io/images': (o.images ?? []).join(','),
+				'buildkit.n8n.io/git-url': o.gitUrl ?? 'https://git.example/org/app.git',
+				'buildkit.n8n.io/git-revision': o.revision ?? 'main',
+				'buildkit.n8n.io/attestations': o.attestations ?? '',
+			},
+		},
+		spec: {
+			backoffLimit: o.backoffLimit ?? 0,
+			...(o.activeDeadlineSeconds ? { activeDeadlineSeconds: o.activeDeadlineSeconds } : {}),
+			...(o.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: o.ttlSecondsAfterFinished } : {}),
+			template: {
+				metadata: { labels: { webapp: o.appName ?? 'app' } },
+				spec: {
+					restartPolicy: o.restartPolicy ?? 'Never',
+					serviceAccountName: 'buildkit-sa',
+					automountServiceAccountToken: false,
+					initContainers: [{ name: 'git-clone', image: 'alpine/git:2.45.2', args: ['clone', o.gitUrl ?? 'https://git.example/org/app.git', '/workspace/src'] }],
+					containers: [
+						{
+							name: 'buildkit',
+							image: 'moby/buildkit:v0.23.2-rootless',
+							resources: { limits: { memory: o.memoryLimit ?? '2Gi' }, requests: { memory: '512Mi' } },
+						},
+					],
+				},
+			},
+		},
+	};
+}
