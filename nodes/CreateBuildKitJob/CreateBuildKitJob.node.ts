@@ -1,0 +1,169 @@
+import {
+	NodeApiError,
+	NodeConnectionTypes,
+	NodeOperationError,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeCredentialTestResult,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	type JsonObject,
+} from 'n8n-workflow';
+import type { BuildJobInput } from '../../lib/k8s/buildInputs';
+import { BuildInputError } from '../../lib/k8s/buildInputsError';
+import { checkCanCreateJobs } from '../../lib/k8s/checkAccess';
+import { createBuildKitJob, KubernetesRequestError, type IfExists } from '../../lib/k8s/createJob';
+import { defaultNamespace, kubeConfigFromCredential, KubernetesCredentialError, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
+import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
+
+/** "a, b\nc" or an array from an expression → ["a", "b", "c"]. */
+function list(value: unknown): string[] {
+	if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter(Boolean);
+	if (value === undefined || value === null) return [];
+	return String(value)
+		.split(/[,\n]/)
+		.map((v) => v.trim())
+		.filter(Boolean);
+}
+
+function pairs(collection: unknown, key: string): Array<{ name: string; value: string }> | undefined {
+	const entries = (collection as Record<string, Array<{ name?: unknown; value?: unknown }>> | undefined)?.[key];
+	if (!Array.isArray(entries)) return undefined;
+	return entries.map((e) => ({ name: String(e.name ?? ''), value: e.value === undefined || e.value === null ? '' : String(e.value) }));
+}
+
+const text = (value: unknown): string | undefined => (value === undefined || value === null ? undefined : String(value));
+
+/** The node's parameters as the lib's plain input. Only options the user added are passed (the lib defaults the rest). */
+function buildJobInput(params: Record<string, unknown>, options: IDataObject): BuildJobInput {
+	return {
+		namespace: text(params.namespace),
+		appName: String(params.appName ?? ''),
+		gitRepositoryUrl: String(params.gitRepositoryUrl ?? ''),
+		gitRevision: text(params.gitRevision),
+		contextPath: text(params.contextPath),
+		dockerfile: text(params.dockerfile),
+		image: String(params.image ?? ''),
+		additionalTags: list(options.additionalTags),
+		target: text(options.target),
+		buildArgs: pairs(options.buildArgs, 'arg'),
+		platforms: list(options.platforms),
+		cacheMode: options.cacheMode as BuildJobInput['cacheMode'],
+		cacheRef: text(options.cacheRef),
+		attestations: options.attestations === undefined ? undefined : (list(options.attestations) as BuildJobInput['attestations']),
+		builderMode: options.builderMode as BuildJobInput['builderMode'],
+		buildkitImage: text(options.buildkitImage),
+		gitImage: text(options.gitImage),
+		serviceAccountName: text(options.serviceAccountName),
+		registrySecretName: text(options.registrySecretName),
+		gitSecretName: text(options.gitSecretName),
+		insecureRegistry: options.insecureRegistry === true,
+		allowPlainHttpGit: options.allowPlainHttpGit === true,
+		memoryLimit: text(options.memoryLimit),
+		memoryRequest: text(options.memoryRequest),
+		cpuLimit: text(options.cpuLimit),
+		cpuRequest: text(options.cpuRequest),
+		ttlSecondsAfterFinished: options.ttlSecondsAfterFinished as number | undefined,
+		activeDeadlineSeconds: options.activeDeadlineSeconds as number | undefined,
+		backoffLimit: options.backoffLimit as number | undefined,
+		labels: pairs(options.labels, 'label'),
+		jobName: text(options.jobName),
+		deterministicName: options.deterministicName === true,
+	};
+}
+
+export class CreateBuildKitJob implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Create BuildKit Job',
+		name: 'createBuildKitJob',
+		icon: 'file:buildkit.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["image"]}}',
+		description: 'Start a Kubernetes Job that fetches a git revision and builds and pushes an image with rootless BuildKit',
+		defaults: { name: 'Create BuildKit Job' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'kubernetesApi', required: true, testedBy: 'kubernetesApiConnectionTest' }],
+		properties: createBuildKitJobProperties,
+	};
+
+	methods = {
+		credentialTest: {
+			async kubernetesApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				const cred = credential.data as unknown as KubernetesCredential;
+				try {
+					const kc = kubeConfigFromCredential(cred);
+					const result = await checkCanCreateJobs(kc, defaultNamespace(kc, cred));
+					return { status: result.ok ? 'OK' : 'Error', message: result.message };
+				} catch (error) {
+					return { status: 'Error', message: (error as Error).message };
+				}
+			},
+		},
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const cred = (await this.getCredentials('kubernetesApi')) as unknown as KubernetesCredential;
+		let kc;
+		try {
+			kc = kubeConfigFromCredential(cred);
+		} catch (error) {
+			if (error instanceof KubernetesCredentialError) {
+				throw new NodeOperationError(this.getNode(), error.message, { description: `Fix the "${error.field}" field of the Kubernetes API credential` });
+			}
+			throw new NodeOperationError(this.getNode(), error as Error);
+		}
+
+		const out: INodeExecutionData[] = [];
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			const pairedItem = { item: itemIndex };
+			try {
+				const param = (name: string, fallback?: unknown) => this.getNodeParameter(name, itemIndex, fallback) as unknown;
+				const options = param('options', {}) as IDataObject;
+				const input = buildJobInput(
+					{
+						namespace: String(param('namespace', '') ?? '').trim() || defaultNamespace(kc, cred),
+						appName: param('appName', ''),
+						gitRepositoryUrl: param('gitRepositoryUrl', ''),
+						gitRevision: param('gitRevision', 'main'),
+						contextPath: param('contextPath', ''),
+						dockerfile: param('dockerfile', 'Dockerfile'),
+						image: param('image', ''),
+					},
+					options,
+				);
+				const result = await createBuildKitJob(kc, input, {
+					dryRun: options.dryRun === true,
+					ifExists: (options.ifExists as IfExists | undefined) ?? 'fail',
+				});
+				out.push({ json: { ...result } as unknown as IDataObject, pairedItem });
+			} catch (caught) {
+				let error: Error;
+				if (caught instanceof BuildInputError) {
+					error = new NodeOperationError(this.getNode(), caught.message, { itemIndex, description: `Check the "${caught.field}" parameter` });
+				} else if (caught instanceof KubernetesRequestError) {
+					error = new NodeApiError(this.getNode(), { ...caught.failure } as JsonObject, {
+						itemIndex,
+						message: caught.message,
+						description: caught.hint,
+						httpCode: caught.failure.statusCode !== undefined ? String(caught.failure.statusCode) : undefined,
+					});
+				} else {
+					error = new NodeOperationError(this.getNode(), caught as Error, { itemIndex });
+				}
+				if (this.continueOnFail()) {
+					out.push({ json: { error: error.message }, pairedItem });
+					continue;
+				}
+				throw error;
+			}
+		}
+		return [out];
+	}
+}
