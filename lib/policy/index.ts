@@ -1,37 +1,9 @@
-// Public surface of the tag-policy engine (contract in briefs/interfaces.md).
-export type TagPolicy =
-	| { kind: 'semver'; range: string }
-	| { kind: 'numerical'; order: 'asc' | 'desc' }
-	| { kind: 'alphabetical'; order: 'asc' | 'desc' };
-
-export interface TagFilter {
-	pattern?: string;
-	extract?: string;
-	exclude?: string[];
-}
-
-export interface TagSelection {
-	latest?: string;
-	latestTag?: string;
-	candidates: string[];
-	scanned: number;
-	matched: number;
-}
-
-export type TagPolicyField = 'semverRange' | 'filterPattern' | 'filterExtract' | 'exclude';
-
-export class TagPolicyError extends Error {
-	readonly field: TagPolicyField;
-	constructor(field: TagPolicyField, message: string) {
-		super(message);
-		this.name = 'TagPolicyError';
-		this.field = field;
-	}
-}
-
-export function selectLatestTag(tags: string[], policy: TagPolicy, filter?: TagFilter): TagSelection {
-	void tags;
-	void policy;
-	void filter;
-	throw new Error('selectLatestTag: not implemented yet');
-}
+// Public surface of the tag-policy engine (contract in briefs/interfaces.md): Flux ImagePolicy
+// semantics — exclusion list, filterTags, semver (Masterminds), numerical, alphabetical.
+export type { TagOrder, TagPolicy, TagFilter, TagSelection } from './types';
+export { TagPolicyError, type TagPolicyField, type TagPolicyErrorCode } from './errors';
+export { selectLatestTag, compileTagSelector, type TagSelector } from './selectLatestTag';
+export { DEFAULT_EXCLUDE, MAX_EXCLUDE_PATTERNS } from './tagFilter';
+export { MAX_TAG_LENGTH } from './regexSafety';
+export { MAX_PATTERN_LENGTH } from './goRegexp';
+export { MAX_RANGE_LENGTH } from './semverConstraint';
