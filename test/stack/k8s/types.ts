@@ -56,5 +56,7 @@ export interface RequestRecord {
 	status: number;
 	watch: boolean;
 	user: string;
+	/** Content-Type of the request body, if any (kubectl's `auth can-i` sends protobuf). */
+	contentType?: string;
 	at: number;
 }

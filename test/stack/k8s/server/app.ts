@@ -214,6 +214,7 @@ export class ApiServer {
 		const record: RequestRecord = {
 			method: req.method ?? 'GET', path: url.pathname, query: url.search.replace(/^\?/, ''), status: 0,
 			watch: url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1', user: '', at: Date.now(),
+			...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
 		};
 		const control = url.pathname.startsWith('/_standin/');
 		const origWriteHead = res.writeHead.bind(res);
@@ -700,7 +701,7 @@ export class ApiServer {
 				this.schedulePersist();
 				return sendJson(ctx.res, 200, { ok: true, resourceVersion: String(this.store.resourceVersion) });
 			case 'GET /_standin/requests':
-				return sendJson(ctx.res, 200, this.requestLog.map(({ method, path, query, status, watch, user, at }) => ({ method, path, query, status, watch, user, at })));
+				return sendJson(ctx.res, 200, this.requestLog);
 			case 'DELETE /_standin/requests':
 				this.requestLog = [];
 				return sendJson(ctx.res, 200, { ok: true });
