@@ -9,7 +9,8 @@ import { classifyJob, isTerminal, type JobLike } from './jobWatcherOutcome';
  * - the stream ends (server timeout, dropped connection) or the client's 30 s inactivity abort fires
  *   → watch again from the last resourceVersion seen (BOOKMARKs included);
  * - 410 Gone (as an ERROR event or an HTTP status) or another ERROR event → LIST again;
- * - any other failure → back off, LIST again. Only errors no retry can fix (401/403/400/422...) are thrown.
+ * - a reset connection, a server down or a 5xx → back off, then watch again from the same resourceVersion;
+ *   a failed LIST → back off, LIST again. Only errors no retry can fix (401/403/400/422...) are thrown.
  */
 
 export interface JobWatchOptions {
@@ -67,7 +68,7 @@ export function isPermanentFailure(statusCode: number | undefined): boolean {
 type WatchRound =
 	| { end: 'closed'; events: number; ms: number }
 	| { end: 'relist' }
-	| { end: 'failed'; error: unknown }
+	| { end: 'failed'; error: unknown; events: number }
 	| { end: 'terminal' | 'deleted'; job: JobLike }
 	| { end: 'deadline' | 'aborted' };
 
@@ -111,6 +112,7 @@ export async function watchJob(options: JobWatchOptions, stats: JobWatchStats = 
 			await backOff();
 			continue;
 		}
+		failures = 0;
 		const job = list.items.find((j) => j.metadata?.name === jobName);
 		if (!job) return last ? { kind: 'deleted', job: last } : { kind: 'notFound' };
 		const seen = observe(job);
@@ -149,9 +151,12 @@ export async function watchJob(options: JobWatchOptions, stats: JobWatchStats = 
 					stats.relists++;
 					break watching;
 				case 'failed':
+					if (round.events > 0) failures = 0;
 					if (isPermanentFailure(statusCodeOf(round.error))) throw new JobWatchApiError(describeKubernetesError(round.error));
+					// A reset connection or a server that is down for a moment: our RV is still good, so watch from it
+					// again (as client-go's reflector does); if the server lost it, the next watch says 410 and we LIST.
 					await backOff();
-					break watching;
+					continue;
 				case 'closed':
 					failures = 0;
 					// A server that closes every watch at once would otherwise be hammered; real ends are rarely instant.
@@ -213,7 +218,7 @@ function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, stri
 			const e = error as { name?: string } | null;
 			if (!e || e.name === 'TimeoutError') return finish({ end: 'closed', events, ms: Date.now() - startedAt });
 			if (statusCodeOf(e) === 410) return finish({ end: 'relist' });
-			finish({ end: 'failed', error });
+			finish({ end: 'failed', error, events });
 		};
 		new k8s.Watch(kc).watch(path, query, onEvent, onDone).then(
 			(c) => {
