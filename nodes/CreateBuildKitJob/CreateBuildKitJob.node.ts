@@ -37,6 +37,9 @@ function pairs(collection: unknown, key: string): Array<{ name: string; value: s
 
 const text = (value: unknown): string | undefined => (value === undefined || value === null ? undefined : String(value));
 
+/** A boolean option, also when an expression hands over the text "true". */
+const flag = (value: unknown): boolean => value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
+
 /** The node's parameters as the lib's plain input. Only options the user added are passed (the lib defaults the rest). */
 function buildJobInput(params: Record<string, unknown>, options: IDataObject): BuildJobInput {
 	return {
@@ -60,8 +63,8 @@ function buildJobInput(params: Record<string, unknown>, options: IDataObject): B
 		serviceAccountName: text(options.serviceAccountName),
 		registrySecretName: text(options.registrySecretName),
 		gitSecretName: text(options.gitSecretName),
-		insecureRegistry: options.insecureRegistry === true,
-		allowPlainHttpGit: options.allowPlainHttpGit === true,
+		insecureRegistry: flag(options.insecureRegistry),
+		allowPlainHttpGit: flag(options.allowPlainHttpGit),
 		memoryLimit: text(options.memoryLimit),
 		memoryRequest: text(options.memoryRequest),
 		cpuLimit: text(options.cpuLimit),
@@ -71,7 +74,7 @@ function buildJobInput(params: Record<string, unknown>, options: IDataObject): B
 		backoffLimit: options.backoffLimit as number | undefined,
 		labels: pairs(options.labels, 'label'),
 		jobName: text(options.jobName),
-		deterministicName: options.deterministicName === true,
+		deterministicName: flag(options.deterministicName),
 	};
 }
 
@@ -139,7 +142,7 @@ export class CreateBuildKitJob implements INodeType {
 					options,
 				);
 				const result = await createBuildKitJob(kc, input, {
-					dryRun: options.dryRun === true,
+					dryRun: flag(options.dryRun),
 					ifExists: (options.ifExists as IfExists | undefined) ?? 'fail',
 				});
 				out.push({ json: { ...result } as unknown as IDataObject, pairedItem });
