@@ -1,0 +1,173 @@
+import * as k8s from '@kubernetes/client-node';
+import { request } from 'node:https';
+import { encodeAccessReview } from './server/protobuf';
+import { startKubeStandIn, type KubeStandIn } from './index';
+import { testJob } from './testJob';
+
+// Faults on demand (what Wait for Job must survive) and the request log that counts LIST/WATCH per wait.
+const NS = 'build-system';
+let standIn: KubeStandIn;
+let kc: k8s.KubeConfig;
+let batch: k8s.BatchV1Api;
+
+interface WatchEnd {
+	events: Array<{ type: string; obj: any }>;
+	end: any;
+}
+
+function watchJobs(params: Record<string, unknown>, stopWhen: (type: string, obj: any) => boolean = () => false): Promise<WatchEnd> {
+	const events: WatchEnd['events'] = [];
+	return new Promise((resolve, reject) => {
+		let controller: AbortController | undefined;
+		new k8s.Watch(kc)
+			.watch(`/apis/batch/v1/namespaces/${NS}/jobs`, { allowWatchBookmarks: true, ...params }, (type, obj) => {
+				events.push({ type, obj });
+				if (stopWhen(type, obj)) {
+					controller?.abort();
+					resolve({ events, end: 'stopped' });
+				}
+			}, (end) => resolve({ events, end }))
+			.then((c) => (controller = c), reject);
+	});
+}
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = await read();
+		if (ok(v) || Date.now() > end) return v;
+		await new Promise((r) => setTimeout(r, 20));
+	}
+}
+
+const complete = (j: k8s.V1Job) => !!j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
+
+beforeAll(async () => {
+	standIn = await startKubeStandIn({ bookmarkIntervalMs: 100 });
+	kc = new k8s.KubeConfig();
+	kc.loadFromString(standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')));
+	batch = kc.makeApiClient(k8s.BatchV1Api);
+});
+
+afterAll(async () => {
+	await standIn?.stop();
+});
+
+test('bookmarks arrive periodically on a quiet watch and carry the current resourceVersion', async () => {
+	const list = await batch.listNamespacedJob({ namespace: NS });
+	let bookmarks = 0;
+	const { events } = await watchJobs({ resourceVersion: list.metadata!.resourceVersion }, (type) => type === 'BOOKMARK' && ++bookmarks === 3);
+	expect(events.map((e) => e.type)).toEqual(['BOOKMARK', 'BOOKMARK', 'BOOKMARK']);
+	expect(events[0].obj).toMatchObject({ kind: 'Job', apiVersion: 'batch/v1', metadata: { resourceVersion: list.metadata!.resourceVersion } });
+});
+
+test('dropWatches ends every open watch (the client sees done(null)); abrupt drops reset the connection', async () => {
+	const list = await batch.listNamespacedJob({ namespace: NS });
+	const a = watchJobs({ resourceVersion: list.metadata!.resourceVersion });
+	const b = watchJobs({ resourceVersion: list.metadata!.resourceVersion });
+	await until(() => standIn.openWatches(), (n) => n === 2);
+	await standIn.faults.dropWatches();
+	expect((await a).end).toBeNull();
+	expect((await b).end).toBeNull();
+	const c = watchJobs({ resourceVersion: list.metadata!.resourceVersion });
+	await until(() => standIn.openWatches(), (n) => n === 1);
+	await standIn.faults.dropWatches({ abrupt: true });
+	expect((await c).end).toBeInstanceOf(Error);
+	expect(await standIn.openWatches()).toBe(0);
+});
+
+test('dropWatchesEvery keeps cutting watches until switched off', async () => {
+	await standIn.faults.dropWatchesEvery(100);
+	const list = await batch.listNamespacedJob({ namespace: NS });
+	const ends = await Promise.all([1, 2, 3].map(() => watchJobs({ resourceVersion: list.metadata!.resourceVersion })));
+	expect(ends.map((e) => e.end)).toEqual([null, null, null]);
+	await standIn.faults.dropWatchesEvery(0);
+	const { end } = await watchJobs({ resourceVersion: list.metadata!.resourceVersion, timeoutSeconds: 1 });
+	expect(end).toBeNull();
+});
+
+test('forgetHistory: the next watch from a seen resourceVersion gets 410; a relist resourceVersion works', async () => {
+	const list = await batch.listNamespacedJob({ namespace: NS });
+	await standIn.faults.forgetHistory();
+	const expired = await watchJobs({ resourceVersion: list.metadata!.resourceVersion });
+	expect(expired.events).toEqual([{ type: 'ERROR', obj: expect.objectContaining({ code: 410, reason: 'Expired' }) }]);
+	expect(expired.end).toBeNull();
+	const relist = await batch.listNamespacedJob({ namespace: NS });
+	expect(Number(relist.metadata!.resourceVersion)).toBeGreaterThan(Number(list.metadata!.resourceVersion));
+	const fresh = await watchJobs({ resourceVersion: relist.metadata!.resourceVersion }, (type) => type === 'BOOKMARK');
+	expect(fresh.events[0].type).toBe('BOOKMARK');
+});
+
+test('a watch without resourceVersion starts with ADDED for what exists; selector exits are DELETED events', async () => {
+	await standIn.setScenario({ jobName: 'ft-initial' }, { outcome: 'hang' });
+	await batch.createNamespacedJob({ namespace: NS, body: testJob({ name: 'ft-initial' }) as k8s.V1Job });
+	const initial = await watchJobs({ fieldSelector: 'metadata.name=ft-initial' }, (type) => type === 'ADDED');
+	expect(initial.events[0].obj.metadata.name).toBe('ft-initial');
+	// A label change moves the Job out of this watcher's label selector: the watcher must see it as DELETED.
+	const job = await batch.readNamespacedJob({ name: 'ft-initial', namespace: NS });
+	const watching = watchJobs({ labelSelector: 'webapp=app', resourceVersion: job.metadata!.resourceVersion }, (type) => type === 'DELETED');
+	await until(() => standIn.openWatches(), (n) => n === 1);
+	const admin = new k8s.KubeConfig();
+	admin.loadFromString(standIn.kubeconfig(standIn.adminToken));
+	await admin.makeApiClient(k8s.BatchV1Api).patchNamespacedJob({ name: 'ft-initial', namespace: NS, body: { metadata: { labels: { webapp: 'moved' } } } },
+		k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+	const { events } = await watching;
+	const last = events[events.length - 1];
+	expect(last.obj.metadata.labels.webapp).toBe('moved');
+	expect(events.filter((e) => e.type === 'ADDED')).toEqual([]);
+});
+
+test('restart: same port, same Jobs and uids, the simulation carries on, open watches are cut', async () => {
+	await standIn.setScenario({ jobName: 'ft-restart' }, { outcome: 'succeed', runMs: 600 });
+	const created = await batch.createNamespacedJob({ namespace: NS, body: testJob({ name: 'ft-restart' }) as k8s.V1Job });
+	const watch = watchJobs({ fieldSelector: 'metadata.name=ft-restart', resourceVersion: created.metadata!.resourceVersion });
+	await until(() => standIn.openWatches(), (n) => n === 1);
+	const oldPid = standIn.pid;
+	await standIn.faults.restart();
+	expect(standIn.pid).not.toBe(oldPid);
+	expect(() => process.kill(oldPid, 0)).toThrow();
+	expect((await watch).end).not.toBe('stopped');
+	const after = await batch.readNamespacedJob({ name: 'ft-restart', namespace: NS });
+	expect(after.metadata!.uid).toBe(created.metadata!.uid);
+	const done = await until(() => batch.readNamespacedJob({ name: 'ft-restart', namespace: NS }), complete);
+	expect(complete(done)).toBe(true);
+	// History restarts cold, as after an apiserver restart: the pre-restart resourceVersion is too old.
+	const stale = await watchJobs({ resourceVersion: created.metadata!.resourceVersion });
+	expect(stale.events[0].obj).toMatchObject({ code: 410 });
+});
+
+test('the request log counts LISTs and WATCHes with their query and status', async () => {
+	await standIn.clearRequests();
+	const list = await batch.listNamespacedJob({ namespace: NS, fieldSelector: 'metadata.name=ft-restart' });
+	await watchJobs({ fieldSelector: 'metadata.name=ft-restart', resourceVersion: list.metadata!.resourceVersion, timeoutSeconds: 1 });
+	const log = await standIn.requests();
+	const jobs = log.filter((r) => r.path === `/apis/batch/v1/namespaces/${NS}/jobs`);
+	expect(jobs.map((r) => ({ method: r.method, watch: r.watch, status: r.status }))).toEqual([
+		{ method: 'GET', watch: false, status: 200 },
+		{ method: 'GET', watch: true, status: 200 },
+	]);
+	expect(jobs[1].query).toContain(`resourceVersion=${list.metadata!.resourceVersion}`);
+	expect(jobs.every((r) => r.user === 'system:serviceaccount:automation:n8n')).toBe(true);
+});
+
+test('the protobuf SelfSubjectAccessReview body kubectl sends is decoded (built here byte for byte)', async () => {
+	const post = (attrs: Record<string, string>) =>
+		new Promise<any>((resolve, reject) => {
+			const req = request(`${standIn.url}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, {
+				method: 'POST', ca: standIn.caPem,
+				headers: { Authorization: `Bearer ${standIn.tokenFor('automation', 'n8n')}`, 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/vnd.kubernetes.protobuf,application/json' },
+			}, (res) => {
+				let text = '';
+				res.on('data', (c) => (text += c));
+				res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(text) }));
+			});
+			req.on('error', reject);
+			req.end(encodeAccessReview(attrs));
+		});
+	const yes = await post({ namespace: NS, verb: 'create', group: 'batch', resource: 'jobs' });
+	expect(yes).toMatchObject({ status: 201, body: { kind: 'SelfSubjectAccessReview', status: { allowed: true } } });
+	expect(yes.body.status.reason).toContain('RoleBinding "n8n-build-manager/build-system" of Role "build-job-manager"');
+	const no = await post({ namespace: NS, verb: 'create', resource: 'pods', subresource: 'exec' });
+	expect(no.body.status.allowed).toBe(false);
+	expect(no.body.spec.resourceAttributes).toEqual({ namespace: NS, verb: 'create', resource: 'pods', subresource: 'exec' });
+});
