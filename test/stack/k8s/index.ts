@@ -28,6 +28,8 @@ export interface KubeStandInOptions {
 	bookmarkIntervalMs?: number;
 	/** Events kept for watches before older resourceVersions expire with 410 (default 1000). */
 	historyCapacity?: number;
+	/** Fixed port (default: a free one). */
+	port?: number;
 }
 
 export interface KubeStandIn {
@@ -115,7 +117,7 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 	const certs = await makeCertificates(dir);
 	const tokenSecret = randomBytes(32).toString('hex');
 	const config: ServerConfig = {
-		port: 0,
+		port: opts.port ?? 0,
 		certFile: certs.certFile,
 		keyFile: certs.keyFile,
 		tokenSecret,

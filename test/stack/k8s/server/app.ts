@@ -46,6 +46,7 @@ interface Ctx {
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
+const MAX_REQUEST_LOG = 50_000;
 const DEFAULT_WATCH_TIMEOUT_MS = 30 * 60 * 1000;
 const JOBS = 'batch/jobs';
 const PODS = '/pods';
@@ -222,7 +223,10 @@ export class ApiServer {
 			record.status = code;
 			return origWriteHead(code, ...rest);
 		};
-		if (!control) this.requestLog.push(record);
+		if (!control) {
+			this.requestLog.push(record);
+			if (this.requestLog.length > MAX_REQUEST_LOG) this.requestLog.splice(0, this.requestLog.length - MAX_REQUEST_LOG);
+		}
 		try {
 			const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '') ? await readBody(req) : Buffer.alloc(0);
 			const who = this.impersonate(req, this.authenticate(req));
