@@ -24,7 +24,7 @@ function tagSet(count: number): string[] {
 	const tags: string[] = [];
 	for (let i = 0; tags.length < count; i++) {
 		const kind = i % 10;
-		const version = `${Math.floor(i / 400)}.${Math.floor(i / 20) % 20}.${i % 20}`;
+		const version = `${i % 40}.${Math.floor(i / 40) % 50}.${Math.floor(i / 2000)}`;
 		if (kind < 6) tags.push(version);
 		else if (kind === 6) tags.push(`${version}-rc.${i % 7}`);
 		else if (kind === 7) tags.push(`main-${(i * 2654435761 >>> 0).toString(16).padStart(8, '0')}-${1700000000 + i}`);
@@ -46,6 +46,7 @@ async function sample(times: number, fn: () => Promise<unknown>): Promise<number
 	return values;
 }
 
+const skopeoRuns = () => Math.ceil(RUNS / Math.ceil(RUNS / SKOPEO_RUNS));
 const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 
 async function main(): Promise<void> {
@@ -65,15 +66,25 @@ async function main(): Promise<void> {
 
 			const first = await query();
 			const cold = await timeIt(query);
-			const node = await sample(RUNS, query);
-			const listOnly = await sample(RUNS, () => listTags(new RegistryClient({ registry: registry.host, plainHttp: true }), repo));
-			load.push(loadavg()[0]);
 			// Whole process, as a workflow step without this node would run it.
 			const skopeoCmd = `skopeo list-tags --tls-verify=false docker://${registry.host}/${repo} | jq -r '.Tags[]' | grep -E '^v?[0-9]+\\.[0-9]+\\.[0-9]+$' | sort -V | tail -1`;
 			let skopeoAnswer = '';
-			const skopeo = await sample(SKOPEO_RUNS, async () => {
-				skopeoAnswer = (await run('sh', ['-c', skopeoCmd])).stdout.trim();
-			});
+			const node: number[] = [];
+			const listOnly: number[] = [];
+			const skopeo: number[] = [];
+			// Interleaved, so that load from other jobs on the shared machine falls on both sides alike.
+			for (let i = 0; i < RUNS; i++) {
+				node.push(await timeIt(query));
+				listOnly.push(await timeIt(() => listTags(new RegistryClient({ registry: registry.host, plainHttp: true }), repo)));
+				if (i % Math.ceil(RUNS / SKOPEO_RUNS) === 0) {
+					skopeo.push(
+						await timeIt(async () => {
+							skopeoAnswer = (await run('sh', ['-c', skopeoCmd])).stdout.trim();
+						}),
+					);
+				}
+				load.push(loadavg()[0]);
+			}
 			const nodeP50 = percentile(node, 50);
 			const skopeoP50 = percentile(skopeo, 50);
 			rows.push(
@@ -108,19 +119,19 @@ async function main(): Promise<void> {
 	}
 
 	const { stdout: skopeoVersion } = await run('skopeo', ['--version']);
-	const { stdout: registryVersion } = await run('sh', ['-c', "dpkg-query -W -f='${Version}' docker-registry"]).catch(() => ({ stdout: '?' }));
+	const { stdout: registryVersion } = await run('dpkg-query', ['-W', '-f=${Version}', 'docker-registry']).catch(() => ({ stdout: '?' }));
 	writeResultsSection(
 		'registry',
 		[
 			'## Query Registry Tags',
 			'',
 			`Reproduce: \`bash bench/registry/run.sh\` (env \`SIZES\`, \`RUNS\`, \`SKOPEO_RUNS\`). Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores,`,
-			`load average ${load.map((l) => l.toFixed(1)).join(' / ')} during the runs (the machine is shared); Node ${process.version}, ${skopeoVersion.trim()},`,
+			`load average ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} during the runs (the machine is shared with other jobs); Node ${process.version}, ${skopeoVersion.trim()},`,
 			`docker-registry ${registryVersion} (distribution 2.8: one response holds every tag, unsorted).`,
 			'',
 			`**Real registry, list + semver selection** (range \`${RANGE}\`, \`.sig\` excluded; tags: 60 % releases, rc prereleases, \`v\`-prefixed,`,
 			'branch builds, signature tags). Node: `queryRegistryTags` in-process with warm keep-alive connections, as inside an n8n worker,',
-			`p50 of ${RUNS} runs. skopeo: \`skopeo list-tags | jq | grep | sort -V | tail -1\`, whole process, p50 of ${SKOPEO_RUNS} runs, same registry, same run.`,
+			`p50 of ${RUNS} runs. skopeo: \`skopeo list-tags | jq | grep | sort -V | tail -1\`, whole process, p50 of ${skopeoRuns()} runs interleaved with the node runs, same registry.`,
 			'',
 			'| tags | selected (node / skopeo) | node requests | node first call ms | node p50 ms | list only p50 ms | skopeo p50 ms | skopeo / node | seeding |',
 			'| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
