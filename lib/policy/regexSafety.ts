@@ -108,11 +108,33 @@ function ambiguousAlternation(node: RegexNode): boolean {
 	return false;
 }
 
+function flatten(sequence: RegexNode[]): RegexNode[] {
+	return sequence.flatMap((node) =>
+		node.type === 'group' && node.alternatives.length === 1 ? flatten(node.alternatives[0]) : [node],
+	);
+}
+
+/**
+ * `(\.[0-9]+)+`, `(-[a-z]+)*`: each iteration starts with a character no inner repetition can take,
+ * so where one iteration ends and the next begins is never in doubt.
+ */
+function delimitedBody(body: RegexNode): boolean {
+	const [first] = flatten([body]);
+	if (!first || first.type !== 'char') return false;
+	// "No inner repetition may consume the delimiter" == "no node that is one overlaps it".
+	return !someNode(body, (n) => isVariableRepeat(n) && rangesOverlap(consumable(n), first.set));
+}
+
 function checkRepeatedBody(node: RegexNode): void {
 	if (node.type !== 'repeat' || node.max <= 1) return;
 	const body = node.body;
 	if (someNode(body, isVariableRepeat)) {
-		throw new UnsafeRegexError('a repeated group contains another repetition (like `(a+)+` or `(.*)*`)');
+		if (!delimitedBody(body)) {
+			throw new UnsafeRegexError(
+				'a repeated group contains another repetition (like `(a+)+` or `(.*)*`); start the group with a separator the inner part cannot match, as in `(\\.[0-9]+)+`',
+			);
+		}
+		new ChainCheck().walk([body], []);
 	}
 	if (lengthBounds(body)[0] === 0) {
 		throw new UnsafeRegexError('a repeated group can match the empty string (like `(a?)*` or `(a|)*`)');
