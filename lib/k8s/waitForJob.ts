@@ -32,6 +32,8 @@ export const WAIT_DEFAULTS = { timeoutSeconds: 1800, stuckAfterSeconds: 300, log
 export interface WaitForJobStats extends JobWatchStats {
 	podLists: number;
 	logReads: number;
+	/** Epoch ms when the watch ended (the outcome was known), before the pods and log reads. */
+	noticedAt?: number;
 }
 
 /** Bad input to the wait, naming the parameter. */
@@ -120,6 +122,7 @@ export async function waitForJob(kc: k8s.KubeConfig, options: WaitForJobOptions,
 			stats,
 		);
 	} finally {
+		stats.noticedAt = Date.now();
 		monitor?.stop();
 		options.signal?.removeEventListener('abort', cancel);
 	}
