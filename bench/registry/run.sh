@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$(bash scripts/ensure-node24.sh):$PATH"
 bash scripts/ensure-system.sh
-exec node -r ./test/stack/registry/register-ts.js bench/registry/run.ts "$@"
+exec node -r ./test/stack/n8n/tsRequire.js bench/registry/run.ts "$@"

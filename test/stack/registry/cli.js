@@ -5,7 +5,7 @@
 //                                   [--seed REPO:TAG[,TAG...]] [--tags N]
 // Prints one JSON line: {host, url, auth, username, password, pid, tokenRealm}. Needs Node >= 22.19 (undici 8):
 //   PATH="$(bash scripts/ensure-node24.sh):$PATH" node test/stack/registry/cli.js --auth token --seed webapp/app:1.0.0
-require('./register-ts');
+require('../n8n/tsRequire'); // the stack's shared on-require TypeScript transpiler
 const { startRegistry, pushTestImage, pushTags } = require('./index.ts');
 
 function argument(name, fallback) {
