@@ -49,6 +49,11 @@ export interface N8nInstance {
 	waitForExecutions(workflowId: string, count: number, timeoutMs?: number): Promise<N8nExecution[]>;
 	/** Activates a workflow and waits until its webhooks answer. */
 	activate(workflowId: string): Promise<void>;
+	/**
+	 * Runs a workflow once from its Manual Trigger with `n8n execute --id` against this instance's database
+	 * (its own task-broker port, so it can run beside the server). Returns the run's status and data.
+	 */
+	execute(workflowId: string): Promise<{ status: string; data: any; output: string }>;
 	/** Runs n8n's own credential test (what the editor's "Test" button does) on plain credential data. */
 	testCredential(type: string, data: object): Promise<{ status: 'OK' | 'Error'; message: string }>;
 	/** Stored id of each imported credential, by name. */
@@ -248,6 +253,10 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<N8nInstance>
 				await sleep(200);
 			}
 		};
+		const execute = async (workflowId: string) => {
+			const cliEnv = { ...env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
+			return await executeWorkflow(tools, cliEnv, userFolder, workflowId);
+		};
 		const testCredential = async (type: string, data: object) =>
 			await client.rest<{ status: 'OK' | 'Error'; message: string }>('POST', '/credentials/test', {
 				credentials: { id: '', name: `test ${type}`, type, data },
@@ -258,6 +267,7 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<N8nInstance>
 			executions,
 			waitForExecutions,
 			activate,
+			execute,
 			testCredential,
 			credentialIds,
 			client,
@@ -291,6 +301,13 @@ export function extractRunJson(stdout: string): any {
 	return JSON.parse(lines.slice(start, end + 1).join('\n'));
 }
 
+async function executeWorkflow(tools: N8nToolchain, env: NodeJS.ProcessEnv, userFolder: string, workflowId: string) {
+	const run = await runN8nCli(tools, env, userFolder, ['execute', `--id=${workflowId}`, '--rawOutput']);
+	const data = extractRunJson(run.stdout);
+	if (!data) throw new Error(`n8n execute printed no run data (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+	return { status: String(data.status ?? (run.code === 0 ? 'success' : 'error')), data, output: run.stdout + run.stderr };
+}
+
 /**
  * Imports one workflow (and credentials) into a fresh n8n user folder with the CLI and runs it once with
  * `n8n execute --id` from its Manual Trigger; no server is started. Returns the run's status and data.
@@ -314,10 +331,7 @@ export async function runWorkflowOnce(
 		writeFileSync(join(userFolder, 'workflow.json'), JSON.stringify(wf));
 		const imported = await runN8nCli(tools, env, userFolder, ['import:workflow', '--input=workflow.json']);
 		if (imported.code !== 0) throw new Error(`n8n import:workflow failed:\n${imported.stdout}\n${imported.stderr}`);
-		const run = await runN8nCli(tools, env, userFolder, ['execute', `--id=${String(wf.id)}`, '--rawOutput']);
-		const data = extractRunJson(run.stdout);
-		if (!data) throw new Error(`n8n execute printed no run data (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
-		return { status: data.status ?? (run.code === 0 ? 'success' : 'error'), data, output: run.stdout + run.stderr };
+		return await executeWorkflow(tools, env, userFolder, String(wf.id));
 	} finally {
 		if (!process.env.N8N_STACK_KEEP) rmSync(userFolder, { recursive: true, force: true });
 	}

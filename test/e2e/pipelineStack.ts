@@ -1,0 +1,252 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type GitServer, startGitServer } from '../stack/git';
+import { type KubeStandIn, startKubeStandIn } from '../stack/k8s';
+import { type N8nInstance, type StackCredential, startN8n } from '../stack/n8n';
+import { startRegistry } from '../stack/registry';
+
+/**
+ * The whole pipeline on 127.0.0.1: the real registry, git over HTTP, the Kubernetes API stand-in (whose Jobs
+ * push to that registry) and real n8n with this package and the workflows from workflows/, wired to them by
+ * editing only each workflow's "Pipeline settings" node. Used by the e2e tests, the demo and bench/e2e.
+ */
+
+export const WORKFLOWS_DIR = resolve(__dirname, '../../workflows');
+export const BUILD_ON_PUSH = 'buildOnPush00001';
+export const POLL_REGISTRY = 'pollRegistry0001';
+export const FLUX_ALERT = 'fluxAlertBuild01';
+
+export const APP_IMAGE = 'webapp/app';
+export const RELEASE_IMAGE = 'webapp/release';
+export const HELM_CHART = 'flux-system/flux-system-webapp';
+
+export type Workflow = { id: string; name: string; nodes: Array<{ name: string; type: string; parameters: any }>; [key: string]: unknown };
+
+export function loadWorkflow(file: string): Workflow {
+	return JSON.parse(readFileSync(join(WORKFLOWS_DIR, file), 'utf8')) as Workflow;
+}
+
+/**
+ * A copy of the workflow with values of its "Pipeline settings" node replaced. Every key must name an existing
+ * setting: the workflows are used as shipped, only pointed at this stack.
+ */
+export function configureWorkflow(workflow: Workflow, values: Record<string, string | boolean>): Workflow {
+	const copy = JSON.parse(JSON.stringify(workflow)) as Workflow;
+	const settings = copy.nodes.find((n) => n.name === 'Pipeline settings');
+	if (!settings) throw new Error(`${workflow.name}: no "Pipeline settings" node`);
+	const assignments = settings.parameters.assignments.assignments as Array<{ name: string; value: unknown }>;
+	for (const [name, value] of Object.entries(values)) {
+		const entry = assignments.find((a) => a.name === name);
+		if (!entry) throw new Error(`${workflow.name}: "Pipeline settings" has no ${name}`);
+		entry.value = value;
+	}
+	return copy;
+}
+
+/** The GitOps repository the workflows bump: Flux markers for two images and a Helm chart. */
+export function gitopsFiles(registryHost: string): Record<string, string> {
+	return {
+		'README.md': '# GitOps\n',
+		'clusters/prod/webapp/deployment.yaml': [
+			'apiVersion: apps/v1',
+			'kind: Deployment',
+			'metadata:',
+			'  name: webapp # the app built on every push',
+			'spec:',
+			'  template:',
+			'    spec:',
+			'      containers:',
+			'        - name: app',
+			`          image: ${registryHost}/${APP_IMAGE}:main-000000000000 # {"$imagepolicy": "flux-system:webapp"}`,
+			'',
+		].join('\n'),
+		'clusters/prod/releases/deployment.yaml': [
+			'apiVersion: apps/v1',
+			'kind: Deployment',
+			'metadata:',
+			'  name: release',
+			'spec:',
+			'  template:',
+			'    spec:',
+			'      containers:',
+			'        - name: app',
+			`          image: ${registryHost}/${RELEASE_IMAGE}:0.9.0 # {"$imagepolicy": "flux-system:webapp-releases"}`,
+			'',
+		].join('\n'),
+		'charts/webapp/Chart.yaml': 'apiVersion: v2\nname: webapp\ndescription: The web app\nversion: 0.1.0\nappVersion: "1.0"\n',
+		'charts/webapp/values.yaml': `# image the chart deploys\nimage:\n  repository: ${registryHost}/${APP_IMAGE}\n  tag: "bootstrap" # replaced by the pipeline\nreplicas: 1\n`,
+	};
+}
+
+export const APP_FILES: Record<string, string> = {
+	'Dockerfile': 'FROM scratch\nCOPY app /app\n',
+	'app/main.go': 'package main\n\nfunc main() {}\n',
+};
+
+export interface PipelineStack {
+	registry: { host: string; url: string; stop(): Promise<void> };
+	git: GitServer;
+	kube?: KubeStandIn;
+	n8n: N8nInstance;
+	secret: string;
+	gitopsUrl: string;
+	appUrl: string;
+	stop(): Promise<void>;
+}
+
+export interface PipelineStackOptions {
+	/** A kubeconfig (YAML text) for a real cluster; without it the stand-in is started. */
+	kubeconfig?: string;
+	/** Activate only these workflows (default: build-on-push and flux-alert; the poll one runs on demand). */
+	activate?: string[];
+	ownerPassword?: string;
+	/** Extra settings per workflow id, e.g. a real registry for a real cluster. */
+	settings?: Record<string, Record<string, string | boolean>>;
+	/** Log progress lines (the demo). */
+	log?: (line: string) => void;
+}
+
+/** Starts registry, git, the Kubernetes stand-in (or uses a kubeconfig) and n8n with the three workflows. */
+export async function startPipelineStack(opts: PipelineStackOptions = {}): Promise<PipelineStack> {
+	const log = opts.log ?? (() => undefined);
+	const started: Array<{ stop(): Promise<void> }> = [];
+	const stopAll = async () => {
+		for (const part of started.reverse()) await part.stop().catch(() => undefined);
+	};
+	try {
+		const registry = await startRegistry();
+		started.push(registry);
+		log(`registry     ${registry.url}`);
+		const gitToken = `git-${randomBytes(9).toString('base64url')}`;
+		const git = await startGitServer({ username: 'n8n-bot', password: gitToken });
+		started.push(git);
+		const gitopsUrl = await git.createBareRepo('gitops', gitopsFiles(registry.host));
+		const appUrl = await git.createBareRepo('webapp', APP_FILES);
+		log(`git          ${git.baseUrl} (gitops.git, webapp.git)`);
+		let kube: KubeStandIn | undefined;
+		let kubernetes: StackCredential;
+		if (opts.kubeconfig) {
+			kubernetes = { name: 'Build cluster', type: 'kubernetesApi', data: { authentication: 'kubeconfig', kubeconfig: opts.kubeconfig, namespace: 'build-system' } };
+			log('kubernetes   the cluster of $KUBECONFIG');
+		} else {
+			kube = await startKubeStandIn({ registry: { host: registry.host } });
+			started.push(kube);
+			kubernetes = {
+				name: 'Build cluster',
+				type: 'kubernetesApi',
+				data: { authentication: 'token', server: kube.url, token: kube.tokenFor('automation', 'n8n'), caCertificate: kube.caPem, namespace: 'build-system' },
+			};
+			log(`kubernetes   ${kube.url} (API stand-in, RBAC from deploy/)`);
+		}
+		const secret = randomBytes(24).toString('hex');
+		const credentials: StackCredential[] = [
+			kubernetes,
+			{ name: 'Build registry', type: 'containerRegistryApi', data: { registry: registry.host, plainHttp: true } },
+			{
+				name: 'GitOps repository',
+				type: 'gitRepositoryApi',
+				data: { authentication: 'https', username: 'n8n-bot', token: gitToken, authorName: 'n8n build bot', authorEmail: 'builds@n8n.local' },
+			},
+			{ name: 'Webhook signing secret', type: 'webhookSigningSecretApi', data: { secret } },
+		];
+		const common = { insecureRegistry: true, plainHttpGit: true, gitopsRepositoryUrl: gitopsUrl, gitopsBranch: 'main' };
+		const workflows = [
+			configureWorkflow(loadWorkflow('build-on-push.json'), {
+				...common,
+				imageRepository: `${registry.host}/${APP_IMAGE}`,
+				manifestPath: 'clusters/prod/webapp',
+				imagePolicy: 'flux-system:webapp',
+				...opts.settings?.[BUILD_ON_PUSH],
+			}),
+			configureWorkflow(loadWorkflow('poll-registry-and-bump.json'), {
+				imageRepository: `${registry.host}/${RELEASE_IMAGE}`,
+				semverRange: '>=1.0.0',
+				gitopsRepositoryUrl: gitopsUrl,
+				gitopsBranch: 'main',
+				imagePolicy: 'flux-system:webapp-releases',
+				manifestPath: 'clusters/prod/releases',
+				...opts.settings?.[POLL_REGISTRY],
+			}),
+			configureWorkflow(loadWorkflow('flux-alert-build.json'), {
+				...common,
+				helmChart: HELM_CHART,
+				appRepositoryUrl: appUrl,
+				imageRepository: `${registry.host}/${APP_IMAGE}`,
+				chartPath: 'charts/webapp',
+				...opts.settings?.[FLUX_ALERT],
+			}),
+		];
+		log('n8n          starting (package from npm pack, workflows imported)…');
+		const n8n = await startN8n({ workflows, credentials, activate: opts.activate ?? [BUILD_ON_PUSH, FLUX_ALERT], ownerPassword: opts.ownerPassword });
+		started.push(n8n);
+		log(`n8n          ${n8n.url}`);
+		return { registry, git, kube, n8n, secret, gitopsUrl, appUrl, stop: stopAll };
+	} catch (error) {
+		await stopAll();
+		throw error;
+	}
+}
+
+export const randomSha = () => randomBytes(20).toString('hex');
+
+/** A GitHub push delivery for `commit`, signed with X-Hub-Signature-256 over the exact body bytes. */
+export async function sendGithubPush(
+	stack: Pick<PipelineStack, 'n8n' | 'secret' | 'appUrl'>,
+	push: { commit: string; files: string[]; before?: string; branch?: string; deliveryId?: string },
+): Promise<Response> {
+	const body = JSON.stringify({
+		ref: `refs/heads/${push.branch ?? 'main'}`,
+		// A push onto an existing branch: with an all-zero 'before' (a new branch) the file list is not trusted.
+		before: push.before ?? randomSha(),
+		after: push.commit,
+		repository: { name: 'webapp', full_name: 'homelab/webapp', clone_url: stack.appUrl },
+		head_commit: { id: push.commit, message: 'Change the app', added: [], removed: [], modified: push.files },
+		commits: [{ id: push.commit, message: 'Change the app', added: [], removed: [], modified: push.files }],
+	});
+	return await fetch(stack.n8n.webhookUrl('build-on-push'), {
+		method: 'POST',
+		headers: {
+			'content-type': 'application/json',
+			'x-github-event': 'push',
+			'x-github-delivery': push.deliveryId ?? randomUUID(),
+			'x-hub-signature-256': `sha256=${createHmac('sha256', stack.secret).update(body).digest('hex')}`,
+		},
+		body,
+	});
+}
+
+/** A Flux notification-controller event (generic-hmac provider: X-Signature: sha256=<hmac of the body>). */
+export async function sendFluxEvent(
+	stack: Pick<PipelineStack, 'n8n' | 'secret'>,
+	event: { revision: string; chart?: string; reason?: string },
+): Promise<Response> {
+	const [namespace, name] = (event.chart ?? HELM_CHART).split('/');
+	const body = JSON.stringify({
+		involvedObject: { kind: 'HelmChart', namespace, name, apiVersion: 'source.toolkit.fluxcd.io/v1', uid: randomUUID() },
+		severity: 'info',
+		timestamp: new Date().toISOString(),
+		message: `packaged 'webapp' chart with version '${event.revision}'`,
+		reason: event.reason ?? 'ChartPackageSucceeded',
+		metadata: { revision: event.revision },
+		reportingController: 'source-controller',
+		reportingInstance: 'source-controller-7f5c9d9b8-x2k4p',
+	});
+	return await fetch(stack.n8n.webhookUrl('flux-helmchart'), {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', 'x-signature': `sha256=${createHmac('sha256', stack.secret).update(body).digest('hex')}` },
+		body,
+	});
+}
+
+/** The items a node output in an execution (first run, first output), or undefined if it did not run. */
+export function nodeOutput(execution: { data?: any }, nodeName: string): any[] | undefined {
+	const runs = execution.data?.resultData?.runData?.[nodeName];
+	if (!runs) return undefined;
+	return (runs[0]?.data?.main?.[0] ?? []).map((item: { json: unknown }) => item.json);
+}
+
+/** Names of the nodes that ran in an execution. */
+export function nodesRun(execution: { data?: any }): string[] {
+	return Object.keys(execution.data?.resultData?.runData ?? {});
+}

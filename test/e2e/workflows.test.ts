@@ -1,0 +1,185 @@
+import { readRemoteFile, remoteLog } from '../stack/git';
+import { pushTags, pushTestImage } from '../stack/registry';
+import {
+	APP_IMAGE,
+	BUILD_ON_PUSH,
+	FLUX_ALERT,
+	POLL_REGISTRY,
+	type PipelineStack,
+	RELEASE_IMAGE,
+	nodeOutput,
+	nodesRun,
+	randomSha,
+	sendFluxEvent,
+	sendGithubPush,
+	startPipelineStack,
+} from './pipelineStack';
+
+// The three shipped workflows, as they are in workflows/ (only their "Pipeline settings" pointed at the stack),
+// run in real n8n 2.41 against the real registry, git over HTTP and the Kubernetes API stand-in.
+jest.setTimeout(300_000);
+
+const INDEX_TYPES = 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json';
+
+async function registryDigest(stack: PipelineStack, repository: string, tag: string): Promise<string | null> {
+	const res = await fetch(`${stack.registry.url}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { accept: INDEX_TYPES } });
+	return res.ok ? res.headers.get('docker-content-digest') : null;
+}
+
+describe('shipped workflows in real n8n on the local stack', () => {
+	let stack: PipelineStack;
+	const deployment = 'clusters/prod/webapp/deployment.yaml';
+
+	beforeAll(async () => {
+		stack = await startPipelineStack();
+	});
+
+	afterAll(async () => {
+		await stack?.stop();
+	});
+
+	describe('build-on-push.json', () => {
+		let executionsSoFar = 0;
+
+		async function nextExecution() {
+			executionsSoFar += 1;
+			const all = await stack.n8n.waitForExecutions(BUILD_ON_PUSH, executionsSoFar, 120_000);
+			return all[executionsSoFar - 1];
+		}
+
+		it('builds the pushed commit, verifies SBOM, provenance and digest, and commits exactly one bump', async () => {
+			const before = await remoteLog(stack.gitopsUrl);
+			const original = await readRemoteFile(stack.gitopsUrl, 'main', deployment);
+			const commit = randomSha();
+			const res = await sendGithubPush(stack, { commit, files: ['app/main.go'] });
+			expect(res.status).toBe(200);
+
+			const execution = await nextExecution();
+			expect(execution.status).toBe('success');
+			const [deployed] = nodeOutput(execution, 'Deployed')!;
+			const tag = `main-${commit.slice(0, 12)}`;
+			expect(deployed).toMatchObject({ outcome: 'deployed', tag, sourceCommit: commit, image: `${stack.registry.host}/${APP_IMAGE}:${tag}` });
+			expect(deployed.jobName).toMatch(/^webapp-/);
+			expect(typeof deployed.durationSeconds).toBe('number');
+
+			// The simulated build really pushed that tag; its digest is what the workflow verified and deployed.
+			expect(await registryDigest(stack, APP_IMAGE, tag)).toBe(deployed.digest);
+			const [verified] = nodeOutput(execution, 'Verify image')!;
+			expect(verified.attestations).toMatchObject({ sbom: true, provenance: true });
+			expect(verified.provenance).toMatchObject({ revision: commit, revisionMatches: true });
+			expect(verified.platforms).toEqual(expect.arrayContaining(['linux/amd64', 'linux/arm64']));
+			expect(verified.platforms).not.toContain('unknown/unknown');
+
+			// Exactly one new GitOps commit, changing only the marked image line.
+			const after = await remoteLog(stack.gitopsUrl);
+			expect(after.length).toBe(before.length + 1);
+			expect(after[0].sha).toBe(deployed.gitopsCommit);
+			expect(after[0].parents).toEqual([before[0].sha]);
+			expect(after[0].message).toContain(`Deploy webapp ${tag} (${commit.slice(0, 12)})`);
+			const expected = original.replace(`${APP_IMAGE}:main-000000000000`, `${APP_IMAGE}:${tag}@${deployed.digest}`);
+			expect(await readRemoteFile(stack.gitopsUrl, 'main', deployment)).toBe(expected);
+		});
+
+		it('starts nothing for a push that touches no app source', async () => {
+			const res = await sendGithubPush(stack, { commit: randomSha(), files: ['clusters/prod/webapp/deployment.yaml'] });
+			expect(res.status).toBe(202);
+			const all = await stack.n8n.executions(BUILD_ON_PUSH);
+			expect(all.length).toBe(executionsSoFar);
+		});
+
+		it('ends a failing build on the error branch with the reason and the log tail, and bumps nothing', async () => {
+			await stack.kube!.setScenario('default', { outcome: 'build-fail' });
+			try {
+				const before = await remoteLog(stack.gitopsUrl);
+				const commit = randomSha();
+				expect((await sendGithubPush(stack, { commit, files: ['app/main.go'] })).status).toBe(200);
+				const execution = await nextExecution();
+				expect(execution.status).toBe('error');
+				const [failure] = nodeOutput(execution, 'Build failed')!;
+				expect(failure).toMatchObject({ outcome: 'failed', failedStep: 'Wait for Job', status: 'failed', sourceCommit: commit });
+				expect(failure.reason).toBeTruthy();
+				expect(failure.message).toBeTruthy();
+				expect(failure.logTail.length).toBeGreaterThan(0);
+				expect(nodesRun(execution)).not.toContain('Bump GitOps manifest');
+				expect(await remoteLog(stack.gitopsUrl)).toEqual(before);
+			} finally {
+				await stack.kube!.setScenario('default', { outcome: 'succeed' });
+			}
+		});
+
+		it('refuses to roll out an image built without SBOM and provenance', async () => {
+			await stack.kube!.setScenario('default', { outcome: 'succeed', attestations: false });
+			try {
+				const before = await remoteLog(stack.gitopsUrl);
+				const commit = randomSha();
+				expect((await sendGithubPush(stack, { commit, files: ['app/main.go'] })).status).toBe(200);
+				const execution = await nextExecution();
+				expect(execution.status).toBe('error');
+				const [failure] = nodeOutput(execution, 'Step failed')!;
+				expect(failure).toMatchObject({ outcome: 'failed', failedStep: 'Verify image', sourceCommit: commit });
+				expect(failure.reason).toMatch(/sbom|provenance|attestation/i);
+				// The image itself was pushed; it just may not be deployed.
+				expect(await registryDigest(stack, APP_IMAGE, `main-${commit.slice(0, 12)}`)).toMatch(/^sha256:/);
+				expect(await remoteLog(stack.gitopsUrl)).toEqual(before);
+			} finally {
+				await stack.kube!.setScenario('default', { outcome: 'succeed' });
+			}
+		});
+	});
+
+	describe('poll-registry-and-bump.json', () => {
+		it('bumps to the highest semver release once, then finds nothing to do', async () => {
+			const registry = stack.registry.host;
+			await pushTestImage({ registry, repository: RELEASE_IMAGE, tags: ['1.0.0'], seed: 'release-1.0.0' });
+			await pushTags({ registry, repository: RELEASE_IMAGE, fromTag: '1.0.0', tags: ['1.2.0', '1.10.0-rc.1', 'latest'] });
+			const { digest } = await pushTestImage({ registry, repository: RELEASE_IMAGE, tags: ['1.10.0'], seed: 'release-1.10.0' });
+			const before = await remoteLog(stack.gitopsUrl);
+
+			const first = await stack.n8n.execute(POLL_REGISTRY);
+			expect(first.status).toBe('success');
+			const [bumped] = nodeOutput(first.data, 'Bumped')!;
+			expect(bumped).toMatchObject({ outcome: 'bumped', tag: '1.10.0', digest });
+			const afterFirst = await remoteLog(stack.gitopsUrl);
+			expect(afterFirst.length).toBe(before.length + 1);
+			expect(afterFirst[0].sha).toBe(bumped.gitopsCommit);
+			expect(await readRemoteFile(stack.gitopsUrl, 'main', 'clusters/prod/releases/deployment.yaml')).toContain(
+				`image: ${registry}/${RELEASE_IMAGE}:1.10.0@${digest} # {"$imagepolicy": "flux-system:webapp-releases"}`,
+			);
+
+			const second = await stack.n8n.execute(POLL_REGISTRY);
+			expect(second.status).toBe('success');
+			expect(nodeOutput(second.data, 'Up to date')).toEqual([expect.objectContaining({ outcome: 'up to date', tag: '1.10.0' })]);
+			expect(nodeOutput(second.data, 'Bumped')).toBeUndefined();
+			expect(await remoteLog(stack.gitopsUrl)).toEqual(afterFirst);
+		});
+	});
+
+	describe('flux-alert-build.json', () => {
+		it('builds for a HelmChart revision and bumps values and chart version once', async () => {
+			const before = await remoteLog(stack.gitopsUrl);
+			expect((await sendFluxEvent(stack, { revision: '0.2.0' })).status).toBe(200);
+			const [first] = await stack.n8n.waitForExecutions(FLUX_ALERT, 1, 120_000);
+			expect(first.status).toBe('success');
+			const [bumped] = nodeOutput(first, 'Chart bumped')!;
+			expect(bumped).toMatchObject({ outcome: 'chart bumped', chartRevision: '0.2.0', tag: 'chart-0.2.0' });
+			expect(await registryDigest(stack, APP_IMAGE, 'chart-0.2.0')).toBe(bumped.digest);
+			expect(await readRemoteFile(stack.gitopsUrl, 'main', 'charts/webapp/Chart.yaml')).toContain('version: 0.1.1\n');
+			expect(await readRemoteFile(stack.gitopsUrl, 'main', 'charts/webapp/values.yaml')).toContain('  tag: "chart-0.2.0" # replaced by the pipeline\n');
+			const afterFirst = await remoteLog(stack.gitopsUrl);
+			expect(afterFirst.length).toBe(before.length + 1);
+
+			// The same revision again (a new event, not a replay): the image is rebuilt, the chart stays as it is.
+			expect((await sendFluxEvent(stack, { revision: '0.2.0' })).status).toBe(200);
+			const executions = await stack.n8n.waitForExecutions(FLUX_ALERT, 2, 120_000);
+			expect(nodeOutput(executions[1], 'Chart bumped')).toEqual([expect.objectContaining({ outcome: 'chart already up to date' })]);
+			expect(await remoteLog(stack.gitopsUrl)).toEqual(afterFirst);
+		});
+
+		it('ignores events about another HelmChart', async () => {
+			expect((await sendFluxEvent(stack, { revision: '9.9.9', chart: 'flux-system/other-chart' })).status).toBe(200);
+			const executions = await stack.n8n.waitForExecutions(FLUX_ALERT, 3, 60_000);
+			expect(nodesRun(executions[2])).toContain('Not our chart');
+			expect(nodesRun(executions[2])).not.toContain('Create BuildKit Job');
+		});
+	});
+});
