@@ -101,8 +101,8 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 				};
 				if (!result.changed || request.dryRun) return result;
 				for (const file of edit.files) await writeFile(join(workspace.dir, file.file), file.after);
-				await workspace.git.run(['add', '--', ...result.files]);
-				await workspace.git.run(['commit', '--quiet', '--no-verify', '-m', message]);
+				// `commit -- <paths>` stages exactly the edited (tracked) files: one git process instead of add + commit.
+				await workspace.git.run(['commit', '--quiet', '--no-verify', '-m', message, '--', ...result.files]);
 				result.commit = await workspace.head();
 				try {
 					await workspace.git.run(['push', '--porcelain', '--quiet', 'origin', `HEAD:refs/heads/${pushBranch}`]);

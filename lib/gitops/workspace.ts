@@ -96,6 +96,8 @@ export class Workspace {
 			throw error;
 		}
 		const workspace = new Workspace(dir, new GitRunner(dir, opts.access), { url: opts.url, branch: opts.branch, partial, sparse: [] }, false);
+		// A sparse index holds only the checked-out folders (25 entries, not 5,000): reset and commit stay fast.
+		await workspace.git.run(['sparse-checkout', 'init', '--cone', '--sparse-index']);
 		await workspace.widen(opts.scope);
 		return workspace;
 	}
@@ -142,7 +144,12 @@ export class Workspace {
 		return base;
 	}
 
+	/** The commit HEAD points at, read from .git directly (saves a git process per bump). */
 	async head(): Promise<string> {
-		return (await this.git.run(['rev-parse', 'HEAD'])).stdout.trim();
+		const head = (await readFile(join(this.dir, '.git', 'HEAD'), 'utf8')).trim();
+		if (!head.startsWith('ref: ')) return head;
+		const ref = head.slice(5);
+		const loose = await readFile(join(this.dir, '.git', ref), 'utf8').catch(() => undefined);
+		return loose ? loose.trim() : (await this.git.run(['rev-parse', 'HEAD'])).stdout.trim();
 	}
 }
