@@ -1,6 +1,6 @@
 // Go (RE2) patterns in a backtracking engine: same meaning as in Flux, Go's syntax errors, and a
 // static bound that refuses patterns which could backtrack catastrophically on a tag.
-import { compileTagSelector, TagPolicyError } from '../../../lib/policy';
+import { compileTagSelector, TagPolicyError, type TagFilter } from '../../../lib/policy';
 import { compileGoRegexp } from '../../../lib/policy/goRegexp';
 import { GoRegexpSyntaxError } from '../../../lib/policy/goRegexpSyntax';
 import { MAX_TAG_LENGTH, UnsafeRegexError } from '../../../lib/policy/regexSafety';
@@ -121,10 +121,11 @@ describe('patterns that could backtrack catastrophically are refused before they
 	test.each(classicReDoS)('%j', (pattern) => {
 		expect(() => compileGoRegexp(pattern)).toThrow(UnsafeRegexError);
 		// Through the public API the error names the field and says how to fix it.
-		for (const [filter, field] of [
+		const cases: Array<[TagFilter, string]> = [
 			[{ pattern }, 'filterPattern'],
 			[{ exclude: [pattern] }, 'exclude'],
-		] as const) {
+		];
+		for (const [filter, field] of cases) {
 			let thrown: unknown;
 			try {
 				compileTagSelector({ kind: 'alphabetical', order: 'asc' }, filter);
