@@ -127,7 +127,7 @@ async function processEnv(userFolder: string, tools: N8nToolchain, password: str
 }
 
 /** Stops a process group started with `detached: true`: SIGTERM (n8n shuts down cleanly), SIGKILL after 10 s. */
-async function stopGroup(child: ChildProcess): Promise<void> {
+export async function stopGroup(child: ChildProcess): Promise<void> {
 	if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
 	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 	try {
@@ -152,7 +152,7 @@ async function stopGroup(child: ChildProcess): Promise<void> {
 	}
 }
 
-async function waitForReadiness(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+export async function waitForReadiness(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
 		if (child.exitCode !== null) throw new Error(`n8n exited with code ${child.exitCode} while starting:\n${tail(logFile)}`);
