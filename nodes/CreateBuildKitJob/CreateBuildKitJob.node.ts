@@ -2,11 +2,8 @@ import {
 	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
-	type ICredentialsDecrypted,
-	type ICredentialTestFunctions,
 	type IDataObject,
 	type IExecuteFunctions,
-	type INodeCredentialTestResult,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
@@ -14,9 +11,9 @@ import {
 } from 'n8n-workflow';
 import type { BuildJobInput } from '../../lib/k8s/buildInputs';
 import { BuildInputError } from '../../lib/k8s/buildInputsError';
-import { checkCanCreateJobs } from '../../lib/k8s/checkAccess';
 import { createBuildKitJob, KubernetesRequestError, type IfExists } from '../../lib/k8s/createJob';
-import { defaultNamespace, kubeConfigFromCredential, KubernetesCredentialError, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
+import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
+import { kubeConfigForNode, kubernetesApiConnectionTest } from '../shared/kubernetesCredential';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
 
 /** "a, b\nc" or an array from an expression → ["a", "b", "c"]. */
@@ -96,32 +93,13 @@ export class CreateBuildKitJob implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async kubernetesApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				const cred = credential.data as unknown as KubernetesCredential;
-				try {
-					const kc = kubeConfigFromCredential(cred);
-					const result = await checkCanCreateJobs(kc, defaultNamespace(kc, cred));
-					return { status: result.ok ? 'OK' : 'Error', message: result.message };
-				} catch (error) {
-					return { status: 'Error', message: (error as Error).message };
-				}
-			},
-		},
+		credentialTest: { kubernetesApiConnectionTest },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const cred = (await this.getCredentials('kubernetesApi')) as unknown as KubernetesCredential;
-		let kc;
-		try {
-			kc = kubeConfigFromCredential(cred);
-		} catch (error) {
-			if (error instanceof KubernetesCredentialError) {
-				throw new NodeOperationError(this.getNode(), error.message, { description: `Fix the "${error.field}" field of the Kubernetes API credential` });
-			}
-			throw new NodeOperationError(this.getNode(), error as Error);
-		}
+		const kc = kubeConfigForNode(this.getNode(), cred);
 
 		const out: INodeExecutionData[] = [];
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {

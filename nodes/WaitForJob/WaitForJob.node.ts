@@ -2,18 +2,15 @@ import {
 	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
-	type ICredentialsDecrypted,
-	type ICredentialTestFunctions,
 	type IExecuteFunctions,
-	type INodeCredentialTestResult,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 	type JsonObject,
 } from 'n8n-workflow';
-import { checkCanCreateJobs } from '../../lib/k8s/checkAccess';
 import { JobWatchApiError } from '../../lib/k8s/jobWatcher';
-import { defaultNamespace, kubeConfigFromCredential, KubernetesCredentialError, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
+import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
+import { kubeConfigForNode, kubernetesApiConnectionTest } from '../shared/kubernetesCredential';
 import { WAIT_DEFAULTS, waitForJob, WaitForJobInputError, type WaitForJobResult } from '../../lib/k8s/waitForJob';
 import { mapConcurrently } from './mapConcurrently';
 
@@ -107,32 +104,13 @@ export class WaitForJob implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async kubernetesApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				const cred = credential.data as unknown as KubernetesCredential;
-				try {
-					const kc = kubeConfigFromCredential(cred);
-					const result = await checkCanCreateJobs(kc, defaultNamespace(kc, cred));
-					return { status: result.ok ? 'OK' : 'Error', message: result.message };
-				} catch (error) {
-					return { status: 'Error', message: (error as Error).message };
-				}
-			},
-		},
+		credentialTest: { kubernetesApiConnectionTest },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const cred = (await this.getCredentials('kubernetesApi')) as unknown as KubernetesCredential;
-		let kc;
-		try {
-			kc = kubeConfigFromCredential(cred);
-		} catch (error) {
-			if (error instanceof KubernetesCredentialError) {
-				throw new NodeOperationError(this.getNode(), error.message, { description: `Fix the "${error.field}" field of the Kubernetes API credential` });
-			}
-			throw new NodeOperationError(this.getNode(), error as Error);
-		}
+		const kc = kubeConfigForNode(this.getNode(), cred);
 		// One failing item (without Continue On Fail) fails the node: stop the other waits instead of leaking them.
 		const stopAll = new AbortController();
 		const cancel = this.getExecutionCancelSignal?.();
