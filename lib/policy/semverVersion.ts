@@ -1,7 +1,7 @@
 // Semantic versions with the parsing and precedence rules of Masterminds/semver v3, which Flux uses.
-// npm `semver` agrees on precedence but not on what it accepts (it rejects `v` handling differences,
-// leading-zero coercion in ranges, and 20-digit segments), so parsing is done here by hand: no regex,
-// one pass, which also keeps 10,000-tag scans cheap.
+// npm `semver` agrees on precedence but not on what it accepts (leading zeros coerced inside ranges,
+// uint64 segments beyond 2^53), so parsing is done here by hand: no regex, one pass, which also keeps
+// 10,000-tag scans cheap.
 
 /** A segment is a JS number while it is exactly representable, a bigint beyond that (Go uses uint64). */
 export type Segment = number | bigint;
