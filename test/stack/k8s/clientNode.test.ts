@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { startKubeStandIn, type KubeStandIn } from './index';
 import { testJob } from './testJob';
+import { until, watchJobs } from './testing';
 
 // The real @kubernetes/client-node (ESM, undici) against the stand-in over TLS with the n8n service account's
 // token: what lib/k8s does at runtime, including the error shapes it has to map.
@@ -25,24 +26,9 @@ async function apiError(p: Promise<unknown>): Promise<{ code: number; status: an
 	throw new Error('expected the call to fail');
 }
 
-/** Watches one Job from `resourceVersion` until `until` says stop; resolves with every event type seen. */
-function watchJob(name: string, resourceVersion: string, until: (type: string, obj: any) => boolean, params: Record<string, unknown> = {}) {
-	const seen: Array<{ type: string; obj: any }> = [];
-	return new Promise<{ seen: typeof seen; end: unknown }>((resolve, reject) => {
-		let controller: AbortController | undefined;
-		new k8s.Watch(kc)
-			.watch(`/apis/batch/v1/namespaces/${NS}/jobs`, { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true, ...params },
-				(type, obj) => {
-					seen.push({ type, obj });
-					if (until(type, obj)) {
-						controller?.abort();
-						resolve({ seen, end: 'condition' });
-					}
-				},
-				(err) => resolve({ seen, end: err ?? null }))
-			.then((c) => (controller = c), reject);
-	});
-}
+/** Watches one Job from `resourceVersion` until `stopWhen` says stop. */
+const watchJob = (name: string, resourceVersion: string, stopWhen: (type: string, obj: any) => boolean, params: Record<string, unknown> = {}) =>
+	watchJobs(kc, NS, { fieldSelector: `metadata.name=${name}`, resourceVersion, ...params }, stopWhen);
 
 beforeAll(async () => {
 	standIn = await startKubeStandIn({ bookmarkIntervalMs: 200 });
@@ -73,8 +59,8 @@ test('watch from the list resourceVersion sees SuccessCriteriaMet then Complete;
 	const watching = watchJob('cn-watch', list.metadata!.resourceVersion!, (type, obj) =>
 		type === 'MODIFIED' && (obj.status?.conditions ?? []).some((c: any) => c.type === 'Complete' && c.status === 'True'));
 	const job = await batch.createNamespacedJob({ namespace: NS, body: testJob({ name: 'cn-watch', images: ['127.0.0.1:1/app/x:1'] }) as k8s.V1Job });
-	const { seen, end } = await watching;
-	expect(end).toBe('condition');
+	const { events: seen, end } = await watching;
+	expect(end).toBe('stopped');
 	expect(seen[0].type).toBe('ADDED');
 	const conditionOrder = seen.flatMap((e) => (e.obj.status?.conditions ?? []).map((c: any) => c.type)).filter((t, i, a) => a.indexOf(t) === i);
 	expect(conditionOrder).toEqual(['SuccessCriteriaMet', 'Complete']);
@@ -148,19 +134,19 @@ test('SelfSubjectAccessReview answers from deploy/ RBAC', async () => {
 test('a watch from a forgotten resourceVersion gets an ERROR event with a 410 Expired Status', async () => {
 	const list = await batch.listNamespacedJob({ namespace: NS });
 	await standIn.faults.forgetHistory();
-	const { seen } = await watchJob('cn-create', list.metadata!.resourceVersion!, (type) => type === 'ERROR');
+	const { events: seen } = await watchJob('cn-create', list.metadata!.resourceVersion!, (type) => type === 'ERROR');
 	expect(seen).toHaveLength(1);
 	expect(seen[0].obj).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
 	// A relist gives a resourceVersion that can be watched again.
 	const relist = await batch.listNamespacedJob({ namespace: NS });
 	const again = await watchJob('cn-create', relist.metadata!.resourceVersion!, (type) => type === 'BOOKMARK');
-	expect(again.seen[0].type).toBe('BOOKMARK');
-	expect(Number(again.seen[0].obj.metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(relist.metadata!.resourceVersion));
+	expect(again.events[0].type).toBe('BOOKMARK');
+	expect(Number(again.events[0].obj.metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(relist.metadata!.resourceVersion));
 });
 
 test('timeoutSeconds ends the watch cleanly (done(null)) after a last bookmark', async () => {
 	const list = await batch.listNamespacedJob({ namespace: NS });
-	const { seen, end } = await watchJob('cn-create', list.metadata!.resourceVersion!, () => false, { timeoutSeconds: 1 });
+	const { events: seen, end } = await watchJob('cn-create', list.metadata!.resourceVersion!, () => false, { timeoutSeconds: 1 });
 	expect(end).toBeNull();
 	expect(seen[seen.length - 1].type).toBe('BOOKMARK');
 });
@@ -171,8 +157,5 @@ test('delete with propagationPolicy Background removes the Job and then its pods
 	expect(status.status).toBe('Success');
 	expect((await apiError(batch.readNamespacedJob({ name: 'cn-watch', namespace: NS }))).code).toBe(404);
 	const selector = `batch.kubernetes.io/controller-uid=${job.metadata!.uid}`;
-	for (let i = 0; i < 50 && (await core.listNamespacedPod({ namespace: NS, labelSelector: selector })).items.length > 0; i++) {
-		await new Promise((r) => setTimeout(r, 20));
-	}
-	expect((await core.listNamespacedPod({ namespace: NS, labelSelector: selector })).items).toHaveLength(0);
+	await until('pods deleted', () => core.listNamespacedPod({ namespace: NS, labelSelector: selector }), (l) => l.items.length === 0);
 });

@@ -3,6 +3,7 @@ import { request } from 'node:https';
 import { encodeAccessReview } from './server/protobuf';
 import { startKubeStandIn, type KubeStandIn } from './index';
 import { testJob } from './testJob';
+import { jobCondition, until, watchJobs } from './testing';
 
 // Faults on demand (what Wait for Job must survive) and the request log that counts LIST/WATCH per wait.
 const NS = 'build-system';
@@ -10,37 +11,9 @@ let standIn: KubeStandIn;
 let kc: k8s.KubeConfig;
 let batch: k8s.BatchV1Api;
 
-interface WatchEnd {
-	events: Array<{ type: string; obj: any }>;
-	end: any;
-}
-
-function watchJobs(params: Record<string, unknown>, stopWhen: (type: string, obj: any) => boolean = () => false): Promise<WatchEnd> {
-	const events: WatchEnd['events'] = [];
-	return new Promise((resolve, reject) => {
-		let controller: AbortController | undefined;
-		new k8s.Watch(kc)
-			.watch(`/apis/batch/v1/namespaces/${NS}/jobs`, { allowWatchBookmarks: true, ...params }, (type, obj) => {
-				events.push({ type, obj });
-				if (stopWhen(type, obj)) {
-					controller?.abort();
-					resolve({ events, end: 'stopped' });
-				}
-			}, (end) => resolve({ events, end }))
-			.then((c) => (controller = c), reject);
-	});
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-	const end = Date.now() + ms;
-	for (;;) {
-		const v = await read();
-		if (ok(v) || Date.now() > end) return v;
-		await new Promise((r) => setTimeout(r, 20));
-	}
-}
-
-const complete = (j: k8s.V1Job) => !!j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
+const watch = (params: Record<string, unknown>, stopWhen?: (type: string, obj: any) => boolean) => watchJobs(kc, NS, params, stopWhen);
+const complete = (j: k8s.V1Job) => !!jobCondition(j, 'Complete');
+const watchCount = (n: number) => until(`${n} open watches`, () => standIn.openWatches(), (open) => open === n);
 
 beforeAll(async () => {
 	standIn = await startKubeStandIn({ bookmarkIntervalMs: 100 });
@@ -56,21 +29,21 @@ afterAll(async () => {
 test('bookmarks arrive periodically on a quiet watch and carry the current resourceVersion', async () => {
 	const list = await batch.listNamespacedJob({ namespace: NS });
 	let bookmarks = 0;
-	const { events } = await watchJobs({ resourceVersion: list.metadata!.resourceVersion }, (type) => type === 'BOOKMARK' && ++bookmarks === 3);
+	const { events } = await watch({ resourceVersion: list.metadata!.resourceVersion }, (type) => type === 'BOOKMARK' && ++bookmarks === 3);
 	expect(events.map((e) => e.type)).toEqual(['BOOKMARK', 'BOOKMARK', 'BOOKMARK']);
 	expect(events[0].obj).toMatchObject({ kind: 'Job', apiVersion: 'batch/v1', metadata: { resourceVersion: list.metadata!.resourceVersion } });
 });
 
 test('dropWatches ends every open watch (the client sees done(null)); abrupt drops reset the connection', async () => {
 	const list = await batch.listNamespacedJob({ namespace: NS });
-	const a = watchJobs({ resourceVersion: list.metadata!.resourceVersion });
-	const b = watchJobs({ resourceVersion: list.metadata!.resourceVersion });
-	await until(() => standIn.openWatches(), (n) => n === 2);
+	const a = watch({ resourceVersion: list.metadata!.resourceVersion });
+	const b = watch({ resourceVersion: list.metadata!.resourceVersion });
+	await watchCount(2);
 	await standIn.faults.dropWatches();
 	expect((await a).end).toBeNull();
 	expect((await b).end).toBeNull();
-	const c = watchJobs({ resourceVersion: list.metadata!.resourceVersion });
-	await until(() => standIn.openWatches(), (n) => n === 1);
+	const c = watch({ resourceVersion: list.metadata!.resourceVersion });
+	await watchCount(1);
 	await standIn.faults.dropWatches({ abrupt: true });
 	expect((await c).end).toBeInstanceOf(Error);
 	expect(await standIn.openWatches()).toBe(0);
@@ -79,34 +52,34 @@ test('dropWatches ends every open watch (the client sees done(null)); abrupt dro
 test('dropWatchesEvery keeps cutting watches until switched off', async () => {
 	await standIn.faults.dropWatchesEvery(100);
 	const list = await batch.listNamespacedJob({ namespace: NS });
-	const ends = await Promise.all([1, 2, 3].map(() => watchJobs({ resourceVersion: list.metadata!.resourceVersion })));
+	const ends = await Promise.all([1, 2, 3].map(() => watch({ resourceVersion: list.metadata!.resourceVersion })));
 	expect(ends.map((e) => e.end)).toEqual([null, null, null]);
 	await standIn.faults.dropWatchesEvery(0);
-	const { end } = await watchJobs({ resourceVersion: list.metadata!.resourceVersion, timeoutSeconds: 1 });
+	const { end } = await watch({ resourceVersion: list.metadata!.resourceVersion, timeoutSeconds: 1 });
 	expect(end).toBeNull();
 });
 
 test('forgetHistory: the next watch from a seen resourceVersion gets 410; a relist resourceVersion works', async () => {
 	const list = await batch.listNamespacedJob({ namespace: NS });
 	await standIn.faults.forgetHistory();
-	const expired = await watchJobs({ resourceVersion: list.metadata!.resourceVersion });
+	const expired = await watch({ resourceVersion: list.metadata!.resourceVersion });
 	expect(expired.events).toEqual([{ type: 'ERROR', obj: expect.objectContaining({ code: 410, reason: 'Expired' }) }]);
 	expect(expired.end).toBeNull();
 	const relist = await batch.listNamespacedJob({ namespace: NS });
 	expect(Number(relist.metadata!.resourceVersion)).toBeGreaterThan(Number(list.metadata!.resourceVersion));
-	const fresh = await watchJobs({ resourceVersion: relist.metadata!.resourceVersion }, (type) => type === 'BOOKMARK');
+	const fresh = await watch({ resourceVersion: relist.metadata!.resourceVersion }, (type) => type === 'BOOKMARK');
 	expect(fresh.events[0].type).toBe('BOOKMARK');
 });
 
 test('a watch without resourceVersion starts with ADDED for what exists; selector exits are DELETED events', async () => {
 	await standIn.setScenario({ jobName: 'ft-initial' }, { outcome: 'hang' });
 	await batch.createNamespacedJob({ namespace: NS, body: testJob({ name: 'ft-initial' }) as k8s.V1Job });
-	const initial = await watchJobs({ fieldSelector: 'metadata.name=ft-initial' }, (type) => type === 'ADDED');
+	const initial = await watch({ fieldSelector: 'metadata.name=ft-initial' }, (type) => type === 'ADDED');
 	expect(initial.events[0].obj.metadata.name).toBe('ft-initial');
 	// A label change moves the Job out of this watcher's label selector: the watcher must see it as DELETED.
 	const job = await batch.readNamespacedJob({ name: 'ft-initial', namespace: NS });
-	const watching = watchJobs({ labelSelector: 'webapp=app', resourceVersion: job.metadata!.resourceVersion }, (type) => type === 'DELETED');
-	await until(() => standIn.openWatches(), (n) => n === 1);
+	const watching = watch({ labelSelector: 'webapp=app', resourceVersion: job.metadata!.resourceVersion }, (type) => type === 'DELETED');
+	await watchCount(1);
 	const admin = new k8s.KubeConfig();
 	admin.loadFromString(standIn.kubeconfig(standIn.adminToken));
 	await admin.makeApiClient(k8s.BatchV1Api).patchNamespacedJob({ name: 'ft-initial', namespace: NS, body: { metadata: { labels: { webapp: 'moved' } } } },
@@ -120,26 +93,25 @@ test('a watch without resourceVersion starts with ADDED for what exists; selecto
 test('restart: same port, same Jobs and uids, the simulation carries on, open watches are cut', async () => {
 	await standIn.setScenario({ jobName: 'ft-restart' }, { outcome: 'succeed', runMs: 600 });
 	const created = await batch.createNamespacedJob({ namespace: NS, body: testJob({ name: 'ft-restart' }) as k8s.V1Job });
-	const watch = watchJobs({ fieldSelector: 'metadata.name=ft-restart', resourceVersion: created.metadata!.resourceVersion });
-	await until(() => standIn.openWatches(), (n) => n === 1);
+	const cut = watch({ fieldSelector: 'metadata.name=ft-restart', resourceVersion: created.metadata!.resourceVersion });
+	await watchCount(1);
 	const oldPid = standIn.pid;
 	await standIn.faults.restart();
 	expect(standIn.pid).not.toBe(oldPid);
 	expect(() => process.kill(oldPid, 0)).toThrow();
-	expect((await watch).end).not.toBe('stopped');
+	expect((await cut).end).not.toBe('stopped');
 	const after = await batch.readNamespacedJob({ name: 'ft-restart', namespace: NS });
 	expect(after.metadata!.uid).toBe(created.metadata!.uid);
-	const done = await until(() => batch.readNamespacedJob({ name: 'ft-restart', namespace: NS }), complete);
-	expect(complete(done)).toBe(true);
+	await until('Complete after restart', () => batch.readNamespacedJob({ name: 'ft-restart', namespace: NS }), complete);
 	// History restarts cold, as after an apiserver restart: the pre-restart resourceVersion is too old.
-	const stale = await watchJobs({ resourceVersion: created.metadata!.resourceVersion });
+	const stale = await watch({ resourceVersion: created.metadata!.resourceVersion });
 	expect(stale.events[0].obj).toMatchObject({ code: 410 });
 });
 
 test('the request log counts LISTs and WATCHes with their query and status', async () => {
 	await standIn.clearRequests();
 	const list = await batch.listNamespacedJob({ namespace: NS, fieldSelector: 'metadata.name=ft-restart' });
-	await watchJobs({ fieldSelector: 'metadata.name=ft-restart', resourceVersion: list.metadata!.resourceVersion, timeoutSeconds: 1 });
+	await watch({ fieldSelector: 'metadata.name=ft-restart', resourceVersion: list.metadata!.resourceVersion, timeoutSeconds: 1 });
 	const log = await standIn.requests();
 	const jobs = log.filter((r) => r.path === `/apis/batch/v1/namespaces/${NS}/jobs`);
 	expect(jobs.map((r) => ({ method: r.method, watch: r.watch, status: r.status }))).toEqual([

@@ -93,6 +93,16 @@ test('wait --for=condition=failed on a failing build; logs show the build error'
 	expect(logs.stdout).toContain('ERROR: failed to solve');
 });
 
+test('logs -f job/NAME follows a running build to its end', async () => {
+	await standIn.setScenario({ jobName: 'kc-follow' }, { outcome: 'succeed', runMs: 800 });
+	expect((await kubectl(adminConfig, 'apply', '--validate=false', '-f', writeJob('kc-follow'))).code).toBe(0);
+	await kubectl(adminConfig, 'wait', '--for=jsonpath={.status.ready}=1', 'job/kc-follow', '--timeout=30s');
+	const follow = await kubectl(adminConfig, 'logs', '-f', 'job/kc-follow', '-c', 'buildkit');
+	expect(follow.code).toBe(0);
+	expect(follow.stdout).toMatch(/^#1 \[internal\] load build definition/);
+	expect(follow.stdout).toMatch(/#6 DONE 1\.4s\n$/);
+});
+
 test('the flags form (--server, --certificate-authority, --token) works without a kubeconfig', async () => {
 	const r = await new Promise<Run>((resolve) =>
 		execFile('kubectl', ['--server', standIn.url, '--certificate-authority', standIn.caFile, '--token', standIn.tokenFor('automation', 'n8n'),

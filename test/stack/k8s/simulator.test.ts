@@ -2,6 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import { startRegistry, type RunningRegistry } from '../registry';
 import { JOB_OUTCOMES, startKubeStandIn, type JobOutcome, type KubeStandIn } from './index';
 import { testJob, type TestJobOptions } from './testJob';
+import { jobCondition, jobFinished, until } from './testing';
 
 // The Job simulator, outcome by outcome, seen through the API the way Wait for Job will see it; a succeeding
 // Job pushes a real image to a real registry (distribution) and reports its digest in the termination message.
@@ -12,18 +13,8 @@ let registry: RunningRegistry;
 let batch: k8s.BatchV1Api;
 let core: k8s.CoreV1Api;
 
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-	const end = Date.now() + ms;
-	for (;;) {
-		const v = await read();
-		if (ok(v)) return v;
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 2000)}`);
-		await new Promise((r) => setTimeout(r, 25));
-	}
-}
-
-const condition = (job: k8s.V1Job, type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
-const terminal = (job: k8s.V1Job) => !!(condition(job, 'Complete') || condition(job, 'Failed'));
+const condition = jobCondition;
+const terminal = jobFinished;
 const readJob = (name: string) => batch.readNamespacedJob({ name, namespace: NS });
 const podsOf = async (job: k8s.V1Job) =>
 	(await core.listNamespacedPod({ namespace: NS, labelSelector: `batch.kubernetes.io/controller-uid=${job.metadata!.uid}` })).items;
@@ -77,7 +68,7 @@ test('succeed: pushes to every ref with attestations, digest + image in the term
 		// Tags of the primary repository point at the reported digest; the test image embeds its repository
 		// name, so another repository gets its own digest.
 		if (repo === 'webapp/app') expect(res.headers.get('docker-content-digest')).toBe(message.digest);
-		const index = await res.json();
+		const index: any = await res.json();
 		const attestations = index.manifests.filter((m: any) => m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest');
 		expect(attestations.length).toBeGreaterThan(0);
 	}
@@ -90,7 +81,7 @@ test('succeed without the attestations annotation pushes a plain image index', a
 	await batch.createNamespacedJob({ namespace: NS, body: testJob({ name: 'sim-plain', appName: 'plain', images: [`${registry.host}/plain/app:1`] }) as k8s.V1Job });
 	const job = await until('Complete', () => readJob('sim-plain'), terminal);
 	const digest = JSON.parse(status((await podsOf(job))[0], 'buildkit').state!.terminated!.message!).digest;
-	const index = await (await fetch(`${registry.url}/v2/plain/app/manifests/1`, { headers: { Accept: 'application/vnd.oci.image.index.v1+json' } })).json();
+	const index: any = await (await fetch(`${registry.url}/v2/plain/app/manifests/1`, { headers: { Accept: 'application/vnd.oci.image.index.v1+json' } })).json();
 	expect(index.manifests.some((m: any) => m.annotations?.['vnd.docker.reference.type'])).toBe(false);
 	expect(digest).toMatch(/^sha256:/);
 });

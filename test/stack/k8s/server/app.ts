@@ -14,6 +14,8 @@ import { JobSimulator, type SimulatorSnapshot } from './simulator';
 import { ApiError, errors, immutableField, successStatus, type GroupResource } from './status';
 import { Store, timestamp, type StoreSnapshot } from './store';
 import { toTable } from './tables';
+import { jsonPatch, mergePatch } from './patch';
+import { containerStatus, logContainer, podLogText } from './podLog';
 import { defaultJob, generateName, invalidOrNull, validateJob, validateMetadata, validatePodSpec } from './validation';
 import { WatchStream } from './watch';
 
@@ -103,34 +105,6 @@ function parseObject(ctx: Ctx, allowProtobuf = false): any {
 		throw errors.badRequest(`the object provided is unrecognized: couldn't get version/kind; json parse error: ${(err as Error).message}`);
 	}
 	throw errors.unsupportedMediaType(type);
-}
-
-/** RFC 7386 merge patch; strategic-merge directives (`$patch`, `$setElementOrder/…`) are dropped. */
-function mergePatch(target: any, patch: any): any {
-	if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-	const out = target && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
-	for (const [k, v] of Object.entries(patch)) {
-		if (k.startsWith('$')) continue;
-		if (v === null) delete out[k];
-		else out[k] = mergePatch(out[k], v);
-	}
-	return out;
-}
-
-function jsonPatch(target: any, ops: any[]): any {
-	const doc = structuredClone(target);
-	for (const op of ops) {
-		const parts = String(op.path).split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-		const last = parts.pop()!;
-		let parent = doc;
-		for (const p of parts) parent = parent?.[p];
-		if (parent == null) throw errors.badRequest(`jsonpatch ${op.op} operation does not apply: doc is missing path: ${op.path}`);
-		if (op.op === 'add' && Array.isArray(parent)) parent.splice(last === '-' ? parent.length : Number(last), 0, op.value);
-		else if (op.op === 'add' || op.op === 'replace') parent[last] = op.value;
-		else if (op.op === 'remove') Array.isArray(parent) ? parent.splice(Number(last), 1) : delete parent[last];
-		else if (op.op === 'test' && JSON.stringify(parent[last]) !== JSON.stringify(op.value)) throw errors.badRequest(`testing value ${op.path} failed`);
-	}
-	return doc;
 }
 
 export class ApiServer {
@@ -637,49 +611,42 @@ export class ApiServer {
 		});
 	}
 
-	/** GET pods/NAME/log with the apiserver's container defaulting and its 400s for waiting containers. */
 	private podLog(ctx: Ctx, info: RequestInfo): void {
 		if (info.verb !== 'get') throw errors.methodNotAllowed();
 		const pod = this.mustGet(info.def, info.namespace, info.name!);
 		const q = ctx.url.searchParams;
-		const main: string[] = pod.spec.containers.map((c: any) => c.name);
-		const init: string[] = (pod.spec.initContainers ?? []).map((c: any) => c.name);
-		let container = q.get('container') ?? '';
-		if (!container) {
-			if (main.length !== 1) {
-				throw errors.badRequest(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${main.join(' ')}]${init.length ? ` or one of the init containers: [${init.join(' ')}]` : ''}`);
+		const text = podLogText(pod, q, this.simulator.logs(info.namespace!, info.name!));
+		if (q.get('follow') !== 'true') {
+			ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+			ctx.res.end(text);
+			return;
+		}
+		this.followLog(ctx, info, logContainer(pod, q), text);
+	}
+
+	/** follow=true: what exists now, then new lines as the container writes them, until it terminates. */
+	private followLog(ctx: Ctx, info: RequestInfo, container: string, first: string): void {
+		const limit = Number(ctx.url.searchParams.get('limitBytes') ?? 0);
+		let sentBytes = Buffer.byteLength(first);
+		let sentLines = (this.simulator.logs(info.namespace!, info.name!)[container] ?? []).length;
+		ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+		ctx.res.write(first);
+		const timer = setInterval(() => {
+			const lines = this.simulator.logs(info.namespace!, info.name!)[container] ?? [];
+			if (lines.length > sentLines) {
+				let chunk = lines.slice(sentLines).map((l) => `${l}\n`).join('');
+				sentLines = lines.length;
+				if (limit > 0) chunk = Buffer.from(chunk).subarray(0, Math.max(0, limit - sentBytes)).toString('utf8');
+				sentBytes += Buffer.byteLength(chunk);
+				ctx.res.write(chunk);
 			}
-			container = main[0];
-		}
-		if (!main.includes(container) && !init.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`);
-		if (!pod.spec.nodeName) throw errors.badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
-		const status = [...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])].find((s: any) => s.name === container);
-		const previous = q.get('previous') === 'true';
-		if (previous && !status?.lastState?.terminated) {
-			throw errors.badRequest(`previous terminated container "${container}" in pod "${pod.metadata.name}" not found`);
-		}
-		if (!previous && (!status || status.state?.waiting)) {
-			const reason = status?.state?.waiting?.reason ?? 'ContainerCreating';
-			const why = reason === 'ImagePullBackOff' || reason === 'ErrImagePull' ? 'trying and failing to pull image' : reason;
-			throw errors.badRequest(`container "${container}" in pod "${pod.metadata.name}" is waiting to start: ${why}`);
-		}
-		let lines = this.simulator.logs(info.namespace!, info.name!)[container] ?? [];
-		const tail = q.get('tailLines');
-		if (tail !== null) {
-			const n = Number(tail);
-			if (!Number.isInteger(n) || n < 0) throw errors.invalid('PodLogOptions', '', '', [{ reason: 'FieldValueInvalid', field: 'tailLines', message: `Invalid value: ${tail}: must be greater than or equal to 0` }]);
-			lines = n === 0 ? [] : lines.slice(-n);
-		}
-		if (q.get('timestamps') === 'true') lines = lines.map((l) => `${new Date().toISOString()} ${l}`);
-		let text = lines.map((l) => `${l}\n`).join('');
-		const limit = q.get('limitBytes');
-		if (limit !== null) {
-			const n = Number(limit);
-			if (!Number.isInteger(n) || n < 1) throw errors.invalid('PodLogOptions', '', '', [{ reason: 'FieldValueInvalid', field: 'limitBytes', message: `Invalid value: ${limit}: must be greater than 0` }]);
-			text = Buffer.from(text).subarray(0, n).toString('utf8');
-		}
-		ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
-		ctx.res.end(text);
+			const pod = this.store.get(resourceId(info.def), info.namespace, info.name!);
+			if (!pod || containerStatus(pod, container)?.state?.terminated || (limit > 0 && sentBytes >= limit)) {
+				clearInterval(timer);
+				ctx.res.end();
+			}
+		}, 50);
+		ctx.res.on('close', () => clearInterval(timer));
 	}
 
 	// ---------------------------------------------------------------------------------------------- control

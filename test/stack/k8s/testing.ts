@@ -1,0 +1,44 @@
+import * as k8s from '@kubernetes/client-node';
+
+/** Helpers shared by the stand-in's own tests. */
+export interface WatchOutcome {
+	events: Array<{ type: string; obj: any }>;
+	/** 'stopped' when `stopWhen` ended it, else what client-node's done() got (null = the server ended the stream). */
+	end: unknown;
+}
+
+/** Watches Jobs in `namespace` with client-node's Watch until `stopWhen` says so or the stream ends. */
+export function watchJobs(
+	kc: k8s.KubeConfig,
+	namespace: string,
+	params: Record<string, unknown>,
+	stopWhen: (type: string, obj: any) => boolean = () => false,
+): Promise<WatchOutcome> {
+	const events: WatchOutcome['events'] = [];
+	return new Promise((resolve, reject) => {
+		let controller: AbortController | undefined;
+		new k8s.Watch(kc)
+			.watch(`/apis/batch/v1/namespaces/${namespace}/jobs`, { allowWatchBookmarks: true, ...params }, (type, obj) => {
+				events.push({ type, obj });
+				if (stopWhen(type, obj)) {
+					controller?.abort();
+					resolve({ events, end: 'stopped' });
+				}
+			}, (end) => resolve({ events, end: end ?? null }))
+			.then((c) => (controller = c), reject);
+	});
+}
+
+/** Polls `read` until `ok` holds; throws with the last value after `ms`. */
+export async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = await read();
+		if (ok(v)) return v;
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 2000)}`);
+		await new Promise((r) => setTimeout(r, 20));
+	}
+}
+
+export const jobCondition = (job: k8s.V1Job, type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+export const jobFinished = (job: k8s.V1Job) => !!(jobCondition(job, 'Complete') || jobCondition(job, 'Failed'));
