@@ -60,6 +60,9 @@ async function main(): Promise<void> {
 	const server = await startGitServer({ username: 'bench', password: TOKEN });
 	const scratch = await mkdtemp(join(tmpdir(), 'bench-gitops-'));
 	const loadBefore = loadavg()[0];
+	// What one trivial git process costs on this machine right now: the scale every figure below is made of.
+	const spawn: number[] = [];
+	for (let i = 0; i < 20; i++) spawn.push((await timed(() => run('git', ['--version'])))[0]);
 	try {
 		const url = await server.importBareRepo('fleet', fixture);
 		const commitsBefore = Number((await run('git', ['rev-list', '--count', 'main'], { cwd: server.repoDir('fleet'), env: stackGitEnv })).stdout.trim());
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
 			'',
 			`10 concurrent bumps of \`main\` from 10 separate caches (10 workers): **${landed}/10 landed**, ${burstMs.toFixed(0)} ms wall for all, push attempts per bump ${attempts.join(', ')} (total ${attempts.reduce((a, b) => a + b, 0)}); remote history only fast-forwards: ${fastForwardOnly ? 'yes' : 'NO'} (every ref update checked with \`merge-base --is-ancestor\` on the server reflog); ${log.length - commitsBefore} commits added in the whole run, ${log.length - commitsBefore - (COLD_RUNS + 1 + WARM_RUNS + PEER_RUNS + 20)} unaccounted.`,
 			'',
-			`Machine: ${process.platform} ${process.arch}, Node ${process.version}, load average ${loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after (2 cores shared with other jobs). Fixture ${fixtureMs > 2000 ? `generated in ${(fixtureMs / 1000).toFixed(1)} s` : 'taken from the cache'} (~/.cache/n8n-nodes-buildkit/git-fixtures).`,
+			`Machine: ${process.platform} ${process.arch}, Node ${process.version}, load average ${loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after (2 cores shared with other jobs); one \`git --version\` process took ${percentile(spawn, 50).toFixed(1)} ms p50 in this run. A warm bump is 5 git processes here (fetch, reset, clean, commit, push) plus 4 \`git http-backend\` runs on the server, so its time scales with that figure. Fixture ${fixtureMs > 2000 ? `generated in ${(fixtureMs / 1000).toFixed(1)} s` : 'taken from the cache'} (~/.cache/n8n-nodes-buildkit/git-fixtures).`,
 			'',
 			'Reproduce: `node bench/gitops/run.js` (env BENCH_COLD_RUNS, BENCH_WARM_RUNS, BENCH_PEER_RUNS).',
 		].join('\n');
