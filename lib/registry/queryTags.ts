@@ -1,4 +1,4 @@
-import { selectLatestTag, type TagFilter, type TagPolicy } from '../policy';
+import { selectLatestTag, type TagFilter, type TagPolicy, type TagSelection } from '../policy';
 import { inspectAttestations, type AttestationKind, type AttestationReport, type ProvenanceReport } from './attestations';
 import { RegistryClient, type RegistryClientOptions, type RegistryConnection } from './client';
 import { getBlob, getManifest, isIndex, resolveDigest } from './manifests';
@@ -81,9 +81,12 @@ function policyOf(req: QueryRegistryTagsRequest): TagPolicy {
 			return { kind: 'semver', range: req.semverRange ?? '' };
 		case 'numerical':
 			return { kind: 'numerical', order: req.order ?? 'asc' };
-		default:
-			// `list` uses alphabetical only to apply the filter and the exclusions and to sort.
+		case 'alphabetical':
 			return { kind: 'alphabetical', order: req.order ?? 'asc' };
+		default:
+			// `list` uses alphabetical only to apply the filter and the exclusions and to sort. Flux's `asc` ranks
+			// the highest tag first, so the candidates come out descending; `order` is applied to them below.
+			return { kind: 'alphabetical', order: 'asc' };
 	}
 }
 
@@ -107,10 +110,12 @@ export function connectionFor(repository: ReturnType<typeof parseRepository>, cr
 	};
 }
 
-function describeScan(req: QueryRegistryTagsRequest, scanned: number, matched: number): string {
+function describeScan(req: QueryRegistryTagsRequest, selection: TagSelection): string {
 	const policy = req.policy === 'semver' ? `semver range "${req.semverRange ?? ''}"` : `${req.policy} policy`;
 	const filter = req.filterPattern ? ` and filter /${req.filterPattern}/` : '';
-	return `${scanned} tag(s) scanned in ${req.repository}, ${matched} matched the ${policy}${filter}`;
+	// When the filter or the exclusions already removed everything, say so: the range is not the culprit.
+	const afterFilter = selection.filtered === 0 ? ' (none left after the exclusions and filter)' : '';
+	return `${selection.scanned} tag(s) scanned in ${req.repository}${afterFilter}, ${selection.matched} matched the ${policy}${filter}`;
 }
 
 interface Inspection {
@@ -196,7 +201,7 @@ export async function queryRegistryTags(
 	}
 	const selection = selectLatestTag(listing.tags, policyOf(req), filterOf(req));
 	if (!selection.latestTag || selection.candidates.length === 0) {
-		throw new NoCandidateError(`No tag matched: ${describeScan(req, selection.scanned, selection.matched)}`, selection.scanned, selection.matched);
+		throw new NoCandidateError(`No tag matched: ${describeScan(req, selection)}`, selection.scanned, selection.matched);
 	}
 	const needsInspection = Boolean(req.requirePlatforms?.length || req.requireAttestations?.length || req.reportAttestations || req.expectedRevision);
 	if (!needsInspection) {
@@ -238,7 +243,7 @@ export async function queryRegistryTags(
 	const checked = rejected.map((r) => `${r.tag}: ${r.reason}`).join('; ');
 	const more = selection.candidates.length > MAX_INSPECTED_CANDIDATES ? ` (only the best ${MAX_INSPECTED_CANDIDATES} were checked)` : '';
 	throw new NoCandidateError(
-		`No tag met the requirements: ${describeScan(req, selection.scanned, selection.matched)}, and every checked candidate failed${more}: ${checked}`,
+		`No tag met the requirements: ${describeScan(req, selection)}, and every checked candidate failed${more}: ${checked}`,
 		selection.scanned,
 		selection.matched,
 		rejected,

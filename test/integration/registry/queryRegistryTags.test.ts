@@ -88,11 +88,16 @@ describe.each(['none', 'htpasswd', 'token'] as const)('real registry, auth %s', 
 	it('lists tags with the exclusions applied', async () => {
 		const result = await queryRegistryTags({ repository: repository(), policy: 'list', exclude: ['^.*\\.sig$', '^latest$'] }, credential);
 		expect(result.tags).toEqual(['0.9.0', '1.0.0', '1.0.1', '1.1.0', '1.1.0-rc.1', '1.2.0']);
+		const descending = await queryRegistryTags({ repository: repository(), policy: 'list', order: 'desc', exclude: ['^.*\\.sig$', '^latest$'] }, credential);
+		expect(descending.tags).toEqual(['1.2.0', '1.1.0-rc.1', '1.1.0', '1.0.1', '1.0.0', '0.9.0']);
 	});
 
 	it('says what was scanned when nothing matches, and when the repository does not exist', async () => {
 		await expect(queryRegistryTags({ repository: repository(), policy: 'semver', semverRange: '>=5' }, credential)).rejects.toThrow(
 			`No tag matched: 8 tag(s) scanned in ${repository()}, 0 matched the semver range ">=5"`,
+		);
+		await expect(queryRegistryTags({ repository: repository(), policy: 'semver', semverRange: '*', filterPattern: '^release-' }, credential)).rejects.toThrow(
+			`No tag matched: 8 tag(s) scanned in ${repository()} (none left after the exclusions and filter), 0 matched the semver range "*" and filter /^release-/`,
 		);
 		await expect(queryRegistryTags({ repository: `${registry.host}/webapp/none`, policy: 'semver', semverRange: '*' }, credential)).rejects.toThrow(
 			/Repository webapp\/none was not found on registry 127\.0\.0\.1:\d+ \(HTTP 404 NAME_UNKNOWN\)/,
