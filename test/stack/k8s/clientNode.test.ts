@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { startKubeStandIn, type KubeStandIn } from './index';
 import { testJob } from './testJob';
-import { until, watchJobs } from './testing';
+import { rawRequest, until, watchJobs } from './testing';
 
 // The real @kubernetes/client-node (ESM, undici) against the stand-in over TLS with the n8n service account's
 // token: what lib/k8s does at runtime, including the error shapes it has to map.
@@ -112,6 +112,25 @@ test('403 in another namespace and for Secrets, 409 on a duplicate, 422 on bad n
 
 	const missing = await apiError(batch.readNamespacedJob({ name: 'nope', namespace: NS }));
 	expect(missing).toMatchObject({ code: 404, status: { reason: 'NotFound', message: 'jobs.batch "nope" not found' } });
+});
+
+test('unknown fields (which the typed client would silently drop) are a Warning by default and a 400 with Strict', async () => {
+	const body = testJob({ name: 'cn-typo' }) as any;
+	// The typo instead of the real key: the Job falls back to the default of 6 retries.
+	delete body.spec.backoffLimit;
+	body.spec.backofLimit = 0;
+	body.spec.template.spec.containers[0].imagePullPolicyy = 'Always';
+	const post = (query: string) => rawRequest(`${standIn.url}/apis/batch/v1/namespaces/${NS}/jobs${query}`, standIn.caPem, standIn.tokenFor('automation', 'n8n'), 'POST', JSON.stringify(body), 'application/json');
+	const strict = await post('?fieldValidation=Strict');
+	expect(strict.status).toBe(400);
+	expect(strict.body.message).toMatch(/^strict decoding error: /);
+	expect(strict.body.message).toContain('unknown field "spec.backofLimit"');
+	expect(strict.body.message).toContain('unknown field "spec.template.spec.containers[0].imagePullPolicyy"');
+	const warned = await post('');
+	expect(warned.status).toBe(201);
+	expect(warned.headers.warning).toContain('299 - "unknown field \\"spec.backofLimit\\""');
+	expect(warned.body.spec.backofLimit).toBeUndefined();
+	expect(warned.body.spec.backoffLimit).toBe(6);
 });
 
 test('401 for a token the stand-in did not sign', async () => {

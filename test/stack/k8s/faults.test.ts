@@ -1,9 +1,8 @@
 import * as k8s from '@kubernetes/client-node';
-import { request } from 'node:https';
 import { encodeAccessReview } from './server/protobuf';
 import { startKubeStandIn, type KubeStandIn } from './index';
 import { testJob } from './testJob';
-import { jobCondition, until, watchJobs } from './testing';
+import { jobCondition, rawRequest, until, watchJobs } from './testing';
 
 // Faults on demand (what Wait for Job must survive) and the request log that counts LIST/WATCH per wait.
 const NS = 'build-system';
@@ -124,18 +123,8 @@ test('the request log counts LISTs and WATCHes with their query and status', asy
 
 test('the protobuf SelfSubjectAccessReview body kubectl sends is decoded (built here byte for byte)', async () => {
 	const post = (attrs: Record<string, string>) =>
-		new Promise<any>((resolve, reject) => {
-			const req = request(`${standIn.url}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, {
-				method: 'POST', ca: standIn.caPem,
-				headers: { Authorization: `Bearer ${standIn.tokenFor('automation', 'n8n')}`, 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/vnd.kubernetes.protobuf,application/json' },
-			}, (res) => {
-				let text = '';
-				res.on('data', (c) => (text += c));
-				res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(text) }));
-			});
-			req.on('error', reject);
-			req.end(encodeAccessReview(attrs));
-		});
+		rawRequest(`${standIn.url}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, standIn.caPem, standIn.tokenFor('automation', 'n8n'), 'POST',
+			encodeAccessReview(attrs), 'application/vnd.kubernetes.protobuf');
 	const yes = await post({ namespace: NS, verb: 'create', group: 'batch', resource: 'jobs' });
 	expect(yes).toMatchObject({ status: 201, body: { kind: 'SelfSubjectAccessReview', status: { allowed: true } } });
 	expect(yes.body.status.reason).toContain('RoleBinding "n8n-build-manager/build-system" of Role "build-job-manager"');

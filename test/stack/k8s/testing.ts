@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { request } from 'node:https';
 
 /** Helpers shared by the stand-in's own tests. */
 export interface WatchOutcome {
@@ -42,3 +43,22 @@ export async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) 
 
 export const jobCondition = (job: k8s.V1Job, type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 export const jobFinished = (job: k8s.V1Job) => !!(jobCondition(job, 'Complete') || jobCondition(job, 'Failed'));
+
+export interface RawResponse {
+	status: number;
+	headers: Record<string, string | string[] | undefined>;
+	body: any;
+}
+
+/** One HTTPS request to the stand-in with a bearer token, body sent as is (for what typed clients cannot send). */
+export function rawRequest(url: string, caPem: string, token: string, method: string, body: Buffer | string, contentType: string): Promise<RawResponse> {
+	return new Promise((resolve, reject) => {
+		const req = request(url, { method, ca: caPem, headers: { Authorization: `Bearer ${token}`, 'Content-Type': contentType, Accept: 'application/json' } }, (res) => {
+			let text = '';
+			res.on('data', (c) => (text += c));
+			res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
+		});
+		req.on('error', reject);
+		req.end(body);
+	});
+}

@@ -9,6 +9,7 @@ import {
 	apiGroup, apiVersionOf, coreVersions, findResource, groupList, resourceByKind, resourceList, SERVER_VERSION, type ResourceDef,
 } from './resources';
 import { review } from './reviews';
+import { validateJobFields } from './fieldValidation';
 import { fieldsMatch, labelsMatch, parseFieldSelector, parseLabelSelector } from './selectors';
 import { JobSimulator, type SimulatorSnapshot } from './simulator';
 import { ApiError, errors, immutableField, successStatus, type GroupResource } from './status';
@@ -56,7 +57,7 @@ const PODS = '/pods';
 const resourceId = (def: ResourceDef) => `${def.group}/${def.plural}`;
 const gr = (def: ResourceDef): GroupResource => ({ group: def.group, resource: def.plural });
 
-function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
 	const text = JSON.stringify(body);
 	res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
 	res.end(text);
@@ -465,6 +466,7 @@ export class ApiServer {
 		}
 		this.checkNamespace(info);
 		for (const f of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'generation', 'managedFields', 'selfLink']) delete obj.metadata[f];
+		const warnings = def.kind === 'Job' ? validateJobFields(obj, ctx.url.searchParams.get('fieldValidation')) : [];
 		if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = generateName(obj.metadata.generateName);
 		const name = obj.metadata.name ?? '';
 		const invalid =
@@ -477,13 +479,14 @@ export class ApiServer {
 		obj.metadata.uid = randomUUID();
 		if (def.kind === 'Job') defaultJob(obj);
 		if (def.kind === 'Namespace') obj.status = { phase: 'Active' };
+		const headers: Record<string, string | string[]> = warnings.length ? { Warning: warnings } : {};
 		if (dryRun) {
 			obj.metadata.creationTimestamp = timestamp();
-			return sendJson(ctx.res, 201, obj);
+			return sendJson(ctx.res, 201, obj, headers);
 		}
 		const stored = this.store.create(resourceId(def), obj);
 		if (def.kind === 'Job') this.simulator.start(stored);
-		sendJson(ctx.res, 201, this.store.get(resourceId(def), info.namespace, name) ?? stored);
+		sendJson(ctx.res, 201, this.store.get(resourceId(def), info.namespace, name) ?? stored, headers);
 	}
 
 	private update(ctx: Ctx, info: RequestInfo): void {
