@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ensureBigRepo, bigRepoFile } from './bigRepo';
 import { createFileRepo, git, GitServer, onlyFastForwards, readRemoteFile, remoteLog, startGitServer } from './index';
 
@@ -85,7 +85,7 @@ describe('stack git server (git http-backend over loopback HTTP)', () => {
 		await git(['clone', '-q', '--filter=blob:none', repo.url, clone]);
 		expect(await readFile(join(clone, 'README.md'), 'utf8')).toBe('# fleet\n');
 		expect(await readRemoteFile(repo.url, 'main', 'apps/web.yaml')).toBe('image: web:1.0.0\n');
-		await rm(repo.dir, { recursive: true, force: true });
+		await rm(dirname(repo.dir), { recursive: true, force: true });
 	});
 
 	it('generates a fast-import fixture repo of the requested shape, once', async () => {
