@@ -1,10 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { N8nClient } from './client';
+import { databaseTemplate, seedUserFolder } from './databaseTemplate';
 import { loopbackEnv } from './env';
 import { installPackage, packPackage } from './packageInstall';
 import { type N8nToolchain, n8nToolchain, withNode24Path } from './toolchain';
@@ -91,14 +92,18 @@ function tail(file: string, lines = 40): string {
 	}
 }
 
-/** A throwaway user folder with the freshly packed package installed where n8n's installer would put it. */
-function prepareUserFolder(): string {
+/**
+ * A throwaway user folder: a copy of the migrated empty database, and the freshly packed package installed
+ * where n8n's installer would put it.
+ */
+function prepareUserFolder(tools: N8nToolchain): { userFolder: string; encryptionKey: string } {
+	const template = databaseTemplate(tools);
 	const userFolder = mkdtempSync(join(tmpdir(), 'n8n-stack-'));
-	mkdirSync(join(userFolder, '.n8n'), { recursive: true });
+	seedUserFolder(template, userFolder);
 	const tarball = packPackage();
 	installPackage(userFolder, tarball);
 	rmSync(dirname(tarball), { recursive: true, force: true });
-	return userFolder;
+	return { userFolder, encryptionKey: template.encryptionKey };
 }
 
 function ownerPasswordHash(tools: N8nToolchain, password: string): string {
@@ -108,7 +113,7 @@ function ownerPasswordHash(tools: N8nToolchain, password: string): string {
 	return bcrypt.hashSync(password, 4);
 }
 
-async function processEnv(userFolder: string, tools: N8nToolchain, password: string, extra: Record<string, string> = {}) {
+async function processEnv(userFolder: string, encryptionKey: string, tools: N8nToolchain, password: string, extra: Record<string, string> = {}) {
 	const port = await freePort();
 	const brokerPort = await freePort();
 	const env = {
@@ -117,7 +122,7 @@ async function processEnv(userFolder: string, tools: N8nToolchain, password: str
 			userFolder,
 			port,
 			brokerPort,
-			encryptionKey: randomBytes(24).toString('hex'),
+			encryptionKey,
 			owner: { email: OWNER_EMAIL, passwordHash: ownerPasswordHash(tools, password) },
 		}),
 		...extra,
@@ -181,9 +186,9 @@ export function webhookPaths(workflow: { nodes?: Array<{ webhookId?: string; par
  */
 export async function startN8n(opts: StartN8nOptions = {}): Promise<N8nInstance> {
 	const tools = n8nToolchain();
-	const userFolder = prepareUserFolder();
+	const { userFolder, encryptionKey } = prepareUserFolder(tools);
 	const password = opts.ownerPassword ?? randomBytes(12).toString('hex');
-	const { env, port } = await processEnv(userFolder, tools, password, opts.env);
+	const { env, port } = await processEnv(userFolder, encryptionKey, tools, password, opts.env);
 	const url = `http://127.0.0.1:${port}`;
 	const logFile = join(userFolder, 'n8n.log');
 	const log = openSync(logFile, 'a');
@@ -317,9 +322,9 @@ export async function runWorkflowOnce(
 	opts: { credentials?: StackCredential[]; env?: Record<string, string> } = {},
 ): Promise<{ status: string; data: any; output: string }> {
 	const tools = n8nToolchain();
-	const userFolder = prepareUserFolder();
+	const { userFolder, encryptionKey } = prepareUserFolder(tools);
 	try {
-		const { env } = await processEnv(userFolder, tools, randomBytes(12).toString('hex'), opts.env);
+		const { env } = await processEnv(userFolder, encryptionKey, tools, randomBytes(12).toString('hex'), opts.env);
 		const wf = { settings: {}, ...(workflow as Record<string, unknown>) } as Record<string, unknown>;
 		if (!wf.id) wf.id = randomBytes(8).toString('hex');
 		const credentials = (opts.credentials ?? []).map((c) => ({ id: c.id ?? randomBytes(8).toString('hex'), name: c.name, type: c.type, data: c.data }));

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type N8nInstance, PACKAGE_NAME, startN8n } from './index';
+import { pushTags, pushTestImage, startRegistry } from '../registry';
+import { type N8nInstance, PACKAGE_NAME, runWorkflowOnce, startN8n } from './index';
 import { REPO_ROOT } from './toolchain';
 
 // Real n8n 2.41 under Node 24, with the package packed and installed as n8n's installer does.
@@ -125,5 +126,41 @@ describe('real n8n with this package installed from npm pack', () => {
 		expect(execution).toMatchObject({ workflowId: ping.id, status: 'success', mode: 'webhook' });
 		const output = execution.data.resultData.runData.Webhook[0].data.main[0][0].json;
 		expect(output.body).toEqual({ hello: 'n8n' });
+	});
+});
+
+describe('runWorkflowOnce (n8n execute --id, no server)', () => {
+	it('runs a workflow with one of our nodes and an imported credential against the real registry', async () => {
+		const registry = await startRegistry({ auth: 'htpasswd' });
+		try {
+			await pushTestImage({ registry: registry.host, repository: 'stack/app', tags: ['1.0.0'], username: registry.username, password: registry.password });
+			await pushTags({ registry: registry.host, repository: 'stack/app', fromTag: '1.0.0', tags: ['1.1.0', '2.0.0-rc.1'], username: registry.username, password: registry.password });
+			const workflow = {
+				name: 'query tags once',
+				nodes: [
+					{ id: 'm', name: 'Run', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+					{
+						id: 'q',
+						name: 'Query',
+						type: `${PACKAGE_NAME}.queryRegistryTags`,
+						typeVersion: 1,
+						position: [200, 0],
+						parameters: { repository: `${registry.host}/stack/app`, policy: 'semver', semverRange: '^1.0.0', options: {} },
+						credentials: { containerRegistryApi: { id: null, name: 'Stack registry' } },
+					},
+				],
+				connections: { Run: { main: [[{ node: 'Query', type: 'main', index: 0 }]] } },
+			};
+			const credentials = [
+				{ name: 'Stack registry', type: 'containerRegistryApi', data: { registry: registry.host, username: registry.username, password: registry.password, plainHttp: true } },
+			];
+			const run = await runWorkflowOnce(workflow, { credentials });
+			expect(run.status).toBe('success');
+			const [result] = run.data.data.resultData.runData.Query[0].data.main[0];
+			expect(result.json).toMatchObject({ latestTag: '1.1.0', totalTags: 3, matchedTags: 2 });
+			expect(run.output).not.toContain(registry.password);
+		} finally {
+			await registry.stop();
+		}
 	});
 });

@@ -19,7 +19,7 @@ import { REPO_ROOT, n8nToolchain, withNode24Path } from './toolchain';
 export const PACKAGE_NAME = 'n8n-nodes-buildkit';
 
 const SOURCE_DIRS = ['lib', 'nodes', 'credentials'];
-const CACHE_ROOT = process.env.BUILDKIT_CACHE_DIR ?? join(homedir(), '.cache', 'n8n-nodes-buildkit');
+export const CACHE_ROOT = process.env.BUILDKIT_CACHE_DIR ?? join(homedir(), '.cache', 'n8n-nodes-buildkit');
 
 function walk(dir: string, out: string[] = []): string[] {
 	if (!existsSync(dir)) return out;
@@ -42,14 +42,15 @@ export function staleBuildOutputs(root = REPO_ROOT): string[] {
 			else if (file.endsWith('.svg')) target = file;
 			if (!target) continue;
 			const built = join(root, 'dist', relative(root, target));
-			if (!existsSync(built) || statSync(built).mtimeMs < statSync(file).mtimeMs) stale.push(relative(root, file));
+			// gulp copies icons with the source's mtime truncated to milliseconds: allow that 1 ms.
+			if (!existsSync(built) || statSync(built).mtimeMs + 1 < statSync(file).mtimeMs) stale.push(relative(root, file));
 		}
 	}
 	return stale;
 }
 
 /** Holds a directory lock while `fn` runs, so parallel jest workers don't build or install at the same time. */
-function withLock<T>(lockDir: string, fn: () => T): T {
+export function withLock<T>(lockDir: string, fn: () => T): T {
 	const deadline = Date.now() + 5 * 60_000;
 	for (;;) {
 		try {

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +45,7 @@ export interface N8nQueueInstance extends N8nInstance {
 }
 
 /** The settings every process of one queue-mode instance shares: queue mode, Redis, PostgreSQL, one key. */
-export function queueModeEnv(opts: { redis: Pick<RunningRedis, 'port'>; postgres: Pick<RunningPostgres, 'port' | 'database' | 'user' | 'password'>; encryptionKey: string; webhookBaseUrl: string }): Record<string, string> {
+export function queueModeEnv(opts: { redis: Pick<RunningRedis, 'port'>; postgres: Pick<RunningPostgres, 'port' | 'database' | 'user' | 'password'>; webhookBaseUrl: string }): Record<string, string> {
 	return {
 		EXECUTIONS_MODE: 'queue',
 		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
@@ -57,7 +56,6 @@ export function queueModeEnv(opts: { redis: Pick<RunningRedis, 'port'>; postgres
 		DB_POSTGRESDB_DATABASE: opts.postgres.database,
 		DB_POSTGRESDB_USER: opts.postgres.user,
 		DB_POSTGRESDB_PASSWORD: opts.postgres.password,
-		N8N_ENCRYPTION_KEY: opts.encryptionKey,
 		// The URL n8n shows for production webhooks: the webhook process, not main.
 		WEBHOOK_URL: `${opts.webhookBaseUrl}/`,
 		// Main neither serves nor answers production webhooks, so a delivery can only reach a workflow through
@@ -78,13 +76,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Starts `n8n webhook` or `n8n worker` with a user folder of its own holding the same installed package as
  * main (copied, its node_modules link kept), on its own ports, with the shared queue settings.
  */
-async function startSatellite(role: 'webhook' | 'worker', mainFolder: string, shared: Record<string, string>, opts: { port?: number; concurrency?: number }): Promise<N8nProcess> {
+async function startSatellite(
+	role: 'webhook' | 'worker',
+	mainFolder: string,
+	shared: Record<string, string>,
+	opts: { port?: number; concurrency?: number },
+): Promise<N8nProcess> {
 	const tools = n8nToolchain();
 	const userFolder = mkdtempSync(join(tmpdir(), `n8n-${role}-`));
 	mkdirSync(join(userFolder, '.n8n'), { recursive: true });
 	cpSync(join(mainFolder, '.n8n', 'nodes'), join(userFolder, '.n8n', 'nodes'), { recursive: true, verbatimSymlinks: true });
 	const port = opts.port ?? (await freePort());
-	const base = loopbackEnv({ userFolder, port, brokerPort: await freePort(), encryptionKey: shared.N8N_ENCRYPTION_KEY, owner: { email: '', passwordHash: '' } });
+	// Main's key, as main's own config file holds it (whether main took it from env or from a seeded folder).
+	const { encryptionKey } = JSON.parse(readFileSync(join(mainFolder, '.n8n', 'config'), 'utf8')) as { encryptionKey: string };
+	const base = loopbackEnv({ userFolder, port, brokerPort: await freePort(), encryptionKey, owner: { email: '', passwordHash: '' } });
 	for (const key of OWNER_KEYS) delete base[key];
 	const env: NodeJS.ProcessEnv = {
 		...withNode24Path(process.env, tools),
@@ -148,7 +153,7 @@ export async function startN8nQueueMode(opts: StartN8nQueueOptions = {}): Promis
 		started.push(postgres);
 		const webhookPort = await freePort();
 		const webhookBase = `http://127.0.0.1:${webhookPort}`;
-		const shared = queueModeEnv({ redis, postgres, encryptionKey: randomBytes(24).toString('hex'), webhookBaseUrl: webhookBase });
+		const shared = queueModeEnv({ redis, postgres, webhookBaseUrl: webhookBase });
 		const { workers: workerCount = 2, workerConcurrency, activate = [], ...mainOpts } = opts;
 		const main = await startN8n({ ...mainOpts, env: { ...shared, ...opts.env } });
 		started.push(main);
