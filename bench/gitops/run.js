@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Bump Git Manifest benchmark: node bench/gitops/run.js (writes its section of bench/RESULTS.md).
 'use strict';
-require('./register');
+require('../../test/stack/n8n/tsRequire'); // the stack's on-require TypeScript transpiler
 require('./bench.ts');
