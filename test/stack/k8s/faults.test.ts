@@ -1,4 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { encodeAccessReview } from './server/protobuf';
 import { startKubeStandIn, type KubeStandIn } from './index';
 import { testJob } from './testJob';
@@ -105,6 +107,34 @@ test('restart: same port, same Jobs and uids, the simulation carries on, open wa
 	// History restarts cold, as after an apiserver restart: the pre-restart resourceVersion is too old.
 	const stale = await watch({ resourceVersion: created.metadata!.resourceVersion });
 	expect(stale.events[0].obj).toMatchObject({ code: 410 });
+});
+
+test('a push cut short by a restart is done again by the new process, and the Job completes', async () => {
+	const pushLog = join(standIn.dir, 'pushes.jsonl');
+	const pushing = await startKubeStandIn({
+		registry: { host: '127.0.0.1:5999' },
+		pushModule: join(__dirname, 'fakePush.ts'),
+		env: { FAKE_PUSH_DELAY_MS: '400', FAKE_PUSH_LOG: pushLog },
+	});
+	try {
+		const admin = new k8s.KubeConfig();
+		admin.loadFromString(pushing.kubeconfig(pushing.adminToken));
+		const jobs = admin.makeApiClient(k8s.BatchV1Api);
+		await pushing.setScenario('default', { outcome: 'succeed', runMs: 50 });
+		await jobs.createNamespacedJob({ namespace: NS, body: testJob({ name: 'ft-push', images: ['127.0.0.1:5999/app/x:1', '127.0.0.1:5999/app/x:2'] }) as k8s.V1Job });
+		const firstPid = pushing.pid;
+		// The build container is done after runMs; the push then takes 400 ms: restart in the middle of it.
+		await new Promise((r) => setTimeout(r, 200));
+		await pushing.faults.restart();
+		const done = await until('Complete', () => jobs.readNamespacedJob({ name: 'ft-push', namespace: NS }), complete);
+		expect(complete(done)).toBe(true);
+		const pushes = readFileSync(pushLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+		expect(pushes).toHaveLength(1); // the first process was stopped before its push finished
+		expect(pushes[0]).toMatchObject({ registry: '127.0.0.1:5999', repository: 'app/x', tags: ['1', '2'] });
+		expect(pushes[0].pid).not.toBe(firstPid);
+	} finally {
+		await pushing.stop();
+	}
 });
 
 test('the request log counts LISTs and WATCHes with their query and status', async () => {

@@ -30,6 +30,8 @@ export interface KubeStandInOptions {
 	historyCapacity?: number;
 	/** Fixed port (default: a free one). */
 	port?: number;
+	/** Extra environment for the server process (e.g. for a `pushModule`). */
+	env?: Record<string, string>;
 }
 
 export interface KubeStandIn {
@@ -75,11 +77,12 @@ interface Running {
 	port: number;
 }
 
-function launch(node: string, configFile: string, logFile: string): Promise<Running> {
+function launch(node: string, configFile: string, logFile: string, env: Record<string, string>): Promise<Running> {
 	const log = openSync(logFile, 'a');
 	const child = spawn(node, [join(__dirname, 'run-ts.cjs'), join(__dirname, 'server/main.ts'), configFile], {
 		stdio: ['pipe', 'pipe', log],
 		cwd: REPO_ROOT,
+		env: { ...process.env, ...env },
 	});
 	closeSync(log);
 	return new Promise((resolvePromise, reject) => {
@@ -132,7 +135,7 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 	writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
 	const logFile = join(dir, 'server.log');
 	const node = nodeBinary();
-	let running = await launch(node, configFile, logFile);
+	let running = await launch(node, configFile, logFile, opts.env ?? {});
 	// Restarts reuse the port, so clients keep their URL.
 	config.port = running.port;
 	writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
@@ -218,7 +221,7 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 			restart: async () => {
 				running.child.kill('SIGTERM');
 				await waitForExit(running.child, 5000);
-				running = await launch(node, configFile, logFile);
+				running = await launch(node, configFile, logFile, opts.env ?? {});
 			},
 		},
 		requests: () => call('GET', '/_standin/requests'),

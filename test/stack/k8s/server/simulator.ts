@@ -113,7 +113,10 @@ export class JobSimulator {
 		this.podLogs = snapshot.logs ?? {};
 		for (const sim of snapshot.sims ?? []) {
 			this.sims.set(`${sim.namespace}/${sim.jobName}`, sim);
-			this.wake(sim);
+			const job = this.job(sim);
+			// A push cut short by the restart is simply done again (pushes are idempotent).
+			if (sim.phase === 'pushing' && job) void this.push(sim, job);
+			else this.wake(sim);
 		}
 	}
 
