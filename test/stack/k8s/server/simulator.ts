@@ -255,7 +255,14 @@ export class JobSimulator {
 		}
 		if (candidates.length === 0) return;
 		const delay = Math.max(0, Math.min(...candidates) - Date.now());
-		this.timers.set(key, setTimeout(() => this.tick(sim), delay));
+		this.timers.set(key, setTimeout(() => {
+			try {
+				this.tick(sim);
+			} catch (err) {
+				// A simulator bug must not take the API server down with it; server.log has the trace.
+				console.error(`simulator: ${sim.namespace}/${sim.jobName} in ${sim.phase}:`, err);
+			}
+		}, delay));
 	}
 
 	private tick(sim: SimRecord): void {
