@@ -98,6 +98,12 @@ export interface PipelineStack {
 export interface PipelineStackOptions {
 	/** A kubeconfig (YAML text) for a real cluster; without it the stand-in is started. */
 	kubeconfig?: string;
+	/** For a real cluster: the repository its Jobs push to (host/path, readable from here), default the local registry. */
+	imageRepository?: string;
+	/** For a real cluster: the app's git URL the Jobs clone, default the local git server's webapp.git. */
+	appRepositoryUrl?: string;
+	/** Whether imageRepository's registry speaks plain HTTP (default true). */
+	registryPlainHttp?: boolean;
 	/** Activate only these workflows (default: build-on-push and flux-alert; the poll one runs on demand). */
 	activate?: string[];
 	ownerPassword?: string;
@@ -122,7 +128,9 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const git = await startGitServer({ username: 'n8n-bot', password: gitToken });
 		started.push(git);
 		const gitopsUrl = await git.createBareRepo('gitops', gitopsFiles(registry.host));
-		const appUrl = await git.createBareRepo('webapp', APP_FILES);
+		const appUrl = opts.appRepositoryUrl ?? (await git.createBareRepo('webapp', APP_FILES));
+		const imageRepository = opts.imageRepository ?? `${registry.host}/${APP_IMAGE}`;
+		const imageRegistry = imageRepository.split('/')[0];
 		log(`git          ${git.baseUrl} (gitops.git, webapp.git)`);
 		let kube: KubeStandIn | undefined;
 		let kubernetes: StackCredential;
@@ -142,7 +150,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const secret = randomBytes(24).toString('hex');
 		const credentials: StackCredential[] = [
 			kubernetes,
-			{ name: 'Build registry', type: 'containerRegistryApi', data: { registry: registry.host, plainHttp: true } },
+			{ name: 'Build registry', type: 'containerRegistryApi', data: { registry: imageRegistry, plainHttp: opts.registryPlainHttp ?? true } },
 			{
 				name: 'GitOps repository',
 				type: 'gitRepositoryApi',
@@ -154,7 +162,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const workflows = [
 			configureWorkflow(loadWorkflow('build-on-push.json'), {
 				...common,
-				imageRepository: `${registry.host}/${APP_IMAGE}`,
+				imageRepository,
 				manifestPath: 'clusters/prod/webapp',
 				imagePolicy: 'flux-system:webapp',
 				...opts.settings?.[BUILD_ON_PUSH],
@@ -172,7 +180,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 				...common,
 				helmChart: HELM_CHART,
 				appRepositoryUrl: appUrl,
-				imageRepository: `${registry.host}/${APP_IMAGE}`,
+				imageRepository,
 				chartPath: 'charts/webapp',
 				...opts.settings?.[FLUX_ALERT],
 			}),
