@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startKubeStandIn, type KubeStandIn } from './index';
 import { testJob } from './testJob';
+import { until } from './testing';
 
 // The real kubectl on the machine against the stand-in: the conformance list of issue #3 (apply
 // --validate=false, get, wait, logs job/NAME, auth can-i --as, delete) and the least-privilege checks of #10.
@@ -103,13 +104,41 @@ test('logs -f job/NAME follows a running build to its end', async () => {
 	expect(follow.stdout).toMatch(/#6 DONE 1\.4s\n$/);
 });
 
+test('get -w prints server-side table rows as the Job moves to Complete', async () => {
+	await standIn.setScenario({ jobName: 'kc-watch' }, { outcome: 'succeed', runMs: 150 });
+	const watcher = spawn('kubectl', ['--kubeconfig', adminConfig, '--cache-dir', cacheDir, 'get', 'jobs', '-w'], { env: { PATH: process.env.PATH, HOME: standIn.dir } });
+	let out = '';
+	const complete = new Promise<void>((resolve) =>
+		watcher.stdout.on('data', (c) => {
+			out += c;
+			if (/\nkc-watch\s+Complete\s+1\/1/.test(out)) resolve();
+		}));
+	try {
+		await until('watch to start', () => standIn.openWatches(), (n) => n > 0);
+		expect((await kubectl(adminConfig, 'apply', '--validate=false', '-f', writeJob('kc-watch'))).code).toBe(0);
+		await complete;
+	} finally {
+		watcher.kill();
+	}
+	expect(out).toMatch(/^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\n/);
+	expect(out).toMatch(/\nkc-watch\s+Running\s+0\/1/);
+});
+
 test('the flags form (--server, --certificate-authority, --token) works without a kubeconfig', async () => {
-	const r = await new Promise<Run>((resolve) =>
-		execFile('kubectl', ['--server', standIn.url, '--certificate-authority', standIn.caFile, '--token', standIn.tokenFor('automation', 'n8n'),
-			'--cache-dir', cacheDir, '-n', 'build-system', 'get', 'jobs', '-o', 'name'], { env: { PATH: process.env.PATH, HOME: standIn.dir } },
+	const flags = (...args: string[]) =>
+		new Promise<Run>((resolve) =>
+			execFile('kubectl', ['--server', standIn.url, '--certificate-authority', standIn.caFile, '--token', standIn.tokenFor('automation', 'n8n'),
+				'--cache-dir', cacheDir, '-n', 'build-system', ...args], { env: { PATH: process.env.PATH, HOME: standIn.dir } },
+			(err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })));
+	expect(await flags('auth', 'can-i', 'create', 'jobs')).toMatchObject({ code: 0, stdout: 'yes\n' });
+	const created = await flags('apply', '--validate=false', '-f', writeJob('kc-flags'), '-o', 'name');
+	expect(created).toMatchObject({ code: 0, stdout: 'job.batch/kc-flags\n' });
+	const wrongCa = await new Promise<Run>((resolve) =>
+		execFile('kubectl', ['--server', standIn.url, '--certificate-authority', '/etc/ssl/certs/ca-certificates.crt', '--token', standIn.adminToken,
+			'--cache-dir', cacheDir, 'get', 'jobs'], { env: { PATH: process.env.PATH, HOME: standIn.dir } },
 		(err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })));
-	expect(r.code).toBe(0);
-	expect(r.stdout).toContain('job.batch/kc-fail');
+	expect(wrongCa.code).toBe(1);
+	expect(wrongCa.stderr).toContain('certificate signed by unknown authority');
 });
 
 // What the n8n identity may do: exactly what the nodes need (deploy/role.yaml), nothing more. `pods/exec` in

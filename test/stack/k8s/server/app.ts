@@ -436,6 +436,7 @@ export class ApiServer {
 			sendInitialEvents: q.get('sendInitialEvents') === 'true',
 			timeoutMs: timeoutSeconds > 0 ? timeoutSeconds * 1000 : DEFAULT_WATCH_TIMEOUT_MS,
 			bookmarkIntervalMs: this.config.bookmarkIntervalMs,
+			table: wantsTable(ctx.req),
 		}, (s) => this.watches.delete(s));
 		this.watches.add(stream);
 		stream.start();

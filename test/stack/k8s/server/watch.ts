@@ -3,6 +3,7 @@ import type { ResourceDef } from './resources';
 import { apiVersionOf } from './resources';
 import { fieldsMatch, labelsMatch, type FieldRequirement, type LabelRequirement } from './selectors';
 import type { Store, StoreEvent } from './store';
+import { toTable } from './tables';
 
 /**
  * One open watch: a chunked 200 response of newline-separated `{"type","object"}` events, as the apiserver
@@ -20,6 +21,8 @@ export interface WatchRequest {
 	sendInitialEvents: boolean;
 	timeoutMs: number;
 	bookmarkIntervalMs: number;
+	/** `kubectl get -w` asks for server-side Tables: each object goes out as a one-row Table. */
+	table: boolean;
 }
 
 export class WatchStream {
@@ -43,9 +46,10 @@ export class WatchStream {
 		return labelsMatch(obj.metadata.labels, this.w.labels) && fieldsMatch(obj, this.w.fields);
 	}
 
-	private write(type: string, object: unknown): void {
+	private write(type: string, object: any): void {
 		if (this.closed) return;
-		this.res.write(`${JSON.stringify({ type, object })}\n`);
+		const body = this.w.table && type !== 'BOOKMARK' && type !== 'ERROR' ? toTable(this.w.def.kind, [object], object.metadata.resourceVersion) : object;
+		this.res.write(`${JSON.stringify({ type, object: body })}\n`);
 	}
 
 	private bookmark(annotations?: Record<string, string>): void {
