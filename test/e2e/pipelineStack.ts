@@ -106,6 +106,8 @@ export interface PipelineStackOptions {
 	registryPlainHttp?: boolean;
 	/** Activate only these workflows (default: build-on-push and flux-alert; the poll one runs on demand). */
 	activate?: string[];
+	/** More workflows to import beside the three shipped ones (e.g. a benchmark's peer). */
+	extraWorkflows?: object[];
 	ownerPassword?: string;
 	/** Extra settings per workflow id, e.g. a real registry for a real cluster. */
 	settings?: Record<string, Record<string, string | boolean>>;
@@ -186,6 +188,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			}),
 		];
 		log('n8n          starting (package from npm pack, workflows imported)…');
+		workflows.push(...((opts.extraWorkflows ?? []) as Workflow[]));
 		const n8n = await startN8n({ workflows, credentials, activate: opts.activate ?? [BUILD_ON_PUSH, FLUX_ALERT], ownerPassword: opts.ownerPassword });
 		started.push(n8n);
 		log(`n8n          ${n8n.url}`);
