@@ -3,14 +3,15 @@ import { startN8n } from '../../test/stack/n8n';
 import { startN8nQueueMode } from '../../test/stack/n8n/queueMode';
 import { writeResultsSection } from '../results';
 import { checkAndMeasure, type LoadReport, makePlan, sendLoad } from './load';
-import { startAppsStack } from './pipeline';
+import { BUMP_MAX_ATTEMPTS, startAppsStack } from './pipeline';
 
 /**
  * Queue-mode load test: the same pushes (10 apps x 5 commits, some deliveries twice) against n8n in queue mode
  * (main + webhook process + 2 workers, Redis, PostgreSQL) and against one n8n process (regular mode, SQLite),
  * one after the other on fresh stacks. Writes the queueMode section of bench/RESULTS.md; exits 1 when any
  * correctness check fails (a run that loses or doubles a bump is not a measurement).
- * Usage: bash bench/queueMode/run.sh [--apps 10] [--commits 5] [--only queue|single]
+ * Usage: bash bench/queueMode/run.sh [--apps 10] [--commits 5] [--only queue|single] [--shared-git-cache]
+ * (--shared-git-cache: the workers share one clone cache dir, as on one host by default; see docs/queueMode.md)
  */
 
 type Mode = 'queue' | 'single';
@@ -34,7 +35,8 @@ async function runMode(mode: Mode, apps: number, commits: number): Promise<ModeR
 	const plan = makePlan(apps, commits);
 	const began = Date.now();
 	log(`${mode}: starting the stack…`);
-	const start = mode === 'queue' ? (opts: Parameters<typeof startN8n>[0]) => startN8nQueueMode({ ...opts, workers: 2 }) : startN8n;
+	const sharedGitCache = process.argv.includes('--shared-git-cache');
+	const start = mode === 'queue' ? (opts: Parameters<typeof startN8n>[0]) => startN8nQueueMode({ ...opts, workers: 2, sharedGitCache }) : startN8n;
 	const stack = await startAppsStack(plan.apps, start, { buildMs: 100 });
 	const startMs = Date.now() - began;
 	log(`${mode}: stack up in ${(startMs / 1000).toFixed(1)} s; sending ${apps * commits} pushes…`);
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
 	const markdown = [
 		'## Queue mode: 50 signed pushes for 10 apps, nothing duplicated or lost',
 		'',
-		`${apps} apps × ${commits} commits = ${apps * commits} signed GitHub pushes to the build-on-push workflow (a multi-app variant: the app is the pushed repository, Create BuildKit Job with a deterministic name and If Exists: Reuse), sent in ${commits} rounds of ${apps} concurrent pushes (the next round when every execution of the last has finished). In each round one delivery is retried with the same delivery id and another repeated under a new id, so ${commits * 2} deliveries arrive twice. Builds on the Kubernetes stand-in succeed after ~100 ms and push to the real registry; bumps go to one GitOps repository over HTTP. Latency: push sent → the Bump node that deployed that commit finished (its push done), per commit. Throughput: commits deployed per minute over the whole run.`,
+		`${apps} apps × ${commits} commits = ${apps * commits} signed GitHub pushes to the build-on-push workflow (a multi-app variant: the app is the pushed repository, Create BuildKit Job with a deterministic name and If Exists: Reuse, Bump Git Manifest with Max Attempts ${BUMP_MAX_ATTEMPTS}), sent in ${commits} rounds of ${apps} concurrent pushes (the next round when every execution of the last has finished). In each round one delivery is retried with the same delivery id and another repeated under a new id, so ${commits * 2} deliveries arrive twice. Builds on the Kubernetes stand-in succeed after ~100 ms and push to the real registry; bumps go to one GitOps repository over HTTP. Latency: push sent → the Bump node that deployed that commit finished (its push done), per commit. Throughput: commits deployed per minute over the whole run.`,
 		'',
 		'| topology | p50 | p95 | commits/min | wall | executions | Jobs | bump commits | checks |',
 		'| --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -21,6 +21,12 @@ export interface StartN8nQueueOptions extends StartN8nOptions {
 	workers?: number;
 	/** Executions one worker runs at once (`n8n worker --concurrency`, n8n's default 10). */
 	workerConcurrency?: number;
+	/**
+	 * Let the processes share one Bump Git Manifest clone cache (the default dir under /tmp), as workers on one
+	 * host do unless told otherwise. Off by default: each process gets its own N8N_BUILDKIT_GIT_CACHE_DIR, as
+	 * separate containers have, because the cache's lock holds within one process only (docs/queueMode.md).
+	 */
+	sharedGitCache?: boolean;
 }
 
 export interface N8nProcess {
@@ -80,7 +86,7 @@ async function startSatellite(
 	role: 'webhook' | 'worker',
 	mainFolder: string,
 	shared: Record<string, string>,
-	opts: { port?: number; concurrency?: number },
+	opts: { port?: number; concurrency?: number; sharedGitCache?: boolean },
 ): Promise<N8nProcess> {
 	const tools = n8nToolchain();
 	const userFolder = mkdtempSync(join(tmpdir(), `n8n-${role}-`));
@@ -98,6 +104,7 @@ async function startSatellite(
 		N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'false',
 		...shared,
 		...(role === 'worker' ? { QUEUE_HEALTH_CHECK_PORT: String(port) } : {}),
+		...(opts.sharedGitCache ? {} : { N8N_BUILDKIT_GIT_CACHE_DIR: join(userFolder, 'git-cache') }),
 	};
 	delete env.NODE_OPTIONS;
 	const args = role === 'worker' ? ['worker', `--concurrency=${opts.concurrency ?? 10}`] : ['webhook'];
@@ -154,12 +161,12 @@ export async function startN8nQueueMode(opts: StartN8nQueueOptions = {}): Promis
 		const webhookPort = await freePort();
 		const webhookBase = `http://127.0.0.1:${webhookPort}`;
 		const shared = queueModeEnv({ redis, postgres, webhookBaseUrl: webhookBase });
-		const { workers: workerCount = 2, workerConcurrency, activate = [], ...mainOpts } = opts;
+		const { workers: workerCount = 2, workerConcurrency, sharedGitCache, activate = [], ...mainOpts } = opts;
 		const main = await startN8n({ ...mainOpts, env: { ...shared, ...opts.env } });
 		started.push(main);
 		const settled = await Promise.allSettled([
-			startSatellite('webhook', main.userFolder, shared, { port: webhookPort }),
-			...Array.from({ length: workerCount }, () => startSatellite('worker', main.userFolder, shared, { concurrency: workerConcurrency })),
+			startSatellite('webhook', main.userFolder, shared, { port: webhookPort, sharedGitCache }),
+			...Array.from({ length: workerCount }, () => startSatellite('worker', main.userFolder, shared, { concurrency: workerConcurrency, sharedGitCache })),
 		]);
 		for (const result of settled) if (result.status === 'fulfilled') started.push(result.value);
 		const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
