@@ -4,6 +4,7 @@ import { RegistryClient, type RegistryClientOptions, type RegistryConnection } f
 import { getBlob, getManifest, isIndex, resolveDigest } from './manifests';
 import { formatPlatform, hasPlatform, platformsOfIndex } from './platforms';
 import { parseRepository, RepositoryReferenceError, sameRegistry } from './reference';
+import { RegistryError } from './errors';
 import { listTags } from './tags';
 
 /**
@@ -190,6 +191,15 @@ export async function queryRegistryTags(
 	const listing = await listTags(client, ref.path, { pageSize: req.pageSize, maxPages: req.maxPages });
 	const base = { repository: ref.name, totalTags: listing.tags.length, pages: listing.pages };
 
+	if (listing.stoppedEarly) {
+		// A Link loop means the registry's paging is broken: picking "latest" from part of the list would roll out
+		// the wrong image, so this is an error, not a partial answer.
+		const why = listing.stoppedEarly === 'repeated-link' ? 'sent a next-page link it had already sent' : 'sent a next page with no new tags';
+		throw new RegistryError(
+			`Registry ${ref.registry} ${why} after ${listing.pages} page(s) (${listing.tags.length} tags of ${ref.path}): the tag list may be incomplete, so no tag was picked (a pagination bug of the registry)`,
+			{ code: 'PAGINATION_LOOP' },
+		);
+	}
 	if (req.policy === 'list') {
 		const selection = listing.tags.length ? selectLatestTag(listing.tags, policyOf(req), filterOf(req)) : { candidates: [], matched: 0 };
 		const tags = req.order === 'desc' ? selection.candidates : [...selection.candidates].reverse();

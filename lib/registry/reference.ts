@@ -51,6 +51,14 @@ export function parseRepository(input: string): RepositoryReference {
 		text = text.slice(scheme[0].length);
 	}
 	text = text.replace(/\/+$/, '');
+	// `user:password@host/app` would put a secret into every message and output; the credential is the place for it.
+	// Checked before anything echoes the input.
+	const firstSlash = text.indexOf('/');
+	const hostPart = firstSlash < 0 ? text : text.slice(0, firstSlash);
+	const isDigestOnly = firstSlash < 0 && /@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}$/i.test(text);
+	if (hostPart.includes('@') && !isDigestOnly) {
+		throw new RepositoryReferenceError('The repository must not contain a user name or password: put them in the Container Registry credential');
+	}
 	if (!text) throw new RepositoryReferenceError('The repository is empty: give one such as registry.local:5000/webapp/app or nginx');
 	const lastSegment = text.slice(text.lastIndexOf('/') + 1);
 	if (lastSegment.includes('@') || lastSegment.includes(':')) {

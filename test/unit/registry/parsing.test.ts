@@ -47,6 +47,16 @@ describe('repository names', () => {
 	});
 	it('takes http:// as plain HTTP and refuses tags, digests and bad names', () => {
 		expect(parseRepository('http://registry.local:5000/app')).toMatchObject({ plainHttp: true, path: 'app' });
+		// User info is refused without echoing it; a digest is still told apart (and refused as a tag/digest).
+		for (const input of ['http://bob:s3cr3t-pw@registry.local/app', 'bob:s3cr3t-pw@registry.local:5000/app', 'tok3n-s3cr3t@ghcr.io/org/app', 'bob:s3cr3t-pw@registry.local']) {
+			expect(() => parseRepository(input)).toThrow('must not contain a user name or password');
+			try {
+				parseRepository(input);
+			} catch (e) {
+				expect((e as Error).message).not.toContain('s3cr3t');
+			}
+		}
+		expect(() => parseRepository(`nginx@sha256:${'a'.repeat(64)}`)).toThrow(/includes a tag or digest/);
 		expect(() => parseRepository('nginx:1.25')).toThrow(/includes a tag or digest: give the repository only \(e\.g\. nginx\)/);
 		expect(() => parseRepository('ghcr.io/org/app@sha256:abc')).toThrow(/tag or digest/);
 		expect(() => parseRepository('ghcr.io/Org/App')).toThrow(/"Org" must be lowercase/);
