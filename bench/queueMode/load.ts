@@ -101,6 +101,8 @@ export interface LoadReport {
 	jobCreates: { created: number; conflict: number };
 	bumpCommits: number;
 	reusedOutcomes: number;
+	/** Medians over the deploying executions: 'push sent → execution started', then each step's run time. */
+	stepMedians: Record<string, number>;
 	/** Every check that did not hold (empty = the run is valid). */
 	violations: string[];
 }
@@ -115,13 +117,21 @@ interface ExecutionFacts {
 	outcome?: string;
 	/** Where and why a failed execution stopped. */
 	error?: string;
+	startedAt: number;
+	/** Run time (ms) of each pipeline step in this execution. */
+	stepMs: Record<string, number>;
 }
+
+/** The steps whose time the report breaks down (node names in build-on-push.json). */
+export const STEPS = ['Create BuildKit Job', 'Wait for Job', 'Verify image', 'Bump GitOps manifest'];
 
 function factsOf(execution: N8nExecution): ExecutionFacts {
 	const [push] = nodeOutput(execution, 'Push to main') ?? [];
 	const bumpRun = execution.data?.resultData?.runData?.['Bump GitOps manifest']?.[0];
 	const [bump] = nodeOutput(execution, 'Bump GitOps manifest') ?? [];
 	const [deployed] = nodeOutput(execution, 'Deployed') ?? [];
+	const runData = execution.data?.resultData?.runData ?? {};
+	const stepMs = Object.fromEntries(STEPS.filter((step) => runData[step]?.[0]).map((step) => [step, Number(runData[step][0].executionTime)]));
 	return {
 		id: execution.id,
 		status: execution.status,
@@ -130,6 +140,8 @@ function factsOf(execution: N8nExecution): ExecutionFacts {
 		bumpChanged: bump?.changed,
 		bumpEnd: bumpRun ? Number(bumpRun.startTime) + Number(bumpRun.executionTime) : undefined,
 		outcome: deployed?.outcome,
+		startedAt: Date.parse(execution.startedAt),
+		stepMs,
 		error: execution.data?.resultData?.error
 			? `${execution.data.resultData.lastNodeExecuted}: ${execution.data.resultData.error.message} ${execution.data.resultData.error.description ?? ''}`
 			: undefined,
@@ -181,6 +193,7 @@ export async function checkAndMeasure(stack: AppsStack, plan: LoadPlan, sent: Se
 	// Latency per commit: the first delivery sent → the end of the Bump node run that pushed its change.
 	const latencies: number[] = [];
 	const bumpEnds: number[] = [];
+	const steps: Record<string, number[]> = { 'push sent → execution started': [], ...Object.fromEntries(STEPS.map((s) => [s, [] as number[]])) };
 	for (const commit of allCommits) {
 		const changed = executions.filter((e) => e.commit === commit && e.bumpChanged === true);
 		expect(changed.length === 1, `commit ${commit.slice(0, 12)}: ${changed.length} executions pushed a bump`);
@@ -188,6 +201,8 @@ export async function checkAndMeasure(stack: AppsStack, plan: LoadPlan, sent: Se
 		if (changed[0]?.bumpEnd && first) {
 			latencies.push(changed[0].bumpEnd - first.sentAt);
 			bumpEnds.push(changed[0].bumpEnd);
+			steps['push sent → execution started'].push(changed[0].startedAt - first.sentAt);
+			for (const step of STEPS) if (changed[0].stepMs[step] !== undefined) steps[step].push(changed[0].stepMs[step]);
 		}
 	}
 	const reusedOutcomes = executions.filter((e) => e.outcome === 'already deployed').length;
@@ -205,6 +220,7 @@ export async function checkAndMeasure(stack: AppsStack, plan: LoadPlan, sent: Se
 		jobCreates,
 		bumpCommits: bumps.length,
 		reusedOutcomes,
+		stepMedians: Object.fromEntries(Object.entries(steps).map(([step, values]) => [step, percentile(values, 50)])),
 		violations,
 	};
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sendPush } from '../../../bench/queueMode/pipeline';
+import { sendPush, WEBHOOK_PATH } from '../../../bench/queueMode/pipeline';
 import { type KubeStandIn, startKubeStandIn } from '../k8s';
 import { postgresBinDir, startPostgres } from '../postgres';
 import { startRedis } from '../redis';
@@ -96,7 +96,7 @@ const workflow = {
 			typeVersion: 1,
 			position: [0, 0],
 			webhookId: '6a0d3f0e-7a43-4d5e-9d1b-5f1b2c3d4e01',
-			parameters: { provider: 'github', path: 'queue-push', events: ['push'], branches: 'main', options: {} },
+			parameters: { provider: 'github', path: WEBHOOK_PATH, events: ['push'], branches: 'main', options: {} },
 			credentials: { webhookSigningSecretApi: { id: 'queueSecret', name: 'Signing secret' } },
 		},
 		{
@@ -164,7 +164,7 @@ describeQueueMode('n8n queue mode (main + webhook process + 2 workers over Redis
 
 	it('takes production webhooks on the webhook process only and runs them on workers via the Redis queue', async () => {
 		const commit = randomBytes(20).toString('hex');
-		const onMain = await fetch(`${n8n.main.url}/webhook/queue-push`, { method: 'POST', body: '{}' });
+		const onMain = await fetch(`${n8n.main.url}/webhook/${WEBHOOK_PATH}`, { method: 'POST', body: '{}' });
 		expect(onMain.status).toBe(404);
 		const delivery = { app: 'webapp', commit, deliveryId: randomUUID() };
 		expect((await sendPush(stack(), delivery)).status).toBe(200);
