@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { planEdit } from './edits';
+import { checkEdit, planEdit } from './edits';
 import { editScope, type Change, type EditResult, type ManifestEdit, type SkippedFile } from './edits/types';
 import { inputError } from './errors';
 import { GitCredential, prepareGitAccess } from './gitAccess';
@@ -71,6 +71,8 @@ function jitter(attempt: number): Promise<void> {
 export async function bumpGitManifest(request: BumpRequest, credential: GitCredential | undefined, opts: BumpOptions = {}): Promise<BumpResult> {
 	const branch = checkBranch(request.branch || 'main', 'branch');
 	const pushBranch = request.pushBranch?.trim() ? checkBranch(request.pushBranch, 'pushBranch') : branch;
+	// Paths and values are checked before any git command runs, so a bad one is named, not reported by git.
+	const manifestEdit = checkEdit(request.edit);
 	const maxAttempts = Math.max(1, Math.floor(request.maxAttempts ?? 5));
 	const cacheDir = opts.cacheDir ?? defaultCacheDir();
 	const url = request.repositoryUrl.trim();
@@ -82,12 +84,12 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 	const access = await prepareGitAccess(url, author, { allowFileProtocol: opts.allowFileProtocol });
 	try {
 		return await withRepositoryLock(workspaceDir(cacheDir, url, branch), async () => {
-			const workspace = await Workspace.open({ cacheDir, url, branch, access, scope: editScope(request.edit) });
+			const workspace = await Workspace.open({ cacheDir, url, branch, access, scope: editScope(manifestEdit) });
 			if (pushBranch !== branch) await workspace.refresh(branch, pushBranch);
 			const mode: BumpResult['workspace'] = workspace.warm ? 'warm' : workspace.partialClone ? 'cold-partial' : 'cold-full';
 			const message = commitMessageFor(request.commitMessage, request.skipCi);
 			for (let attempt = 1; ; attempt++) {
-				const edit = await planEdit(workspace.dir, request.edit);
+				const edit = await planEdit(workspace.dir, manifestEdit);
 				const result: BumpResult = {
 					changed: edit.changes.length > 0,
 					branch: pushBranch,

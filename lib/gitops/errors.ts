@@ -1,3 +1,5 @@
+import { FieldError } from '../fieldError';
+
 /**
  * Why a bump could not be done. `input` problems are the caller's to fix (a path, a file, a value); `remote`
  * problems come from the git server (unreachable, authentication, a rejected push). `field` names the
@@ -23,4 +25,14 @@ export function inputError(message: string, field?: string, description?: string
 
 export function remoteError(message: string, description?: string): BumpError {
 	return new BumpError(message, 'remote', undefined, description);
+}
+
+/** Runs a check shared with other nodes (lib/gitUrl.ts, lib/imageReference.ts), turning its FieldError into an input error. */
+export function asInputError<T>(check: () => T): T {
+	try {
+		return check();
+	} catch (error) {
+		if (error instanceof FieldError) throw inputError(error.message, error.field);
+		throw error;
+	}
 }

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inputError } from './errors';
-import { redactUrls } from './redact';
+import { checkGitUrl, type GitUrlRules } from '../gitUrl';
+import { asInputError, inputError } from './errors';
 
 /** The gitRepositoryApi credential's fields (credentials/GitRepositoryApi.credentials.ts). */
 export interface GitCredential {
@@ -54,36 +54,20 @@ const PINNED_CONFIG: Array<[string, string]> = [
 	['protocol.version', '2'],
 ];
 
-const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)[^\s]+$/;
+const URL_RULES: GitUrlRules = {
+	label: 'Repository URL',
+	allowPlainHttp: true,
+	pathCharacters: 'argv',
+	hints: {
+		credentials: 'put the user name and token in the Git Repository credential instead.',
+		sshPassword: 'put the private key in the Git Repository credential instead.',
+	},
+};
 
-/** Checks the remote URL's form; returns the transport. Credentials in the URL are refused, not used. */
+/** Checks the remote URL's form (lib/gitUrl.ts); returns the transport. Credentials in the URL are refused, not used. */
 export function checkRepositoryUrl(url: string, allowFileProtocol = false): 'http' | 'ssh' | 'file' {
-	const trimmed = url.trim();
-	if (!trimmed || trimmed.startsWith('-') || /\s/.test(trimmed)) {
-		throw inputError(`Repository URL "${redactUrls(trimmed)}" is not valid: use https://host/org/repo.git or git@host:org/repo.git`, 'repositoryUrl');
-	}
-	if (SCP_LIKE.test(trimmed)) return 'ssh';
-	let parsed: URL;
-	try {
-		parsed = new URL(trimmed);
-	} catch {
-		throw inputError(`Repository URL "${redactUrls(trimmed)}" is not valid: use https://host/org/repo.git or git@host:org/repo.git`, 'repositoryUrl');
-	}
-	if (parsed.password) {
-		throw inputError(`Repository URL "${redactUrls(trimmed)}" contains a password or token: put it in the Git Repository credential instead`, 'repositoryUrl');
-	}
-	switch (parsed.protocol) {
-		case 'https:':
-		case 'http:':
-			return 'http';
-		case 'ssh:':
-			return 'ssh';
-		case 'file:':
-			if (allowFileProtocol) return 'file';
-			throw inputError(`file:// repositories are not allowed here: use an https:// or ssh remote`, 'repositoryUrl');
-		default:
-			throw inputError(`Repository URL scheme "${parsed.protocol}" is not allowed: use https://, http:// or ssh`, 'repositoryUrl');
-	}
+	const { kind } = asInputError(() => checkGitUrl(url.trim(), 'repositoryUrl', { ...URL_RULES, allowFile: allowFileProtocol }));
+	return kind === 'https' ? 'http' : kind === 'scp' ? 'ssh' : kind;
 }
 
 function configEnv(pairs: Array<[string, string]>): Record<string, string> {

@@ -1,20 +1,6 @@
 /**
- * A build parameter that cannot be used. `field` is the node parameter's name (e.g. `gitRepositoryUrl`,
- * `options.buildArgs`), and the message says what is wrong and how to fix it, so the node can turn it into a
- * NodeOperationError as it is. Messages quote the offending value only when it cannot carry a secret.
+ * A build parameter that cannot be used: the package's field error (lib/fieldError.ts), under the name the
+ * Create BuildKit Job code has always used, so image references and git URLs checked by the shared modules
+ * are BuildInputErrors too.
  */
-export class BuildInputError extends Error {
-	constructor(
-		readonly field: string,
-		message: string,
-	) {
-		super(message);
-		this.name = 'BuildInputError';
-	}
-}
-
-/** Shows a user value inside an error message: JSON-quoted (so newlines and quotes are visible) and cut short. */
-export function quoteValue(value: string, max = 80): string {
-	const shown = value.length > max ? `${value.slice(0, max)}…` : value;
-	return JSON.stringify(shown);
-}
+export { FieldError as BuildInputError, quoteValue } from '../fieldError';

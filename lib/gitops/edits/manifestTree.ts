@@ -1,5 +1,6 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
-import { basename, isAbsolute, join, normalize, sep } from 'node:path';
+import { basename, join, posix } from 'node:path';
+import { quoteValue } from '../../fieldError';
 import { inputError } from '../errors';
 
 /** Files Flux's setters consider: `*.yaml`, `*.yml` and a file named exactly `Kustomization`. */
@@ -7,15 +8,25 @@ export function isManifestFileName(name: string): boolean {
 	return /\.ya?ml$/i.test(name) || basename(name) === 'Kustomization';
 }
 
+const LABELS: Record<string, string> = { path: 'Path', file: 'File', chartPath: 'Chart Path', valuesFile: 'Values File' };
+
 /**
- * A repository-relative path, checked to stay inside the work tree: no absolute paths, no `..` escapes.
- * '' and '.' mean the root.
+ * A relative path, checked to stay inside `within` (the repository root, or the chart folder for a values
+ * file) before any git command sees it: no absolute paths, no `..` escapes, nothing git would read as an
+ * option, nothing in `.git`, no control characters. '' and '.' mean the root. Returns the normalised path.
  */
-export function repoPath(path: string, field: string): string {
-	const cleaned = normalize(path.trim().replace(/^\.\/+/, '') || '.').replace(/\/+$/, '');
-	if (isAbsolute(cleaned) || cleaned === '..' || cleaned.startsWith(`..${sep}`)) {
-		throw inputError(`"${path}" is outside the repository: give a path relative to the repository root`, field);
-	}
+export function repoPath(path: string, field: string, within = 'the repository'): string {
+	const fail = (why: string): never => {
+		throw inputError(`${LABELS[field] ?? field} ${quoteValue(path)} ${why}`, field);
+	};
+	if (/[\u0000-\u001f\u007f]/.test(path)) fail('contains a control character: give a plain relative path');
+	const trimmed = path.trim();
+	const escapes = `is outside ${within}: give a path relative to ${within === 'the repository' ? 'the repository root' : within}, e.g. apps/webapp`;
+	if (posix.isAbsolute(trimmed)) fail(escapes);
+	const cleaned = posix.normalize(trimmed || '.').replace(/\/+$/, '');
+	if (cleaned === '..' || cleaned.startsWith('../')) fail(escapes);
+	if (cleaned.startsWith('-')) fail('starts with "-", which git would read as an option: give a relative path such as apps/webapp');
+	if (cleaned.split('/').includes('.git')) fail("is inside .git, which holds git's own files: give a path of the work tree");
 	return cleaned === '.' ? '' : cleaned;
 }
 

@@ -194,7 +194,7 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 
 		it('a URL with a token in it, and file:// when not allowed', async () => {
 			const withToken = url.replace('http://', `http://flux:${TOKEN}@`);
-			expect((await failure(request(withToken, { mode: 'yamlPath', file: 'a.yaml', yamlPath: 'a', value: '1' }))).message).toMatch(/^Repository URL "http:\/\/\*\*\*@127\.0\.0\.1:\d+\/fleet-\d+\.git" contains a password or token/);
+			expect((await failure(request(withToken, { mode: 'yamlPath', file: 'a.yaml', yamlPath: 'a', value: '1' }))).message).toMatch(/^Repository URL "http:\/\/\*\*\*@127\.0\.0\.1:\d+\/fleet-\d+\.git" carries credentials \(a user name, password or token\).*Git Repository credential/);
 			expect(await failure(request('file:///tmp/x.git', { mode: 'yamlPath', file: 'a.yaml', yamlPath: 'a', value: '1' }))).toMatchObject({ field: 'repositoryUrl' });
 		});
 	});
