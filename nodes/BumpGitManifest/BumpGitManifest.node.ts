@@ -60,7 +60,7 @@ export class BumpGitManifest implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Bump Git Manifest',
 		name: 'bumpGitManifest',
-		icon: 'file:git.svg',
+		icon: { light: 'file:git.svg', dark: 'file:git.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["mode"] + ": " + $parameter["repositoryUrl"]}}',

@@ -79,7 +79,7 @@ export class CreateBuildKitJob implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Create BuildKit Job',
 		name: 'createBuildKitJob',
-		icon: 'file:buildkit.svg',
+		icon: { light: 'file:buildkit.svg', dark: 'file:buildkit.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["image"]}}',

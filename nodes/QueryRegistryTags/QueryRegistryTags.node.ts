@@ -43,7 +43,7 @@ export class QueryRegistryTags implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Query Registry Tags',
 		name: 'queryRegistryTags',
-		icon: 'file:registry.svg',
+		icon: { light: 'file:registry.svg', dark: 'file:registry.dark.svg' },
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["policy"] + ": " + $parameter["repository"]}}',

@@ -89,7 +89,7 @@ export class SignedWebhookTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Signed Webhook Trigger',
 		name: 'signedWebhookTrigger',
-		icon: 'file:webhook.svg',
+		icon: { light: 'file:webhook.svg', dark: 'file:webhook.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["provider"] + ": /" + $parameter["path"]}}',

@@ -34,7 +34,7 @@ export class WaitForJob implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Wait for Job',
 		name: 'waitForJob',
-		icon: 'file:waitForJob.svg',
+		icon: { light: 'file:waitForJob.svg', dark: 'file:waitForJob.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["jobName"]}}',
