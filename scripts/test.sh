@@ -12,5 +12,6 @@ export PATH="$NODE24_BIN:$PATH"
 npx tsc -p tsconfig.json
 npx tsc -p tsconfig.test.json --noEmit
 npx gulp build:icons >/dev/null
+npx eslint nodes credentials package.json
 export NODE_OPTIONS="--experimental-vm-modules --no-warnings=ExperimentalWarning ${NODE_OPTIONS:-}"
 exec npx jest --maxWorkers=2 "$@"
