@@ -4,7 +4,8 @@
 # HTTP, the Kubernetes API stand-in) and real n8n with the package and workflows/, sends one signed push and
 # prints each step. Everything listens on 127.0.0.1. Ctrl-C stops everything it started, by PID.
 # With KUBECONFIG set, Jobs run on that cluster instead (see docs/workflows.md: DEMO_IMAGE_REPOSITORY,
-# DEMO_APP_REPO_URL). DEMO_EXIT=1 exits after the push instead of staying up.
+# DEMO_APP_REPO_URL). DEMO_EXIT=1 exits after the push instead of staying up;
+# DEMO_SCREENSHOTS=<dir> saves a PNG of each workflow on the n8n canvas (headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-system.sh

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { remoteLog } from '../stack/git';
-import { BUILD_ON_PUSH, type PipelineStack, type PipelineStackOptions, nodeOutput, sendGithubPush, startPipelineStack } from './pipelineStack';
+import { screenshotWorkflows } from './screenshots';
+import { BUILD_ON_PUSH, FLUX_ALERT, POLL_REGISTRY, type PipelineStack, type PipelineStackOptions, nodeOutput, sendGithubPush, startPipelineStack } from './pipelineStack';
 
 /**
  * The demo behind `npm run demo`: the whole stack and real n8n with the package and the workflows, one signed
@@ -105,6 +106,14 @@ async function main(): Promise<void> {
 	describeRun(execution);
 	say();
 	say(`n8n: ${stack.n8n.url}/workflow/${BUILD_ON_PUSH}/executions  (login ${stack.n8n.owner.email} / ${stack.n8n.owner.password})`);
+	if (process.env.DEMO_SCREENSHOTS) {
+		const shots = [
+			{ workflowId: BUILD_ON_PUSH, file: 'build-on-push' },
+			{ workflowId: POLL_REGISTRY, file: 'poll-registry-and-bump' },
+			{ workflowId: FLUX_ALERT, file: 'flux-alert-build' },
+		];
+		for (const path of await screenshotWorkflows(stack.n8n, shots, process.env.DEMO_SCREENSHOTS)) say(`screenshot: ${path}`);
+	}
 	if (process.env.DEMO_EXIT === '1') return stop(execution.status === 'success' ? 0 : 1);
 	say('everything keeps running; Ctrl-C stops it all.');
 }
