@@ -9,7 +9,7 @@ import { startRedis } from '../redis';
 import { type N8nQueueInstance, startN8nQueueMode } from './queueMode';
 
 // Redis and PostgreSQL start in seconds and are always tested. The queue-mode n8n itself (main, webhook process,
-// two workers) took 38-97 s to start on the shared 2-core box, so it runs only with N8N_QUEUE_MODE_TEST=1
+// two workers) took 25-97 s to start on the shared 2-core box (load 7-15), so it runs only with N8N_QUEUE_MODE_TEST=1
 // (bench/queueMode/run.sh exercises it under load either way).
 jest.setTimeout(60_000);
 
