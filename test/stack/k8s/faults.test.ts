@@ -8,6 +8,8 @@ import { jobCondition, rawRequest, until, watchJobs } from './testing';
 
 // Faults on demand (what Wait for Job must survive) and the request log that counts LIST/WATCH per wait.
 const NS = 'build-system';
+// Upper bounds only (the machine is shared and slow at times); nothing here asserts on time.
+jest.setTimeout(30_000);
 let standIn: KubeStandIn;
 let kc: k8s.KubeConfig;
 let batch: k8s.BatchV1Api;
@@ -93,8 +95,9 @@ test('a watch without resourceVersion starts with ADDED for what exists; selecto
 
 test('restart: same port, same Jobs and uids, the simulation carries on, open watches are cut', async () => {
 	await standIn.setScenario({ jobName: 'ft-restart' }, { outcome: 'succeed', runMs: 600 });
+	const before = (await batch.listNamespacedJob({ namespace: NS })).metadata!.resourceVersion;
 	const created = await batch.createNamespacedJob({ namespace: NS, body: testJob({ name: 'ft-restart' }) as k8s.V1Job });
-	const cut = watch({ fieldSelector: 'metadata.name=ft-restart', resourceVersion: created.metadata!.resourceVersion });
+	const cut = watch({ fieldSelector: 'metadata.name=ft-restart', resourceVersion: created.metadata!.resourceVersion, timeoutSeconds: 20 });
 	await watchCount(1);
 	const oldPid = standIn.pid;
 	await standIn.faults.restart();
@@ -104,8 +107,9 @@ test('restart: same port, same Jobs and uids, the simulation carries on, open wa
 	const after = await batch.readNamespacedJob({ name: 'ft-restart', namespace: NS });
 	expect(after.metadata!.uid).toBe(created.metadata!.uid);
 	await until('Complete after restart', () => batch.readNamespacedJob({ name: 'ft-restart', namespace: NS }), complete);
-	// History restarts cold, as after an apiserver restart: the pre-restart resourceVersion is too old.
-	const stale = await watch({ resourceVersion: created.metadata!.resourceVersion });
+	// History restarts cold, as after an apiserver restart: a resourceVersion from before the last pre-restart
+	// write is too old (the head itself would still be watchable).
+	const stale = await watch({ resourceVersion: before, timeoutSeconds: 5 }, () => true);
 	expect(stale.events[0].obj).toMatchObject({ code: 410 });
 });
 

@@ -30,6 +30,11 @@ export interface KubeStandInOptions {
 	historyCapacity?: number;
 	/** Fixed port (default: a free one). */
 	port?: number;
+	/**
+	 * Enforce deploy/'s ResourceQuota (count/jobs.batch, pods, limits/requests.memory) as a real cluster would
+	 * (default false, so suites that create many Jobs without TTL are not throttled).
+	 */
+	enforceQuota?: boolean;
 	/** Extra environment for the server process (e.g. for a `pushModule`). */
 	env?: Record<string, string>;
 }
@@ -130,6 +135,7 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 		pushModule: opts.pushModule,
 		bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 5000,
 		historyCapacity: opts.historyCapacity ?? 1000,
+		enforceQuota: opts.enforceQuota ?? false,
 	};
 	const configFile = join(dir, 'config.json');
 	writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });

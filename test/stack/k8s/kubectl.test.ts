@@ -9,6 +9,8 @@ import { until } from './testing';
 // The real kubectl on the machine against the stand-in: the conformance list of issue #3 (apply
 // --validate=false, get, wait, logs job/NAME, auth can-i --as, delete) and the least-privilege checks of #10.
 const N8N = 'system:serviceaccount:automation:n8n';
+// Upper bounds only (the machine is shared and slow at times); nothing here asserts on time.
+jest.setTimeout(30_000);
 let standIn: KubeStandIn;
 let adminConfig: string;
 let n8nConfig: string;

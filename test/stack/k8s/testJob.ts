@@ -15,6 +15,8 @@ export interface TestJobOptions {
 	ttlSecondsAfterFinished?: number;
 	memoryLimit?: string;
 	restartPolicy?: 'Never' | 'OnFailure';
+	/** false: no resources on git-clone (a quota on memory then refuses the pod). */
+	gitCloneResources?: boolean;
 }
 
 export function testJob(o: TestJobOptions) {
@@ -42,7 +44,14 @@ export function testJob(o: TestJobOptions) {
 					restartPolicy: o.restartPolicy ?? 'Never',
 					serviceAccountName: 'buildkit-sa',
 					automountServiceAccountToken: false,
-					initContainers: [{ name: 'git-clone', image: 'alpine/git:2.45.2', args: ['clone', o.gitUrl ?? 'https://git.example/org/app.git', '/workspace/src'] }],
+					initContainers: [
+						{
+							name: 'git-clone',
+							image: 'alpine/git:2.45.2',
+							args: ['clone', o.gitUrl ?? 'https://git.example/org/app.git', '/workspace/src'],
+							...(o.gitCloneResources === false ? {} : { resources: { limits: { memory: '256Mi' }, requests: { memory: '64Mi' } } }),
+						},
+					],
 					containers: [
 						{
 							name: 'buildkit',

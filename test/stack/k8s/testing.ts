@@ -36,7 +36,7 @@ export async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) 
 	for (;;) {
 		const v = await read();
 		if (ok(v)) return v;
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 2000)}`);
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${String(JSON.stringify(v)).slice(0, 2000)}`);
 		await new Promise((r) => setTimeout(r, 20));
 	}
 }

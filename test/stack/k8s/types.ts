@@ -47,6 +47,8 @@ export interface ServerConfig {
 	pushModule?: string;
 	bookmarkIntervalMs: number;
 	historyCapacity: number;
+	/** Apply the namespace's ResourceQuota to Job and pod creation. */
+	enforceQuota: boolean;
 }
 
 export interface RequestRecord {

@@ -8,6 +8,7 @@ import { Authorizer, defaultRbacObjects, loadKustomization, type Attributes } fr
 import {
 	apiGroup, apiVersionOf, coreVersions, findResource, groupList, resourceByKind, resourceList, SERVER_VERSION, type ResourceDef,
 } from './resources';
+import { jobQuotaViolation, podQuotaViolation } from './quota';
 import { review } from './reviews';
 import { validateJobFields } from './fieldValidation';
 import { fieldsMatch, labelsMatch, parseFieldSelector, parseLabelSelector } from './selectors';
@@ -127,6 +128,7 @@ export class ApiServer {
 		this.simulator = new JobSimulator(this.store, {
 			registry: config.registry,
 			pushModule: config.pushModule,
+			admitPod: (pod) => (config.enforceQuota ? podQuotaViolation(this.store, pod) : undefined),
 			deleteJob: (ns, name) => this.deleteJob(ns, name, 'Background'),
 		});
 		if (saved) {
@@ -476,6 +478,10 @@ export class ApiServer {
 			: invalidOrNull(def.kind, def.group, name, validateMetadata(obj.metadata));
 		if (invalid) throw invalid;
 		if (this.store.get(resourceId(def), info.namespace, name)) throw errors.alreadyExists(gr(def), name);
+		if (this.config.enforceQuota) {
+			const violation = def.kind === 'Job' ? jobQuotaViolation(this.store, info.namespace!) : def.kind === 'Pod' ? podQuotaViolation(this.store, obj) : undefined;
+			if (violation) throw errors.forbiddenMessage(gr(def), name, violation);
+		}
 		const dryRun = ctx.url.searchParams.get('dryRun') === 'All';
 		obj.metadata.uid = randomUUID();
 		if (def.kind === 'Job') defaultJob(obj);

@@ -14,6 +14,7 @@ import { generateName } from './validation';
  * restart each Job resumes where it was; steps that fell due while the server was down are applied at once.
  */
 type Phase =
+	| 'blocked' // the pod was refused (quota); the controller retries
 	| 'pending' // pod created, not scheduled yet
 	| 'stalled' // unschedulable or image pull back-off: only the deadline ends it
 	| 'initializing' // git-clone running
@@ -52,6 +53,8 @@ export interface SimulatorSnapshot {
 export interface SimulatorOptions {
 	registry?: RegistryTarget;
 	pushModule?: string;
+	/** Admission for the pods the controller creates (ResourceQuota): a reason to refuse, or undefined. */
+	admitPod?: (pod: any) => string | undefined;
 	/** Deletes a finished Job and its pods when its ttlSecondsAfterFinished runs out. */
 	deleteJob: (namespace: string, name: string) => void;
 }
@@ -212,9 +215,11 @@ export class JobSimulator {
 			case 'running':
 				return ['hang', 'deadline'].includes(sim.scenario.outcome) ? undefined : after(1);
 			case 'crashloop':
-				return after(0.5);
+				return after(1); // back-off is long next to the run, as on a node (10 s, doubling)
 			case 'backoff':
 				return after(0.2);
+			case 'blocked':
+				return after(0.5);
 			case 'succeeded':
 			case 'failing':
 				return sim.phaseSince + TERMINAL_SETTLE_MS;
@@ -302,6 +307,7 @@ export class JobSimulator {
 			case 'crashloop':
 				return this.restartAfterCrash(sim, job);
 			case 'backoff':
+			case 'blocked':
 				this.createPod(sim);
 				return;
 			case 'succeeded':
@@ -353,7 +359,7 @@ export class JobSimulator {
 		];
 		const limits = [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.resources ?? {});
 		const qosClass = limits.every((r) => !r.limits && !r.requests) ? 'BestEffort' : 'Burstable';
-		this.store.create(PODS, {
+		const pod = {
 			apiVersion: 'v1',
 			kind: 'Pod',
 			metadata: {
@@ -367,9 +373,40 @@ export class JobSimulator {
 			},
 			spec,
 			status: { phase: 'Pending', qosClass },
+		};
+		const refused = this.opts.admitPod?.(pod);
+		if (refused) {
+			this.failedCreateEvent(sim, `Error creating: pods "${name}" is forbidden: ${refused}`);
+			this.updateJob(sim, (j) => {
+				j.status.active = 0;
+			});
+			this.enter(sim, 'blocked');
+			return;
+		}
+		this.store.create(PODS, pod);
+		this.updateJob(sim, (j) => {
+			j.status.active = 1;
 		});
 		sim.podName = name;
 		this.enter(sim, 'pending');
+	}
+
+	/** The Warning event the job controller records when it cannot create a pod (count goes up on repeats). */
+	private failedCreateEvent(sim: SimRecord, message: string): void {
+		const name = `${sim.jobName}.${sim.uid.slice(0, 8)}`;
+		const now = timestamp();
+		const existing = this.store.get('/events', sim.namespace, name);
+		if (existing) {
+			this.store.update('/events', { ...existing, message, count: existing.count + 1, lastTimestamp: now });
+			return;
+		}
+		this.store.create('/events', {
+			apiVersion: 'v1', kind: 'Event',
+			metadata: { name, namespace: sim.namespace },
+			involvedObject: { apiVersion: 'batch/v1', kind: 'Job', namespace: sim.namespace, name: sim.jobName, uid: sim.uid },
+			reason: 'FailedCreate', message, type: 'Warning', count: 1, firstTimestamp: now, lastTimestamp: now,
+			source: { component: 'job-controller' }, reportingComponent: 'job-controller',
+		});
 	}
 
 	private markUnschedulable(sim: SimRecord): void {
