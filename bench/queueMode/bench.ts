@@ -3,7 +3,7 @@ import { startN8n } from '../../test/stack/n8n';
 import { startN8nQueueMode } from '../../test/stack/n8n/queueMode';
 import { writeResultsSection } from '../results';
 import { checkAndMeasure, type LoadReport, makePlan, sendLoad } from './load';
-import { BUMP_MAX_ATTEMPTS, startAppsStack } from './pipeline';
+import { startAppsStack } from './pipeline';
 
 /**
  * Queue-mode load test: the same pushes (10 apps x 5 commits, some deliveries twice) against n8n in queue mode
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
 	const markdown = [
 		'## Queue mode: 50 signed pushes for 10 apps, nothing duplicated or lost',
 		'',
-		`${apps} apps × ${commits} commits = ${apps * commits} signed GitHub pushes to the build-on-push workflow (a multi-app variant: the app is the pushed repository, Create BuildKit Job with a deterministic name and If Exists: Reuse, Bump Git Manifest with Max Attempts ${BUMP_MAX_ATTEMPTS}), sent in ${commits} rounds of ${apps} concurrent pushes (the next round when every execution of the last has finished). In each round one delivery is retried with the same delivery id and another repeated under a new id, so ${commits * 2} deliveries arrive twice. Builds on the Kubernetes stand-in succeed after ~100 ms and push to the real registry; bumps go to one GitOps repository over HTTP. Latency: push sent → the Bump node that deployed that commit finished (its push done), per commit. Throughput: commits deployed per minute over the whole run.`,
+		`${apps} apps × ${commits} commits = ${apps * commits} signed GitHub pushes to the build-on-push workflow (a multi-app variant: the app is the pushed repository, Create BuildKit Job with a deterministic name and If Exists: Reuse, Bump Git Manifest with Max Attempts 10, all as shipped), sent in ${commits} rounds of ${apps} concurrent pushes (the next round when every execution of the last has finished). In each round one delivery is retried with the same delivery id and another repeated under a new id, so ${commits * 2} deliveries arrive twice. Builds on the Kubernetes stand-in succeed after ~100 ms and push to the real registry; bumps go to one GitOps repository over HTTP. Latency: push sent → the Bump node that deployed that commit finished (its push done), per commit. Throughput: commits deployed per minute over the whole run.`,
 		'',
 		'| topology | p50 | p95 | commits/min | wall | executions | Jobs | bump commits | checks |',
 		'| --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -15,13 +15,11 @@ import { startRegistry } from '../../test/stack/registry';
 export const MULTI_APP_WORKFLOW_ID = 'buildOnPushApps1';
 export const WEBHOOK_PATH = 'build-on-push';
 export const BUILD_NAMESPACE = 'build-system';
-/** Max Attempts of the bump (5 in the shipped workflow): 5 lost a bump once in 50 with two workers. */
-export const BUMP_MAX_ATTEMPTS = 10;
-
 /**
  * workflows/build-on-push.json as shipped, with only its "Pipeline settings" changed so one workflow serves
- * every app (the app is the pushed repository's name), Create BuildKit Job made idempotent (a name derived
- * from app + commit + image, deterministicName, and ifExists: reuse) and more push attempts for the bump.
+ * every app (the app is the pushed repository's name). The shipped workflow is already idempotent (Create
+ * BuildKit Job with deterministicName + ifExists: reuse) and gives the bump 10 push attempts: with 5, two workers
+ * racing on one GitOps branch lost a bump once in 50.
  */
 export function multiAppWorkflow(registryHost: string, gitopsUrl: string): Workflow {
 	// The trigger names the repository "owner/name"; the app is the name.
@@ -38,14 +36,6 @@ export function multiAppWorkflow(registryHost: string, gitopsUrl: string): Workf
 	});
 	workflow.id = MULTI_APP_WORKFLOW_ID;
 	workflow.name = 'Build on push, every app (queue-mode load test)';
-	const create = workflow.nodes.find((n) => n.type === 'n8n-nodes-buildkit.createBuildKitJob');
-	if (!create) throw new Error('build-on-push.json has no Create BuildKit Job node');
-	create.parameters.options = { ...create.parameters.options, deterministicName: true, ifExists: 'reuse' };
-	// Each worker bumps one at a time (its clone's lock), but the workers race each other on the one GitOps
-	// branch: a bump can lose several fetch-rebase-push rounds in a row to the other worker's queue of bumps.
-	const bump = workflow.nodes.find((n) => n.type === 'n8n-nodes-buildkit.bumpGitManifest');
-	if (!bump) throw new Error('build-on-push.json has no Bump Git Manifest node');
-	bump.parameters.maxAttempts = BUMP_MAX_ATTEMPTS;
 	return workflow;
 }
 
