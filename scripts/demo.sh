@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-system.sh
-[ -d node_modules ] || npm ci --ignore-scripts
+[ -d node_modules ] || npm install --ignore-scripts --no-audit --no-fund
 NODE24_BIN="$(bash scripts/ensure-node24.sh)"
 echo "n8n: $(bash scripts/ensure-n8n.sh)"
 export PATH="$NODE24_BIN:$PATH"
