@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pushTags, pushTestImage, startRegistry } from '../registry';
 import { type N8nInstance, PACKAGE_NAME, runWorkflowOnce, startN8n } from './index';
 import { REPO_ROOT } from './toolchain';
+import { groupPids, listeningAddresses } from './processProbe';
 
 // Real n8n 2.41 under Node 24, with the package packed and installed as n8n's installer does.
 jest.setTimeout(240_000);
@@ -12,24 +12,6 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as
 
 /** `dist/nodes/X/X.node.js` → the node's source, so nodes still being written are reported, not guessed at. */
 const sourceOf = (distFile: string) => join(REPO_ROOT, distFile.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
-
-function listeningAddresses(pids: number[]): string[] {
-	const out = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' });
-	return out
-		.split('\n')
-		.filter((line) => pids.some((pid) => line.includes(`pid=${pid},`)))
-		.map((line) => line.trim().split(/\s+/)[3]);
-}
-
-/** Pids in a process group (pgrep exits 1 when there are none). */
-function groupPids(pgid: number): number[] {
-	try {
-		const out = execFileSync('pgrep', ['-g', String(pgid)], { encoding: 'utf8' });
-		return out.split('\n').map((s) => Number(s.trim())).filter(Boolean);
-	} catch {
-		return [];
-	}
-}
 
 // A built-in Webhook workflow: proves import (id kept), activation, webhook registration and executions.
 const ping = {

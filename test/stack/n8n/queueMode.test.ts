@@ -7,29 +7,12 @@ import { type KubeStandIn, startKubeStandIn } from '../k8s';
 import { postgresBinDir, startPostgres } from '../postgres';
 import { startRedis } from '../redis';
 import { type N8nQueueInstance, startN8nQueueMode } from './queueMode';
+import { groupPids, listeningAddresses } from './processProbe';
 
 // Redis and PostgreSQL start in seconds and are always tested. The queue-mode n8n itself (main, webhook process,
 // two workers) took 25-97 s to start on the shared 2-core box (load 7-15), so it runs only with N8N_QUEUE_MODE_TEST=1
 // (bench/queueMode/run.sh exercises it under load either way).
 jest.setTimeout(60_000);
-
-/** Local addresses the given processes listen on (TCP). */
-function listeningAddresses(pids: number[]): string[] {
-	const out = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' });
-	return out
-		.split('\n')
-		.filter((line) => pids.some((pid) => line.includes(`pid=${pid},`)))
-		.map((line) => line.trim().split(/\s+/)[3]);
-}
-
-/** Pids of a process and its descendants' process group members (the n8n helpers start detached groups). */
-function groupPids(pgid: number): number[] {
-	try {
-		return execFileSync('pgrep', ['-g', String(pgid)], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean);
-	} catch {
-		return [];
-	}
-}
 
 function alive(pid: number): boolean {
 	try {
