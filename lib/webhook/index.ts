@@ -15,3 +15,4 @@ export {
 	type ReplayGuard,
 } from './handleDelivery';
 export { checkSigningSecret, MIN_SECRET_LENGTH } from './checkSigningSecret';
+export { SigningSecretCache, type SecretHolder, type SigningSecretCacheOptions } from './signingSecretCache';

@@ -1,5 +1,7 @@
 import {
+	fromParameter,
 	NodeConnectionTypes,
+	webhookDescriptionFields,
 	type ICredentialsDecrypted,
 	type ICredentialTestFunctions,
 	type IDataObject,
@@ -15,6 +17,7 @@ import {
 	DEFAULT_MAX_BODY_BYTES,
 	handleDelivery,
 	ReplayCacheRegistry,
+	SigningSecretCache,
 	type DeliveryConfig,
 	type GenericSignatureScheme,
 	type HmacAlgorithm,
@@ -24,6 +27,7 @@ import { signedWebhookTriggerProperties } from './SignedWebhookTrigger.propertie
 
 const DEFAULT_REPLAY_WINDOW_SECONDS = 24 * 60 * 60;
 const DEFAULT_REPLAY_MAX_ENTRIES = 10_000;
+const DEFAULT_SECRET_CACHE_SECONDS = 60;
 
 /**
  * Replay memory lives in this process, per workflow trigger. Static data would survive restarts but is read and
@@ -33,8 +37,21 @@ const DEFAULT_REPLAY_MAX_ENTRIES = 10_000;
  */
 const replayCaches = new ReplayCacheRegistry();
 
-/** Replay memory is per workflow and per trigger node. */
-function replayKey(context: IWebhookFunctions | IHookFunctions): string {
+/** Signing secrets per workflow trigger, so most deliveries skip n8n's costly credential read (see SigningSecretCache). */
+const signingSecrets = new SigningSecretCache();
+
+/**
+ * The webhook path declared the way n8n 2.41 declares its own Webhook node's: the template the editor reads plus
+ * a native resolver, so n8n doesn't evaluate an expression for the path on every delivery. Older n8n-workflow
+ * versions lack the helpers and read the plain template.
+ */
+const webhookPathField =
+	typeof webhookDescriptionFields === 'function' && typeof fromParameter === 'function'
+		? webhookDescriptionFields({ path: fromParameter('path') })
+		: { path: '={{$parameter["path"]}}' };
+
+/** Replay memory and the remembered secret are per workflow and per trigger node. */
+function triggerKey(context: IWebhookFunctions | IHookFunctions): string {
 	return `${context.getWorkflow().id ?? ''}\u0000${context.getNode().name}`;
 }
 
@@ -59,12 +76,11 @@ function genericScheme(context: IWebhookFunctions): GenericSignatureScheme {
 	};
 }
 
-function deliveryConfig(context: IWebhookFunctions, secret: string, options: IDataObject): DeliveryConfig {
+function deliveryConfig(context: IWebhookFunctions, options: IDataObject): Omit<DeliveryConfig, 'secret'> {
 	const provider = context.getNodeParameter('provider', 'github') as WebhookProvider;
 	const isFlux = provider === 'flux';
 	return {
 		provider,
-		secret,
 		maxBodyBytes: Number(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
 		filter: {
 			events: listParameter(context.getNodeParameter(isFlux ? 'fluxReasons' : 'events', isFlux ? '' : ['push', 'tag'])),
@@ -104,7 +120,7 @@ export class SignedWebhookTrigger implements INodeType {
 				name: 'default',
 				httpMethod: 'POST',
 				responseMode: 'onReceived',
-				path: '={{$parameter["path"]}}',
+				...webhookPathField,
 				isFullPath: true,
 			},
 		],
@@ -122,11 +138,13 @@ export class SignedWebhookTrigger implements INodeType {
 				return false;
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
-				replayCaches.forget(replayKey(this));
+				replayCaches.forget(triggerKey(this));
+				signingSecrets.forget(triggerKey(this));
 				return true;
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
-				replayCaches.forget(replayKey(this));
+				replayCaches.forget(triggerKey(this));
+				signingSecrets.forget(triggerKey(this));
 				return true;
 			},
 		},
@@ -161,22 +179,24 @@ export class SignedWebhookTrigger implements INodeType {
 			return respond(this, status === 413 ? 413 : 400);
 		}
 
-		const credentials = await this.getCredentials('webhookSigningSecretApi');
-		const config = deliveryConfig(this, String(credentials.secret ?? ''), options);
+		const config = deliveryConfig(this, options);
 		const replayWindowSeconds = Number(options.replayWindowSeconds ?? DEFAULT_REPLAY_WINDOW_SECONDS);
 		const replay =
 			replayWindowSeconds > 0
-				? replayCaches.cacheFor(replayKey(this), {
+				? replayCaches.cacheFor(triggerKey(this), {
 						windowMs: replayWindowSeconds * 1000,
 						maxEntries: Number(options.replayMaxEntries ?? DEFAULT_REPLAY_MAX_ENTRIES),
 					})
 				: { isReplay: () => false };
 
-		const outcome = handleDelivery(
-			{ headers: request.headers, rawBody: request.rawBody ?? Buffer.alloc(0), contentType: request.headers['content-type'] },
-			config,
-			replay,
-		);
+		const delivery = { headers: request.headers, rawBody: request.rawBody ?? Buffer.alloc(0), contentType: request.headers['content-type'] };
+		const secretHolder = {
+			key: triggerKey(this),
+			credentialId: String(this.getNode().credentials?.webhookSigningSecretApi?.id ?? ''),
+			maxAgeMs: Number(options.secretCacheSeconds ?? DEFAULT_SECRET_CACHE_SECONDS) * 1000,
+		};
+		const readSecret = async () => String((await this.getCredentials('webhookSigningSecretApi')).secret ?? '');
+		const outcome = await signingSecrets.decide(secretHolder, readSecret, (secret) => handleDelivery(delivery, { ...config, secret }, replay));
 		switch (outcome.kind) {
 			case 'tooLarge':
 				return respond(this, 413);

@@ -162,12 +162,13 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				description: 'Larger deliveries are refused with 413 before their signature is checked',
 			},
 			{
-				displayName: 'Replay Window (Seconds)',
-				name: 'replayWindowSeconds',
+				displayName: 'Remember Secret (Seconds)',
+				name: 'secretCacheSeconds',
 				type: 'number',
-				default: 86400,
+				default: 60,
 				typeOptions: { minValue: 0 },
-				description: 'A delivery ID seen again within this window is answered 200 and starts nothing; 0 turns replay protection off',
+				description:
+					'How long the secret read from the credential is reused; a changed secret works at once, the previous one is still accepted for at most this long. 0 reads the credential for every delivery (n8n takes tens of milliseconds for that).',
 			},
 			{
 				displayName: 'Replay Memory (Deliveries)',
@@ -176,6 +177,14 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				default: 10000,
 				typeOptions: { minValue: 1 },
 				description: 'How many delivery IDs this trigger remembers at most; the oldest are forgotten first',
+			},
+			{
+				displayName: 'Replay Window (Seconds)',
+				name: 'replayWindowSeconds',
+				type: 'number',
+				default: 86400,
+				typeOptions: { minValue: 0 },
+				description: 'A delivery ID seen again within this window is answered 200 and starts nothing; 0 turns replay protection off',
 			},
 		],
 	},

@@ -41,7 +41,12 @@ interface RequestSpec {
  * An IWebhookFunctions with what the trigger uses: the request (headers + n8n's rawBody), a response, node
  * parameters with their defaults, the credential, the workflow id and a logger.
  */
-function webhookContext(request: RequestSpec, parameters: Record<string, unknown> = {}, workflowId = 'wf-1') {
+function webhookContext(
+	request: RequestSpec,
+	parameters: Record<string, unknown> = {},
+	workflowId = 'wf-1',
+	getCredentials: () => Promise<{ secret: string }> = async () => ({ secret: SECRET }),
+) {
 	const response = fakeResponse();
 	const req: { headers: Record<string, string>; rawBody?: Buffer; readRawBody: () => Promise<void> } = {
 		headers: request.headers,
@@ -53,7 +58,7 @@ function webhookContext(request: RequestSpec, parameters: Record<string, unknown
 		getRequestObject: () => req,
 		getResponseObject: () => response,
 		getNodeParameter: (name: string, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
-		getCredentials: async () => ({ secret: SECRET }),
+		getCredentials,
 		getWorkflow: () => ({ id: workflowId, name: 'build', active: true }),
 		getNode: () => ({ name: 'Signed Webhook Trigger' }),
 		logger,
@@ -76,8 +81,13 @@ function githubHeaders(rawBody: Buffer, deliveryId: string, signature = `sha256=
 
 const trigger = new SignedWebhookTrigger();
 
-async function deliver(request: RequestSpec, parameters: Record<string, unknown> = {}, workflowId?: string) {
-	const { context, response, logger } = webhookContext(request, { provider: 'github', ...parameters }, workflowId);
+async function deliver(
+	request: RequestSpec,
+	parameters: Record<string, unknown> = {},
+	workflowId?: string,
+	getCredentials?: () => Promise<{ secret: string }>,
+) {
+	const { context, response, logger } = webhookContext(request, { provider: 'github', ...parameters }, workflowId, getCredentials);
 	const result = await trigger.webhook.call(context);
 	return { result, response, logger };
 }
@@ -182,6 +192,23 @@ describe('SignedWebhookTrigger.webhook()', () => {
 		expect(accepted.result.workflowData?.[0][0].json).toMatchObject({ provider: 'flux', revision: '0.0.2+eb02f2ecb66c', involvedObject: { kind: 'HelmChart' } });
 		const ignored = await deliver({ headers, rawBody: flux }, { provider: 'flux', fluxReasons: 'NewArtifact' }, 'wf-flux-2');
 		expect(ignored.response.statusCode).toBe(202);
+	});
+
+	it('reads the credential once for several deliveries, and a rotated secret works at once', async () => {
+		const store = { secret: SECRET, reads: 0 };
+		const read = async () => (store.reads++, { secret: store.secret });
+		const signed = (secret: string, id: string) => ({ headers: githubHeaders(pushBody, id, `sha256=${hmacHex('sha256', secret, pushBody)}`), rawBody: pushBody });
+		for (const id of ['cache-1', 'cache-2', 'cache-3']) {
+			expect((await deliver(signed(SECRET, id), {}, 'wf-secret', read)).result.workflowData).toHaveLength(1);
+		}
+		expect(store.reads).toBe(1);
+		store.secret = 'Rotated-l0ng-shared-webhook-secret';
+		expect((await deliver(signed(store.secret, 'cache-4'), {}, 'wf-secret', read)).result.workflowData).toHaveLength(1);
+		expect(store.reads).toBe(2);
+		// With Remember Secret 0 every delivery reads the credential, so the old secret is refused at once.
+		const old = await deliver(signed(SECRET, 'cache-5'), { options: { secretCacheSeconds: 0 } }, 'wf-secret', read);
+		expect(old.response.statusCode).toBe(401);
+		expect(store.reads).toBe(3);
 	});
 
 	it('starts every activation with an empty replay memory (webhookMethods)', async () => {
