@@ -84,8 +84,7 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 	const access = await prepareGitAccess(url, author, { allowFileProtocol: opts.allowFileProtocol });
 	try {
 		return await withRepositoryLock(workspaceDir(cacheDir, url, branch), async () => {
-			const workspace = await Workspace.open({ cacheDir, url, branch, access, scope: editScope(manifestEdit) });
-			if (pushBranch !== branch) await workspace.refresh(branch, pushBranch);
+			const workspace = await Workspace.open({ cacheDir, url, branch, pushBranch, access, scope: editScope(manifestEdit) });
 			const mode: BumpResult['workspace'] = workspace.warm ? 'warm' : workspace.partialClone ? 'cold-partial' : 'cold-full';
 			const message = commitMessageFor(request.commitMessage, request.skipCi);
 			for (let attempt = 1; ; attempt++) {
@@ -102,12 +101,15 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 					dryRun: Boolean(request.dryRun),
 				};
 				if (!result.changed || request.dryRun) return result;
+				await workspace.markClean(undefined);
 				for (const file of edit.files) await writeFile(join(workspace.dir, file.file), file.after);
 				// `commit -- <paths>` stages exactly the edited (tracked) files: one git process instead of add + commit.
 				await workspace.git.run(['commit', '--quiet', '--no-verify', '-m', message, '--', ...result.files]);
 				result.commit = await workspace.head();
 				try {
-					await workspace.git.run(['push', '--porcelain', '--quiet', 'origin', `HEAD:refs/heads/${pushBranch}`]);
+					await workspace.git.run(['push', '--porcelain', '--quiet', '--no-verify', 'origin', `HEAD:refs/heads/${pushBranch}`]);
+					// The tree is the commit that is now the remote tip: the next refresh needs no reset.
+					await workspace.markClean(result.commit);
 					return result;
 				} catch (error) {
 					if (!isRejectedPush(error) || attempt >= maxAttempts) throw error;

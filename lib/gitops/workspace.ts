@@ -29,17 +29,31 @@ export function sparseFolders(scope: string[]): string[] | 'all' {
 
 const STATE_FILE = 'n8n-buildkit-workspace.json';
 
+/**
+ * The cold clone's filter: every blob up to 1 MiB comes with the commit (for a manifests repository, the whole
+ * tip), bigger ones on demand. With `blob:none` each first read of a folder and each refresh that changed a
+ * file in the cone cost one more round trip to the server (a lazy fetch, ~50-70 ms); with this filter a
+ * refresh brings the changed manifests in its own pack. Large files (vendored charts, binaries) stay remote.
+ */
+const CLONE_FILTER = 'blob:limit=1m';
+
 interface WorkspaceState {
 	url: string;
 	branch: string;
 	partial: boolean;
 	sparse: string[] | 'all';
+	/**
+	 * The commit HEAD, index and work tree are known to match exactly (set after a reset and after a pushed
+	 * commit; cleared before an edit writes files). A refresh that finds the remote still there skips reset and clean.
+	 */
+	cleanAt?: string;
 }
 
 /**
- * A cached clone of one branch of one repository. Cold: a shallow, blob-less (`--filter=blob:none`), sparse
- * clone, so only the folders an edit reads are fetched; a normal clone when the server refuses filters. Warm:
- * fetch + reset --hard + clean, a few tens of milliseconds. Callers hold the repository lock while using it.
+ * A cached clone of one branch of one repository. Cold: a shallow, sparse clone without large blobs, so only
+ * the folders an edit reads are checked out; a normal clone when the server refuses filters. Warm: one fetch,
+ * then reset --hard + clean only when the remote moved or the last bump left the tree dirty. Callers hold the
+ * repository lock while using it.
  */
 export class Workspace {
 	private constructor(
@@ -53,14 +67,15 @@ export class Workspace {
 		return this.state.partial;
 	}
 
-	static async open(opts: { cacheDir: string; url: string; branch: string; access: GitAccess; scope: string[] }): Promise<Workspace> {
+	/** Opens (or clones) the cache and brings it to the tip an edit builds on (see refresh). */
+	static async open(opts: { cacheDir: string; url: string; branch: string; pushBranch?: string; access: GitAccess; scope: string[] }): Promise<Workspace> {
 		const dir = workspaceDir(opts.cacheDir, opts.url, opts.branch);
 		const statePath = join(dir, '.git', STATE_FILE);
 		if (existsSync(statePath)) {
 			const state = JSON.parse(await readFile(statePath, 'utf8')) as WorkspaceState;
 			const workspace = new Workspace(dir, new GitRunner(dir, opts.access), state, true);
 			try {
-				await workspace.refresh(opts.branch);
+				await workspace.refresh(opts.branch, opts.pushBranch);
 				await workspace.widen(opts.scope);
 				return workspace;
 			} catch (error) {
@@ -70,7 +85,9 @@ export class Workspace {
 				} else throw error;
 			}
 		}
-		return Workspace.cloneCold(dir, opts);
+		const workspace = await Workspace.cloneCold(dir, opts);
+		if (opts.pushBranch && opts.pushBranch !== opts.branch) await workspace.refresh(opts.branch, opts.pushBranch);
+		return workspace;
 	}
 
 	private static async cloneCold(dir: string, opts: { url: string; branch: string; access: GitAccess; scope: string[] }): Promise<Workspace> {
@@ -81,7 +98,7 @@ export class Workspace {
 		let partial = true;
 		try {
 			try {
-				const { stderr } = await parent.run([...base, '--filter=blob:none', '--', opts.url, staging]);
+				const { stderr } = await parent.run([...base, `--filter=${CLONE_FILTER}`, '--', opts.url, staging]);
 				if (/filtering not recognized by server/i.test(stderr)) partial = false;
 			} catch (error) {
 				if (!(error instanceof GitCommandError) || !/filter|partial clone|promisor/i.test(error.output)) throw error;
@@ -96,9 +113,8 @@ export class Workspace {
 			throw error;
 		}
 		const workspace = new Workspace(dir, new GitRunner(dir, opts.access), { url: opts.url, branch: opts.branch, partial, sparse: [] }, false);
-		// A sparse index holds only the checked-out folders (25 entries, not 5,000): reset and commit stay fast.
-		await workspace.git.run(['sparse-checkout', 'init', '--cone', '--sparse-index']);
-		await workspace.widen(opts.scope);
+		workspace.state.cleanAt = await workspace.head();
+		await workspace.widen(opts.scope, true);
 		return workspace;
 	}
 
@@ -106,50 +122,81 @@ export class Workspace {
 		await writeFile(join(this.dir, '.git', STATE_FILE), JSON.stringify(this.state));
 	}
 
-	/** Makes the sparse checkout include what the edit reads (checking out their blobs on demand). */
-	async widen(scope: string[]): Promise<void> {
+	/**
+	 * Makes the sparse checkout include what the edit reads. The first call (cold) sets up a cone-mode sparse
+	 * checkout with a sparse index, which holds only the checked-out folders, so reset and commit stay fast.
+	 */
+	async widen(scope: string[], first = false): Promise<void> {
 		const wanted = sparseFolders(scope);
 		if (this.state.sparse === 'all') return;
 		if (wanted === 'all') {
 			await this.git.run(['sparse-checkout', 'disable']);
 			this.state.sparse = 'all';
+		} else if (first) {
+			await this.git.run(['sparse-checkout', 'set', '--cone', '--sparse-index', '--', ...wanted]);
+			this.state.sparse = wanted;
 		} else {
 			const missing = wanted.filter((f) => !(this.state.sparse as string[]).some((have) => f === have || f.startsWith(`${have}/`)));
-			if (missing.length === 0 && existsSync(join(this.dir, '.git', STATE_FILE))) return;
-			if (missing.length > 0) await this.git.run(['sparse-checkout', 'add', '--', ...missing]);
+			if (missing.length === 0) return;
+			await this.git.run(['sparse-checkout', 'add', '--', ...missing]);
 			this.state.sparse = [...(this.state.sparse as string[]), ...missing].sort();
 		}
 		await this.saveState();
 	}
 
 	/**
-	 * Fetches `branch` (and `pushBranch` when it differs and exists) and resets the work tree to the tip to build
+	 * Fetches `branch` (and `pushBranch` when it differs and exists) and makes the work tree the tip to build
 	 * on: the push branch when it exists (updates stack up on a review branch), else the branch. Returns that ref.
+	 * The fetch always runs, so what an edit sees (and a "no change" answer) is the remote's current state.
 	 */
 	async refresh(branch: string, pushBranch = branch): Promise<string> {
-		const refspec = (b: string) => `+refs/heads/${b}:refs/remotes/origin/${b}`;
-		await this.git.run(['fetch', '--quiet', '--no-tags', '--depth', '1', 'origin', refspec(branch)]);
+		await this.fetch(branch);
 		let base = `origin/${branch}`;
 		if (pushBranch !== branch) {
 			try {
-				await this.git.run(['fetch', '--quiet', '--no-tags', '--depth', '1', 'origin', refspec(pushBranch)]);
+				await this.fetch(pushBranch);
 				base = `origin/${pushBranch}`;
 			} catch (error) {
 				if (!(error instanceof GitCommandError) || !/couldn't find remote ref/i.test(error.output)) throw error;
 				await this.git.run(['update-ref', '-d', `refs/remotes/origin/${pushBranch}`]).catch(() => undefined);
 			}
 		}
+		const tip = await this.readRef(`refs/remotes/${base}`);
+		if (tip && tip === this.state.cleanAt && tip === (await this.head())) return base;
 		await this.git.run(['reset', '--quiet', '--hard', base]);
 		await this.git.run(['clean', '-qffdx']);
+		await this.markClean(tip ?? (await this.head()));
 		return base;
+	}
+
+	/**
+	 * One shallow fetch of one branch. No FETCH_HEAD (nothing reads it), no forced-update scan (the refspec
+	 * forces anyway; the cache follows the remote); gc and maintenance are off in the pinned config.
+	 */
+	private async fetch(branch: string): Promise<void> {
+		const refspec = `+refs/heads/${branch}:refs/remotes/origin/${branch}`;
+		await this.git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-show-forced-updates', '--depth', '1', 'origin', refspec]);
+	}
+
+	/** Records that HEAD, index and work tree are exactly `commit` (see WorkspaceState.cleanAt). */
+	async markClean(commit: string | undefined): Promise<void> {
+		this.state.cleanAt = commit;
+		await this.saveState();
 	}
 
 	/** The commit HEAD points at, read from .git directly (saves a git process per bump). */
 	async head(): Promise<string> {
 		const head = (await readFile(join(this.dir, '.git', 'HEAD'), 'utf8')).trim();
-		if (!head.startsWith('ref: ')) return head;
-		const ref = head.slice(5);
+		const commit = head.startsWith('ref: ') ? await this.readRef(head.slice(5)) : head;
+		return commit ?? (await this.git.run(['rev-parse', 'HEAD'])).stdout.trim();
+	}
+
+	/** A ref's commit from its loose file or packed-refs; undefined when neither has it. */
+	private async readRef(ref: string): Promise<string | undefined> {
 		const loose = await readFile(join(this.dir, '.git', ref), 'utf8').catch(() => undefined);
-		return loose ? loose.trim() : (await this.git.run(['rev-parse', 'HEAD'])).stdout.trim();
+		if (loose !== undefined) return /^[0-9a-f]{40,64}$/.test(loose.trim()) ? loose.trim() : undefined;
+		const packed = await readFile(join(this.dir, '.git', 'packed-refs'), 'utf8').catch(() => '');
+		const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`));
+		return line?.split(' ')[0];
 	}
 }
