@@ -26,6 +26,8 @@ export interface BumpRequest {
 export interface BumpOptions {
 	cacheDir?: string;
 	allowFileProtocol?: boolean;
+	/** Clone afresh a cached clone holding more than this many shallow boundaries or packs (default RECLONE_AFTER). */
+	recloneAfter?: number;
 }
 
 export interface BumpResult {
@@ -84,7 +86,7 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 	const access = await prepareGitAccess(url, author, { allowFileProtocol: opts.allowFileProtocol });
 	try {
 		return await withRepositoryLock(workspaceDir(cacheDir, url, branch), async () => {
-			const workspace = await Workspace.open({ cacheDir, url, branch, pushBranch, access, scope: editScope(manifestEdit) });
+			const workspace = await Workspace.open({ cacheDir, url, branch, pushBranch, access, scope: editScope(manifestEdit), recloneAfter: opts.recloneAfter });
 			const mode: BumpResult['workspace'] = workspace.warm ? 'warm' : workspace.partialClone ? 'cold-partial' : 'cold-full';
 			const message = commitMessageFor(request.commitMessage, request.skipCi);
 			for (let attempt = 1; ; attempt++) {

@@ -54,7 +54,8 @@ export class GitRunner {
 				const err = Buffer.concat(stderr).toString();
 				if (code === 0 && !problem) return resolve({ stdout: out, stderr: this.clean(err) });
 				const status = problem ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
-				reject(new GitCommandError(args[0], this.clean(`${out}\n${err}\n${status}`)));
+				const command = args.find((arg, i) => !arg.startsWith('-') && args[i - 1] !== '-c') ?? 'git';
+				reject(new GitCommandError(command, this.clean(`${out}\n${err}\n${status}`)));
 			};
 			child.stdout.on('data', (chunk: Buffer) => (stdout.push(chunk), watch()));
 			child.stderr.on('data', (chunk: Buffer) => (stderr.push(chunk), watch()));

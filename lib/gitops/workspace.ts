@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { GitAccess } from './gitAccess';
@@ -37,6 +37,15 @@ const STATE_FILE = 'n8n-buildkit-workspace.json';
  */
 const CLONE_FILTER = 'blob:limit=1m';
 
+/**
+ * Every shallow fetch adds its tip to `.git/shallow` and git keeps the old lines (gc cannot drop them in a
+ * partial clone: it counts every promisor object as reachable), every fetch that brings objects leaves one more
+ * promisor pack, and our commits pile up as loose objects. Each later fetch sends all the shallow lines for the
+ * server to re-read, and each command searches every pack: on the bench repo a fetch was 18 ms slower after
+ * 300 bumps. Past this many shallow lines or packs the cache is cloned afresh (one cold bump, ~0.3 s there).
+ */
+export const RECLONE_AFTER = 100;
+
 interface WorkspaceState {
 	url: string;
 	branch: string;
@@ -68,24 +77,29 @@ export class Workspace {
 	}
 
 	/** Opens (or clones) the cache and brings it to the tip an edit builds on (see refresh). */
-	static async open(opts: { cacheDir: string; url: string; branch: string; pushBranch?: string; access: GitAccess; scope: string[] }): Promise<Workspace> {
+	static async open(opts: { cacheDir: string; url: string; branch: string; pushBranch?: string; access: GitAccess; scope: string[]; recloneAfter?: number }): Promise<Workspace> {
 		const dir = workspaceDir(opts.cacheDir, opts.url, opts.branch);
 		const statePath = join(dir, '.git', STATE_FILE);
+		let scope = opts.scope;
 		if (existsSync(statePath)) {
 			const state = JSON.parse(await readFile(statePath, 'utf8')) as WorkspaceState;
 			const workspace = new Workspace(dir, new GitRunner(dir, opts.access), state, true);
-			try {
-				await workspace.refresh(opts.branch, opts.pushBranch);
-				await workspace.widen(opts.scope);
-				return workspace;
-			} catch (error) {
-				// A broken cache is thrown away and rebuilt; a remote problem is the caller's to report.
-				if (error instanceof GitCommandError && /fatal: (not a git repository|bad object|unable to read)|corrupt|index file/i.test(error.output)) {
-					await rm(dir, { recursive: true, force: true });
-				} else throw error;
+			if (await workspace.overgrown(opts.recloneAfter ?? RECLONE_AFTER)) {
+				// The fresh clone keeps the cone, so the folders read before need no lazy fetch later.
+				scope = state.sparse === 'all' ? [''] : [...state.sparse, ...opts.scope];
+			} else {
+				try {
+					await workspace.refresh(opts.branch, opts.pushBranch);
+					await workspace.widen(opts.scope);
+					return workspace;
+				} catch (error) {
+					// A broken cache is thrown away and rebuilt; a remote problem is the caller's to report.
+					if (!(error instanceof GitCommandError && /fatal: (not a git repository|bad object|unable to read)|corrupt|index file/i.test(error.output))) throw error;
+				}
 			}
+			await rm(dir, { recursive: true, force: true });
 		}
-		const workspace = await Workspace.cloneCold(dir, opts);
+		const workspace = await Workspace.cloneCold(dir, { ...opts, scope });
 		if (opts.pushBranch && opts.pushBranch !== opts.branch) await workspace.refresh(opts.branch, opts.pushBranch);
 		return workspace;
 	}
@@ -176,6 +190,14 @@ export class Workspace {
 	private async fetch(branch: string): Promise<void> {
 		const refspec = `+refs/heads/${branch}:refs/remotes/origin/${branch}`;
 		await this.git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-show-forced-updates', '--depth', '1', 'origin', refspec]);
+	}
+
+	/** See RECLONE_AFTER. */
+	private async overgrown(limit: number): Promise<boolean> {
+		const gitDir = join(this.dir, '.git');
+		const shallow = (await readFile(join(gitDir, 'shallow'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+		const packs = (await readdir(join(gitDir, 'objects', 'pack')).catch(() => [])).filter((f) => f.endsWith('.pack')).length;
+		return shallow > limit || packs > limit;
 	}
 
 	/** Records that HEAD, index and work tree are exactly `commit` (see WorkspaceState.cleanAt). */

@@ -1,9 +1,9 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bumpGitManifest, BumpError, checkGitAccess, type BumpRequest, type GitCredential } from '../../../lib/gitops';
-import { GitServer, onlyFastForwards, readRemoteFile, remoteLog, startGitServer, createFileRepo } from '../../stack/git';
+import { bareRepoDir, GitServer, onlyFastForwards, readRemoteFile, remoteLog, startGitServer, createFileRepo } from '../../stack/git';
 
 const TOKEN = 'tok-9f8e7d6c5b4a';
 const credential: GitCredential = { authentication: 'https', username: 'flux', token: TOKEN, authorName: 'Bump Bot', authorEmail: 'bump@127.0.0.1' };
@@ -136,6 +136,47 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 		expect((await remoteLog(url, 'image-updates')).map((c) => c.sha)).toEqual([again.commit, review.commit, (await remoteLog(url))[0].sha]);
 		expect(await readRemoteFile(url, 'main', 'apps/shared.yaml')).toBe(sharedFile);
 		expect(await onlyFastForwards(url, 'image-updates')).toBe(true);
+	});
+
+	it('a warm cache follows the remote: a change pushed by someone else is built on, a failed bump is not', async () => {
+		const url = await fleet();
+		const cacheDir = freshCache();
+		const bump = (app: string, value: string, dir = cacheDir) => bumpGitManifest(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: app, value }), credential, { cacheDir: dir });
+		await bump('app-1', '1.1.0');
+		await bump('app-2', '1.2.0', freshCache()); // another worker moves the branch
+		expect(await bump('app-3', '1.3.0')).toMatchObject({ workspace: 'warm', attempts: 1 });
+		// A bump whose push is refused leaves a commit and the edit in the cache; the next one must not carry them.
+		const hook = join(bareRepoDir(url), 'hooks', 'pre-receive');
+		await writeFile(hook, '#!/bin/sh\necho refused by policy >&2\nexit 1\n', { mode: 0o755 });
+		await expect(bump('app-4', '1.4.0')).rejects.toThrow(/refused the push/);
+		await rm(hook);
+		await bump('app-5', '1.5.0');
+		const expected = sharedFile.replace('app-1: "1.0.0"', 'app-1: "1.1.0"').replace('app-2: "1.0.0"', 'app-2: "1.2.0"').replace('app-3: "1.0.0"', 'app-3: "1.3.0"').replace('app-5: "1.0.0"', 'app-5: "1.5.0"');
+		expect(await readRemoteFile(url, 'main', 'apps/shared.yaml')).toBe(expected);
+		expect(await remoteLog(url)).toHaveLength(5);
+		expect(await onlyFastForwards(url)).toBe(true);
+	});
+
+	it('clones a cache afresh once it has grown (shallow boundaries, packs) and keeps bumping', async () => {
+		const url = await fleet();
+		const shallowLines = async (cacheDir: string) => {
+			const [dir] = (await readdir(cacheDir)).filter((d) => !d.includes('.'));
+			return (await readFile(join(cacheDir, dir, '.git', 'shallow'), 'utf8')).split('\n').filter(Boolean).length;
+		};
+		const grown = freshCache();
+		const renewed = freshCache();
+		const modes: string[] = [];
+		for (let i = 0; i < 4; i++) {
+			await bumpGitManifest(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-6', value: `7.0.${i}` }), credential, { cacheDir: grown });
+			const result = await bumpGitManifest(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-7', value: `7.0.${i}` }), credential, { cacheDir: renewed, recloneAfter: 2 });
+			modes.push(result.workspace);
+		}
+		expect(await shallowLines(grown)).toBe(4); // git adds one per shallow fetch and keeps them all
+		expect(modes).toEqual(['cold-partial', 'warm', 'warm', 'cold-partial']);
+		expect(await shallowLines(renewed)).toBe(1);
+		expect(await readRemoteFile(url, 'main', 'apps/shared.yaml')).toBe(sharedFile.replace('app-6: "1.0.0"', 'app-6: "7.0.3"').replace('app-7: "1.0.0"', 'app-7: "7.0.3"'));
+		expect(await remoteLog(url)).toHaveLength(9);
+		expect(await onlyFastForwards(url)).toBe(true);
 	});
 
 	it('falls back to a full clone when the server refuses filters', async () => {
