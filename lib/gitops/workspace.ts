@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { GitAccess } from './gitAccess';
@@ -38,13 +38,13 @@ const STATE_FILE = 'n8n-buildkit-workspace.json';
 const CLONE_FILTER = 'blob:limit=1m';
 
 /**
- * Every shallow fetch adds its tip to `.git/shallow` and git keeps the old lines (gc cannot drop them in a
- * partial clone: it counts every promisor object as reachable), every fetch that brings objects leaves one more
- * promisor pack, and our commits pile up as loose objects. Each later fetch sends all the shallow lines for the
- * server to re-read, and each command searches every pack: on the bench repo a fetch was 18 ms slower after
- * 300 bumps. Past this many shallow lines or packs the cache is cloned afresh (one cold bump, ~0.3 s there).
+ * A cache is cloned afresh after this many fetches. Each fetch that brings objects leaves one more promisor pack
+ * (a partial clone never unpacks them) that every later command searches, each of our commits stays behind as
+ * loose objects, and the history since the clone only grows; gc cannot clean a shallow partial clone (it counts
+ * every promisor object as reachable). A fresh clone costs one cold bump (~0.3 s on the bench repo), about 1.5 ms
+ * a bump spread over 200.
  */
-export const RECLONE_AFTER = 100;
+export const RECLONE_AFTER = 200;
 
 interface WorkspaceState {
 	url: string;
@@ -56,6 +56,8 @@ interface WorkspaceState {
 	 * commit; cleared before an edit writes files). A refresh that finds the remote still there skips reset and clean.
 	 */
 	cleanAt?: string;
+	/** Fetches since the clone (see RECLONE_AFTER). */
+	fetches?: number;
 }
 
 /**
@@ -84,7 +86,7 @@ export class Workspace {
 		if (existsSync(statePath)) {
 			const state = JSON.parse(await readFile(statePath, 'utf8')) as WorkspaceState;
 			const workspace = new Workspace(dir, new GitRunner(dir, opts.access), state, true);
-			if (await workspace.overgrown(opts.recloneAfter ?? RECLONE_AFTER)) {
+			if ((state.fetches ?? 0) >= (opts.recloneAfter ?? RECLONE_AFTER)) {
 				// The fresh clone keeps the cone, so the folders read before need no lazy fetch later.
 				scope = state.sparse === 'all' ? [''] : [...state.sparse, ...opts.scope];
 			} else {
@@ -176,7 +178,10 @@ export class Workspace {
 			}
 		}
 		const tip = await this.readRef(`refs/remotes/${base}`);
-		if (tip && tip === this.state.cleanAt && tip === (await this.head())) return base;
+		if (tip && tip === this.state.cleanAt && tip === (await this.head())) {
+			await this.saveState(); // the fetch count
+			return base;
+		}
 		await this.git.run(['reset', '--quiet', '--hard', base]);
 		await this.git.run(['clean', '-qffdx']);
 		await this.markClean(tip ?? (await this.head()));
@@ -184,20 +189,18 @@ export class Workspace {
 	}
 
 	/**
-	 * One shallow fetch of one branch. No FETCH_HEAD (nothing reads it), no forced-update scan (the refspec
-	 * forces anyway; the cache follows the remote); gc and maintenance are off in the pinned config.
+	 * Fetches one branch into the shallow clone, without `--depth`: when the remote has not moved (the usual case
+	 * right after our own push) git sees that from the ref list and stops there; with `--depth 1` it would ask
+	 * for a pack anyway (another request and an index-pack, ~25-40 ms) and add a line to `.git/shallow` that is
+	 * sent on every later fetch. When the branch moved, the server sends the commits since a commit we have.
+	 * (If history was rewritten back past the clone, that is the history up to the clone: a one-off full fetch.)
+	 * No FETCH_HEAD (nothing reads it), no forced-update scan (the cache follows the remote, forced or not); gc
+	 * and maintenance are off in the pinned config.
 	 */
 	private async fetch(branch: string): Promise<void> {
 		const refspec = `+refs/heads/${branch}:refs/remotes/origin/${branch}`;
-		await this.git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-show-forced-updates', '--depth', '1', 'origin', refspec]);
-	}
-
-	/** See RECLONE_AFTER. */
-	private async overgrown(limit: number): Promise<boolean> {
-		const gitDir = join(this.dir, '.git');
-		const shallow = (await readFile(join(gitDir, 'shallow'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
-		const packs = (await readdir(join(gitDir, 'objects', 'pack')).catch(() => [])).filter((f) => f.endsWith('.pack')).length;
-		return shallow > limit || packs > limit;
+		await this.git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-show-forced-updates', 'origin', refspec]);
+		this.state.fetches = (this.state.fetches ?? 0) + 1;
 	}
 
 	/** Records that HEAD, index and work tree are exactly `commit` (see WorkspaceState.cleanAt). */

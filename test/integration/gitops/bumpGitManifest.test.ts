@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bumpGitManifest, BumpError, checkGitAccess, type BumpRequest, type GitCredential } from '../../../lib/gitops';
-import { bareRepoDir, GitServer, onlyFastForwards, readRemoteFile, remoteLog, startGitServer, createFileRepo } from '../../stack/git';
+import { bareRepoDir, git, GitServer, onlyFastForwards, readRemoteFile, remoteLog, startGitServer, createFileRepo } from '../../stack/git';
 
 const TOKEN = 'tok-9f8e7d6c5b4a';
 const credential: GitCredential = { authentication: 'https', username: 'flux', token: TOKEN, authorName: 'Bump Bot', authorEmail: 'bump@127.0.0.1' };
@@ -157,11 +157,11 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 		expect(await onlyFastForwards(url)).toBe(true);
 	});
 
-	it('clones a cache afresh once it has grown (shallow boundaries, packs) and keeps bumping', async () => {
+	it('clones a cache afresh after recloneAfter fetches (packs pile up until then) and keeps bumping', async () => {
 		const url = await fleet();
-		const shallowLines = async (cacheDir: string) => {
+		const packs = async (cacheDir: string) => {
 			const [dir] = (await readdir(cacheDir)).filter((d) => !d.includes('.'));
-			return (await readFile(join(cacheDir, dir, '.git', 'shallow'), 'utf8')).split('\n').filter(Boolean).length;
+			return (await readdir(join(cacheDir, dir, '.git', 'objects', 'pack'))).filter((f) => f.endsWith('.pack')).length;
 		};
 		const grown = freshCache();
 		const renewed = freshCache();
@@ -171,12 +171,26 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 			const result = await bumpGitManifest(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-7', value: `7.0.${i}` }), credential, { cacheDir: renewed, recloneAfter: 2 });
 			modes.push(result.workspace);
 		}
-		expect(await shallowLines(grown)).toBe(4); // git adds one per shallow fetch and keeps them all
+		// Each fetch brought the other cache's commit: one more pack each time, until the fresh clone.
+		expect(await packs(grown)).toBe(4);
 		expect(modes).toEqual(['cold-partial', 'warm', 'warm', 'cold-partial']);
-		expect(await shallowLines(renewed)).toBe(1);
+		expect(await packs(renewed)).toBe(1);
 		expect(await readRemoteFile(url, 'main', 'apps/shared.yaml')).toBe(sharedFile.replace('app-6: "1.0.0"', 'app-6: "7.0.3"').replace('app-7: "1.0.0"', 'app-7: "7.0.3"'));
 		expect(await remoteLog(url)).toHaveLength(9);
 		expect(await onlyFastForwards(url)).toBe(true);
+	});
+
+	it('a warm cache follows the branch backwards: after a rewind the dropped commit is not pushed again', async () => {
+		const url = await fleet();
+		const cacheDir = freshCache();
+		const bump = (app: string, value: string) => bumpGitManifest(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: app, value }), credential, { cacheDir });
+		const first = await bump('app-1', '2.1.0');
+		await bump('app-2', '2.2.0');
+		await git(['update-ref', 'refs/heads/main', first.commit!], bareRepoDir(url)); // an admin drops the last commit
+		const after = await bump('app-3', '2.3.0');
+		expect(after).toMatchObject({ workspace: 'warm', attempts: 1 });
+		expect((await remoteLog(url)).map((c) => c.sha).slice(0, 2)).toEqual([after.commit, first.commit]);
+		expect(await readRemoteFile(url, 'main', 'apps/shared.yaml')).toBe(sharedFile.replace('app-1: "1.0.0"', 'app-1: "2.1.0"').replace('app-3: "1.0.0"', 'app-3: "2.3.0"'));
 	});
 
 	it('falls back to a full clone when the server refuses filters', async () => {
