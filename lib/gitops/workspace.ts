@@ -85,6 +85,12 @@ export class Workspace {
 		let scope = opts.scope;
 		if (existsSync(statePath)) {
 			const state = JSON.parse(await readFile(statePath, 'utf8')) as WorkspaceState;
+			// We hold the repository lock, so an index.lock is the leftover of a git process killed mid-write
+			// (a cancelled execution): remove it, and trust neither index nor work tree until the next reset.
+			if (existsSync(join(dir, '.git', 'index.lock'))) {
+				await rm(join(dir, '.git', 'index.lock'), { force: true });
+				state.cleanAt = undefined;
+			}
 			const workspace = new Workspace(dir, new GitRunner(dir, opts.access), state, true);
 			if ((state.fetches ?? 0) >= (opts.recloneAfter ?? RECLONE_AFTER)) {
 				// The fresh clone keeps the cone, so the folders read before need no lazy fetch later.

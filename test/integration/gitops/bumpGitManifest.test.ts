@@ -138,7 +138,7 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 		expect(await onlyFastForwards(url, 'image-updates')).toBe(true);
 	});
 
-	it('a warm cache follows the remote: a change pushed by someone else is built on, a failed bump is not', async () => {
+	it('a warm cache follows the remote: a change pushed by someone else is built on; a failed bump and a killed git leave nothing behind', async () => {
 		const url = await fleet();
 		const cacheDir = freshCache();
 		const bump = (app: string, value: string, dir = cacheDir) => bumpGitManifest(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: app, value }), credential, { cacheDir: dir });
@@ -150,6 +150,9 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 		await writeFile(hook, '#!/bin/sh\necho refused by policy >&2\nexit 1\n', { mode: 0o755 });
 		await expect(bump('app-4', '1.4.0')).rejects.toThrow(/refused the push/);
 		await rm(hook);
+		// ...and a git process killed mid-write (a cancelled execution) leaves its index.lock behind.
+		const [dir] = (await readdir(cacheDir)).filter((d) => !d.includes('.'));
+		await writeFile(join(cacheDir, dir, '.git', 'index.lock'), '');
 		await bump('app-5', '1.5.0');
 		const expected = sharedFile.replace('app-1: "1.0.0"', 'app-1: "1.1.0"').replace('app-2: "1.0.0"', 'app-2: "1.2.0"').replace('app-3: "1.0.0"', 'app-3: "1.3.0"').replace('app-5: "1.0.0"', 'app-5: "1.5.0"');
 		expect(await readRemoteFile(url, 'main', 'apps/shared.yaml')).toBe(expected);
