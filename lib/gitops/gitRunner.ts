@@ -44,7 +44,7 @@ export class GitRunner {
 				clearTimeout(silence);
 				silence = setTimeout(() => {
 					problem = `no output for ${SILENCE_LIMIT_MS / 1000} s, stopped`;
-					child.kill('SIGKILL');
+					child.kill('SIGTERM'); // git removes its lock files on SIGTERM, not on SIGKILL
 				}, SILENCE_LIMIT_MS);
 			};
 			// A promise settles once, so a second call (an 'error' then a 'close') changes nothing.
