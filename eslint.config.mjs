@@ -1,5 +1,5 @@
 // n8n's own community-node rules (the config n8n-node lint applies), with one stated exception:
-// this package needs runtime dependencies (the Kubernetes client, yaml, simple-git, undici, semver, picomatch),
+// this package needs runtime dependencies (the Kubernetes client, yaml, undici, semver, picomatch),
 // so it is an unverified community package for self-hosted n8n and `no-runtime-dependencies` is off.
 import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
 
