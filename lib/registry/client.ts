@@ -260,7 +260,13 @@ export class RegistryClient {
 		} catch {
 			throw this.fail(`Registry ${this.registry} sent a Bearer challenge without a valid realm URL`, { status: 401 });
 		}
-		if (realm.protocol !== 'https:' && realm.protocol !== 'http:') throw this.fail(`Registry ${this.registry} token realm must be http(s)`);
+		// The token request carries the password (Basic), so it may not be weaker than the registry connection:
+		// an https registry, or whoever tampers with its 401, must not downgrade it to http.
+		const allowed = this.connection.plainHttp ? ['https:', 'http:'] : ['https:'];
+		if (!allowed.includes(realm.protocol)) {
+			const want = this.connection.plainHttp ? 'http(s)' : 'https (the registry is reached over https)';
+			throw this.fail(`Registry ${this.registry} sent a token realm at ${realm.protocol}//${realm.host}; it must be ${want}, so no token was requested`, { status: 401 });
+		}
 		if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
 		if (scope) realm.searchParams.set('scope', scope);
 		const res = await this.exchange('GET', realm, { authorization: this.basicHeader(), accept: 'application/json' });

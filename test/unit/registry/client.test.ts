@@ -1,4 +1,11 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeCertificates } from '../../stack/k8s/tls';
 import { checkRegistryAccess, closeRegistryConnections, forgetRegistryAuth, getManifest, listTags, RegistryClient, RegistryError, resolveDigest, MANIFEST_ACCEPT } from '../../../lib/registry';
 import { startRegistryDouble, type RegistryDouble, type RegistryDoubleOptions } from '../../stack/registry';
 
@@ -177,6 +184,40 @@ describe('auth challenge flows', () => {
 		expect(refused.message).not.toContain('nope-nope');
 		const unreachable = await checkRegistryAccess({ registry: '127.0.0.1:1', plainHttp: true }, { maxAttempts: 1 });
 		expect(unreachable).toEqual({ ok: false, message: expect.stringMatching(/Could not reach registry 127\.0\.0\.1:1 \(http:\/\/127\.0\.0\.1:1\): ECONNREFUSED/) });
+	});
+});
+
+describe('token realm protocol', () => {
+	const auth = { username: 'robot', password: 'hunter2-secret' };
+	const listen = (server: Server) => new Promise<number>((done) => server.listen(0, '127.0.0.1', () => done((server.address() as AddressInfo).port)));
+	const close = (server: Server) => new Promise<void>((done) => server.close(() => done()));
+
+	it('refuses an http realm offered by an https registry and never sends the password there', async () => {
+		const dir = await mkdtemp(join(tmpdir(), 'realm-'));
+		const tokenRequests: Array<string | undefined> = [];
+		const tokenService = createHttpServer((req, res) => {
+			tokenRequests.push(req.headers.authorization);
+			res.end(JSON.stringify({ token: 'stolen' }));
+		});
+		let registry: Server | undefined;
+		try {
+			const certs = await makeCertificates(dir);
+			const tokenPort = await listen(tokenService);
+			registry = createHttpsServer({ cert: await readFile(certs.certFile), key: await readFile(certs.keyFile) }, (_req, res) => {
+				res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${tokenPort}/token",service="x"` }).end();
+			});
+			const port = await listen(registry);
+			const client = new RegistryClient({ registry: `127.0.0.1:${port}`, caCertificate: certs.caPem, ...auth }, FAST);
+			const error: RegistryError = await listTags(client, 'app').catch((e) => e);
+			expect(error).toBeInstanceOf(RegistryError);
+			expect(error.message).toMatch(/sent a token realm at http:\/\/127\.0\.0\.1:\d+; it must be https/);
+			expect(error.message).not.toContain('hunter2-secret');
+			expect(tokenRequests).toEqual([]);
+		} finally {
+			if (registry) await close(registry);
+			await close(tokenService);
+			await rm(dir, { recursive: true, force: true });
+		}
 	});
 });
 
