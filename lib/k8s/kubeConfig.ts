@@ -47,6 +47,7 @@ export function kubeConfigFromCredential(cred: KubernetesCredential): k8s.KubeCo
 			} catch {
 				throw new KubernetesCredentialError('Kubeconfig could not be parsed as YAML: paste the file exactly as kubectl writes it.', 'kubeconfig');
 			}
+			refuseHostAccess(kc);
 			const context = cred.context?.trim();
 			if (context) {
 				if (!kc.getContextObject(context)) {
@@ -94,6 +95,38 @@ export function kubeConfigFromCredential(cred: KubernetesCredential): k8s.KubeCo
 				`Unknown authentication "${String((cred as { authentication: unknown }).authentication)}": choose In-Cluster Service Account, Kubeconfig or Server + Token.`,
 				'authentication',
 			);
+	}
+}
+
+/**
+ * A pasted kubeconfig may only carry inline data. The client would otherwise run `exec` and `auth-provider`
+ * commands on the n8n host, and read `tokenFile`, `client-key`, `client-certificate` or
+ * `certificate-authority` paths from its disk (and send a file's contents to the server as a token): whoever can
+ * save a credential must not get to run programs or read files on the n8n host through it.
+ */
+function refuseHostAccess(kc: k8s.KubeConfig): void {
+	for (const user of kc.getUsers()) {
+		if (user.exec || user.authProvider) {
+			const what = user.exec ? 'an exec command' : `the auth provider "${String(user.authProvider?.name ?? '')}"`;
+			throw new KubernetesCredentialError(
+				`Kubeconfig user "${user.name}" uses ${what}, which would run on the n8n host: use a service account token (token:) or inline client certificates instead.`,
+				'kubeconfig',
+			);
+		}
+		if (user.certFile || user.keyFile) {
+			throw new KubernetesCredentialError(
+				`Kubeconfig user "${user.name}" points at certificate files on disk: inline them as client-certificate-data and client-key-data.`,
+				'kubeconfig',
+			);
+		}
+	}
+	for (const cluster of kc.getClusters()) {
+		if (cluster.caFile) {
+			throw new KubernetesCredentialError(
+				`Kubeconfig cluster "${cluster.name}" points at a CA file on disk: inline it as certificate-authority-data.`,
+				'kubeconfig',
+			);
+		}
 	}
 }
 

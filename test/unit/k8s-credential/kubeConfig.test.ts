@@ -106,3 +106,37 @@ describe('kubeConfigFromCredential', () => {
 		expect(fieldOf(() => kubeConfigFromCredential({ authentication: 'serviceAccount' })).field).toBe('authentication');
 	});
 });
+
+describe('kubeConfigFromCredential refuses what would reach the n8n host', () => {
+	const withUser = (user: string, cluster = 'server: https://10.0.0.1:6443') => `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: { ${cluster} }
+users:
+- name: u
+  user:
+${user}
+contexts:
+- name: ctx
+  context: { cluster: c, user: u }
+current-context: ctx
+`;
+
+	it.each([
+		['an exec command', '    exec: { apiVersion: client.authentication.k8s.io/v1, command: /bin/sh, args: ["-c", "touch /tmp/pwned"] }', /exec command/],
+		['an auth-provider command', '    auth-provider: { name: gcp, config: { cmd-path: /bin/sh } }', /auth provider "gcp"/],
+		['a client key file', '    client-certificate: /etc/passwd\n    client-key: /etc/shadow', /certificate files on disk/],
+	])('refuses %s naming the kubeconfig field', (_what, user, message) => {
+		const { field, message: text } = fieldOf(() => kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: withUser(user) }));
+		expect(field).toBe('kubeconfig');
+		expect(text).toMatch(message);
+	});
+
+	it('refuses a CA file path, and accepts inline data', () => {
+		const caFile = withUser(`    token: ${TOKEN}`, 'server: https://10.0.0.1:6443, certificate-authority: /etc/ssl/private/ca.pem');
+		expect(fieldOf(() => kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: caFile })).message).toMatch(/CA file on disk/);
+		const inline = withUser(`    token: ${TOKEN}`, 'server: https://10.0.0.1:6443, certificate-authority-data: LS0tLS1CRUdJTg==');
+		expect(kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: inline }).getCurrentUser()?.token).toBe(TOKEN);
+	});
+});
