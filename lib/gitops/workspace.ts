@@ -60,6 +60,17 @@ interface WorkspaceState {
 	fetches?: number;
 }
 
+/** The saved state, or 'broken' when it cannot be read or parsed (the cache is then rebuilt like a corrupt clone). */
+async function readState(path: string): Promise<WorkspaceState | 'broken'> {
+	try {
+		const state = JSON.parse(await readFile(path, 'utf8')) as WorkspaceState;
+		const sparseOk = state?.sparse === 'all' || (Array.isArray(state?.sparse) && state.sparse.every((f) => typeof f === 'string'));
+		return typeof state?.url === 'string' && typeof state.partial === 'boolean' && sparseOk ? state : 'broken';
+	} catch {
+		return 'broken';
+	}
+}
+
 /**
  * A cached clone of one branch of one repository. Cold: a shallow, sparse clone without large blobs, so only
  * the folders an edit reads are checked out; a normal clone when the server refuses filters. Warm: one fetch,
@@ -83,8 +94,10 @@ export class Workspace {
 		const dir = workspaceDir(opts.cacheDir, opts.url, opts.branch);
 		const statePath = join(dir, '.git', STATE_FILE);
 		let scope = opts.scope;
-		if (existsSync(statePath)) {
-			const state = JSON.parse(await readFile(statePath, 'utf8')) as WorkspaceState;
+		const state = existsSync(statePath) ? await readState(statePath) : undefined;
+		if (state === 'broken') {
+			await rm(dir, { recursive: true, force: true });
+		} else if (state) {
 			// We hold the repository lock, so an index.lock is the leftover of a git process killed mid-write
 			// (a cancelled execution): remove it, and trust neither index nor work tree until the next reset.
 			if (existsSync(join(dir, '.git', 'index.lock'))) {
@@ -140,8 +153,17 @@ export class Workspace {
 		return workspace;
 	}
 
+	/** Written to a temp file and renamed over the old one, so a process killed mid-write never leaves half a file. */
 	private async saveState(): Promise<void> {
-		await writeFile(join(this.dir, '.git', STATE_FILE), JSON.stringify(this.state));
+		const path = join(this.dir, '.git', STATE_FILE);
+		const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+		try {
+			await writeFile(temp, JSON.stringify(this.state));
+			await rename(temp, path);
+		} catch (error) {
+			await rm(temp, { force: true });
+			throw error;
+		}
 	}
 
 	/**

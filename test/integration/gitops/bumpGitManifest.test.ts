@@ -160,6 +160,23 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 		expect(await onlyFastForwards(url)).toBe(true);
 	});
 
+	it('a cache whose state file was cut short (a worker killed mid-write) is cloned afresh, not an error', async () => {
+		const url = await fleet();
+		const cacheDir = freshCache();
+		const bump = (app: string, value: string) => bumpGitManifest(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: app, value }), credential, { cacheDir });
+		await bump('app-8', '8.1.0');
+		const [dir] = (await readdir(cacheDir)).filter((d) => !d.includes('.'));
+		const gitDir = join(cacheDir, dir, '.git');
+		const [stateFile] = (await readdir(gitDir)).filter((f) => f.startsWith('n8n-buildkit-workspace') && f.endsWith('.json'));
+		expect(stateFile).toBeDefined();
+		await writeFile(join(gitDir, stateFile), '{"url":"http');
+		expect(await bump('app-9', '8.2.0')).toMatchObject({ workspace: 'cold-partial', attempts: 1 });
+		expect(await bump('app-8', '8.3.0')).toMatchObject({ workspace: 'warm' });
+		expect(await readRemoteFile(url, 'main', 'apps/shared.yaml')).toBe(sharedFile.replace('app-8: "1.0.0"', 'app-8: "8.3.0"').replace('app-9: "1.0.0"', 'app-9: "8.2.0"'));
+		// The state is written whole (temp file + rename): no temp file is left beside it.
+		expect((await readdir(gitDir)).filter((f) => f.startsWith('n8n-buildkit-workspace'))).toEqual([stateFile]);
+	});
+
 	it('clones a cache afresh after recloneAfter fetches (packs pile up until then) and keeps bumping', async () => {
 		const url = await fleet();
 		const packs = async (cacheDir: string) => {
