@@ -123,8 +123,14 @@ export async function prepareGitAccess(url: string, credential: GitCredential | 
 		tempDir = await mkdtemp(join(tmpdir(), 'n8n-git-ssh-'));
 		const keyFile = join(tempDir, 'id');
 		const knownHostsFile = join(tempDir, 'known_hosts');
-		await writeFile(keyFile, `${credential.sshPrivateKey.trim()}\n`, { mode: 0o600 });
-		await writeFile(knownHostsFile, `${credential.knownHosts.trim()}\n`, { mode: 0o600 });
+		try {
+			await writeFile(keyFile, `${credential.sshPrivateKey.trim()}\n`, { mode: 0o600 });
+			await writeFile(knownHostsFile, `${credential.knownHosts.trim()}\n`, { mode: 0o600 });
+		} catch (error) {
+			// Nobody gets a dispose for a GitAccess never returned: a half-written private key must not stay on disk.
+			await rm(tempDir, { recursive: true, force: true });
+			throw error;
+		}
 		env.GIT_SSH_COMMAND = [
 			'ssh -F /dev/null',
 			`-i ${shellQuote(keyFile)}`,
