@@ -1,3 +1,4 @@
+import { bodyFingerprint } from './constantTime';
 import { filterDelivery, type DeliveryFilter } from './filterDelivery';
 import { normaliseDelivery } from './normaliseDelivery';
 import { parseDeliveryBody } from './parseBody';
@@ -34,9 +35,19 @@ export type DeliveryOutcome =
 	| { kind: 'ignored'; status: 202; reason: string; event: NormalisedEvent }
 	| { kind: 'accepted'; status: 200; event: NormalisedEvent };
 
-/** Remembers delivery ids; see ReplayCache. */
+/** Remembers delivery ids and body fingerprints; see ReplayCache. */
 export interface ReplayGuard {
-	isReplay(deliveryId: string): boolean;
+	isReplay(...keys: string[]): boolean;
+}
+
+/** Keys a delivery takes in the replay memory at most (id and body fingerprint): size the memory by it. */
+export const REPLAY_KEYS_PER_DELIVERY = 2;
+
+/** The names a delivery is remembered under; prefixed so that an id can never pose as a fingerprint. */
+function replayKeysOf(deliveryId: string, rawBody: Buffer): string[] {
+	const fingerprint = bodyFingerprint(rawBody);
+	// Without an id header the id is the fingerprint already (Flux): one key, not two.
+	return deliveryId === fingerprint ? [`body ${fingerprint}`] : [`id ${deliveryId}`, `body ${fingerprint}`];
 }
 
 /**
@@ -57,7 +68,9 @@ export function handleDelivery(request: DeliveryRequest, config: DeliveryConfig,
 	const body = parseDeliveryBody(request.rawBody, request.contentType);
 	if (body === null) return { kind: 'badRequest', status: 400, message: 'The request body is not a JSON object' };
 	const event = normaliseDelivery({ provider: config.provider, headers: request.headers, rawBody: request.rawBody, body, generic: config.generic });
-	if (replay.isReplay(event.deliveryId)) return { kind: 'duplicate', status: 200, deliveryId: event.deliveryId };
+	// The id header is not covered by the signature, so a captured delivery could be replayed under a new id;
+	// the body is covered, and a real redelivery repeats it byte for byte, so it is remembered too.
+	if (replay.isReplay(...replayKeysOf(event.deliveryId, request.rawBody))) return { kind: 'duplicate', status: 200, deliveryId: event.deliveryId };
 	const decision = filterDelivery(event, config.filter);
 	if (!decision.accept) return { kind: 'ignored', status: 202, reason: decision.reason, event };
 	return { kind: 'accepted', status: 200, event };

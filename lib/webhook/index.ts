@@ -9,6 +9,7 @@ export { parseDeliveryBody } from './parseBody';
 export {
 	handleDelivery,
 	DEFAULT_MAX_BODY_BYTES,
+	REPLAY_KEYS_PER_DELIVERY,
 	type DeliveryConfig,
 	type DeliveryOutcome,
 	type DeliveryRequest,

@@ -1,7 +1,7 @@
 export interface ReplayCacheOptions {
-	/** How long a delivery id is remembered. */
+	/** How long a delivery id (and body fingerprint) is remembered. */
 	windowMs: number;
-	/** At most this many ids are remembered; the oldest go first. */
+	/** At most this many keys are remembered (a delivery takes two: id and body fingerprint); the oldest go first. */
 	maxEntries: number;
 	/** Milliseconds clock; injectable so tests need no waiting. */
 	now?: () => number;
@@ -22,12 +22,15 @@ export class ReplayCache {
 		this.now = options.now ?? Date.now;
 	}
 
-	/** True when `id` was already seen inside the window (a replay); otherwise remembers it and returns false. */
-	isReplay(id: string): boolean {
+	/**
+	 * True when any of `keys` (one delivery's names: its id, its body fingerprint) was already seen inside the
+	 * window (a replay); otherwise remembers them all and returns false.
+	 */
+	isReplay(...keys: string[]): boolean {
 		const now = this.now();
 		this.forgetOlderThan(now - this.options.windowMs);
-		if (this.seenAt.has(id)) return true;
-		this.seenAt.set(id, now);
+		if (keys.some((key) => this.seenAt.has(key))) return true;
+		for (const key of keys) this.seenAt.set(key, now);
 		while (this.seenAt.size > this.options.maxEntries) this.seenAt.delete(this.seenAt.keys().next().value as string);
 		return false;
 	}

@@ -16,6 +16,7 @@ import {
 	checkSigningSecret,
 	DEFAULT_MAX_BODY_BYTES,
 	handleDelivery,
+	REPLAY_KEYS_PER_DELIVERY,
 	ReplayCacheRegistry,
 	SigningSecretCache,
 	type DeliveryConfig,
@@ -185,7 +186,7 @@ export class SignedWebhookTrigger implements INodeType {
 			replayWindowSeconds > 0
 				? replayCaches.cacheFor(triggerKey(this), {
 						windowMs: replayWindowSeconds * 1000,
-						maxEntries: Number(options.replayMaxEntries ?? DEFAULT_REPLAY_MAX_ENTRIES),
+						maxEntries: Number(options.replayMaxEntries ?? DEFAULT_REPLAY_MAX_ENTRIES) * REPLAY_KEYS_PER_DELIVERY,
 					})
 				: { isReplay: () => false };
 

@@ -176,7 +176,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				type: 'number',
 				default: 10000,
 				typeOptions: { minValue: 1 },
-				description: 'How many delivery IDs this trigger remembers at most; the oldest are forgotten first',
+				description: 'How many deliveries (ID and body fingerprint each) this trigger remembers at most; the oldest are forgotten first',
 			},
 			{
 				displayName: 'Replay Window (Seconds)',
@@ -184,7 +184,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				type: 'number',
 				default: 86400,
 				typeOptions: { minValue: 0 },
-				description: 'A delivery ID seen again within this window is answered 200 and starts nothing; 0 turns replay protection off',
+				description: 'A delivery whose ID or signed body was seen within this window is answered 200 and starts nothing; 0 turns replay protection off',
 			},
 		],
 	},

@@ -58,7 +58,18 @@ describe('handleDelivery', () => {
 		const replay = freshReplay();
 		expect(handleDelivery(signedRequest(), config, replay).kind).toBe('accepted');
 		expect(handleDelivery(signedRequest(), config, replay)).toEqual({ kind: 'duplicate', status: 200, deliveryId: 'delivery-1' });
-		expect(handleDelivery(signedRequest(body, { 'x-github-delivery': 'delivery-2' }), config, replay).kind).toBe('accepted');
+		const other = Buffer.from(body.toString().replace('"main"', '"main" '));
+		expect(other.equals(body)).toBe(false);
+		expect(handleDelivery(signedRequest(other, { 'x-github-delivery': 'delivery-2' }), config, replay).kind).toBe('accepted');
+	});
+
+	it('treats a captured delivery replayed under a new id as a duplicate (the id is not signed, the body is)', () => {
+		const replay = freshReplay();
+		expect(handleDelivery(signedRequest(), config, replay).kind).toBe('accepted');
+		expect(handleDelivery(signedRequest(body, { 'x-github-delivery': 'forged-new-id' }), config, replay)).toEqual({ kind: 'duplicate', status: 200, deliveryId: 'forged-new-id' });
+		// A new body under an id already seen is still a duplicate: either name suffices.
+		const other = Buffer.from(body.toString().replace('"main"', '"main" '));
+		expect(handleDelivery(signedRequest(other), config, replay).kind).toBe('duplicate');
 	});
 
 	it('answers a filtered delivery with "ignored" (202) and the reason', () => {

@@ -35,6 +35,16 @@ describe('ReplayCache', () => {
 		expect(cache.isReplay('a')).toBe(false); // evicted, so it counts as new again
 	});
 
+	it('counts a delivery as seen when any one of its keys was, and remembers every key of a new one', () => {
+		const cache = new ReplayCache({ windowMs: 60_000, maxEntries: 10, now: clock().now });
+		expect(cache.isReplay('id a', 'body 1')).toBe(false);
+		expect(cache.size).toBe(2);
+		expect(cache.isReplay('id b', 'body 1')).toBe(true);
+		expect(cache.isReplay('id a', 'body 2')).toBe(true);
+		expect(cache.size).toBe(2); // a replay teaches the cache nothing new
+		expect(cache.isReplay('id c', 'body 3')).toBe(false);
+	});
+
 	it('expires old entries so memory follows the traffic of one window', () => {
 		const time = clock();
 		const cache = new ReplayCache({ windowMs: 1_000, maxEntries: 10_000, now: time.now });

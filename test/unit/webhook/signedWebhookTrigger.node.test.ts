@@ -68,6 +68,8 @@ function webhookContext(
 
 const pushBody = fixture('github-push.json');
 const bumpBody = fixture('gitea-push.json');
+/** A push of its own: replay protection remembers bodies too, so distinct deliveries need distinct bodies. */
+const pushBodyFor = (id: string) => Buffer.from(pushBody.toString().replace(/^\{/, `{"test_delivery":"${id}",`));
 
 function githubHeaders(rawBody: Buffer, deliveryId: string, signature = `sha256=${hmacHex('sha256', SECRET, rawBody)}`) {
 	return {
@@ -134,6 +136,9 @@ describe('SignedWebhookTrigger.webhook()', () => {
 		expect(again.result).toEqual({ noWebhookResponse: true });
 		expect(again.response.statusCode).toBe(200);
 		expect(again.response.body).toEqual({ status: 'duplicate', deliveryId: 'node-replayed' });
+		// The id header is not signed: the same signed body under a new id is a duplicate too.
+		const renamed = await deliver({ headers: githubHeaders(pushBody, 'node-renamed'), rawBody: pushBody }, {}, 'wf-replay');
+		expect(renamed.response.body).toEqual({ status: 'duplicate', deliveryId: 'node-renamed' });
 		// Another workflow has its own memory.
 		expect((await deliver(request, {}, 'wf-other')).result.workflowData).toHaveLength(1);
 		// Replay protection off: the same delivery runs again.
@@ -170,10 +175,11 @@ describe('SignedWebhookTrigger.webhook()', () => {
 	});
 
 	it('reads the raw body itself when n8n has not, and maps a read failure to 413 or 400', async () => {
+		const lazyBody = pushBodyFor('node-lazy');
 		const lazy = await deliver({
-			headers: githubHeaders(pushBody, 'node-lazy'),
+			headers: githubHeaders(lazyBody, 'node-lazy'),
 			readRawBody: async (req) => {
-				req.rawBody = pushBody;
+				req.rawBody = lazyBody;
 			},
 		});
 		expect(lazy.result.workflowData).toHaveLength(1);
@@ -197,7 +203,10 @@ describe('SignedWebhookTrigger.webhook()', () => {
 	it('reads the credential once for several deliveries, and a rotated secret works at once', async () => {
 		const store = { secret: SECRET, reads: 0 };
 		const read = async () => (store.reads++, { secret: store.secret });
-		const signed = (secret: string, id: string) => ({ headers: githubHeaders(pushBody, id, `sha256=${hmacHex('sha256', secret, pushBody)}`), rawBody: pushBody });
+		const signed = (secret: string, id: string) => {
+			const rawBody = pushBodyFor(id);
+			return { headers: githubHeaders(rawBody, id, `sha256=${hmacHex('sha256', secret, rawBody)}`), rawBody };
+		};
 		for (const id of ['cache-1', 'cache-2', 'cache-3']) {
 			expect((await deliver(signed(SECRET, id), {}, 'wf-secret', read)).result.workflowData).toHaveLength(1);
 		}
