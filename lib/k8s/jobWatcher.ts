@@ -54,11 +54,7 @@ export class JobWatchApiError extends Error {
 
 const DEFAULT_WATCH_TIMEOUT_SECONDS = 25;
 
-function statusCodeOf(error: unknown): number | undefined {
-	const e = error as { code?: unknown; statusCode?: unknown };
-	if (typeof e?.code === 'number') return e.code;
-	return typeof e?.statusCode === 'number' ? e.statusCode : undefined;
-}
+const statusCodeOf = (error: unknown): number | undefined => describeKubernetesError(error).statusCode;
 
 /** 4xx other than timeouts, conflicts, 410 and throttling: the request itself is refused and will stay refused. */
 export function isPermanentFailure(statusCode: number | undefined): boolean {
@@ -231,6 +227,7 @@ function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, stri
 }
 
 function sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
+	if (signal?.aborted) return Promise.resolve();
 	return new Promise((resolve) => {
 		const done = (): void => {
 			clearTimeout(timer);

@@ -7,6 +7,8 @@ import { listJobPods } from './jobWatcherPods';
 import { assembleResult, type WaitEnd, type WaitForJobResult } from './jobWatcherResult';
 import { StuckPodMonitor } from './jobWatcherStuck';
 import { diagnosePods, type PodLike, type PodProblem } from './podDiagnosis';
+import { FieldError } from '../fieldError';
+import { validateDns1123Label } from './buildInputsKubernetes';
 
 export type { WaitForJobResult } from './jobWatcherResult';
 
@@ -36,16 +38,8 @@ export interface WaitForJobStats extends JobWatchStats {
 	noticedAt?: number;
 }
 
-/** Bad input to the wait, naming the parameter. */
-export class WaitForJobInputError extends Error {
-	constructor(
-		message: string,
-		readonly field: string,
-	) {
-		super(message);
-		this.name = 'WaitForJobInputError';
-	}
-}
+/** Bad input to the wait, naming the parameter (the FieldError every node maps to a NodeOperationError). */
+export { FieldError as WaitForJobInputError };
 
 export class WaitCancelledError extends Error {
 	constructor(jobName: string) {
@@ -54,21 +48,15 @@ export class WaitCancelledError extends Error {
 	}
 }
 
-const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 function validate(options: WaitForJobOptions): Required<Pick<WaitForJobOptions, 'timeoutSeconds' | 'stuckAfterSeconds' | 'logTailLines'>> {
-	if (!DNS_1123_LABEL.test(options.jobName) || options.jobName.length > 63) {
-		throw new WaitForJobInputError(`Job Name "${options.jobName}" is not a Job name: use lowercase letters, digits and "-", at most 63 characters (e.g. the jobName output of Create BuildKit Job)`, 'jobName');
-	}
-	if (!DNS_1123_LABEL.test(options.namespace) || options.namespace.length > 63) {
-		throw new WaitForJobInputError(`Namespace "${options.namespace}" is not a namespace name: use lowercase letters, digits and "-"`, 'namespace');
-	}
+	validateDns1123Label(options.jobName, 'jobName', 'Job name (e.g. the jobName output of Create BuildKit Job)');
+	validateDns1123Label(options.namespace, 'namespace', 'namespace name');
 	const timeoutSeconds = options.timeoutSeconds ?? WAIT_DEFAULTS.timeoutSeconds;
-	if (!(timeoutSeconds > 0)) throw new WaitForJobInputError('Timeout Seconds must be greater than 0', 'timeoutSeconds');
+	if (!(timeoutSeconds > 0)) throw new FieldError('timeoutSeconds', 'Timeout Seconds must be greater than 0');
 	const stuckAfterSeconds = options.stuckAfterSeconds ?? WAIT_DEFAULTS.stuckAfterSeconds;
-	if (!(stuckAfterSeconds >= 0)) throw new WaitForJobInputError('Stuck After Seconds must be 0 (off) or more', 'stuckAfterSeconds');
+	if (!(stuckAfterSeconds >= 0)) throw new FieldError('stuckAfterSeconds', 'Stuck After Seconds must be 0 (off) or more');
 	const logTailLines = options.logTailLines ?? WAIT_DEFAULTS.logTailLines;
-	if (!(logTailLines >= 0)) throw new WaitForJobInputError('Log Tail Lines must be 0 or more', 'logTailLines');
+	if (!(logTailLines >= 0)) throw new FieldError('logTailLines', 'Log Tail Lines must be 0 or more');
 	return { timeoutSeconds, stuckAfterSeconds, logTailLines };
 }
 
