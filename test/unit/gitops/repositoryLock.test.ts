@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { withRepositoryLock } from '../../../lib/gitops/repositoryLock';
+import { lockTiming, withRepositoryLock } from '../../../lib/gitops/repositoryLock';
 
 const root = mkdtempSync(join(tmpdir(), 'repo-lock-'));
 
@@ -59,5 +60,36 @@ describe('withRepositoryLock', () => {
 		writeFileSync(`${key}.lock`, `${hostname()} 999999999`);
 		await expect(withRepositoryLock(key, async () => 'ran')).resolves.toBe('ran');
 		expect(existsSync(`${key}.lock`)).toBe(false);
+	});
+
+	it('keeps touching the lock file while a long task runs, so it never looks stale', async () => {
+		const key = join(root, 'long');
+		const saved = lockTiming.refreshEveryMs;
+		lockTiming.refreshEveryMs = 20;
+		try {
+			const touched = await withRepositoryLock(key, async () => {
+				utimesSync(`${key}.lock`, 0, 0); // as if the task had run for decades
+				for (let i = 0; i < 250 && statSync(`${key}.lock`).mtimeMs === 0; i++) await new Promise((r) => setTimeout(r, 20));
+				return statSync(`${key}.lock`).mtimeMs;
+			});
+			expect(touched).toBeGreaterThan(0);
+		} finally {
+			lockTiming.refreshEveryMs = saved;
+		}
+		expect(existsSync(`${key}.lock`)).toBe(false);
+	});
+
+	it('breaks a stale lock only while holding the breaker, so two waiters cannot both take it over', async () => {
+		const key = join(root, 'breaking');
+		writeFileSync(`${key}.lock`, `${hostname()} 999999999`);
+		writeFileSync(`${key}.lock.break`, ''); // another waiter is breaking it right now
+		let ran = false;
+		const run = withRepositoryLock(key, async () => (ran = true));
+		await new Promise((r) => setTimeout(r, 300));
+		expect(ran).toBe(false);
+		await unlink(`${key}.lock.break`);
+		await expect(run).resolves.toBe(true);
+		expect(existsSync(`${key}.lock`)).toBe(false);
+		expect(existsSync(`${key}.lock.break`)).toBe(false);
 	});
 });
