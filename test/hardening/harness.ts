@@ -45,7 +45,9 @@ function captureLogger(logs: string[]) {
 
 /** The parts of IExecuteFunctions the nodes of this package use. */
 export function executeContext(opts: ContextOptions): IExecuteFunctions {
-	const node = testNode(opts.nodeType);
+	// As in n8n, the node names the credentials selected on it (nodes tell "none selected" from "unreadable").
+	const selected = Object.keys(opts.credentials ?? {}).map((type) => [type, { id: `${type}-1`, name: type }]);
+	const node: INode = { ...testNode(opts.nodeType), credentials: Object.fromEntries(selected) };
 	const param = (name: string, itemIndex: number, fallback?: unknown): unknown => {
 		const value = typeof opts.params === 'function' ? opts.params(name, itemIndex) : opts.params[name];
 		if (value !== undefined) return value;
