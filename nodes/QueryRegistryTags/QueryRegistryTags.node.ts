@@ -39,6 +39,22 @@ const splitList = (text: string, separator: RegExp) =>
 		.map((s) => s.trim())
 		.filter(Boolean);
 
+/**
+ * Optional: with no credential selected the registry is used anonymously (public images, open in-cluster
+ * registries). A selected credential that cannot be read (deleted, not decryptable) is an error: going
+ * anonymous instead would hide it behind a confusing 401 or, worse, quietly query another view of the registry.
+ */
+async function registryCredentialOf(context: IExecuteFunctions): Promise<RegistryConnection | undefined> {
+	if (!context.getNode().credentials?.containerRegistryApi) return undefined;
+	try {
+		return (await context.getCredentials('containerRegistryApi')) as unknown as RegistryConnection;
+	} catch (error) {
+		throw new NodeOperationError(context.getNode(), `Could not read the Container Registry credential: ${error instanceof Error ? error.message : String(error)}`, {
+			description: 'Select the credential again (or fix it under Credentials); remove it from the node to query the registry anonymously.',
+		});
+	}
+}
+
 export class QueryRegistryTags implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Query Registry Tags',
@@ -67,8 +83,7 @@ export class QueryRegistryTags implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
-		// Optional: without a credential the registry is used anonymously (public images, open in-cluster registries).
-		const credential = (await this.getCredentials('containerRegistryApi').catch(() => undefined)) as RegistryConnection | undefined;
+		const credential = await registryCredentialOf(this);
 		const output: INodeExecutionData[] = [];
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			const pairedItem = { item: itemIndex };
