@@ -4,7 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { bumpGitManifest, type BumpRequest, type BumpResult, type GitCredential } from '../../lib/gitops';
-import { planEdit } from '../../lib/gitops/edits';
+import { checkEdit, planEdit } from '../../lib/gitops/edits';
 import { GitRunner } from '../../lib/gitops/gitRunner';
 import { BENCH_REPO, bigRepoFile, ensureBigRepo } from '../../test/stack/git/bigRepo';
 import { onlyFastForwards, readRemoteFile, remoteLog, startGitServer, stackGitEnv } from '../../test/stack/git';
@@ -77,7 +77,7 @@ async function fullCloneBump(authedUrl: string, request: BumpRequest, scratch: s
 	const dir = await mkdtemp(join(scratch, 'peer-'));
 	const git = (args: string[]) => run('git', args, { cwd: dir, env: stackGitEnv, maxBuffer: 64 << 20 });
 	await git(['clone', '--quiet', '--single-branch', '--no-tags', '--branch', 'main', authedUrl, '.']);
-	const edit = await planEdit(dir, request.edit);
+	const edit = await planEdit(dir, checkEdit(request.edit));
 	for (const file of edit.files) await writeFile(join(dir, file.file), file.after);
 	await git(['commit', '--quiet', '-am', request.commitMessage]);
 	await git(['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);

@@ -37,7 +37,7 @@ function manifestEdit(mode: string, param: Parameter, node: INode, itemIndex: nu
 			return {
 				mode,
 				chartPath: param('chartPath'),
-				valuesFile: param('valuesFile', 'values.yaml'),
+				valuesFile: param('valuesFile', ''), // empty: checkEdit's default
 				valuesPath: param('valuesPath'),
 				value: param('value'),
 				versionBump: param('versionBump', 'patch') as 'patch' | 'minor' | 'major' | 'none',

@@ -3,7 +3,10 @@ import { isImageDigest, isImageTag, parseImageReference } from '../../imageRefer
 import { asInputError, inputError } from '../errors';
 import { parseYamlPath } from '../yaml/yamlPath';
 import { repoPath } from './manifestTree';
-import type { ManifestEdit } from './types';
+import type { CheckedEdit, ManifestEdit } from './types';
+
+/** The Helm values file when none is given. */
+const DEFAULT_VALUES_FILE = 'values.yaml';
 
 function checkTag(tag: string, field: string): void {
 	if (!isImageTag(tag)) {
@@ -44,7 +47,11 @@ function checkHelmValue(valuesPath: string, value: string): void {
  * repository, and every image, tag or digest it writes follows the distribution reference grammar, so a
  * value can never add lines, keys or comments to a manifest. Errors name the parameter.
  */
-export function checkEdit(edit: ManifestEdit): ManifestEdit {
+export function checkEdit(edit: ManifestEdit): CheckedEdit {
+	return checked(edit) as CheckedEdit;
+}
+
+function checked(edit: ManifestEdit): ManifestEdit {
 	switch (edit.mode) {
 		case 'imagePolicyMarkers':
 			Object.values(edit.policies).forEach(checkMarkerImage);
@@ -61,7 +68,7 @@ export function checkEdit(edit: ManifestEdit): ManifestEdit {
 			return {
 				...edit,
 				chartPath: repoPath(edit.chartPath, 'chartPath'),
-				valuesFile: repoPath(edit.valuesFile || 'values.yaml', 'valuesFile', 'the chart folder') || 'values.yaml',
+				valuesFile: repoPath(edit.valuesFile || DEFAULT_VALUES_FILE, 'valuesFile', 'the chart folder') || DEFAULT_VALUES_FILE,
 			};
 	}
 }

@@ -3,13 +3,12 @@ import { imagePolicyMarkerEdit } from './imagePolicyMarkers';
 import { imageReferenceEdit } from './imageReferenceEdit';
 import { helmChartEdit } from './helmChartEdit';
 import { yamlPathEdit } from './yamlPathEdit';
-import type { EditResult, ManifestEdit } from './types';
+import type { CheckedEdit, EditResult } from './types';
 
 export { checkEdit };
 
-/** Computes an edit against the work tree at `root` without writing anything. */
-export async function planEdit(root: string, unchecked: ManifestEdit): Promise<EditResult> {
-	const edit = checkEdit(unchecked);
+/** Computes an edit (checked once, by checkEdit, before any retry) against the work tree at `root` without writing anything. */
+export async function planEdit(root: string, edit: CheckedEdit): Promise<EditResult> {
 	switch (edit.mode) {
 		case 'imagePolicyMarkers':
 			return imagePolicyMarkerEdit(root, edit.path, edit.policies, true);
@@ -18,6 +17,6 @@ export async function planEdit(root: string, unchecked: ManifestEdit): Promise<E
 		case 'imageReference':
 			return imageReferenceEdit(root, edit.path, { imageRepository: edit.imageRepository, tag: edit.tag, digest: edit.digest });
 		case 'helmChart':
-			return helmChartEdit(root, edit.chartPath, edit.valuesFile || 'values.yaml', edit.valuesPath, edit.value, edit.versionBump);
+			return helmChartEdit(root, edit.chartPath, edit.valuesFile, edit.valuesPath, edit.value, edit.versionBump);
 	}
 }

@@ -32,6 +32,11 @@ export type ManifestEdit =
 	| { mode: 'imageReference'; path: string; imageRepository: string; tag?: string; digest?: string }
 	| { mode: 'helmChart'; chartPath: string; valuesFile?: string; valuesPath: string; value: string; versionBump: 'patch' | 'minor' | 'major' | 'none' };
 
+declare const checked: unique symbol;
+
+/** An edit checkEdit passed: paths normalised and in the repository, values checked, the Helm values file named. */
+export type CheckedEdit = (Exclude<ManifestEdit, { mode: 'helmChart' }> | (Extract<ManifestEdit, { mode: 'helmChart' }> & { valuesFile: string })) & { readonly [checked]: true };
+
 /** Folders (and files) an edit reads, so a sparse checkout can hold just those. '' = the whole tree. */
 export function editScope(edit: ManifestEdit): string[] {
 	switch (edit.mode) {

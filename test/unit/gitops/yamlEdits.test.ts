@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseDocument } from 'yaml';
-import { planEdit } from '../../../lib/gitops/edits';
+import { checkEdit, planEdit } from '../../../lib/gitops/edits';
 import { bumpChartVersion } from '../../../lib/gitops/edits/helmChartEdit';
 import { applyImagePolicyMarkers, parseMarker } from '../../../lib/gitops/edits/imagePolicyMarkers';
 import type { ManifestEdit } from '../../../lib/gitops/edits/types';
@@ -15,6 +15,8 @@ import { plainKeepsString } from '../../../lib/gitops/yaml/scalarStyle';
 import { parseYamlPath } from '../../../lib/gitops/yaml/yamlPath';
 
 const run = promisify(execFile);
+/** What bumpGitManifest does: check the edit once, then plan it. */
+const plan = async (root: string, edit: ManifestEdit) => planEdit(root, checkEdit(edit));
 
 let root: string;
 async function tree(files: Record<string, string>): Promise<string> {
@@ -86,7 +88,7 @@ describe('plain-scalar safety (values YAML would retype are quoted)', () => {
 describe('yamlPath mode', () => {
 	it('pins a kpack revision to a digit-only short SHA: quoted, comment kept, one line changed', async () => {
 		await tree({ 'apps/kpack.yaml': KPACK });
-		const result = await planEdit(root, { mode: 'yamlPath', file: 'apps/kpack.yaml', yamlPath: 'spec.source.git.revision', value: '5859840', documentName: 'webapp' });
+		const result = await plan(root, { mode: 'yamlPath', file: 'apps/kpack.yaml', yamlPath: 'spec.source.git.revision', value: '5859840', documentName: 'webapp' });
 		const after = result.files[0].after;
 		expect(after).toContain('      revision: "5859840" # pinned by n8n\n');
 		expect(changedLines(KPACK, after)).toEqual([11]);
@@ -97,19 +99,19 @@ describe('yamlPath mode', () => {
 	it('picks the document by kind and name; keeps the other document quoted style', async () => {
 		await tree({ 'kpack.yaml': KPACK });
 		const sha = '0123456789abcdef0123456789abcdef01234567';
-		const result = await planEdit(root, { mode: 'yamlPath', file: 'kpack.yaml', yamlPath: 'spec.source.git.revision', value: sha, documentKind: 'Image', documentName: 'worker' });
+		const result = await plan(root, { mode: 'yamlPath', file: 'kpack.yaml', yamlPath: 'spec.source.git.revision', value: sha, documentKind: 'Image', documentName: 'worker' });
 		expect(result.files[0].after).toContain(`      revision: "${sha}"\n...\n`);
 		expect(changedLines(KPACK, result.files[0].after)).toEqual([20]);
 	});
 
 	it('refuses an ambiguous path in a multi-document file and names the documents', async () => {
 		await tree({ 'kpack.yaml': KPACK });
-		await expectInputError(planEdit(root, { mode: 'yamlPath', file: 'kpack.yaml', yamlPath: 'spec.source.git.revision', value: 'x' }), 'documentKind', /2 documents.*Image\/webapp, Image\/worker/);
+		await expectInputError(plan(root, { mode: 'yamlPath', file: 'kpack.yaml', yamlPath: 'spec.source.git.revision', value: 'x' }), 'documentKind', /2 documents.*Image\/webapp, Image\/worker/);
 	});
 
 	it('names the missing key, the missing file, the non-YAML file and the unknown document', async () => {
 		await tree({ 'kpack.yaml': KPACK, 'README.md': '# hi\n', 'bad.yaml': 'a: [1,\n' });
-		const edit = (over: Partial<Extract<ManifestEdit, { mode: 'yamlPath' }>>) => planEdit(root, { mode: 'yamlPath', file: 'kpack.yaml', yamlPath: 'spec.source.git.revision', value: 'x', documentName: 'webapp', ...over });
+		const edit = (over: Partial<Extract<ManifestEdit, { mode: 'yamlPath' }>>) => plan(root, { mode: 'yamlPath', file: 'kpack.yaml', yamlPath: 'spec.source.git.revision', value: 'x', documentName: 'webapp', ...over });
 		await expectInputError(edit({ yamlPath: 'spec.source.git.commit' }), 'yamlPath', /"commit" not found under spec\.source\.git/);
 		await expectInputError(edit({ yamlPath: 'spec.source.git[0]' }), 'yamlPath', /spec\.source\.git is not a list/);
 		await expectInputError(edit({ file: 'apps/missing.yaml' }), 'file', /does not exist/);
@@ -122,15 +124,15 @@ describe('yamlPath mode', () => {
 	it('keeps a number a number when the new value is one (replicas 1 → 3) and indexes lists', async () => {
 		const text = 'spec:\n  replicas: 1\n  containers:\n    - name: a\n      image: a:1\n    - name: b\n      image: b:1\n';
 		await tree({ 'd.yaml': text });
-		const replicas = await planEdit(root, { mode: 'yamlPath', file: 'd.yaml', yamlPath: 'spec.replicas', value: '3' });
+		const replicas = await plan(root, { mode: 'yamlPath', file: 'd.yaml', yamlPath: 'spec.replicas', value: '3' });
 		expect(replicas.files[0].after).toContain('  replicas: 3\n');
-		const image = await planEdit(root, { mode: 'yamlPath', file: 'd.yaml', yamlPath: 'spec.containers[1].image', value: 'b:2' });
+		const image = await plan(root, { mode: 'yamlPath', file: 'd.yaml', yamlPath: 'spec.containers[1].image', value: 'b:2' });
 		expect(changedLines(text, image.files[0].after)).toEqual([7]);
 	});
 
 	it('returns no change when the value is already there', async () => {
 		await tree({ 'd.yaml': 'tag: "1.10"\n' });
-		const result = await planEdit(root, { mode: 'yamlPath', file: 'd.yaml', yamlPath: 'tag', value: '1.10' });
+		const result = await plan(root, { mode: 'yamlPath', file: 'd.yaml', yamlPath: 'tag', value: '1.10' });
 		expect(result.changes).toEqual([]);
 		expect(result.files).toEqual([]);
 	});
@@ -145,7 +147,7 @@ describe('byte preservation: CRLF, BOM, no final newline, comments, odd spacing'
 		['BOM + CRLF', `\uFEFF${lf.replace(/\n/g, '\r\n')}`],
 	])('%s: only the changed line differs', async (_name, text) => {
 		await tree({ 'cm.yaml': text });
-		const result = await planEdit(root, { mode: 'yamlPath', file: 'cm.yaml', yamlPath: 'data.tag', value: '1.10' });
+		const result = await plan(root, { mode: 'yamlPath', file: 'cm.yaml', yamlPath: 'data.tag', value: '1.10' });
 		const after = result.files[0].after;
 		expect(after).toBe(text.replace("'1.9'", "'1.10'"));
 		expect(changedLines(text, after)).toEqual([8]);
@@ -196,11 +198,11 @@ describe('imagePolicyMarkers mode', () => {
 			'apps/tmpl.yaml': 'image: {{ .Values.x }} # {"$imagepolicy": "ns:app"}\nbad: [\n',
 			'apps/notes.txt': 'image: a:1 # {"$imagepolicy": "ns:app"}\n',
 		});
-		const error = await planEdit(root, { mode: 'imagePolicyMarkers', path: 'apps', policies: { 'ns:app': 'a:2' } }).catch((e: BumpError) => e);
+		const error = await plan(root, { mode: 'imagePolicyMarkers', path: 'apps', policies: { 'ns:app': 'a:2' } }).catch((e: BumpError) => e);
 		expect(error).toBeInstanceOf(BumpError);
 		expect((error as BumpError).message).toMatch(/No \{"\$imagepolicy": "ns:app"\} marker under "apps": the markers there are for "ns:other"/);
 		expect((error as BumpError).description).toMatch(/apps\/tmpl\.yaml/);
-		await expectInputError(planEdit(root, { mode: 'imagePolicyMarkers', path: 'nope', policies: { 'ns:app': 'a:2' } }), 'path', /Folder "nope" does not exist/);
+		await expectInputError(plan(root, { mode: 'imagePolicyMarkers', path: 'nope', policies: { 'ns:app': 'a:2' } }), 'path', /Folder "nope" does not exist/);
 	});
 });
 
@@ -209,7 +211,7 @@ describe('imageReference mode', () => {
 		const deploy = 'spec:\n  containers:\n    - image: reg.local:5000/web/app:1.0@sha256:old\n    - image: "reg.local:5000/web/app:1.0"\n    - image: reg.local:5000/web/other:1.0\n';
 		const kustomization = 'images:\n  - name: reg.local:5000/web/app\n    newTag: "1.0" # pinned\n  - name: nginx\n    newTag: "1.25"\n';
 		await tree({ 'k/deploy.yaml': deploy, 'k/kustomization.yaml': kustomization });
-		const result = await planEdit(root, { mode: 'imageReference', path: 'k', imageRepository: 'reg.local:5000/web/app', tag: '1.10' });
+		const result = await plan(root, { mode: 'imageReference', path: 'k', imageRepository: 'reg.local:5000/web/app', tag: '1.10' });
 		const byFile = Object.fromEntries(result.files.map((f) => [f.file, f.after]));
 		expect(byFile['k/deploy.yaml']).toBe(deploy.replace('app:1.0@sha256:old', 'app:1.10').replace('"reg.local:5000/web/app:1.0"', '"reg.local:5000/web/app:1.10"'));
 		expect(byFile['k/kustomization.yaml']).toBe(kustomization.replace('newTag: "1.0" # pinned', 'newTag: "1.10" # pinned'));
@@ -218,7 +220,7 @@ describe('imageReference mode', () => {
 
 	it('errors when nothing references the repository', async () => {
 		await tree({ 'k/deploy.yaml': 'image: x:1\n' });
-		await expectInputError(planEdit(root, { mode: 'imageReference', path: 'k', imageRepository: 'y', tag: '2' }), 'imageRepository', /No image: value/);
+		await expectInputError(plan(root, { mode: 'imageReference', path: 'k', imageRepository: 'y', tag: '2' }), 'imageRepository', /No image: value/);
 	});
 });
 
@@ -227,7 +229,7 @@ describe('helmChart mode', () => {
 	const values = 'image:\n  repository: reg.local/webapp\n  tag: "1.9"   # set by n8n\nreplicaCount: 1\n';
 	it('sets the value and bumps the chart version in the same edit, keeping the v prefix', async () => {
 		await tree({ 'charts/webapp/Chart.yaml': chart, 'charts/webapp/values.yaml': values });
-		const result = await planEdit(root, { mode: 'helmChart', chartPath: 'charts/webapp', valuesPath: 'image.tag', value: '1.10', versionBump: 'minor' });
+		const result = await plan(root, { mode: 'helmChart', chartPath: 'charts/webapp', valuesPath: 'image.tag', value: '1.10', versionBump: 'minor' });
 		const byFile = Object.fromEntries(result.files.map((f) => [f.file, f.after]));
 		expect(byFile['charts/webapp/values.yaml']).toBe(values.replace('"1.9"', '"1.10"'));
 		expect(byFile['charts/webapp/Chart.yaml']).toBe(chart.replace('v0.1.9', 'v0.2.0'));
@@ -235,7 +237,7 @@ describe('helmChart mode', () => {
 
 	it('does not bump the chart when the value is already set (a retry never bumps twice)', async () => {
 		await tree({ 'charts/webapp/Chart.yaml': chart, 'charts/webapp/values.yaml': values });
-		const result = await planEdit(root, { mode: 'helmChart', chartPath: 'charts/webapp', valuesPath: 'image.tag', value: '1.9', versionBump: 'patch' });
+		const result = await plan(root, { mode: 'helmChart', chartPath: 'charts/webapp', valuesPath: 'image.tag', value: '1.9', versionBump: 'patch' });
 		expect(result.files).toEqual([]);
 	});
 
@@ -244,8 +246,8 @@ describe('helmChart mode', () => {
 		expect(bumpChartVersion('v1.2.3', 'major')).toBe('v2.0.0');
 		expect(bumpChartVersion('1.2', 'patch')).toBeUndefined();
 		await tree({ 'c/Chart.yaml': 'version: latest\n', 'c/values.yaml': 'tag: a\n' });
-		await expectInputError(planEdit(root, { mode: 'helmChart', chartPath: 'c', valuesPath: 'tag', value: 'b', versionBump: 'patch' }), 'versionBump', /not a semantic version/);
-		await expectInputError(planEdit(root, { mode: 'helmChart', chartPath: 'nope', valuesPath: 'tag', value: 'b', versionBump: 'patch' }), 'chartPath', /does not exist/);
+		await expectInputError(plan(root, { mode: 'helmChart', chartPath: 'c', valuesPath: 'tag', value: 'b', versionBump: 'patch' }), 'versionBump', /not a semantic version/);
+		await expectInputError(plan(root, { mode: 'helmChart', chartPath: 'nope', valuesPath: 'tag', value: 'b', versionBump: 'patch' }), 'chartPath', /does not exist/);
 	});
 });
 
