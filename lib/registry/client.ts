@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { parseWwwAuthenticate, type AuthChallenge } from './challenge';
 import { describeErrorBody, redact, RegistryError } from './errors';
 import { apiHostOf } from './reference';
@@ -46,6 +46,8 @@ export interface SendOptions {
 	allow?: number[];
 	/** Follow 30x (blob downloads redirect to storage); Authorization is kept on the same origin only. */
 	followRedirects?: boolean;
+	/** Refuse a body larger than this, before reading it when Content-Length says so, else as soon as it passes. */
+	maxBytes?: number;
 }
 
 interface CachedToken {
@@ -97,6 +99,30 @@ export function forgetRegistryAuth(): void {
 	knownChallenges.clear();
 }
 
+/**
+ * The response body, or undefined when it is larger than `maxBytes`: then the stream is destroyed as soon as
+ * that is known (from Content-Length, else once the bytes read pass the limit), so a huge body costs no memory.
+ */
+async function readBody(answer: Dispatcher.ResponseData, maxBytes: number | undefined): Promise<Buffer | undefined> {
+	if (maxBytes === undefined) return Buffer.from(await answer.body.arrayBuffer());
+	const declared = Number(answer.headers['content-length']);
+	if (declared > maxBytes) {
+		answer.body.destroy();
+		return undefined;
+	}
+	const chunks: Buffer[] = [];
+	let total = 0;
+	for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+		total += chunk.length;
+		if (total > maxBytes) {
+			answer.body.destroy();
+			return undefined;
+		}
+		chunks.push(chunk);
+	}
+	return Buffer.concat(chunks, total);
+}
+
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 export class RegistryClient {
@@ -132,7 +158,7 @@ export class RegistryClient {
 		for (let hops = 0; ; ) {
 			const sameOrigin = url.origin === new URL(this.baseUrl).origin;
 			const authorization = sameOrigin ? await this.authorizationFor(opts.scope) : undefined;
-			const res = await this.exchange(method, url, { accept: opts.accept, authorization });
+			const res = await this.exchange(method, url, { accept: opts.accept, authorization, maxBytes: opts.maxBytes });
 			if (res.status === 401 && sameOrigin && !reauthenticated) {
 				reauthenticated = true;
 				await this.answerChallenge(res, opts.scope);
@@ -170,10 +196,11 @@ export class RegistryClient {
 	}
 
 	/** One request with retries on retryable statuses and network errors; auth is the caller's business. */
-	private async exchange(method: string, url: URL, opts: { accept?: string; authorization?: string }): Promise<RegistryResponse> {
+	private async exchange(method: string, url: URL, opts: { accept?: string; authorization?: string; maxBytes?: number }): Promise<RegistryResponse> {
 		const { maxAttempts, retryBaseMs, maxRetryAfterMs, timeoutMs } = this.options;
 		for (let attempt = 1; ; attempt++) {
 			let res: RegistryResponse;
+			let body: Buffer | undefined;
 			try {
 				this.requestCount++;
 				const answer = await request(url, {
@@ -187,7 +214,8 @@ export class RegistryClient {
 						...(opts.authorization ? { authorization: opts.authorization } : {}),
 					},
 				});
-				res = { status: answer.statusCode, headers: answer.headers, body: Buffer.from(await answer.body.arrayBuffer()), url: url.toString() };
+				body = await readBody(answer, opts.maxBytes);
+				res = { status: answer.statusCode, headers: answer.headers, body: body ?? Buffer.alloc(0), url: url.toString() };
 			} catch (error) {
 				const code = (error as { code?: string }).code ?? '';
 				if (RETRYABLE_NETWORK_ERRORS.has(code) && attempt < maxAttempts) {
@@ -197,6 +225,9 @@ export class RegistryClient {
 				const tls = /CERT|SELF_SIGNED|TLS|SSL/i.test(`${code} ${(error as Error).message}`);
 				const hint = tls ? '; give the registry CA certificate in the credential, or enable Plain HTTP if it serves no TLS' : '';
 				throw this.fail(`Could not reach registry ${this.registry} (${url.origin}): ${code || (error as Error).message} after ${attempt} attempt(s)${hint}`, { attempts: attempt, code });
+			}
+			if (body === undefined) {
+				throw this.fail(`Registry ${this.registry} answered ${method} ${url.pathname} with more than ${opts.maxBytes} bytes; not reading it`, { status: res.status, code: 'TOO_LARGE' });
 			}
 			if (!isRetryableStatus(res.status)) return res;
 			const retryAfter = parseRetryAfter(res.headers['retry-after']);

@@ -95,9 +95,9 @@ export async function getManifest(client: RegistryClient, repository: string, re
 
 /** GETs a blob (following the redirect to storage most registries answer with) and checks its digest. */
 export async function getBlob(client: RegistryClient, repository: string, digest: string, maxBytes = 16 * 1024 * 1024): Promise<Buffer> {
-	const res = await client.send('GET', `/v2/${repository}/blobs/${digest}`, { scope: `repository:${repository}:pull`, followRedirects: true, allow: [404] });
+	// The limit is applied while reading (a Content-Length over it is refused before reading at all).
+	const res = await client.send('GET', `/v2/${repository}/blobs/${digest}`, { scope: `repository:${repository}:pull`, followRedirects: true, allow: [404], maxBytes });
 	if (res.status === 404) throw new RegistryError(`Blob ${repository}@${digest} was not found on registry ${client.registry} (HTTP 404)`, { status: 404, code: 'BLOB_UNKNOWN' });
-	if (res.body.length > maxBytes) throw new RegistryError(`Blob ${repository}@${digest} is larger than ${maxBytes} bytes`);
 	if (digest.startsWith('sha256:') && sha256Of(res.body) !== digest) {
 		throw new RegistryError(`Blob ${repository}@${digest} from registry ${client.registry} does not match its digest`, { code: 'DIGEST_MISMATCH' });
 	}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -6,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificates } from '../../stack/k8s/tls';
-import { checkRegistryAccess, closeRegistryConnections, forgetRegistryAuth, getManifest, listTags, RegistryClient, RegistryError, resolveDigest, MANIFEST_ACCEPT } from '../../../lib/registry';
+import { checkRegistryAccess, closeRegistryConnections, forgetRegistryAuth, getBlob, getManifest, listTags, RegistryClient, RegistryError, resolveDigest, MANIFEST_ACCEPT } from '../../../lib/registry';
 import { startRegistryDouble, type RegistryDouble, type RegistryDoubleOptions } from '../../stack/registry';
 
 // The client against the stack's paginating registry double: pagination, page-size refusals, broken links,
@@ -217,6 +218,51 @@ describe('token realm protocol', () => {
 			if (registry) await close(registry);
 			await close(tokenService);
 			await rm(dir, { recursive: true, force: true });
+		}
+	});
+});
+
+describe('blob size limit', () => {
+	const MiB = 1024 * 1024;
+	const TOTAL = 64 * MiB;
+
+	/** Serves TOTAL bytes per blob request, with or without Content-Length, as fast as the client reads them. */
+	async function startHugeBlobServer() {
+		const served: Array<Promise<{ written: number; complete: boolean }>> = [];
+		const chunk = Buffer.alloc(MiB, 'x');
+		const server = createHttpServer((req, res) => {
+			res.writeHead(200, req.url?.endsWith('declared') ? { 'content-length': String(TOTAL) } : {});
+			served.push(
+				(async () => {
+					let written = 0;
+					const closed = once(res, 'close');
+					while (written < TOTAL && !res.destroyed) {
+						written += chunk.length;
+						if (!res.write(chunk)) await Promise.race([once(res, 'drain'), closed]);
+					}
+					if (!res.destroyed) res.end();
+					await closed;
+					return { written, complete: res.writableFinished };
+				})(),
+			);
+		});
+		const port = await new Promise<number>((done) => server.listen(0, '127.0.0.1', () => done((server.address() as AddressInfo).port)));
+		return { host: `127.0.0.1:${port}`, served, stop: () => new Promise<void>((done) => server.close(() => done())) };
+	}
+
+	it.each(['declared', 'chunked'])('refuses a blob over the limit (%s length) and stops reading it', async (kind) => {
+		const server = await startHugeBlobServer();
+		try {
+			const client = new RegistryClient({ registry: server.host, plainHttp: true }, { ...FAST, maxAttempts: 1 });
+			const error: RegistryError = await getBlob(client, 'app', `sha256:${kind}`, MiB).catch((e) => e);
+			expect(error).toBeInstanceOf(RegistryError);
+			expect(error.message).toMatch(new RegExp(`answered GET /v2/app/blobs/sha256:${kind} with more than ${MiB} bytes`));
+			expect(error.code).toBe('TOO_LARGE');
+			const [served] = await Promise.all(server.served);
+			expect(served.complete).toBe(false);
+			expect(served.written).toBeLessThan(TOTAL / 2);
+		} finally {
+			await server.stop();
 		}
 	});
 });
