@@ -174,13 +174,11 @@ export class RegistryClient {
 	}
 
 	private secrets(): Array<string | undefined> {
-		const { username, password } = this.connection;
-		const basic = username ? Buffer.from(`${username}:${password ?? ''}`).toString('base64') : undefined;
-		return [password, basic, ...[...tokens.values()].map((t) => t.token)];
+		return [this.connection.password, ...[...tokens.values()].map((t) => t.token)];
 	}
 
 	private fail(message: string, details: ConstructorParameters<typeof RegistryError>[1] = {}): RegistryError {
-		return new RegistryError(redact(message, this.secrets()), details);
+		return new RegistryError(redact(message, this.secrets(), this.connection.username), details);
 	}
 
 	private errorFor(method: string, url: URL, res: RegistryResponse): RegistryError {

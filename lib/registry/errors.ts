@@ -17,12 +17,21 @@ export class RegistryError extends Error {
 	}
 }
 
-/** Replaces every occurrence of each secret (and its Basic-auth base64 forms) with `***`. */
-export function redact(text: string, secrets: Array<string | undefined>): string {
+const base64 = (text: string) => Buffer.from(text).toString('base64');
+
+/**
+ * Replaces every occurrence of each secret, of its base64, and (given the username) of the base64 of
+ * `username:secret` (a Basic Authorization value) with `***`. A secret of one or two characters is left in
+ * place in its plain form only: removing every "a" would wreck the message and hide nothing; its base64
+ * forms are long enough to be removed safely.
+ */
+export function redact(text: string, secrets: Array<string | undefined>, username?: string): string {
 	let out = text;
 	for (const secret of secrets) {
-		if (!secret || secret.length < 3) continue;
-		out = out.split(secret).join('***');
+		if (!secret) continue;
+		// The Basic value first: base64(secret) can be its tail (when username: is a multiple of 3 bytes).
+		const forms = [...(username ? [base64(`${username}:${secret}`)] : []), base64(secret), ...(secret.length >= 3 ? [secret] : [])];
+		for (const form of forms) out = out.split(form).join('***');
 	}
 	return out;
 }

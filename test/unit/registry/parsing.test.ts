@@ -105,4 +105,15 @@ describe('redaction', () => {
 	it('removes secrets wherever they appear', () => {
 		expect(redact('token s3cr3t-value in s3cr3t-value', ['s3cr3t-value', undefined])).toBe('token *** in ***');
 	});
+
+	it('removes the base64 forms too (the secret alone, and user:secret as in a Basic header)', () => {
+		const basic = Buffer.from('robot:s3cr3t-value').toString('base64');
+		const alone = Buffer.from('s3cr3t-value').toString('base64');
+		expect(redact(`Authorization: Basic ${basic}; echoed ${alone}`, ['s3cr3t-value'], 'robot')).toBe('Authorization: Basic ***; echoed ***');
+	});
+
+	it('removes the base64 forms of a very short secret, but not every occurrence of its letters', () => {
+		const basic = Buffer.from('robot:ab').toString('base64');
+		expect(redact(`a cab, Basic ${basic}`, ['ab'], 'robot')).toBe('a cab, Basic ***');
+	});
 });
