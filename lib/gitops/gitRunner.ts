@@ -14,8 +14,13 @@ export class GitCommandError extends Error {
 	}
 }
 
-/** A command that prints nothing for this long is taken as hung (a stalled server) and killed. */
-const SILENCE_LIMIT_MS = 120_000;
+/**
+ * silenceLimitMs: a command that prints nothing for this long is taken as hung (a stalled server) and stopped
+ * with SIGTERM, on which git removes its lock files. killGraceMs: if it has not exited that long after, SIGKILL
+ * (a git stuck where SIGTERM does not reach it must not hold the repository lock forever). Exported so a test
+ * can shorten them.
+ */
+export const gitTiming = { silenceLimitMs: 120_000, killGraceMs: 10_000 };
 
 /**
  * Runs git commands in one directory with the access environment; every message leaves here redacted.
@@ -40,16 +45,20 @@ export class GitRunner {
 			const stderr: Buffer[] = [];
 			let problem: string | undefined;
 			let silence: NodeJS.Timeout | undefined;
+			let grace: NodeJS.Timeout | undefined;
 			const watch = () => {
+				if (problem) return;
 				clearTimeout(silence);
 				silence = setTimeout(() => {
-					problem = `no output for ${SILENCE_LIMIT_MS / 1000} s, stopped`;
+					problem = `no output for ${gitTiming.silenceLimitMs / 1000} s, stopped`;
 					child.kill('SIGTERM'); // git removes its lock files on SIGTERM, not on SIGKILL
-				}, SILENCE_LIMIT_MS);
+					grace = setTimeout(() => child.kill('SIGKILL'), gitTiming.killGraceMs);
+				}, gitTiming.silenceLimitMs);
 			};
 			// A promise settles once, so a second call (an 'error' then a 'close') changes nothing.
 			const finish = (code: number | null, signal: NodeJS.Signals | null) => {
 				clearTimeout(silence);
+				clearTimeout(grace);
 				const out = Buffer.concat(stdout).toString();
 				const err = Buffer.concat(stderr).toString();
 				if (code === 0 && !problem) return resolve({ stdout: out, stderr: this.clean(err) });
