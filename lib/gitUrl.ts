@@ -53,15 +53,18 @@ function patterns(pathChars: string) {
 }
 const PATTERNS = { rfc3986: patterns(PATH_CHARS.rfc3986), argv: patterns(PATH_CHARS.argv) };
 
-/** Replaces any userinfo with "***" so an error message can show the URL without its secret. */
-export function redactUrl(text: string): string {
-	return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
+/**
+ * Replaces the userinfo of every URL in `text` with "***" (`https://user:token@host` → `https://***@host`), so a
+ * URL, a git error or a log line can be shown without its secret. git prints remote URLs in its errors, quoted.
+ */
+export function redactUrlCredentials(text: string): string {
+	return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, '$1***@');
 }
 
 /** Checks a git remote URL; throws a FieldError naming `field` that says what to change (never echoing credentials). */
 export function checkGitUrl(text: string, field: string, rules: GitUrlRules): GitSource {
 	const label = rules.label ?? field;
-	const shown = () => quoteValue(redactUrl(String(text)));
+	const shown = () => quoteValue(redactUrlCredentials(String(text)));
 	const fail = (why: string): never => {
 		throw new FieldError(field, `${label} ${shown()} ${why}`);
 	};

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { BumpError } from './errors';
 import { GitCredential, prepareGitAccess } from './gitAccess';
 import { describeGitFailure, GitRunner } from './gitRunner';
-import { redactUrls } from './redact';
+import { redactUrlCredentials } from '../gitUrl';
 
 /**
  * The gitRepositoryApi credential test: `git ls-remote --heads` against the repository, with the same
@@ -19,7 +19,7 @@ export async function checkGitAccess(credential: GitCredential, url: string, opt
 	try {
 		const { stdout } = await new GitRunner(tmpdir(), access).run(['ls-remote', '--heads', '--', url.trim()]);
 		const heads = stdout.split('\n').filter(Boolean).length;
-		return { ok: true, message: `Connected to ${redactUrls(url.trim())}: ${heads} branch${heads === 1 ? '' : 'es'}` };
+		return { ok: true, message: `Connected to ${redactUrlCredentials(url.trim())}: ${heads} branch${heads === 1 ? '' : 'es'}` };
 	} catch (error) {
 		return { ok: false, message: describeGitFailure(error, url.trim(), '').message };
 	} finally {

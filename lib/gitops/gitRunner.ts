@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { BumpError, inputError, remoteError } from './errors';
 import type { GitAccess } from './gitAccess';
-import { redact, redactUrls } from './redact';
+import { redactUrlCredentials } from '../gitUrl';
+import { redact } from './redact';
 
 /** A git command failed; `output` is its redacted stdout+stderr. */
 export class GitCommandError extends Error {
@@ -92,8 +93,8 @@ export function isRejectedPush(error: unknown): boolean {
 /** Turns git's output into the error a user can act on; the URL is shown without credentials. */
 export function describeGitFailure(error: unknown, url: string, branch: string): BumpError {
 	if (error instanceof BumpError) return error;
-	if (!(error instanceof GitCommandError)) return remoteError(redactUrls(error instanceof Error ? error.message : String(error)));
-	const where = redactUrls(url);
+	if (!(error instanceof GitCommandError)) return remoteError(redactUrlCredentials(error instanceof Error ? error.message : String(error)));
+	const where = redactUrlCredentials(url);
 	const output = error.output;
 	if (/Remote branch .* not found|couldn't find remote ref|Could not find remote branch/i.test(output)) {
 		return inputError(`Branch "${branch}" does not exist in ${where}`, 'branch');

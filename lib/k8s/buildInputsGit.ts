@@ -1,7 +1,7 @@
-import { checkGitUrl, redactUrl, type GitSource, type GitUrlKind } from '../gitUrl';
+import { checkGitUrl, type GitSource, type GitUrlKind } from '../gitUrl';
 import { BuildInputError, quoteValue } from './buildInputsError';
 
-export { redactUrl, type GitSource, type GitUrlKind };
+export { type GitSource, type GitUrlKind };
 
 /**
  * Git source checks. The URL and revision reach the pod only as env vars, so these checks are not what keeps

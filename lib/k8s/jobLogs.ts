@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { BUILD_CONTAINER, newestFirst, type PodLike, type PodProblem } from './podDiagnosis';
+import { redactUrlCredentials } from '../gitUrl';
 
 /** Default byte bound of a log tail: enough for 50 lines of BuildKit progress, small enough for an n8n item. */
 export const LOG_TAIL_MAX_BYTES = 16 * 1024;
@@ -22,10 +23,6 @@ export function boundLogTail(text: string, lines: number, maxBytes = LOG_TAIL_MA
 	return newline >= 0 && newline < tail.length - 1 ? tail.slice(newline + 1) : tail;
 }
 
-/** `https://user:token@host/…` → `https://***@host/…`: git prints remote URLs in its errors. */
-export function redactCredentials(text: string): string {
-	return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, '$1***@');
-}
 
 export interface LogSource {
 	pod: string;
@@ -64,7 +61,7 @@ export async function readLogTail(kc: k8s.KubeConfig, namespace: string, source:
 			tailLines: lines,
 			limitBytes: Math.max(maxBytes * 8, 256 * 1024),
 		});
-		return boundLogTail(redactCredentials(typeof text === 'string' ? text : String(text ?? '')), lines, maxBytes);
+		return boundLogTail(redactUrlCredentials(typeof text === 'string' ? text : String(text ?? '')), lines, maxBytes);
 	} catch {
 		return '';
 	}

@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { describeKubernetesError } from './apiError';
-import { chooseLogSource, LOG_TAIL_MAX_BYTES, readLogTail, redactCredentials } from './jobLogs';
+import { redactUrlCredentials } from '../gitUrl';
+import { chooseLogSource, LOG_TAIL_MAX_BYTES, readLogTail } from './jobLogs';
 import { watchJob, type JobWatchStats } from './jobWatcher';
 import { classifyJob, type JobLike } from './jobWatcherOutcome';
 import { listJobPods } from './jobWatcherPods';
@@ -128,7 +129,7 @@ export async function waitForJob(kc: k8s.KubeConfig, options: WaitForJobOptions,
 		logTail = await readLogTail(kc, namespace, source, logTailLines, options.logTailMaxBytes ?? LOG_TAIL_MAX_BYTES);
 	}
 	const result = assembleResult({ jobName, namespace, end, pods: finalPods, logTail, endedAt: Date.now(), timeoutSeconds });
-	result.message = redactCredentials(result.message);
+	result.message = redactUrlCredentials(result.message);
 
 	if (options.deleteWhenDone && end.kind !== 'notFound' && end.kind !== 'deleted') {
 		try {

@@ -1,6 +1,7 @@
 import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/buildInputs';
 import { BuildInputError } from '../../../lib/k8s/buildInputsError';
-import { redactUrl, validateGitRevision, validateGitUrl } from '../../../lib/k8s/buildInputsGit';
+import { validateGitRevision, validateGitUrl } from '../../../lib/k8s/buildInputsGit';
+import { redactUrlCredentials as redactUrl } from '../../../lib/gitUrl';
 import { parseImageReference, parsePushReference } from '../../../lib/k8s/buildInputsImageReference';
 import { parseQuantity } from '../../../lib/k8s/buildInputsKubernetes';
 import { buildIdentity, composeJobName, jobNameFor } from '../../../lib/k8s/jobName';

@@ -1,4 +1,5 @@
-import { boundLogTail, chooseLogSource, redactCredentials } from '../../../lib/k8s/jobLogs';
+import { boundLogTail, chooseLogSource } from '../../../lib/k8s/jobLogs';
+import { redactUrlCredentials as redactCredentials } from '../../../lib/gitUrl';
 import { assembleResult, type ResultInput } from '../../../lib/k8s/jobWatcherResult';
 import { StuckPodMonitor } from '../../../lib/k8s/jobWatcherStuck';
 import { diagnosePods } from '../../../lib/k8s/podDiagnosis';
