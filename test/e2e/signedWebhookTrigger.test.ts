@@ -108,9 +108,15 @@ describe('Signed Webhook Trigger in real n8n', () => {
 		expect(bump.status).toBe(202);
 		expect(JSON.parse(bump.text)).toEqual({ status: 'ignored', reason: 'none of the 1 changed file matches: src/**, Dockerfile' });
 
-		// A last good delivery as a barrier: once it has run, every earlier request has been answered, and
-		// exactly two executions exist, so none of the four above started one.
-		expect((await post(pushFixture, 'e2e-delivery-2', sign(pushFixture))).status).toBe(200);
+		// The same signed body under a new delivery id is a replay too: the id is not covered by the signature.
+		const reIdentified = await post(pushFixture, 'e2e-new-id', sign(pushFixture));
+		expect(reIdentified.status).toBe(200);
+		expect(JSON.parse(reIdentified.text)).toMatchObject({ status: 'duplicate' });
+
+		// A last good delivery (a new push, so a new body) as a barrier: once it has run, every earlier request has
+		// been answered, and exactly two executions exist, so none of the five above started one.
+		const nextPush = Buffer.from(JSON.stringify({ ...JSON.parse(pushFixture.toString('utf8')), after: 'c0ffee4224043ba2feb48d137756c8a9331c449a' }));
+		expect((await post(nextPush, 'e2e-delivery-2', sign(nextPush))).status).toBe(200);
 		await n8n.waitForExecutions(WORKFLOW_ID, 2);
 		const executions = await n8n.executions(WORKFLOW_ID);
 		expect(executions.map((execution) => triggerOutput(execution)[0].json.deliveryId)).toEqual(['e2e-delivery-1', 'e2e-delivery-2']);
