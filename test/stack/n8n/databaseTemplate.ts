@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loopbackEnv } from './env';
 import { CACHE_ROOT, withLock } from './packageInstall';
@@ -38,7 +38,13 @@ export function databaseTemplate(tools: N8nToolchain): DatabaseTemplate {
 			N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'false',
 		};
 		delete env.NODE_OPTIONS;
-		execFileSync(tools.nodeBin, [tools.n8nBin, 'list:workflow'], { cwd: staging, env, stdio: 'pipe' });
+		try {
+			execFileSync(tools.nodeBin, [tools.n8nBin, 'list:workflow'], { cwd: staging, env, stdio: 'pipe' });
+		} catch (error) {
+			rmSync(staging, { recursive: true, force: true });
+			const output = `${(error as { stdout?: Buffer }).stdout ?? ''}${(error as { stderr?: Buffer }).stderr ?? ''}`;
+			throw new Error(`n8n could not create its database in ${staging}: ${output.trim().split('\n').slice(-5).join(' | ')}`);
+		}
 		renameSync(staging, dir);
 		return read();
 	});
