@@ -15,16 +15,7 @@ import { createBuildKitJob, KubernetesRequestError, type IfExists } from '../../
 import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { kubeConfigForNode, kubernetesApiConnectionTest } from '../shared/kubernetesCredential';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
-
-/** "a, b\nc" or an array from an expression → ["a", "b", "c"]. */
-function list(value: unknown): string[] {
-	if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter(Boolean);
-	if (value === undefined || value === null) return [];
-	return String(value)
-		.split(/[,\n]/)
-		.map((v) => v.trim())
-		.filter(Boolean);
-}
+import { listParameter } from '../shared/listParameter';
 
 function pairs(collection: unknown, key: string): Array<{ name: string; value: string }> | undefined {
 	const entries = (collection as Record<string, Array<{ name?: unknown; value?: unknown }>> | undefined)?.[key];
@@ -47,13 +38,13 @@ function buildJobInput(params: Record<string, unknown>, options: IDataObject): B
 		contextPath: text(params.contextPath),
 		dockerfile: text(params.dockerfile),
 		image: String(params.image ?? ''),
-		additionalTags: list(options.additionalTags),
+		additionalTags: listParameter(options.additionalTags),
 		target: text(options.target),
 		buildArgs: pairs(options.buildArgs, 'arg'),
-		platforms: list(options.platforms),
+		platforms: listParameter(options.platforms),
 		cacheMode: options.cacheMode as BuildJobInput['cacheMode'],
 		cacheRef: text(options.cacheRef),
-		attestations: options.attestations === undefined ? undefined : (list(options.attestations) as BuildJobInput['attestations']),
+		attestations: options.attestations === undefined ? undefined : (listParameter(options.attestations) as BuildJobInput['attestations']),
 		builderMode: options.builderMode as BuildJobInput['builderMode'],
 		buildkitImage: text(options.buildkitImage),
 		gitImage: text(options.gitImage),

@@ -25,6 +25,7 @@ import {
 	type RegistryConnection,
 } from '../../lib/registry';
 import { queryRegistryTagsProperties } from './QueryRegistryTags.properties';
+import { listParameter } from '../shared/listParameter';
 
 const POLICY_FIELD_NAMES: Record<string, string> = {
 	semverRange: 'Semver Range',
@@ -32,12 +33,6 @@ const POLICY_FIELD_NAMES: Record<string, string> = {
 	filterExtract: 'Filter Extract',
 	exclude: 'Exclude',
 };
-
-const splitList = (text: string, separator: RegExp) =>
-	text
-		.split(separator)
-		.map((s) => s.trim())
-		.filter(Boolean);
 
 /**
  * Optional: with no credential selected the registry is used anonymously (public images, open in-cluster
@@ -98,9 +93,9 @@ export class QueryRegistryTags implements INodeType {
 					order: policy === 'semver' ? undefined : (text('order', 'asc') as 'asc' | 'desc'),
 					filterPattern: text('filterPattern') || undefined,
 					filterExtract: text('filterExtract') || undefined,
-					exclude: splitList(text('exclude', '^.*\\.sig$'), /\r?\n/),
+					exclude: listParameter(text('exclude', '^.*\\.sig$'), /\r?\n/),
 					resolveDigest: options.resolveDigest === true,
-					requirePlatforms: splitList(String(options.requirePlatforms ?? ''), /[,\s]+/),
+					requirePlatforms: listParameter(options.requirePlatforms, /[,\s]+/),
 					requireAttestations: (options.requireAttestations as AttestationKind[] | undefined) ?? [],
 					reportAttestations: options.reportAttestations === true,
 					expectedRevision: String(options.expectedRevision ?? '').trim() || undefined,

@@ -25,6 +25,7 @@ import {
 	type WebhookProvider,
 } from '../../lib/webhook';
 import { signedWebhookTriggerProperties } from './SignedWebhookTrigger.properties';
+import { listParameter } from '../shared/listParameter';
 
 const DEFAULT_REPLAY_WINDOW_SECONDS = 24 * 60 * 60;
 const DEFAULT_REPLAY_MAX_ENTRIES = 10_000;
@@ -54,16 +55,6 @@ const webhookPathField =
 /** Replay memory and the remembered secret are per workflow and per trigger node. */
 function triggerKey(context: IWebhookFunctions | IHookFunctions): string {
 	return `${context.getWorkflow().id ?? ''}\u0000${context.getNode().name}`;
-}
-
-/** A comma- or newline-separated list parameter as a clean array. */
-function listParameter(value: unknown): string[] {
-	if (Array.isArray(value)) return value.map(String).map((item) => item.trim()).filter(Boolean);
-	if (typeof value !== 'string') return [];
-	return value
-		.split(/[,\n]/)
-		.map((item) => item.trim())
-		.filter(Boolean);
 }
 
 function genericScheme(context: IWebhookFunctions): GenericSignatureScheme {
