@@ -9,9 +9,8 @@ import {
 	type INodeTypeDescription,
 	type JsonObject,
 } from 'n8n-workflow';
-import type { BuildJobInput } from '../../lib/k8s/buildInputs';
-import { BuildInputError } from '../../lib/k8s/buildInputsError';
-import { createBuildKitJob, KubernetesRequestError, type IfExists } from '../../lib/k8s/createJob';
+import { FieldError as BuildInputError } from '../../lib/fieldError';
+import { createBuildKitJob, KubernetesRequestError, type BuildJobInput, type IfExists } from '../../lib/k8s/build';
 import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { kubeConfigForNode, kubernetesApiConnectionTest } from '../shared/kubernetesCredential';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';

@@ -8,10 +8,9 @@ import {
 	type INodeTypeDescription,
 	type JsonObject,
 } from 'n8n-workflow';
-import { JobWatchApiError } from '../../lib/k8s/jobWatcher';
 import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { kubeConfigForNode, kubernetesApiConnectionTest } from '../shared/kubernetesCredential';
-import { WAIT_DEFAULTS, waitForJob, WaitForJobInputError, type WaitForJobResult } from '../../lib/k8s/waitForJob';
+import { JobWatchApiError, WAIT_DEFAULTS, waitForJob, WaitForJobInputError, type WaitForJobResult } from '../../lib/k8s/wait';
 import { mapConcurrently } from './mapConcurrently';
 
 /** Items waiting at once; each holds one watch connection, so this bounds connections, not builds. */

@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
-import { describeKubernetesError, type KubernetesApiFailure } from './apiError';
-import { validateBuildJobInput, type Attestation, type BuildJobInput } from './buildInputs';
-import { ANNOTATIONS, buildJobManifest } from './jobManifest';
+import { describeKubernetesError, type KubernetesApiFailure } from '../apiError';
+import { validateBuildJobInput, type Attestation, type BuildJobInput } from './inputs';
+import { ANNOTATIONS, buildJobManifest } from './manifest';
 import { jobNameFor, randomSuffix } from './jobName';
 
 export type IfExists = 'fail' | 'reuse';

@@ -1,6 +1,6 @@
-import { BuildInputError, quoteValue } from './buildInputsError';
-import { isFullCommitSha, validateGitRevision, validateGitUrl, type GitSource } from './buildInputsGit';
-import { isBareTag, parseImageReference, parsePushReference, type ImageReference } from './buildInputsImageReference';
+import { FieldError as BuildInputError, quoteValue } from '../../fieldError';
+import { isFullCommitSha, validateGitRevision, validateGitUrl, type GitSource } from './gitSource';
+import { isBareTag, parseImageReference, parsePushReference, type ImageReference } from './imageReference';
 import {
 	parseQuantity,
 	validateBuildArgName,
@@ -13,7 +13,7 @@ import {
 	validateRepoPath,
 	validateTarget,
 	type Quantity,
-} from './buildInputsKubernetes';
+} from './kubernetesFields';
 
 /** Pinned images. The git-clone step reuses the rootless BuildKit image, which ships git and openssh. */
 export const BUILDKIT_VERSION = 'v0.32.2';

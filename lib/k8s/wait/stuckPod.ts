@@ -1,4 +1,4 @@
-import { toIsoTime, type JobLike } from './jobWatcherOutcome';
+import { toIsoTime, type JobLike } from './outcome';
 import { findStuckPod, type PodLike, type PodProblem } from './podDiagnosis';
 
 export interface StuckMonitorOptions {

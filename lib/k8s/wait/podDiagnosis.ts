@@ -2,7 +2,7 @@
  * Pure diagnosis of a Job's pods: what went wrong (and in which container), which pod is stuck and since when,
  * and the image digest the build container reported. Accepts typed (Date) and raw watch (string) objects.
  */
-import { toIsoTime, type KubeTime } from './jobWatcherOutcome';
+import { toIsoTime, type KubeTime } from './outcome';
 
 export interface ContainerStateLike {
 	waiting?: { reason?: string; message?: string };

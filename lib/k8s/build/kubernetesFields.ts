@@ -1,4 +1,4 @@
-import { BuildInputError, quoteValue } from './buildInputsError';
+import { FieldError as BuildInputError, quoteValue } from '../../fieldError';
 
 /**
  * Checks for values that end up as Kubernetes names, labels and quantities, with the apiserver's own rules

@@ -1,17 +1,17 @@
 import * as k8s from '@kubernetes/client-node';
-import { describeKubernetesError } from './apiError';
-import { redactUrlCredentials } from '../gitUrl';
-import { chooseLogSource, LOG_TAIL_MAX_BYTES, readLogTail } from './jobLogs';
-import { watchJob, type JobWatchStats } from './jobWatcher';
-import { classifyJob, type JobLike } from './jobWatcherOutcome';
-import { listJobPods } from './jobWatcherPods';
-import { assembleResult, type WaitEnd, type WaitForJobResult } from './jobWatcherResult';
-import { StuckPodMonitor } from './jobWatcherStuck';
+import { describeKubernetesError } from '../apiError';
+import { redactUrlCredentials } from '../../gitUrl';
+import { chooseLogSource, LOG_TAIL_MAX_BYTES, readLogTail } from './logs';
+import { watchJob, type JobWatchStats } from './watcher';
+import { classifyJob, type JobLike } from './outcome';
+import { listJobPods } from './pods';
+import { assembleResult, type WaitEnd, type WaitForJobResult } from './result';
+import { StuckPodMonitor } from './stuckPod';
 import { diagnosePods, type PodLike, type PodProblem } from './podDiagnosis';
-import { FieldError } from '../fieldError';
-import { validateDns1123Label } from './buildInputsKubernetes';
+import { FieldError } from '../../fieldError';
+import { validateDns1123Label } from '../build/kubernetesFields';
 
-export type { WaitForJobResult } from './jobWatcherResult';
+export type { WaitForJobResult } from './result';
 
 export interface WaitForJobOptions {
 	namespace: string;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { BuildPlan } from './buildInputs';
+import type { BuildPlan } from './inputs';
 
 /**
  * Job names. A Job's name is copied into its pods' `job-name` label, so it must be a DNS-1123 label of at most

@@ -1,4 +1,4 @@
-import type { BuildPlan } from './buildInputs';
+import type { BuildPlan } from './inputs';
 
 /** Where things live inside the build pod (fixed; none comes from the user). */
 export const PATHS = {

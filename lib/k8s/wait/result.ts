@@ -1,5 +1,5 @@
-import type { JobWatchEnd } from './jobWatcher';
-import { classifyJob, toIsoTime, type JobLike } from './jobWatcherOutcome';
+import type { JobWatchEnd } from './watcher';
+import { classifyJob, toIsoTime, type JobLike } from './outcome';
 import { diagnosePods, digestFromLog, readBuildOutput, repositoryOf, summarizePods, type PodLike, type PodProblem, type PodSummary } from './podDiagnosis';
 
 /** The Wait for Job output (DESIGN §3 waitForJob). Absent values are null so every item has the same shape. */

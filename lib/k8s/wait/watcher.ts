@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
-import { describeKubernetesError, type KubernetesApiFailure } from './apiError';
-import { classifyJob, isTerminal, type JobLike } from './jobWatcherOutcome';
+import { describeKubernetesError, type KubernetesApiFailure } from '../apiError';
+import { classifyJob, isTerminal, type JobLike } from './outcome';
 
 /**
  * Follows one Job until it is terminal, deleted, the deadline passes or the caller aborts: LIST (by name), then

@@ -1,5 +1,5 @@
-import { checkGitUrl, type GitSource, type GitUrlKind } from '../gitUrl';
-import { BuildInputError, quoteValue } from './buildInputsError';
+import { checkGitUrl, type GitSource, type GitUrlKind } from '../../gitUrl';
+import { FieldError as BuildInputError, quoteValue } from '../../fieldError';
 
 export { type GitSource, type GitUrlKind };
 

@@ -1,5 +1,5 @@
-import { isImageTag, parseImageReference, type ImageReference } from '../imageReference';
-import { BuildInputError, quoteValue } from './buildInputsError';
+import { isImageTag, parseImageReference, type ImageReference } from '../../imageReference';
+import { FieldError as BuildInputError, quoteValue } from '../../fieldError';
 
 // The reference grammar itself is shared with Bump Git Manifest (lib/imageReference.ts).
 export { parseImageReference, type ImageReference };

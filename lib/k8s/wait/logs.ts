@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { BUILD_CONTAINER, newestFirst, type PodLike, type PodProblem } from './podDiagnosis';
-import { redactUrlCredentials } from '../gitUrl';
+import { redactUrlCredentials } from '../../gitUrl';
 
 /** Default byte bound of a log tail: enough for 50 lines of BuildKit progress, small enough for an n8n item. */
 export const LOG_TAIL_MAX_BYTES = 16 * 1024;

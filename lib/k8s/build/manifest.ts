@@ -1,7 +1,7 @@
 import type { V1Container, V1EnvVar, V1Job, V1ResourceRequirements, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import type { BuildPlan } from './buildInputs';
-import { buildctlArgs, PATHS } from './jobManifestArgs';
-import { BUILD_SCRIPT, GIT_CLONE_SCRIPT } from './jobManifestScripts';
+import type { BuildPlan } from './inputs';
+import { buildctlArgs, PATHS } from './buildctlArgs';
+import { BUILD_SCRIPT, GIT_CLONE_SCRIPT } from './scripts';
 
 /**
  * The build Job as a typed V1Job (the client's serializer silently drops misspelled fields, so the type is
