@@ -1,4 +1,4 @@
-import { isImageTag, parseImageReference, type ImageReference } from '../../imageReference';
+import { isImageTag, parseImageReference, type ImageReference } from '../../imageReference/reference';
 import { FieldError as BuildInputError, quoteValue } from '../../fieldError';
 
 // The reference grammar itself is shared with Bump Git Manifest (lib/imageReference.ts).

@@ -1,4 +1,4 @@
-import { FieldError, quoteValue } from './fieldError';
+import { FieldError, quoteValue } from '../fieldError';
 
 /**
  * An image reference split per the distribution reference grammar (distribution/reference, `reference.go`):
