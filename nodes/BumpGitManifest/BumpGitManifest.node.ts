@@ -60,7 +60,7 @@ export class BumpGitManifest implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Bump Git Manifest',
 		name: 'bumpGitManifest',
-		icon: { light: 'file:git.svg', dark: 'file:git.dark.svg' },
+		icon: { light: 'file:../../icons/gitBump.svg', dark: 'file:../../icons/gitBump.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["mode"] + ": " + $parameter["repositoryUrl"]}}',

@@ -69,7 +69,7 @@ export class CreateBuildKitJob implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Create BuildKit Job',
 		name: 'createBuildKitJob',
-		icon: { light: 'file:buildkit.svg', dark: 'file:buildkit.dark.svg' },
+		icon: { light: 'file:../../icons/buildkit.svg', dark: 'file:../../icons/buildkit.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["image"]}}',

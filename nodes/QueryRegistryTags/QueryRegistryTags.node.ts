@@ -54,7 +54,7 @@ export class QueryRegistryTags implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Query Registry Tags',
 		name: 'queryRegistryTags',
-		icon: { light: 'file:registry.svg', dark: 'file:registry.dark.svg' },
+		icon: { light: 'file:../../icons/registryTags.svg', dark: 'file:../../icons/registryTags.dark.svg' },
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["policy"] + ": " + $parameter["repository"]}}',

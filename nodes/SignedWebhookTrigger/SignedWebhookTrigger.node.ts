@@ -97,7 +97,7 @@ export class SignedWebhookTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Signed Webhook Trigger',
 		name: 'signedWebhookTrigger',
-		icon: { light: 'file:webhook.svg', dark: 'file:webhook.dark.svg' },
+		icon: { light: 'file:../../icons/webhook.svg', dark: 'file:../../icons/webhook.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["provider"] + ": /" + $parameter["path"]}}',

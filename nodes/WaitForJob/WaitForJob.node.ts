@@ -33,7 +33,7 @@ export class WaitForJob implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Wait for Job',
 		name: 'waitForJob',
-		icon: { light: 'file:waitForJob.svg', dark: 'file:waitForJob.dark.svg' },
+		icon: { light: 'file:../../icons/waitForJob.svg', dark: 'file:../../icons/waitForJob.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["jobName"]}}',
