@@ -12,7 +12,8 @@ import {
 import { FieldError as BuildInputError } from '../../lib/fieldError';
 import { createBuildKitJob, KubernetesRequestError, type BuildJobInput, type IfExists } from '../../lib/k8s/build';
 import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
-import { kubeConfigForNode, kubernetesApiConnectionTest } from '../shared/kubernetesCredential';
+import { kubernetesApiConnectionTest } from '../shared/credentialTests';
+import { kubeConfigForNode } from '../shared/kubernetesCredential';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
 import { listParameter } from '../shared/listParameter';
 

@@ -2,11 +2,8 @@ import {
 	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
-	type ICredentialsDecrypted,
-	type ICredentialTestFunctions,
 	type IDataObject,
 	type IExecuteFunctions,
-	type INodeCredentialTestResult,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
@@ -14,7 +11,6 @@ import {
 } from 'n8n-workflow';
 import { TagPolicyError } from '../../lib/policy';
 import {
-	checkRegistryAccess,
 	NoCandidateError,
 	queryRegistryTags,
 	RegistryError,
@@ -25,6 +21,7 @@ import {
 	type RegistryConnection,
 } from '../../lib/registry';
 import { queryRegistryTagsProperties } from './QueryRegistryTags.properties';
+import { containerRegistryApiConnectionTest } from '../shared/credentialTests';
 import { listParameter } from '../shared/listParameter';
 
 const POLICY_FIELD_NAMES: Record<string, string> = {
@@ -68,12 +65,7 @@ export class QueryRegistryTags implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async containerRegistryApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				const result = await checkRegistryAccess(credential.data as unknown as RegistryConnection);
-				return { status: result.ok ? 'OK' : 'Error', message: result.message };
-			},
-		},
+		credentialTest: { containerRegistryApiConnectionTest },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
