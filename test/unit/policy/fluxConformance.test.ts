@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { compileTagSelector, selectLatestTag, TagPolicyError, type TagFilter, type TagPolicy } from '../../../lib/policy';
 import { applyTagFilter, compileTagFilter } from '../../../lib/policy/tagFilter';
-import { parseTagVersion } from '../../../lib/policy/semverVersion';
+import { parseTagVersion } from '../../../lib/policy/semver/version';
 
 const VECTORS_FILE = path.resolve(__dirname, '../../fixtures/flux/flux-policy-vectors.json');
 

@@ -6,7 +6,7 @@
 //   (`>=1.0.0-0` matches `2.0.0-rc.1`); npm only admits prereleases of the same tuple.
 // - `""` is invalid (npm reads it as `*`).
 // The text is scanned by hand in one pass, so no user-controlled string ever meets a backtracking regex.
-import { comparePrerelease, compareVersions, parseLooseVersion, type SemverVersion } from './semverVersion';
+import { comparePrerelease, compareVersions, parseLooseVersion, type SemverVersion } from './version';
 
 type Operator = '' | '=' | '!=' | '>' | '<' | '>=' | '=>' | '<=' | '=<' | '~' | '~>' | '^';
 const OPERATORS = new Set<string>(['', '=', '!=', '>', '<', '>=', '=>', '<=', '=<', '~', '~>', '^']);

@@ -12,7 +12,7 @@
 // repetition (`(a+)+`, `(.*)*`) or alternatives that can start alike or be empty (`(a|a)*`,
 // `(a|ab)+`, `(a|)*`): those are the exponential cases.
 import { ALL_CHARS, NO_CHARS, rangesOverlap, unionRanges, type CharRanges } from './charRanges';
-import type { ParsedGoRegexp, RegexNode } from './goRegexpSyntax';
+import type { ParsedGoRegexp, RegexNode } from './syntax';
 
 export const MAX_TAG_LENGTH = 128; // OCI distribution spec: [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}
 export const MAX_BACKTRACK_ESTIMATE = MAX_TAG_LENGTH * MAX_TAG_LENGTH;

@@ -1,6 +1,6 @@
 // Go regexp patterns compiled to JavaScript RegExps that match the same tags, after the safety check.
-import { GoRegexpSyntaxError, parseGoRegexp, type RegexNode } from './goRegexpSyntax';
-import { checkRegexSafety, UnsafeRegexError } from './regexSafety';
+import { GoRegexpSyntaxError, parseGoRegexp, type RegexNode } from './syntax';
+import { checkRegexSafety, UnsafeRegexError } from './safety';
 
 export const MAX_PATTERN_LENGTH = 256;
 

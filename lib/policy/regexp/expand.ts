@@ -2,7 +2,7 @@
 // `$1`, `${1}`, `$name`, `${name}`; the name after a bare `$` is as long as possible, so `$1x` means the
 // group named "1x" (usually absent, so empty), not group 1 then "x". `$$` is a literal `$`; a `$` that
 // starts no valid reference is kept as text. Missing or non-participating groups expand to nothing.
-import type { GoRegexp } from './goRegexp';
+import type { GoRegexp } from './compile';
 
 /** Literal text, or the capture group index to insert (-1: a reference that can never match). */
 export type TemplatePart = string | number;
