@@ -11,7 +11,7 @@ export class KubernetesApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/kubernetes.svg', dark: 'file:../icons/kubernetes.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit#credentials';
+	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#kubernetes-api';
 
 	properties: INodeProperties[] = [
 		{
