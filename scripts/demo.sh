@@ -3,7 +3,7 @@
 # binary and n8n 2.x cached outside the repo), builds the package, starts the local stack (registry, git over
 # HTTP, the Kubernetes API stand-in) and real n8n with the package and workflows/, sends one signed push and
 # prints each step. Everything listens on 127.0.0.1. Ctrl-C stops everything it started, by PID.
-# With KUBECONFIG set, Jobs run on that cluster instead (see docs/workflows.md: DEMO_IMAGE_REPOSITORY,
+# With KUBECONFIG set, Jobs run on that cluster instead (see README.md, "The demo": DEMO_IMAGE_REPOSITORY,
 # DEMO_APP_REPO_URL). DEMO_EXIT=1 exits after the push instead of staying up;
 # DEMO_SCREENSHOTS=<dir> saves a PNG of each workflow on the n8n canvas (headless Chromium).
 set -euo pipefail

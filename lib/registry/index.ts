@@ -1,4 +1,4 @@
-// The OCI distribution client behind Query Registry Tags (see docs/registry.md).
+// The OCI distribution client behind Query Registry Tags (see docs/nodes/query-registry-tags.md).
 export { RegistryClient, closeRegistryConnections, forgetRegistryAuth, type RegistryConnection, type RegistryClientOptions } from './client';
 export { RegistryError, redact } from './errors';
 export { parseWwwAuthenticate, type AuthChallenge } from './challenge';

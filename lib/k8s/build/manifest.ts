@@ -7,7 +7,7 @@ import { BUILD_SCRIPT, GIT_CLONE_SCRIPT } from './scripts';
  * The build Job as a typed V1Job (the client's serializer silently drops misspelled fields, so the type is
  * what catches them). Shape: init container `git-clone` fetches the revision into an emptyDir; container
  * `buildkit` runs rootless BuildKit daemonless and pushes. Names and annotations below are the contract
- * with Wait for Job and the test stack's Job simulator (see docs/createBuildKitJob.md).
+ * with Wait for Job and the test stack's Job simulator (see docs/nodes/create-buildkit-job.md).
  */
 
 export const CONTAINER_NAMES = { gitClone: 'git-clone', buildkit: 'buildkit' } as const;
@@ -117,7 +117,7 @@ function gitCloneContainer(plan: BuildPlan): V1Container {
 
 function buildkitSecurityContext(plan: BuildPlan): V1SecurityContext {
 	if (plan.builderMode === 'privileged') return { privileged: true };
-	// What rootless BuildKit needs (docs/rootless.md): user namespaces via newuidmap/newgidmap (setuid, hence
+	// What rootless BuildKit needs (docs/nodes/create-buildkit-job.md, "What the Job looks like"): user namespaces via newuidmap/newgidmap (setuid, hence
 	// allowPrivilegeEscalation) and unshare/mount, which the default seccomp and AppArmor profiles block.
 	return {
 		runAsUser: BUILD_UID,

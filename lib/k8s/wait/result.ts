@@ -2,7 +2,7 @@ import type { JobWatchEnd } from './watcher';
 import { classifyJob, toIsoTime, type JobLike } from './outcome';
 import { diagnosePods, digestFromLog, readBuildOutput, repositoryOf, summarizePods, type PodLike, type PodProblem, type PodSummary } from './podDiagnosis';
 
-/** The Wait for Job output (DESIGN §3 waitForJob). Absent values are null so every item has the same shape. */
+/** The Wait for Job output (docs/nodes/wait-for-job.md). Absent values are null so every item has the same shape. */
 export interface WaitForJobResult {
 	jobName: string;
 	namespace: string;

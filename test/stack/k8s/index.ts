@@ -14,7 +14,7 @@ export { JOB_OUTCOMES } from './types';
 
 /**
  * The Kubernetes API stand-in, started from a test: its own Node process speaking the apiserver's REST wire
- * format over TLS (see docs/k8s-standin.md). It is controlled over admin-only `/_standin/*` endpoints, and
+ * format over TLS (see docs/development/kubernetes-stand-in.md). It is controlled over admin-only `/_standin/*` endpoints, and
  * `faults.restart()` really restarts the process on the same port with the same state.
  */
 export interface KubeStandInOptions {
