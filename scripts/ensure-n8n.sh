@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the directory holding a real n8n 2.x (node_modules/.bin/n8n), installing it once per machine into a
-# cache outside the repo. Recipe: n8n@2.41.1 with the linkedom override,
+# cache outside the repo. Recipe from shared/research/n8n.md §1.2: n8n@2.41.1 with the linkedom override,
 # --ignore-scripts (the Kafka node's native build needs GitHub), then build sqlite3 and isolated-vm for Node 24.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -8,6 +8,10 @@ NODE24_BIN="$("$HERE/ensure-node24.sh")"
 CACHE="${BUILDKIT_CACHE_DIR:-$HOME/.cache/n8n-nodes-buildkit}"
 N8N_VERSION="${N8N_VERSION:-2.41.1}"
 DIR="$CACHE/n8n-$N8N_VERSION"
+# Several test runs on one machine share the cache: one installs or rebuilds at a time, the others wait.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.n8n-install.lock"
+flock 9
 export PATH="$NODE24_BIN:$PATH"
 export npm_config_nodedir="$(dirname "$NODE24_BIN")"
 # Run from `npm test`, npm passes the project's .npmrc down as npm_config_* variables; ignore-scripts=true
