@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { BumpError } from './errors';
+import { EngineError } from '../errors';
 import { GitCredential, prepareGitAccess } from './gitAccess';
 import { describeGitFailure, GitRunner } from './gitRunner';
 import { redactUrlCredentials } from '../gitUrl';
@@ -14,7 +14,7 @@ export async function checkGitAccess(credential: GitCredential, url: string, opt
 	try {
 		access = await prepareGitAccess(url.trim(), credential, opts);
 	} catch (error) {
-		return { ok: false, message: error instanceof BumpError ? error.message : String(error) };
+		return { ok: false, message: error instanceof EngineError ? error.message : String(error) };
 	}
 	try {
 		const { stdout } = await new GitRunner(tmpdir(), access).run(['ls-remote', '--heads', '--', url.trim()]);

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkGitUrl, type GitUrlRules } from '../gitUrl';
-import { asInputError, inputError } from './errors';
+import { InputError } from '../errors';
+import { inputError } from './errors';
 
 /** The gitRepositoryApi credential's fields (credentials/GitRepositoryApi.credentials.ts). */
 export interface GitCredential {
@@ -66,7 +67,7 @@ const URL_RULES: GitUrlRules = {
 
 /** Checks the remote URL's form (lib/gitUrl.ts); returns the transport. Credentials in the URL are refused, not used. */
 export function checkRepositoryUrl(url: string, allowFileProtocol = false): 'http' | 'ssh' | 'file' {
-	const { kind } = asInputError(() => checkGitUrl(url.trim(), 'repositoryUrl', { ...URL_RULES, allowFile: allowFileProtocol }));
+	const { kind } = checkGitUrl(url.trim(), 'repositoryUrl', { ...URL_RULES, allowFile: allowFileProtocol });
 	return kind === 'https' ? 'http' : kind === 'scp' ? 'ssh' : kind;
 }
 
@@ -116,9 +117,11 @@ export async function prepareGitAccess(url: string, credential: GitCredential | 
 		secrets.push(credential.token, basic);
 	}
 	if (credential && authentication === 'ssh' && transport === 'ssh') {
-		if (!credential.sshPrivateKey?.trim()) throw inputError('SSH Private Key is empty in the Git Repository credential', 'sshPrivateKey');
+		if (!credential.sshPrivateKey?.trim()) throw new InputError('sshPrivateKey', 'SSH Private Key is empty in the Git Repository credential', { credential: 'Git Repository' });
 		if (!credential.knownHosts?.trim()) {
-			throw inputError('Known Hosts is empty in the Git Repository credential: host keys are always checked; paste `ssh-keyscan <host>` output', 'knownHosts');
+			throw new InputError('knownHosts', 'Known Hosts is empty in the Git Repository credential: host keys are always checked; paste `ssh-keyscan <host>` output', {
+				credential: 'Git Repository',
+			});
 		}
 		tempDir = await mkdtemp(join(tmpdir(), 'n8n-git-ssh-'));
 		const keyFile = join(tempDir, 'id');

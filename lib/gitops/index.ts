@@ -1,7 +1,7 @@
 export { bumpGitManifest, commitMessageFor } from './bumpGitManifest';
 export type { BumpRequest, BumpResult, BumpOptions } from './bumpGitManifest';
 export { checkGitAccess } from './checkGitAccess';
-export { BumpError } from './errors';
+export type { BumpError } from './errors';
 export type { GitCredential } from './gitAccess';
 export type { Change, ManifestEdit } from './edits/types';
 export { defaultCacheDir } from './workspace';

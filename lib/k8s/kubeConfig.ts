@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { InputError } from '../errors';
 
 /** The fields of the `kubernetesApi` credential, as plain data (lib/ never sees n8n types). */
 export interface KubernetesCredential {
@@ -15,13 +16,9 @@ export interface KubernetesCredential {
 }
 
 /** A bad credential: the message names the field and the fix, and never carries a secret. */
-export class KubernetesCredentialError extends Error {
-	constructor(
-		message: string,
-		readonly field: string,
-	) {
-		super(message);
-		this.name = 'KubernetesCredentialError';
+export class KubernetesCredentialError extends InputError {
+	constructor(message: string, field: string) {
+		super(field, message, { credential: 'Kubernetes API' });
 	}
 }
 

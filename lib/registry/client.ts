@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Agent, request, type Dispatcher } from 'undici';
 import { parseWwwAuthenticate, type AuthChallenge } from './challenge';
-import { describeErrorBody, redact, RegistryError } from './errors';
+import { describeErrorBody, RegistryError } from './errors';
+import { redact } from '../redact';
 import { apiHostOf } from '../imageReference/repository';
 import { isRetryableStatus, parseRetryAfter, retryDelayMs } from './retry';
 
@@ -188,9 +189,9 @@ export class RegistryClient {
 		if (res.status === 401 || res.status === 403) {
 			const who = this.hasCredentials() ? `user "${this.connection.username}"` : 'anonymous access';
 			const hint = this.hasCredentials() ? 'check the credential' : 'add a Container Registry credential';
-			return this.fail(`Registry ${this.registry} refused ${who} for ${what} (HTTP ${res.status}${detail ? `, ${detail}` : ''}); ${hint}`, { status: res.status, code });
+			return this.fail(`Registry ${this.registry} refused ${who} for ${what} (HTTP ${res.status}${detail ? `, ${detail}` : ''}); ${hint}`, { statusCode: res.status, code });
 		}
-		return this.fail(`Registry ${this.registry} answered HTTP ${res.status} to ${what}${detail ? ` (${detail})` : ''}`, { status: res.status, code });
+		return this.fail(`Registry ${this.registry} answered HTTP ${res.status} to ${what}${detail ? ` (${detail})` : ''}`, { statusCode: res.status, code });
 	}
 
 	/** One request with retries on retryable statuses and network errors; auth is the caller's business. */
@@ -225,7 +226,7 @@ export class RegistryClient {
 				throw this.fail(`Could not reach registry ${this.registry} (${url.origin}): ${code || (error as Error).message} after ${attempt} attempt(s)${hint}`, { attempts: attempt, code });
 			}
 			if (body === undefined) {
-				throw this.fail(`Registry ${this.registry} answered ${method} ${url.pathname} with more than ${opts.maxBytes} bytes; not reading it`, { status: res.status, code: 'TOO_LARGE' });
+				throw this.fail(`Registry ${this.registry} answered ${method} ${url.pathname} with more than ${opts.maxBytes} bytes; not reading it`, { statusCode: res.status, code: 'TOO_LARGE' });
 			}
 			if (!isRetryableStatus(res.status)) return res;
 			const retryAfter = parseRetryAfter(res.headers['retry-after']);
@@ -234,7 +235,7 @@ export class RegistryClient {
 				const wait = retryAfter !== undefined ? `, Retry-After ${Math.round(retryAfter / 1000)} s` : '';
 				throw this.fail(
 					`Registry ${this.registry} answered HTTP ${res.status} to ${method} ${url.pathname} ${attempt} time(s)${wait}${code || message ? ` (${[code, message].filter(Boolean).join(': ')})` : ''}; giving up`,
-					{ status: res.status, code, attempts: attempt },
+					{ statusCode: res.status, code, attempts: attempt },
 				);
 			}
 			await sleep(retryDelayMs(attempt, retryAfter, retryBaseMs));
@@ -264,10 +265,10 @@ export class RegistryClient {
 		const challenges = parseWwwAuthenticate(res.headers['www-authenticate']);
 		const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
 		if (!challenge) {
-			throw this.fail(`Registry ${this.registry} answered 401 without a usable WWW-Authenticate challenge`, { status: 401 });
+			throw this.fail(`Registry ${this.registry} answered 401 without a usable WWW-Authenticate challenge`, { statusCode: 401 });
 		}
 		if (challenge.scheme === 'basic' && !this.hasCredentials()) {
-			throw this.fail(`Registry ${this.registry} requires a username and password (HTTP 401, Basic); add a Container Registry credential`, { status: 401 });
+			throw this.fail(`Registry ${this.registry} requires a username and password (HTTP 401, Basic); add a Container Registry credential`, { statusCode: 401 });
 		}
 		// Per origin and identity: the scope in a challenge belongs to that request, so keep only realm/service.
 		const { scope: _challengeScope, ...params } = challenge.params;
@@ -287,14 +288,14 @@ export class RegistryClient {
 		try {
 			realm = new URL(challenge.params.realm ?? '');
 		} catch {
-			throw this.fail(`Registry ${this.registry} sent a Bearer challenge without a valid realm URL`, { status: 401 });
+			throw this.fail(`Registry ${this.registry} sent a Bearer challenge without a valid realm URL`, { statusCode: 401 });
 		}
 		// The token request carries the password (Basic), so it may not be weaker than the registry connection:
 		// an https registry, or whoever tampers with its 401, must not downgrade it to http.
 		const allowed = this.connection.plainHttp ? ['https:', 'http:'] : ['https:'];
 		if (!allowed.includes(realm.protocol)) {
 			const want = this.connection.plainHttp ? 'http(s)' : 'https (the registry is reached over https)';
-			throw this.fail(`Registry ${this.registry} sent a token realm at ${realm.protocol}//${realm.host}; it must be ${want}, so no token was requested`, { status: 401 });
+			throw this.fail(`Registry ${this.registry} sent a token realm at ${realm.protocol}//${realm.host}; it must be ${want}, so no token was requested`, { statusCode: 401 });
 		}
 		if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
 		if (scope) realm.searchParams.set('scope', scope);
@@ -304,7 +305,7 @@ export class RegistryClient {
 			const who = this.hasCredentials() ? `the username or password of user "${this.connection.username}"` : 'anonymous access';
 			throw this.fail(
 				`Token service of registry ${this.registry} (${realm.host}) refused ${who} (HTTP ${res.status}${code || message ? `, ${[code, message].filter(Boolean).join(': ')}` : ''})`,
-				{ status: res.status === 200 ? 401 : res.status, code },
+				{ statusCode: res.status === 200 ? 401 : res.status, code },
 			);
 		}
 		let body: { token?: string; access_token?: string; expires_in?: number; issued_at?: string };

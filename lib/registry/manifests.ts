@@ -53,7 +53,7 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 
 function notFound(client: RegistryClient, repository: string, reference: string): RegistryError {
 	const shown = reference.startsWith('sha256:') ? `${repository}@${reference}` : `${repository}:${reference}`;
-	return new RegistryError(`Image ${shown} was not found on registry ${client.registry} (HTTP 404)`, { status: 404, code: 'MANIFEST_UNKNOWN' });
+	return new RegistryError(`Image ${shown} was not found on registry ${client.registry} (HTTP 404)`, { statusCode: 404, code: 'MANIFEST_UNKNOWN' });
 }
 
 /** The digest a tag points to: HEAD and Docker-Content-Digest, or GET and sha256 of the exact bytes. */
@@ -97,7 +97,7 @@ export async function getManifest(client: RegistryClient, repository: string, re
 export async function getBlob(client: RegistryClient, repository: string, digest: string, maxBytes = 16 * 1024 * 1024): Promise<Buffer> {
 	// The limit is applied while reading (a Content-Length over it is refused before reading at all).
 	const res = await client.send('GET', `/v2/${repository}/blobs/${digest}`, { scope: `repository:${repository}:pull`, followRedirects: true, allow: [404], maxBytes });
-	if (res.status === 404) throw new RegistryError(`Blob ${repository}@${digest} was not found on registry ${client.registry} (HTTP 404)`, { status: 404, code: 'BLOB_UNKNOWN' });
+	if (res.status === 404) throw new RegistryError(`Blob ${repository}@${digest} was not found on registry ${client.registry} (HTTP 404)`, { statusCode: 404, code: 'BLOB_UNKNOWN' });
 	if (digest.startsWith('sha256:') && sha256Of(res.body) !== digest) {
 		throw new RegistryError(`Blob ${repository}@${digest} from registry ${client.registry} does not match its digest`, { code: 'DIGEST_MISMATCH' });
 	}

@@ -1,3 +1,4 @@
+import { InputError } from '../errors';
 import { selectLatestTag, type TagFilter, type TagPolicy, type TagSelection } from '../policy';
 import { inspectAttestations, type AttestationKind, type AttestationReport, type ProvenanceReport } from './attestations';
 import { RegistryClient, type RegistryClientOptions, type RegistryConnection } from './client';
@@ -61,15 +62,14 @@ export interface QueryRegistryTagsResult {
 }
 
 /** No tag survived the policy and the requirements; the message says what was scanned and what matched. */
-export class NoCandidateError extends Error {
+export class NoCandidateError extends InputError {
 	constructor(
 		message: string,
 		readonly scanned: number,
 		readonly matched: number,
 		readonly rejected: Array<{ tag: string; reason: string }> = [],
 	) {
-		super(message);
-		this.name = 'NoCandidateError';
+		super('policy', message, { hint: 'Widen the semver range or the filter, or relax the required platforms/attestations; List shows every tag.' });
 	}
 }
 

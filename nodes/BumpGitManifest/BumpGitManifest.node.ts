@@ -1,16 +1,16 @@
 import {
-	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
+	type IDataObject,
 	type IExecuteFunctions,
 	type INode,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
-	type JsonObject,
 } from 'n8n-workflow';
-import { BumpError, bumpGitManifest, type GitCredential, type ManifestEdit } from '../../lib/gitops';
+import { bumpGitManifest, type GitCredential, type ManifestEdit } from '../../lib/gitops';
 import { allowFileProtocol, gitRepositoryApiConnectionTest } from '../shared/credentialTests';
+import { executeItems } from '../shared/executeItems';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
 
 type Parameter = (name: string, fallback?: string) => string;
@@ -45,12 +45,6 @@ function manifestEdit(mode: string, param: Parameter, node: INode, itemIndex: nu
 	}
 }
 
-const CREDENTIAL_FIELDS = new Set(['username', 'token', 'sshPrivateKey', 'knownHosts']);
-
-function fieldHint(field: string): string {
-	return CREDENTIAL_FIELDS.has(field) ? `Fix the "${field}" field of the Git Repository credential.` : `Check the "${field}" parameter.`;
-}
-
 export class BumpGitManifest implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Bump Git Manifest',
@@ -73,46 +67,26 @@ export class BumpGitManifest implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
 		const credential = (await this.getCredentials('gitRepositoryApi')) as unknown as GitCredential;
-		const output: INodeExecutionData[] = [];
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			const pairedItem = { item: itemIndex };
+		return executeItems(this, { properties: bumpGitManifestProperties, note: 'Nothing was pushed.' }, async (itemIndex) => {
 			const param: Parameter = (name, fallback) => String(this.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
-			try {
-				const result = await bumpGitManifest(
-					{
-						repositoryUrl: param('repositoryUrl'),
-						branch: param('branch', 'main') || 'main',
-						pushBranch: param('pushBranch', '') || undefined,
-						edit: manifestEdit(param('mode'), param, this.getNode(), itemIndex),
-						commitMessage: param('commitMessage', 'Update image'),
-						skipCi: this.getNodeParameter('skipCi', itemIndex, false) as boolean,
-						authorName: param('authorName', '') || undefined,
-						authorEmail: param('authorEmail', '') || undefined,
-						dryRun: this.getNodeParameter('dryRun', itemIndex, false) as boolean,
-						maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, 5) as number,
-					},
-					credential,
-					{ allowFileProtocol: allowFileProtocol() },
-				);
-				output.push({ json: { ...result, commit: result.commit ?? null }, pairedItem });
-			} catch (error) {
-				const message = error instanceof Error ? error.message : String(error);
-				if (this.continueOnFail()) {
-					output.push({ json: { error: message }, pairedItem });
-					continue;
-				}
-				if (error instanceof BumpError && error.kind === 'remote') {
-					throw new NodeApiError(this.getNode(), { message } as JsonObject, { message, description: error.description, itemIndex });
-				}
-				const description =
-					error instanceof BumpError
-						? [error.field && fieldHint(error.field), error.description, 'Nothing was pushed.'].filter(Boolean).join(' ')
-						: 'Nothing was pushed.';
-				throw new NodeOperationError(this.getNode(), message, { itemIndex, description });
-			}
-		}
-		return [output];
+			const result = await bumpGitManifest(
+				{
+					repositoryUrl: param('repositoryUrl'),
+					branch: param('branch', 'main') || 'main',
+					pushBranch: param('pushBranch', '') || undefined,
+					edit: manifestEdit(param('mode'), param, this.getNode(), itemIndex),
+					commitMessage: param('commitMessage', 'Update image'),
+					skipCi: this.getNodeParameter('skipCi', itemIndex, false) as boolean,
+					authorName: param('authorName', '') || undefined,
+					authorEmail: param('authorEmail', '') || undefined,
+					dryRun: this.getNodeParameter('dryRun', itemIndex, false) as boolean,
+					maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, 5) as number,
+				},
+				credential,
+				{ allowFileProtocol: allowFileProtocol() },
+			);
+			return { ...result, commit: result.commit ?? null } as unknown as IDataObject;
+		});
 	}
 }

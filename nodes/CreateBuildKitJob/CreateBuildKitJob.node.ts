@@ -1,20 +1,17 @@
 import {
-	NodeApiError,
 	NodeConnectionTypes,
-	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
-	type JsonObject,
 } from 'n8n-workflow';
-import { FieldError as BuildInputError } from '../../lib/fieldError';
-import { createBuildKitJob, KubernetesRequestError, type BuildJobInput, type IfExists } from '../../lib/k8s/build';
+import { createBuildKitJob, type BuildJobInput, type IfExists } from '../../lib/k8s/build';
 import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
 import { kubeConfigForNode } from '../shared/kubernetesCredential';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
+import { executeItems } from '../shared/executeItems';
 import { listParameter } from '../shared/listParameter';
 
 function pairs(collection: unknown, key: string): Array<{ name: string; value: string }> | undefined {
@@ -88,54 +85,29 @@ export class CreateBuildKitJob implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
 		const cred = (await this.getCredentials('kubernetesApi')) as unknown as KubernetesCredential;
 		const kc = kubeConfigForNode(this.getNode(), cred);
 
-		const out: INodeExecutionData[] = [];
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			const pairedItem = { item: itemIndex };
-			try {
-				const param = (name: string, fallback?: unknown) => this.getNodeParameter(name, itemIndex, fallback) as unknown;
-				const options = param('options', {}) as IDataObject;
-				const input = buildJobInput(
-					{
-						namespace: String(param('namespace', '') ?? '').trim() || defaultNamespace(kc, cred),
-						appName: param('appName', ''),
-						gitRepositoryUrl: param('gitRepositoryUrl', ''),
-						gitRevision: param('gitRevision', 'main'),
-						contextPath: param('contextPath', ''),
-						dockerfile: param('dockerfile', 'Dockerfile'),
-						image: param('image', ''),
-					},
-					options,
-				);
-				const result = await createBuildKitJob(kc, input, {
-					dryRun: flag(options.dryRun),
-					ifExists: (options.ifExists as IfExists | undefined) ?? 'fail',
-				});
-				out.push({ json: { ...result } as unknown as IDataObject, pairedItem });
-			} catch (caught) {
-				let error: Error;
-				if (caught instanceof BuildInputError) {
-					error = new NodeOperationError(this.getNode(), caught.message, { itemIndex, description: `Check the "${caught.field}" parameter` });
-				} else if (caught instanceof KubernetesRequestError) {
-					error = new NodeApiError(this.getNode(), { ...caught.failure } as JsonObject, {
-						itemIndex,
-						message: caught.message,
-						description: caught.hint,
-						httpCode: caught.failure.statusCode !== undefined ? String(caught.failure.statusCode) : undefined,
-					});
-				} else {
-					error = new NodeOperationError(this.getNode(), caught as Error, { itemIndex });
-				}
-				if (this.continueOnFail()) {
-					out.push({ json: { error: error.message }, pairedItem });
-					continue;
-				}
-				throw error;
-			}
-		}
-		return [out];
+		return executeItems(this, { properties: createBuildKitJobProperties }, async (itemIndex) => {
+			const param = (name: string, fallback?: unknown) => this.getNodeParameter(name, itemIndex, fallback) as unknown;
+			const options = param('options', {}) as IDataObject;
+			const input = buildJobInput(
+				{
+					namespace: String(param('namespace', '') ?? '').trim() || defaultNamespace(kc, cred),
+					appName: param('appName', ''),
+					gitRepositoryUrl: param('gitRepositoryUrl', ''),
+					gitRevision: param('gitRevision', 'main'),
+					contextPath: param('contextPath', ''),
+					dockerfile: param('dockerfile', 'Dockerfile'),
+					image: param('image', ''),
+				},
+				options,
+			);
+			const result = await createBuildKitJob(kc, input, {
+				dryRun: flag(options.dryRun),
+				ifExists: (options.ifExists as IfExists | undefined) ?? 'fail',
+			});
+			return { ...result } as unknown as IDataObject;
+		});
 	}
 }

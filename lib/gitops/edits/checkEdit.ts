@@ -1,6 +1,6 @@
-import { quoteValue } from '../../fieldError';
+import { quoteValue } from '../../errors';
 import { isImageDigest, isImageTag, parseImageReference } from '../../imageReference/reference';
-import { asInputError, inputError } from '../errors';
+import { inputError } from '../errors';
 import { parseYamlPath } from '../yaml/yamlPath';
 import { repoPath } from './manifestTree';
 import type { CheckedEdit, ManifestEdit } from './types';
@@ -22,13 +22,13 @@ function checkDigest(digest: string, field: string): void {
 
 /** An image a marker gets: a full reference with a tag and/or digest (an untagged name would mean "latest"). */
 function checkMarkerImage(image: string): void {
-	const ref = asInputError(() => parseImageReference(image, 'image'));
+	const ref = parseImageReference(image, 'image');
 	if (!ref.tag && !ref.digest) throw inputError(`image ${quoteValue(image)} has no tag: give name:tag, e.g. ${ref.repository}:1.2.3`, 'image');
 }
 
 function checkImageRepository(repository: string): void {
 	if (!repository) return; // the edit itself says what to give
-	const ref = asInputError(() => parseImageReference(repository, 'imageRepository'));
+	const ref = parseImageReference(repository, 'imageRepository');
 	if (ref.tag || ref.digest) {
 		throw inputError(`imageRepository ${quoteValue(repository)} has a tag or digest: give the repository alone (${ref.repository}) and the new tag in Tag`, 'imageRepository');
 	}

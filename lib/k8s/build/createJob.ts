@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { RemoteError } from '../../errors';
 import { describeKubernetesError, type KubernetesApiFailure } from '../apiError';
 import { validateBuildJobInput, type Attestation, type BuildJobInput } from './inputs';
 import { ANNOTATIONS, buildJobManifest } from './manifest';
@@ -39,14 +40,13 @@ export interface CreateBuildKitJobResult {
  * A Kubernetes API call that failed. `failure` carries the status code and the server's own Status message
  * (never a token); `hint` says what usually fixes that status.
  */
-export class KubernetesRequestError extends Error {
+export class KubernetesRequestError extends RemoteError {
 	constructor(
 		readonly action: string,
 		readonly failure: KubernetesApiFailure,
-		readonly hint: string,
+		hint: string,
 	) {
-		super(`${action} failed${failure.statusCode ? ` (HTTP ${failure.statusCode}${failure.reason ? ` ${failure.reason}` : ''})` : ''}: ${failure.message}`);
-		this.name = 'KubernetesRequestError';
+		super(`${action} failed${failure.statusCode ? ` (HTTP ${failure.statusCode}${failure.reason ? ` ${failure.reason}` : ''})` : ''}: ${failure.message}`, { statusCode: failure.statusCode, hint });
 	}
 }
 

@@ -1,4 +1,4 @@
-import { FieldError as BuildInputError, quoteValue } from '../../fieldError';
+import { InputError, quoteValue } from '../../errors';
 import { isFullCommitSha, validateGitRevision, validateGitUrl, type GitSource } from './gitSource';
 import { isBareTag, parseImageReference, parsePushReference, type ImageReference } from './imageReference';
 import {
@@ -116,7 +116,7 @@ function integerIn(value: number | undefined, fallback: number, field: string, m
 	if (value === undefined || value === null || (typeof value === 'string' && value === '')) return fallback;
 	const n = Number(value);
 	if (!Number.isInteger(n) || n < min || n > max) {
-		throw new BuildInputError(field, `${field} ${quoteValue(String(value))} must be a whole number from ${min} to ${max}.`);
+		throw new InputError(field, `${field} ${quoteValue(String(value))} must be a whole number from ${min} to ${max}.`);
 	}
 	return n;
 }
@@ -145,7 +145,7 @@ function buildArgsOf(input: BuildJobInput): Array<{ name: string; value: string 
 	const args: Array<{ name: string; value: string }> = [];
 	for (const arg of input.buildArgs ?? []) {
 		const name = validateBuildArgName(arg?.name, field);
-		if (seen.has(name)) throw new BuildInputError(field, `${field}: build argument ${name} is given twice: keep one.`);
+		if (seen.has(name)) throw new InputError(field, `${field}: build argument ${name} is given twice: keep one.`);
 		seen.add(name);
 		args.push({ name, value: validateBuildArgValue(name, arg.value ?? '', field) });
 	}
@@ -158,7 +158,7 @@ function userLabels(input: BuildJobInput): Record<string, string> {
 	for (const label of input.labels ?? []) {
 		const key = validateLabelKey(label?.name, field);
 		if (RESERVED_LABEL_KEYS.includes(key) || key.startsWith('buildkit.n8n.io/')) {
-			throw new BuildInputError(field, `${field}: label ${key} is set by the node itself: choose another key.`);
+			throw new InputError(field, `${field}: label ${key} is set by the node itself: choose another key.`);
 		}
 		labels[key] = validateLabelValue(label.value ?? '', field);
 	}
@@ -168,7 +168,7 @@ function userLabels(input: BuildJobInput): Record<string, string> {
 function cacheOf(input: BuildJobInput, primary: ImageReference): BuildPlan['cache'] {
 	const mode = input.cacheMode ?? 'max';
 	if (!['max', 'min', 'disabled'].includes(mode)) {
-		throw new BuildInputError('options.cacheMode', `options.cacheMode ${quoteValue(String(mode))} must be max, min or disabled.`);
+		throw new InputError('options.cacheMode', `options.cacheMode ${quoteValue(String(mode))} must be max, min or disabled.`);
 	}
 	if (mode === 'disabled') return { mode };
 	const ref = blank(input.cacheRef) ? `${primary.repository}:buildcache` : parsePushReference(String(input.cacheRef), 'options.cacheRef').text;
@@ -179,14 +179,14 @@ function attestationsOf(input: BuildJobInput): Attestation[] {
 	const requested = input.attestations ?? [...DEFAULTS.attestations];
 	for (const a of requested) {
 		if (a !== 'sbom' && a !== 'provenance') {
-			throw new BuildInputError('options.attestations', `options.attestations ${quoteValue(String(a))} is unknown: choose sbom and/or provenance.`);
+			throw new InputError('options.attestations', `options.attestations ${quoteValue(String(a))} is unknown: choose sbom and/or provenance.`);
 		}
 	}
 	// Fixed order, so the annotation reads "sbom,provenance" however the user listed them.
 	return (['sbom', 'provenance'] as Attestation[]).filter((a) => requested.includes(a));
 }
 
-/** Checks and defaults every parameter; throws BuildInputError naming the first bad field. */
+/** Checks and defaults every parameter; throws InputError naming the first bad field. */
 export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 	const namespace = validateDns1123Label(blank(input.namespace) ? DEFAULTS.namespace : String(input.namespace), 'namespace', 'namespace name');
 	const appName = validateDns1123Label(input.appName, 'appName', 'app name');
@@ -194,7 +194,7 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 	const gitRevision = validateGitRevision(blank(input.gitRevision) ? DEFAULTS.gitRevision : String(input.gitRevision), 'gitRevision');
 	const contextPath = validateRepoPath(input.contextPath ?? '', 'contextPath', 'the build context directory');
 	const dockerfile = validateRepoPath(blank(input.dockerfile) ? DEFAULTS.dockerfile : String(input.dockerfile), 'dockerfile', 'the Dockerfile path');
-	if (dockerfile === '') throw new BuildInputError('dockerfile', 'dockerfile is empty: give the Dockerfile path relative to the context, e.g. "Dockerfile".');
+	if (dockerfile === '') throw new InputError('dockerfile', 'dockerfile is empty: give the Dockerfile path relative to the context, e.g. "Dockerfile".');
 	const slash = dockerfile.lastIndexOf('/');
 
 	const images = pushTargets(input);
@@ -203,7 +203,7 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 
 	const builderMode = input.builderMode ?? 'rootless';
 	if (builderMode !== 'rootless' && builderMode !== 'privileged') {
-		throw new BuildInputError('options.builderMode', `options.builderMode ${quoteValue(String(builderMode))} must be rootless or privileged.`);
+		throw new InputError('options.builderMode', `options.builderMode ${quoteValue(String(builderMode))} must be rootless or privileged.`);
 	}
 	const defaultImage = builderMode === 'rootless' ? DEFAULT_ROOTLESS_IMAGE : DEFAULT_PRIVILEGED_IMAGE;
 	const buildkitImage = blank(input.buildkitImage) ? defaultImage : parseImageReference(String(input.buildkitImage), 'options.buildkitImage').text;
@@ -212,19 +212,19 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 	const memoryLimit = parseQuantity(blank(input.memoryLimit) ? DEFAULTS.memoryLimit : String(input.memoryLimit), 'options.memoryLimit', 'memory');
 	const memoryRequest = parseQuantity(blank(input.memoryRequest) ? DEFAULTS.memoryRequest : String(input.memoryRequest), 'options.memoryRequest', 'memory');
 	if (memoryRequest.value > memoryLimit.value) {
-		throw new BuildInputError('options.memoryRequest', `options.memoryRequest ${memoryRequest.text} is above options.memoryLimit ${memoryLimit.text}: lower the request or raise the limit.`);
+		throw new InputError('options.memoryRequest', `options.memoryRequest ${memoryRequest.text} is above options.memoryLimit ${memoryLimit.text}: lower the request or raise the limit.`);
 	}
 	const cpuLimit = blank(input.cpuLimit) ? undefined : parseQuantity(String(input.cpuLimit), 'options.cpuLimit', 'cpu');
 	const cpuRequest = blank(input.cpuRequest) ? undefined : parseQuantity(String(input.cpuRequest), 'options.cpuRequest', 'cpu');
 	if (cpuLimit && cpuRequest && cpuRequest.value > cpuLimit.value) {
-		throw new BuildInputError('options.cpuRequest', `options.cpuRequest ${cpuRequest.text} is above options.cpuLimit ${cpuLimit.text}: lower the request or raise the limit.`);
+		throw new InputError('options.cpuRequest', `options.cpuRequest ${cpuRequest.text} is above options.cpuLimit ${cpuLimit.text}: lower the request or raise the limit.`);
 	}
 
 	const activeDeadlineSeconds = integerIn(input.activeDeadlineSeconds, DEFAULTS.activeDeadlineSeconds, 'options.activeDeadlineSeconds', 0, 7 * 24 * 3600);
 	const jobName = blank(input.jobName) ? undefined : validateDns1123Label(String(input.jobName), 'options.jobName', 'Job name');
 	const deterministicName = input.deterministicName === true;
 	if (deterministicName && !jobName && !isFullCommitSha(gitRevision)) {
-		throw new BuildInputError(
+		throw new InputError(
 			'options.deterministicName',
 			`options.deterministicName needs gitRevision to be a full commit SHA (a branch such as ${quoteValue(gitRevision)} moves, so its name would repeat across commits): pass the commit, e.g. from the webhook's "commit".`,
 		);

@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { RemoteError } from '../../errors';
 import { describeKubernetesError, type KubernetesApiFailure } from '../apiError';
 import { classifyJob, isTerminal, type JobLike } from './outcome';
 
@@ -45,10 +46,12 @@ export interface JobWatchStats {
 }
 
 /** A failure retrying cannot fix (bad token, no RBAC, bad request). */
-export class JobWatchApiError extends Error {
+export class JobWatchApiError extends RemoteError {
 	constructor(readonly failure: KubernetesApiFailure) {
-		super(failure.message);
-		this.name = 'JobWatchApiError';
+		super(`Kubernetes API refused the wait: ${failure.message}`, {
+			statusCode: failure.statusCode,
+			hint: 'The identity needs get/list/watch on jobs and list on pods in the namespace (deploy/ Role build-job-manager)',
+		});
 	}
 }
 

@@ -2,7 +2,8 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bumpGitManifest, BumpError, checkGitAccess, type BumpRequest, type GitCredential } from '../../../lib/gitops';
+import { bumpGitManifest, checkGitAccess, type BumpRequest, type GitCredential } from '../../../lib/gitops';
+import { EngineError } from '../../../lib/errors';
 import { bareRepoDir, git, GitServer, onlyFastForwards, readRemoteFile, remoteLog, startGitServer, createFileRepo } from '../../stack/git';
 
 const TOKEN = 'tok-9f8e7d6c5b4a';
@@ -239,13 +240,13 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 		});
 		afterEach(async () => expect(await remoteLog(url)).toHaveLength(1));
 
-		async function failure(req: BumpRequest, cred: GitCredential = credential): Promise<BumpError> {
+		async function failure(req: BumpRequest, cred: GitCredential = credential): Promise<EngineError> {
 			const error = await bumpGitManifest(req, cred, { cacheDir: freshCache() }).then(() => undefined, (e: unknown) => e);
-			expect(error).toBeInstanceOf(BumpError);
-			const text = `${(error as BumpError).message} ${(error as BumpError).description ?? ''}`;
+			expect(error).toBeInstanceOf(EngineError);
+			const text = `${(error as EngineError).message} ${(error as EngineError).hint ?? ''}`;
 			expect(text).not.toContain(TOKEN);
 			expect(text).not.toContain('wrong-token-123');
-			return error as BumpError;
+			return error as EngineError;
 		}
 
 		it('bad credentials', async () => {

@@ -82,7 +82,8 @@ describe('documentation links', () => {
 	});
 
 	test('every docs/… reference in the code, scripts and docs names an existing file', () => {
-		const refs = scan(/(?<![\w./-])(docs\/[\w./-]*[\w/])/g);
+		// Tests are left out: their strings are data (changed-file lists of webhook payloads name docs/… files).
+		const refs = scan(/(?<![\w./-])(docs\/[\w./-]*[\w/])/g, (f) => !f.endsWith('.test.ts'));
 		expect(refs.length).toBeGreaterThan(5);
 		const broken = refs.filter((r) => problem(ROOT, r.target)).map((r) => `${r.from}:${r.line} ${r.target}`);
 		expect(broken).toEqual([]);

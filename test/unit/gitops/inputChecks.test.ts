@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { bumpGitManifest } from '../../../lib/gitops';
 import { checkEdit } from '../../../lib/gitops/edits';
 import type { ManifestEdit } from '../../../lib/gitops/edits/types';
-import { BumpError } from '../../../lib/gitops/errors';
+import { InputError } from '../../../lib/errors';
 import { checkRepositoryUrl } from '../../../lib/gitops/gitAccess';
 
 /**
@@ -14,13 +14,12 @@ import { checkRepositoryUrl } from '../../../lib/gitops/gitAccess';
  * git or ssh would read as an option. Each refusal is an input error naming the parameter.
  */
 
-function inputErrorOf(fn: () => unknown): BumpError {
+function inputErrorOf(fn: () => unknown): InputError {
 	try {
 		fn();
 	} catch (error) {
-		expect(error).toBeInstanceOf(BumpError);
-		expect((error as BumpError).kind).toBe('input');
-		return error as BumpError;
+		expect(error).toBeInstanceOf(InputError);
+		return error as InputError;
 	}
 	throw new Error('expected an input error');
 }
@@ -93,8 +92,8 @@ describe('edit paths are checked before git sees them', () => {
 				[helm({ valuesFile: '../x.yaml' }), 'valuesFile'],
 			] as const) {
 				const error = await bumpGitManifest({ repositoryUrl: `http://127.0.0.1:${port}/fleet.git`, branch: 'main', edit, commitMessage: 'x' }, undefined, { cacheDir }).catch((e: unknown) => e);
-				expect(error).toBeInstanceOf(BumpError);
-				expect(error).toMatchObject({ kind: 'input', field });
+				expect(error).toBeInstanceOf(InputError);
+				expect(error).toMatchObject({ field });
 			}
 			expect(await readdir(cacheDir)).toEqual([]);
 		} finally {

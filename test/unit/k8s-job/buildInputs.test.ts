@@ -1,5 +1,5 @@
 import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/build/inputs';
-import { FieldError as BuildInputError } from '../../../lib/fieldError';
+import { InputError } from '../../../lib/errors';
 import { validateGitRevision, validateGitUrl } from '../../../lib/k8s/build/gitSource';
 import { redactUrlCredentials as redactUrl } from '../../../lib/gitUrl';
 import { parseImageReference, parsePushReference } from '../../../lib/k8s/build/imageReference';
@@ -9,14 +9,14 @@ import { buildIdentity, composeJobName, jobNameFor } from '../../../lib/k8s/buil
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const base: BuildJobInput = { appName: 'webapp', gitRepositoryUrl: 'https://git.example.com/org/webapp.git', gitRevision: SHA, image: 'registry.local:5000/webapp/app:1.2.3' };
 
-function errorOf(fn: () => unknown): BuildInputError {
+function errorOf(fn: () => unknown): InputError {
 	try {
 		fn();
 	} catch (e) {
-		if (e instanceof BuildInputError) return e;
+		if (e instanceof InputError) return e;
 		throw e;
 	}
-	throw new Error('expected a BuildInputError');
+	throw new Error('expected a InputError');
 }
 
 describe('image references (distribution reference grammar)', () => {

@@ -106,7 +106,7 @@ describe('rate limits and server errors', () => {
 		const d = await startDouble({ tags: tagsOf(5), faults: { serverError: { times: Infinity, status: 503 } } });
 		const failure = listTags(clientFor(d), 'app');
 		await expect(failure).rejects.toThrow(/answered HTTP 503 to GET \/v2\/app\/tags\/list 4 time\(s\) \(UNAVAILABLE: service unavailable\); giving up/);
-		await expect(failure).rejects.toMatchObject({ status: 503, attempts: 4 });
+		await expect(failure).rejects.toMatchObject({ statusCode: 503, attempts: 4 });
 		expect(listRequests(d)).toHaveLength(4);
 	});
 

@@ -82,7 +82,7 @@ describe('GitLab', () => {
 			repository: { name: 'homelab/webapp', cloneUrl: 'https://gitlab.homelab.test/homelab/webapp.git' },
 			branch: 'main',
 			commit: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
-			changedFiles: ['Dockerfile', 'ops/runbook.md'],
+			changedFiles: ['Dockerfile', 'docs/ops.md'],
 			changedFilesComplete: true,
 			deliveryId: 'idem-1',
 		});
