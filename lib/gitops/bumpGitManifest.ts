@@ -9,6 +9,9 @@ import { withRepositoryLock } from './repositoryLock';
 import { unifiedDiff } from './unifiedDiff';
 import { defaultCacheDir, Workspace, workspaceDir } from './workspace';
 
+/** Defaults of a bump request, shared with the node's parameters. */
+export const BUMP_DEFAULTS = { branch: 'main', commitMessage: 'Update image', maxAttempts: 5 } as const;
+
 export interface BumpRequest {
 	repositoryUrl: string;
 	branch: string;
@@ -53,7 +56,7 @@ function checkBranch(name: string, field: string): string {
 }
 
 export function commitMessageFor(message: string, skipCi: boolean | undefined): string {
-	const text = message.trim() || 'Update image';
+	const text = message.trim() || BUMP_DEFAULTS.commitMessage;
 	return skipCi && !text.includes('[skip ci]') ? `${text} [skip ci]` : text;
 }
 
@@ -71,11 +74,11 @@ function jitter(attempt: number): Promise<void> {
  * (so a value someone else already set means no commit) + push, up to maxAttempts; never a force-push.
  */
 export async function bumpGitManifest(request: BumpRequest, credential: GitCredential | undefined, opts: BumpOptions = {}): Promise<BumpResult> {
-	const branch = checkBranch(request.branch || 'main', 'branch');
+	const branch = checkBranch(request.branch || BUMP_DEFAULTS.branch, 'branch');
 	const pushBranch = request.pushBranch?.trim() ? checkBranch(request.pushBranch, 'pushBranch') : branch;
 	// Paths and values are checked before any git command runs, so a bad one is named, not reported by git.
 	const manifestEdit = checkEdit(request.edit);
-	const maxAttempts = Math.max(1, Math.floor(request.maxAttempts ?? 5));
+	const maxAttempts = Math.max(1, Math.floor(request.maxAttempts ?? BUMP_DEFAULTS.maxAttempts));
 	const cacheDir = opts.cacheDir ?? defaultCacheDir();
 	const url = request.repositoryUrl.trim();
 	const author = {

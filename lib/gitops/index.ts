@@ -1,4 +1,4 @@
-export { bumpGitManifest, commitMessageFor } from './bumpGitManifest';
+export { BUMP_DEFAULTS, bumpGitManifest, commitMessageFor } from './bumpGitManifest';
 export type { BumpRequest, BumpResult, BumpOptions } from './bumpGitManifest';
 export { checkGitAccess } from './checkGitAccess';
 export type { BumpError } from './errors';

@@ -8,7 +8,7 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { bumpGitManifest, type GitCredential, type ManifestEdit } from '../../lib/gitops';
+import { BUMP_DEFAULTS, bumpGitManifest, type GitCredential, type ManifestEdit } from '../../lib/gitops';
 import { allowFileProtocol, gitRepositoryApiConnectionTest } from '../shared/credentialTests';
 import { executeItems } from '../shared/executeItems';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
@@ -73,15 +73,15 @@ export class BumpGitManifest implements INodeType {
 			const result = await bumpGitManifest(
 				{
 					repositoryUrl: param('repositoryUrl'),
-					branch: param('branch', 'main') || 'main',
+					branch: param('branch', BUMP_DEFAULTS.branch) || BUMP_DEFAULTS.branch,
 					pushBranch: param('pushBranch', '') || undefined,
 					edit: manifestEdit(param('mode'), param, this.getNode(), itemIndex),
-					commitMessage: param('commitMessage', 'Update image'),
+					commitMessage: param('commitMessage', BUMP_DEFAULTS.commitMessage),
 					skipCi: this.getNodeParameter('skipCi', itemIndex, false) as boolean,
 					authorName: param('authorName', '') || undefined,
 					authorEmail: param('authorEmail', '') || undefined,
 					dryRun: this.getNodeParameter('dryRun', itemIndex, false) as boolean,
-					maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, 5) as number,
+					maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, BUMP_DEFAULTS.maxAttempts) as number,
 				},
 				credential,
 				{ allowFileProtocol: allowFileProtocol() },

@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { BUMP_DEFAULTS } from '../../lib/gitops';
 
 const show = (...mode: string[]) => ({ show: { mode } });
 
@@ -16,7 +17,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		displayName: 'Branch',
 		name: 'branch',
 		type: 'string',
-		default: 'main',
+		default: BUMP_DEFAULTS.branch,
 		description: 'Branch to read and, unless Push Branch is set, to commit to',
 	},
 	{
@@ -198,7 +199,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		displayName: 'Commit Message',
 		name: 'commitMessage',
 		type: 'string',
-		default: 'Update image',
+		default: BUMP_DEFAULTS.commitMessage,
 		description: 'Message of the commit',
 	},
 	{
@@ -242,7 +243,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		displayName: 'Max Attempts',
 		name: 'maxAttempts',
 		type: 'number',
-		default: 5,
+		default: BUMP_DEFAULTS.maxAttempts,
 		typeOptions: { minValue: 1, maxValue: 50 },
 		description: 'Push attempts when the branch moved meanwhile; each re-applies the edit to the new tip',
 	},

@@ -6,7 +6,7 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { createBuildKitJob, type BuildJobInput, type IfExists } from '../../lib/k8s/build';
+import { createBuildKitJob, DEFAULTS, type BuildJobInput, type IfExists } from '../../lib/k8s/build';
 import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
 import { kubeConfigForNode } from '../shared/kubernetesCredential';
@@ -96,9 +96,9 @@ export class CreateBuildKitJob implements INodeType {
 					namespace: String(param('namespace', '') ?? '').trim() || defaultNamespace(kc, cred),
 					appName: param('appName', ''),
 					gitRepositoryUrl: param('gitRepositoryUrl', ''),
-					gitRevision: param('gitRevision', 'main'),
+					gitRevision: param('gitRevision', DEFAULTS.gitRevision),
 					contextPath: param('contextPath', ''),
-					dockerfile: param('dockerfile', 'Dockerfile'),
+					dockerfile: param('dockerfile', DEFAULTS.dockerfile),
 					image: param('image', ''),
 				},
 				options,

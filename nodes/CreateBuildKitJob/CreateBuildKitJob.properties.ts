@@ -1,11 +1,12 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { DEFAULTS } from '../../lib/k8s/build';
 
 export const createBuildKitJobProperties: INodeProperties[] = [
 	{
 		displayName: 'Namespace',
 		name: 'namespace',
 		type: 'string',
-		default: 'build-system',
+		default: DEFAULTS.namespace,
 		placeholder: 'build-system',
 		description: "Namespace to run the build Job in. Empty uses the credential's default namespace.",
 	},
@@ -31,7 +32,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 		displayName: 'Git Revision',
 		name: 'gitRevision',
 		type: 'string',
-		default: 'main',
+		default: DEFAULTS.gitRevision,
 		placeholder: 'main',
 		description: 'Branch, tag or full commit SHA to build. A full SHA is built exactly; a branch or tag is resolved when the Job starts.',
 	},
@@ -47,7 +48,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 		displayName: 'Dockerfile',
 		name: 'dockerfile',
 		type: 'string',
-		default: 'Dockerfile',
+		default: DEFAULTS.dockerfile,
 		description: 'Path of the Dockerfile, relative to the context path',
 	},
 	{
@@ -70,7 +71,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Active Deadline Seconds',
 				name: 'activeDeadlineSeconds',
 				type: 'number',
-				default: 3600,
+				default: DEFAULTS.activeDeadlineSeconds,
 				typeOptions: { minValue: 0 },
 				description: 'Kubernetes stops the build after this many seconds (reason DeadlineExceeded). 0 means no deadline.',
 			},
@@ -93,7 +94,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Attestations',
 				name: 'attestations',
 				type: 'multiOptions',
-				default: ['sbom', 'provenance'],
+				default: [...DEFAULTS.attestations],
 				options: [
 					{ name: 'SBOM', value: 'sbom', description: 'An SPDX software bill of materials (BuildKit attest:sbom)' },
 					{ name: 'Provenance', value: 'provenance', description: 'SLSA provenance with mode=max, recording the git source and commit' },
@@ -104,7 +105,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Backoff Limit',
 				name: 'backoffLimit',
 				type: 'number',
-				default: 0,
+				default: DEFAULTS.backoffLimit,
 				typeOptions: { minValue: 0, maxValue: 10 },
 				description: 'How many times Kubernetes retries a failed build pod. 0: a failed build fails the Job at once.',
 			},
@@ -263,14 +264,14 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Memory Limit',
 				name: 'memoryLimit',
 				type: 'string',
-				default: '2Gi',
+				default: DEFAULTS.memoryLimit,
 				description: 'Memory limit of the build (Kubernetes quantity); a build above it is OOMKilled',
 			},
 			{
 				displayName: 'Memory Request',
 				name: 'memoryRequest',
 				type: 'string',
-				default: '1Gi',
+				default: DEFAULTS.memoryRequest,
 				description: 'Memory request of the build (Kubernetes quantity); counted against the namespace quota',
 			},
 			{

@@ -7,6 +7,7 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
+import { DEFAULT_EXCLUDE } from '../../lib/policy';
 import {
 	queryRegistryTags,
 	type AttestationKind,
@@ -69,7 +70,7 @@ export class QueryRegistryTags implements INodeType {
 				order: policy === 'semver' ? undefined : (text('order', 'asc') as 'asc' | 'desc'),
 				filterPattern: text('filterPattern') || undefined,
 				filterExtract: text('filterExtract') || undefined,
-				exclude: listParameter(text('exclude', '^.*\\.sig$'), /\r?\n/),
+				exclude: listParameter(text('exclude', DEFAULT_EXCLUDE.join('\n')), /\r?\n/),
 				resolveDigest: options.resolveDigest === true,
 				requirePlatforms: listParameter(options.requirePlatforms, /[,\s]+/),
 				requireAttestations: (options.requireAttestations as AttestationKind[] | undefined) ?? [],

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bumpGitManifest, checkGitAccess, type BumpRequest, type GitCredential } from '../../../lib/gitops';
-import { EngineError } from '../../../lib/errors';
+import { EngineError, RemoteError } from '../../../lib/errors';
 import { bareRepoDir, git, GitServer, onlyFastForwards, readRemoteFile, remoteLog, startGitServer, createFileRepo } from '../../stack/git';
 
 const TOKEN = 'tok-9f8e7d6c5b4a';
@@ -251,7 +251,7 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 
 		it('bad credentials', async () => {
 			const error = await failure(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-1', value: '2' }), { ...credential, token: 'wrong-token-123' });
-			expect(error).toMatchObject({ kind: 'remote' });
+			expect(error).toBeInstanceOf(RemoteError);
 			expect(error.message).toMatch(/^Authentication to http:\/\/127\.0\.0\.1:\d+\/fleet-\d+\.git failed/);
 		});
 
@@ -261,9 +261,9 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 		});
 
 		it('a missing branch, path, file and policy', async () => {
-			expect(await failure(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-1', value: '2' }, { branch: 'nope' }))).toMatchObject({ kind: 'input', field: 'branch' });
-			expect(await failure(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-99', value: '2' }))).toMatchObject({ kind: 'input', field: 'yamlPath' });
-			expect(await failure(request(url, { mode: 'yamlPath', file: 'apps/none.yaml', yamlPath: 'a', value: '2' }))).toMatchObject({ kind: 'input', field: 'file' });
+			expect(await failure(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-1', value: '2' }, { branch: 'nope' }))).toMatchObject({ name: 'InputError', field: 'branch' });
+			expect(await failure(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-99', value: '2' }))).toMatchObject({ name: 'InputError', field: 'yamlPath' });
+			expect(await failure(request(url, { mode: 'yamlPath', file: 'apps/none.yaml', yamlPath: 'a', value: '2' }))).toMatchObject({ name: 'InputError', field: 'file' });
 			const marker = await failure(request(url, { mode: 'imagePolicyMarkers', path: 'apps', policies: { 'flux-system:ghost': 'x:1' } }));
 			expect(marker.message).toMatch(/the markers there are for "flux-system:app-0"/);
 		});
