@@ -8,6 +8,7 @@ import {
 	type INodeTypeDescription,
 	type JsonObject,
 } from 'n8n-workflow';
+import { hintForAdmissionDenial } from '../../lib/k8s/apiError';
 import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
 import { kubeConfigForNode } from '../shared/kubernetesCredential';
@@ -85,9 +86,13 @@ export class WaitForJob implements INodeType {
 				} else if (caught instanceof JobWatchApiError) {
 					error = new NodeApiError(this.getNode(), { ...caught.failure } as JsonObject, {
 						itemIndex,
-						message: `Kubernetes API refused the wait: ${caught.failure.message}`,
+						message: caught.failure.admissionPolicy
+							? `Kubernetes API refused the wait: admission policy "${caught.failure.admissionPolicy.policy}" denied it: ${caught.failure.admissionPolicy.rule}`
+							: `Kubernetes API refused the wait: ${caught.failure.message}`,
 						httpCode: caught.failure.statusCode !== undefined ? String(caught.failure.statusCode) : undefined,
-						description: 'The identity needs get/list/watch on jobs and list on pods in the namespace (deploy/ Role build-job-manager)',
+						description: caught.failure.admissionPolicy
+							? hintForAdmissionDenial(caught.failure.admissionPolicy.policy)
+							: 'The identity needs get/list/watch on jobs and list on pods in the namespace (deploy/ Role build-job-manager)',
 					});
 				} else if (!(caught instanceof NodeOperationError)) {
 					error = new NodeOperationError(this.getNode(), caught as Error, { itemIndex });
