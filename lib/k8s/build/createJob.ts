@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { RemoteError } from '../../errors';
-import { describeKubernetesError, type KubernetesApiFailure } from '../apiError';
+import { describeKubernetesError, hintForAdmissionDenial, type KubernetesApiFailure } from '../apiError';
 import { validateBuildJobInput, type Attestation, type BuildJobInput } from './inputs';
 import { ANNOTATIONS, buildJobManifest } from './manifest';
 import { jobNameFor, randomSuffix } from './jobName';
@@ -46,7 +46,14 @@ export class KubernetesRequestError extends RemoteError {
 		readonly failure: KubernetesApiFailure,
 		hint: string,
 	) {
-		super(`${action} failed${failure.statusCode ? ` (HTTP ${failure.statusCode}${failure.reason ? ` ${failure.reason}` : ''})` : ''}: ${failure.message}`, { statusCode: failure.statusCode, hint });
+		const status = failure.statusCode ? ` (HTTP ${failure.statusCode}${failure.reason ? ` ${failure.reason}` : ''})` : '';
+		const denial = failure.admissionPolicy;
+		super(
+			denial
+				? `${action} was refused by admission policy "${denial.policy}"${denial.binding ? ` (binding "${denial.binding}")` : ''}${status}: ${denial.rule}`
+				: `${action} failed${status}: ${failure.message}`,
+			{ statusCode: failure.statusCode, hint },
+		);
 	}
 }
 
@@ -69,7 +76,8 @@ export function hintForStatus(statusCode: number | undefined, namespace: string)
 
 function requestError(action: string, error: unknown, namespace: string): KubernetesRequestError {
 	const failure = describeKubernetesError(error);
-	return new KubernetesRequestError(action, failure, hintForStatus(failure.statusCode, namespace));
+	const hint = failure.admissionPolicy ? hintForAdmissionDenial(failure.admissionPolicy.policy) : hintForStatus(failure.statusCode, namespace);
+	return new KubernetesRequestError(action, failure, hint);
 }
 
 const tagsOf = (refs: string[]): string[] => refs.map((r) => /:([\w][\w.-]{0,127})$/.exec(r)?.[1] ?? '');

@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { RemoteError } from '../../errors';
-import { describeKubernetesError, type KubernetesApiFailure } from '../apiError';
+import { describeKubernetesError, hintForAdmissionDenial, type KubernetesApiFailure } from '../apiError';
 import { classifyJob, isTerminal, type JobLike } from './outcome';
 
 /**
@@ -48,9 +48,12 @@ export interface JobWatchStats {
 /** A failure retrying cannot fix (bad token, no RBAC, bad request). */
 export class JobWatchApiError extends RemoteError {
 	constructor(readonly failure: KubernetesApiFailure) {
-		super(`Kubernetes API refused the wait: ${failure.message}`, {
+		const denial = failure.admissionPolicy;
+		super(denial ? `Kubernetes API refused the wait: admission policy "${denial.policy}" denied it: ${denial.rule}` : `Kubernetes API refused the wait: ${failure.message}`, {
 			statusCode: failure.statusCode,
-			hint: 'The identity needs get/list/watch on jobs and list on pods in the namespace (deploy/ Role build-job-manager)',
+			hint: denial
+				? hintForAdmissionDenial(denial.policy)
+				: 'The identity needs get/list/watch on jobs and list on pods in the namespace (deploy/ Role build-job-manager)',
 		});
 	}
 }
