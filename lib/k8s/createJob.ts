@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubernetesClient } from './kubernetesClient';
 import { describeKubernetesError, type KubernetesApiFailure } from './apiError';
 import { validateBuildJobInput, type Attestation, type BuildJobInput } from './buildInputs';
 import { ANNOTATIONS, buildJobManifest } from './jobManifest';
@@ -127,7 +128,7 @@ export async function createBuildKitJob(
 		};
 	}
 	if (!kc) throw new Error('createBuildKitJob needs a KubeConfig unless dryRun is set');
-	const batch = kc.makeApiClient(k8s.BatchV1Api);
+	const batch = kc.makeApiClient(kubernetesClient().BatchV1Api);
 	const namespace = plan.namespace;
 	try {
 		return describeJob(await batch.createNamespacedJob({ namespace, body: manifest }), false);

@@ -20,7 +20,8 @@ export async function kubernetesApiConnectionTest(
 		const result = await checkCanCreateJobs(kc, defaultNamespace(kc, cred));
 		return { status: result.ok ? 'OK' : 'Error', message: result.message };
 	} catch (error) {
-		return { status: 'Error', message: (error as Error).message };
+		// Only our own credential errors are shown: any other message could carry what the client read.
+		return { status: 'Error', message: error instanceof KubernetesCredentialError ? error.message : 'The Kubernetes API credential could not be used' };
 	}
 }
 
@@ -32,6 +33,6 @@ export function kubeConfigForNode(node: INode, cred: KubernetesCredential): k8s.
 		if (error instanceof KubernetesCredentialError) {
 			throw new NodeOperationError(node, error.message, { description: `Fix the "${error.field}" field of the Kubernetes API credential` });
 		}
-		throw new NodeOperationError(node, error as Error);
+		throw new NodeOperationError(node, 'The Kubernetes API credential could not be used', { description: 'Check the Kubernetes API credential' });
 	}
 }
