@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkEdit, planEdit } from './edits';
+import type * as Edits from './edits';
 import { editScope, type Change, type EditResult, type ManifestEdit, type SkippedFile } from './edits/types';
 import { inputError } from './errors';
 import { GitCredential, prepareGitAccess } from './gitAccess';
@@ -8,6 +8,9 @@ import { describeGitFailure, isRejectedPush } from './gitRunner';
 import { withRepositoryLock } from './repositoryLock';
 import { unifiedDiff } from './unifiedDiff';
 import { defaultCacheDir, Workspace, workspaceDir } from './workspace';
+
+/** The edits (and the yaml and semver packages under them) on first use: n8n loads every node in every process. */
+const edits = (): typeof Edits => require('./edits');
 
 export interface BumpRequest {
 	repositoryUrl: string;
@@ -74,7 +77,7 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 	const branch = checkBranch(request.branch || 'main', 'branch');
 	const pushBranch = request.pushBranch?.trim() ? checkBranch(request.pushBranch, 'pushBranch') : branch;
 	// Paths and values are checked before any git command runs, so a bad one is named, not reported by git.
-	const manifestEdit = checkEdit(request.edit);
+	const manifestEdit = edits().checkEdit(request.edit);
 	const maxAttempts = Math.max(1, Math.floor(request.maxAttempts ?? 5));
 	const cacheDir = opts.cacheDir ?? defaultCacheDir();
 	const url = request.repositoryUrl.trim();
@@ -90,7 +93,7 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 			const mode: BumpResult['workspace'] = workspace.warm ? 'warm' : workspace.partialClone ? 'cold-partial' : 'cold-full';
 			const message = commitMessageFor(request.commitMessage, request.skipCi);
 			for (let attempt = 1; ; attempt++) {
-				const edit = await planEdit(workspace.dir, manifestEdit);
+				const edit = await edits().planEdit(workspace.dir, manifestEdit);
 				const result: BumpResult = {
 					changed: edit.changes.length > 0,
 					branch: pushBranch,

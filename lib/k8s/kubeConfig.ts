@@ -1,5 +1,4 @@
 import type * as k8s from '@kubernetes/client-node';
-import { parse } from 'yaml';
 import { kubernetesClient } from './kubernetesClient';
 
 /** The fields of the `kubernetesApi` credential, as plain data (lib/ never sees n8n types). */
@@ -138,7 +137,8 @@ function pastedKubeconfig(text: string): { clusters: k8s.Cluster[]; users: k8s.U
 	let doc: unknown;
 	try {
 		// Merge keys as kubectl reads them, so a `<<:` cannot hide a field from the checks below.
-		doc = parse(text, { merge: true, maxAliasCount: 100 });
+		// yaml on first use, as the Kubernetes client: n8n loads this file in every process.
+		doc = (require('yaml') as typeof import('yaml')).parse(text, { merge: true, maxAliasCount: 100 });
 	} catch {
 		throw new KubernetesCredentialError('Kubeconfig could not be parsed as YAML: paste the file exactly as kubectl writes it.', 'kubeconfig');
 	}
