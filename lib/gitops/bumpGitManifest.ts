@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkEdit, planEdit } from './edits';
+import type * as Edits from './edits';
 import { editScope, type Change, type EditResult, type ManifestEdit, type SkippedFile } from './edits/types';
 import { inputError } from './errors';
 import { GitCredential, prepareGitAccess } from './gitAccess';
@@ -11,6 +11,8 @@ import { defaultCacheDir, Workspace, workspaceDir } from './workspace';
 
 /** Defaults of a bump request, shared with the node's parameters. */
 export const BUMP_DEFAULTS = { branch: 'main', commitMessage: 'Update image', maxAttempts: 5 } as const;
+/** The edits (and the yaml and semver packages under them) on first use: n8n loads every node in every process. */
+const edits = (): typeof Edits => require('./edits');
 
 export interface BumpRequest {
 	repositoryUrl: string;
@@ -77,7 +79,7 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 	const branch = checkBranch(request.branch || BUMP_DEFAULTS.branch, 'branch');
 	const pushBranch = request.pushBranch?.trim() ? checkBranch(request.pushBranch, 'pushBranch') : branch;
 	// Paths and values are checked before any git command runs, so a bad one is named, not reported by git.
-	const manifestEdit = checkEdit(request.edit);
+	const manifestEdit = edits().checkEdit(request.edit);
 	const maxAttempts = Math.max(1, Math.floor(request.maxAttempts ?? BUMP_DEFAULTS.maxAttempts));
 	const cacheDir = opts.cacheDir ?? defaultCacheDir();
 	const url = request.repositoryUrl.trim();
@@ -93,7 +95,7 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 			const mode: BumpResult['workspace'] = workspace.warm ? 'warm' : workspace.partialClone ? 'cold-partial' : 'cold-full';
 			const message = commitMessageFor(request.commitMessage, request.skipCi);
 			for (let attempt = 1; ; attempt++) {
-				const edit = await planEdit(workspace.dir, manifestEdit);
+				const edit = await edits().planEdit(workspace.dir, manifestEdit);
 				const result: BumpResult = {
 					changed: edit.changes.length > 0,
 					branch: pushBranch,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { parseWwwAuthenticate, type AuthChallenge } from './challenge';
 import { describeErrorBody, RegistryError } from './errors';
 import { redact } from '../redact';
@@ -77,11 +77,14 @@ const RETRYABLE_NETWORK_ERRORS = new Set([
 const TOKEN_EXPIRY_MARGIN_MS = 5_000;
 const DEFAULT_TOKEN_LIFETIME_S = 60;
 
+/** undici on first use: only Query Registry Tags needs it, and n8n loads every node in every process it starts. */
+const undici = (): typeof import('undici') => require('undici');
+
 function agentFor(caCertificate?: string): Agent {
 	const key = caCertificate ? createHash('sha256').update(caCertificate).digest('hex') : '';
 	let agent = agents.get(key);
 	if (!agent) {
-		agent = new Agent({ keepAliveTimeout: 30_000, connections: 16, connect: caCertificate ? { ca: caCertificate } : undefined });
+		agent = new (undici().Agent)({ keepAliveTimeout: 30_000, connections: 16, connect: caCertificate ? { ca: caCertificate } : undefined });
 		agents.set(key, agent);
 	}
 	return agent;
@@ -202,7 +205,7 @@ export class RegistryClient {
 			let body: Buffer | undefined;
 			try {
 				this.requestCount++;
-				const answer = await request(url, {
+				const answer = await undici().request(url, {
 					method,
 					dispatcher: this.agent,
 					headersTimeout: timeoutMs,

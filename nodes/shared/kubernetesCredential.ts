@@ -1,6 +1,6 @@
-import type { INode } from 'n8n-workflow';
+import { NodeOperationError, type INode } from 'n8n-workflow';
 import type * as k8s from '@kubernetes/client-node';
-import { kubeConfigFromCredential, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
+import { kubeConfigFromCredential, KubernetesCredentialError, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { toNodeError } from './nodeErrors';
 
 /** The KubeConfig for an execution; a bad credential fails the node naming the credential field to fix. */
@@ -8,6 +8,8 @@ export function kubeConfigForNode(node: INode, cred: KubernetesCredential): k8s.
 	try {
 		return kubeConfigFromCredential(cred);
 	} catch (error) {
-		throw toNodeError(node, error, { properties: [] });
+		if (error instanceof KubernetesCredentialError) throw toNodeError(node, error, { properties: [] });
+		// Anything else may carry what the client read; show a fixed text.
+		throw new NodeOperationError(node, 'The Kubernetes API credential could not be used', { description: 'Check the Kubernetes API credential' });
 	}
 }

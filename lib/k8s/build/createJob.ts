@@ -1,5 +1,6 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { RemoteError } from '../../errors';
+import { kubernetesClient } from '../kubernetesClient';
 import { describeKubernetesError, hintForAdmissionDenial, type KubernetesApiFailure } from '../apiError';
 import { validateBuildJobInput, type Attestation, type BuildJobInput } from './inputs';
 import { ANNOTATIONS, buildJobManifest } from './manifest';
@@ -135,7 +136,7 @@ export async function createBuildKitJob(
 		};
 	}
 	if (!kc) throw new Error('createBuildKitJob needs a KubeConfig unless dryRun is set');
-	const batch = kc.makeApiClient(k8s.BatchV1Api);
+	const batch = kc.makeApiClient(kubernetesClient().BatchV1Api);
 	const namespace = plan.namespace;
 	try {
 		return describeJob(await batch.createNamespacedJob({ namespace, body: manifest }), false);

@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubernetesClient } from '../kubernetesClient';
 import { describeKubernetesError } from '../apiError';
 import { redactUrlCredentials } from '../../gitUrl';
 import { chooseLogSource, LOG_TAIL_MAX_BYTES, readLogTail } from './logs';
@@ -130,7 +131,7 @@ export async function waitForJob(kc: k8s.KubeConfig, options: WaitForJobOptions,
 
 	if (options.deleteWhenDone && end.kind !== 'notFound' && end.kind !== 'deleted') {
 		try {
-			await kc.makeApiClient(k8s.BatchV1Api).deleteNamespacedJob({ name: jobName, namespace, propagationPolicy: 'Background' });
+			await kc.makeApiClient(kubernetesClient().BatchV1Api).deleteNamespacedJob({ name: jobName, namespace, propagationPolicy: 'Background' });
 			result.deleted = true;
 		} catch (error) {
 			const failure = describeKubernetesError(error);

@@ -1,5 +1,6 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { RemoteError } from '../../errors';
+import { kubernetesClient } from '../kubernetesClient';
 import { describeKubernetesError, hintForAdmissionDenial, type KubernetesApiFailure } from '../apiError';
 import { classifyJob, isTerminal, type JobLike } from './outcome';
 
@@ -76,7 +77,7 @@ type WatchRound =
 
 export async function watchJob(options: JobWatchOptions, stats: JobWatchStats = { lists: 0, watches: 0, relists: 0, retries: 0 }): Promise<JobWatchEnd> {
 	const { kc, namespace, jobName, deadline, signal } = options;
-	const batch = kc.makeApiClient(k8s.BatchV1Api);
+	const batch = kc.makeApiClient(kubernetesClient().BatchV1Api);
 	const fieldSelector = `metadata.name=${jobName}`;
 	const path = `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`;
 	let last: JobLike | undefined;
@@ -222,7 +223,7 @@ function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, stri
 			if (statusCodeOf(e) === 410) return finish({ end: 'relist' });
 			finish({ end: 'failed', error, events });
 		};
-		new k8s.Watch(kc).watch(path, query, onEvent, onDone).then(
+		new (kubernetesClient().Watch)(kc).watch(path, query, onEvent, onDone).then(
 			(c) => {
 				controller = c;
 				if (settled) c.abort();
