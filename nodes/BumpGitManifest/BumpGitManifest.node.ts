@@ -12,7 +12,7 @@ import {
 	type INodeTypeDescription,
 	type JsonObject,
 } from 'n8n-workflow';
-import { BumpError, bumpGitManifest, checkGitAccess, type GitCredential, type ManifestEdit } from '../../lib/gitops';
+import { BumpError, bumpGitManifest, checkGitAccess, DEFAULT_ALLOW_PLAIN_HTTP, type GitCredential, type ManifestEdit, type ValueType } from '../../lib/gitops';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
 
 type Parameter = (name: string, fallback?: string) => string;
@@ -28,6 +28,7 @@ function manifestEdit(mode: string, param: Parameter, node: INode, itemIndex: nu
 				file: param('file'),
 				yamlPath: param('yamlPath'),
 				value: param('value'),
+				valueType: (param('valueType', 'auto') || 'auto') as ValueType,
 				documentKind: param('documentKind', '') || undefined,
 				documentName: param('documentName', '') || undefined,
 			};
@@ -40,6 +41,7 @@ function manifestEdit(mode: string, param: Parameter, node: INode, itemIndex: nu
 				valuesFile: param('valuesFile', ''), // empty: checkEdit's default
 				valuesPath: param('valuesPath'),
 				value: param('value'),
+				valueType: (param('valueType', 'auto') || 'auto') as ValueType,
 				versionBump: param('versionBump', 'patch') as 'patch' | 'minor' | 'major' | 'none',
 			};
 		default:
@@ -77,7 +79,9 @@ export class BumpGitManifest implements INodeType {
 		credentialTest: {
 			async gitRepositoryApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 				const cred = credential.data as unknown as GitCredential & { testRepositoryUrl?: string };
-				const result = await checkGitAccess(cred, cred.testRepositoryUrl ?? '', { allowFileProtocol: allowFileProtocol() });
+				// The test URL sits beside the token in the credential, so its owner chose where the token goes:
+				// http:// is accepted there (redirects are still not followed).
+				const result = await checkGitAccess(cred, cred.testRepositoryUrl ?? '', { allowFileProtocol: allowFileProtocol(), allowPlainHttp: true });
 				return { status: result.ok ? 'OK' : 'Error', message: result.message };
 			},
 		},
@@ -103,6 +107,8 @@ export class BumpGitManifest implements INodeType {
 						authorEmail: param('authorEmail', '') || undefined,
 						dryRun: this.getNodeParameter('dryRun', itemIndex, false) as boolean,
 						maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, 5) as number,
+						allowPlainHttp: this.getNodeParameter('allowPlainHttp', itemIndex, DEFAULT_ALLOW_PLAIN_HTTP) === true,
+						sourceOrder: { repository: param('sourceRepository', ''), commit: param('sourceCommit', ''), time: param('sourceCommitTime', '') },
 					},
 					credential,
 					{ allowFileProtocol: allowFileProtocol() },
