@@ -1,6 +1,6 @@
 import { quoteValue } from '../fieldError';
 import { inputError } from './errors';
-import { GitCommandError, type GitRunner } from './gitRunner';
+import type { GitRunner } from './gitRunner';
 
 /**
  * Order-aware bumps: a replayed (or late) build of an older source commit must not move a manifest back.
@@ -67,13 +67,10 @@ export function sourceTrailers(order: SourceOrder): string {
  */
 export async function findNewerBump(git: GitRunner, remoteBranch: string, ref: string, order: SourceOrder): Promise<Superseded | undefined> {
 	const since = Math.floor((Date.parse(order.time) - CLOCK_SKEW_MS) / 1000);
-	try {
-		await git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', `--shallow-since=${since}`, 'origin', `+refs/heads/${remoteBranch}:refs/remotes/origin/${remoteBranch}`]);
-	} catch (error) {
-		// Nothing committed since then: the tip is older, so no newer bump can exist.
-		if (error instanceof GitCommandError && /no commits selected for shallow requests/i.test(error.output)) return undefined;
-		throw error;
-	}
+	// A tip committed before then has no newer bump behind it (and the server refuses a shallow fetch that selects nothing).
+	const tipTime = Number((await git.run(['log', '-1', '--format=%ct', ref, '--'])).stdout.trim());
+	if (tipTime < since) return undefined;
+	await git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', `--shallow-since=${since}`, 'origin', `+refs/heads/${remoteBranch}:refs/remotes/origin/${remoteBranch}`]);
 	const field = (key: string) => `%(trailers:key=${key},valueonly,separator=%x1d)`;
 	const format = `%H%x1f${field(KEYS.repository)}%x1f${field(KEYS.commit)}%x1f${field(KEYS.time)}%x1e`;
 	const { stdout } = await git.run(['log', `--since=${since}`, `--format=${format}`, ref, '--']);

@@ -397,6 +397,23 @@ describe('finding 10: a replayed older push does not move GitOps back', () => {
 		expect(await readRemoteFile(url, 'main', 'apps/app.yaml')).toBe(`image:\n  tag: main-${NEWER.commit.slice(0, 12)}\n`);
 	});
 
+	counted('a source commit newer than the whole branch history (nothing to fetch since then) bumps', async () => {
+		const future = await bumpGitManifest(
+			{
+				repositoryUrl: url,
+				branch: 'main',
+				edit: { mode: 'yamlPath', file: 'apps/other.yaml', yamlPath: 'image.tag', value: '3' },
+				commitMessage: 'future',
+				allowPlainHttp: true,
+				sourceOrder: { repository: 'homelab/other', commit: 'd'.repeat(40), time: String(Date.parse('2030-01-01T00:00:00Z') / 1000) },
+			} as BumpRequest,
+			undefined,
+			{ cacheDir: cache },
+		);
+		expect(future).toMatchObject({ changed: true, superseded: null });
+		expect((await remoteLog(url))[0].message).toContain('Source-Commit-Time: 2030-01-01T00:00:00.000Z');
+	});
+
 	counted('a bad source commit or time is refused naming the field', async () => {
 		const errorOf = (source: { commit: string; time: string }) => bump(source).then(() => undefined, (e: { field?: string }) => e.field);
 		expect(await errorOf({ commit: 'not-a-sha', time: NEW.time })).toBe('sourceCommit');
