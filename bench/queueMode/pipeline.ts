@@ -134,7 +134,7 @@ export async function sendPush(stack: Pick<AppsStack, 'n8n' | 'secret' | 'appUrl
 		before: randomBytes(20).toString('hex'),
 		after: delivery.commit,
 		repository: { name: delivery.app, full_name: `homelab/${delivery.app}`, clone_url: stack.appUrls[delivery.app] },
-		head_commit: { id: delivery.commit, message: 'Change the app', added: [], removed: [], modified: files },
+		head_commit: { id: delivery.commit, message: 'Change the app', timestamp: new Date().toISOString(), added: [], removed: [], modified: files },
 		commits: [{ id: delivery.commit, message: 'Change the app', added: [], removed: [], modified: files }],
 	});
 	const res = await fetch(stack.n8n.webhookUrl(WEBHOOK_PATH), {

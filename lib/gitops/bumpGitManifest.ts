@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import type * as Edits from './edits';
 import { editScope, type Change, type EditResult, type ManifestEdit, type SkippedFile } from './edits/types';
 import { inputError } from './errors';
-import { GitCredential, prepareGitAccess } from './gitAccess';
+import { DEFAULT_ALLOW_PLAIN_HTTP, GitCredential, prepareGitAccess } from './gitAccess';
 import { describeGitFailure, isRejectedPush } from './gitRunner';
 import { withRepositoryLock } from './repositoryLock';
+import { checkSourceOrder, findNewerBump, sourceTrailers, type SourceOrder, type Superseded } from './sourceOrder';
 import { unifiedDiff } from './unifiedDiff';
 import { defaultCacheDir, Workspace, workspaceDir } from './workspace';
 
@@ -26,6 +27,10 @@ export interface BumpRequest {
 	authorEmail?: string;
 	dryRun?: boolean;
 	maxAttempts?: number;
+	/** Accept an http:// repository URL (the token travels unencrypted). Default DEFAULT_ALLOW_PLAIN_HTTP. */
+	allowPlainHttp?: boolean;
+	/** The source commit this bump deploys: when a bump of a newer one is in the branch history, nothing changes (sourceOrder.ts). */
+	sourceOrder?: Partial<SourceOrder>;
 }
 
 export interface BumpOptions {
@@ -47,6 +52,8 @@ export interface BumpResult {
 	/** How the working copy was obtained: a cached clone refreshed, or a (partial) clone made now. */
 	workspace: 'warm' | 'cold-partial' | 'cold-full';
 	dryRun: boolean;
+	/** Set when the bump was skipped because a newer source commit is already deployed (`changed` is false). */
+	superseded: Superseded | null;
 }
 
 const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*[\s~^:?*[\\])(?!.*@\{)(?!.*\/\/)(?!\/)[^\x00-\x1f\x7f]+(?<![./])(?<!\.lock)$/;
@@ -80,6 +87,7 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 	const pushBranch = request.pushBranch?.trim() ? checkBranch(request.pushBranch, 'pushBranch') : branch;
 	// Paths and values are checked before any git command runs, so a bad one is named, not reported by git.
 	const manifestEdit = edits().checkEdit(request.edit);
+	const order = checkSourceOrder(request.sourceOrder);
 	const maxAttempts = Math.max(1, Math.floor(request.maxAttempts ?? BUMP_DEFAULTS.maxAttempts));
 	const cacheDir = opts.cacheDir ?? defaultCacheDir();
 	const url = request.repositoryUrl.trim();
@@ -88,14 +96,15 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 		authorName: request.authorName || credential?.authorName,
 		authorEmail: request.authorEmail || credential?.authorEmail,
 	};
-	const access = await prepareGitAccess(url, author, { allowFileProtocol: opts.allowFileProtocol });
+	const access = await prepareGitAccess(url, author, { allowFileProtocol: opts.allowFileProtocol, allowPlainHttp: request.allowPlainHttp ?? DEFAULT_ALLOW_PLAIN_HTTP });
 	try {
 		return await withRepositoryLock(workspaceDir(cacheDir, url, branch), async () => {
 			const workspace = await Workspace.open({ cacheDir, url, branch, pushBranch, access, scope: editScope(manifestEdit), recloneAfter: opts.recloneAfter });
 			const mode: BumpResult['workspace'] = workspace.warm ? 'warm' : workspace.partialClone ? 'cold-partial' : 'cold-full';
-			const message = commitMessageFor(request.commitMessage, request.skipCi);
+			const message = commitMessageFor(request.commitMessage, request.skipCi) + (order ? `\n\n${sourceTrailers(order)}` : '');
 			for (let attempt = 1; ; attempt++) {
-				const edit = await edits().planEdit(workspace.dir, manifestEdit);
+				const superseded = order ? ((await findNewerBump(workspace.git, branch, 'HEAD', order)) ?? null) : null;
+				const edit = superseded ? { files: [], changes: [], skipped: [] } : await edits().planEdit(workspace.dir, manifestEdit);
 				const result: BumpResult = {
 					changed: edit.changes.length > 0,
 					branch: pushBranch,
@@ -106,6 +115,7 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 					skipped: edit.skipped,
 					workspace: mode,
 					dryRun: Boolean(request.dryRun),
+					superseded,
 				};
 				if (!result.changed || request.dryRun) return result;
 				await workspace.markClean(undefined);

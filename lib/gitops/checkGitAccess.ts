@@ -8,7 +8,7 @@ import { redactUrlCredentials } from '../gitUrl';
  * The gitRepositoryApi credential test: `git ls-remote --heads` against the repository, with the same
  * hardened, credential-in-environment setup a bump uses. Reads only; never changes the remote.
  */
-export async function checkGitAccess(credential: GitCredential, url: string, opts: { allowFileProtocol?: boolean } = {}): Promise<{ ok: boolean; message: string }> {
+export async function checkGitAccess(credential: GitCredential, url: string, opts: { allowFileProtocol?: boolean; allowPlainHttp?: boolean } = {}): Promise<{ ok: boolean; message: string }> {
 	if (!url?.trim()) return { ok: false, message: 'Set Test Repository URL in the credential to test it' };
 	let access;
 	try {

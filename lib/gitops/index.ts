@@ -2,6 +2,7 @@ export { BUMP_DEFAULTS, bumpGitManifest, commitMessageFor } from './bumpGitManif
 export type { BumpRequest, BumpResult, BumpOptions } from './bumpGitManifest';
 export { checkGitAccess } from './checkGitAccess';
 export type { BumpError } from './errors';
-export type { GitCredential } from './gitAccess';
+export { DEFAULT_ALLOW_PLAIN_HTTP, type GitCredential } from './gitAccess';
 export type { Change, ManifestEdit } from './edits/types';
+export type { ValueType } from './yaml/scalarStyle';
 export { defaultCacheDir } from './workspace';

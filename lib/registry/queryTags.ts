@@ -102,6 +102,12 @@ export function connectionFor(repository: ReturnType<typeof parseRepository>, cr
 			`The credential is for registry ${credential.registry} but the repository is on ${repository.registry}: use a credential for ${repository.registry}, or none for anonymous access`,
 		);
 	}
+	// An http:// prefix may not send a secret the credential keeps on https: the credential opts in itself.
+	if (repository.plainHttp && credential?.password && !credential.plainHttp) {
+		throw new RepositoryReferenceError(
+			`The repository starts with http:// but the credential for ${repository.registry} is not set to Plain HTTP, so its password would travel unencrypted: remove http:// (https is used), or turn on Plain HTTP in the credential`,
+		);
+	}
 	return {
 		registry: repository.registry,
 		plainHttp: repository.plainHttp ?? credential?.plainHttp ?? false,

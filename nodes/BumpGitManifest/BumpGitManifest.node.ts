@@ -8,7 +8,7 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { BUMP_DEFAULTS, bumpGitManifest, type GitCredential, type ManifestEdit } from '../../lib/gitops';
+import { BUMP_DEFAULTS, bumpGitManifest, DEFAULT_ALLOW_PLAIN_HTTP, type GitCredential, type ManifestEdit, type ValueType } from '../../lib/gitops';
 import { allowFileProtocol, gitRepositoryApiConnectionTest } from '../shared/credentialTests';
 import { executeItems } from '../shared/executeItems';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
@@ -26,6 +26,7 @@ function manifestEdit(mode: string, param: Parameter, node: INode, itemIndex: nu
 				file: param('file'),
 				yamlPath: param('yamlPath'),
 				value: param('value'),
+				valueType: (param('valueType', 'auto') || 'auto') as ValueType,
 				documentKind: param('documentKind', '') || undefined,
 				documentName: param('documentName', '') || undefined,
 			};
@@ -38,6 +39,7 @@ function manifestEdit(mode: string, param: Parameter, node: INode, itemIndex: nu
 				valuesFile: param('valuesFile', ''), // empty: checkEdit's default
 				valuesPath: param('valuesPath'),
 				value: param('value'),
+				valueType: (param('valueType', 'auto') || 'auto') as ValueType,
 				versionBump: param('versionBump', 'patch') as 'patch' | 'minor' | 'major' | 'none',
 			};
 		default:
@@ -82,6 +84,8 @@ export class BumpGitManifest implements INodeType {
 					authorEmail: param('authorEmail', '') || undefined,
 					dryRun: this.getNodeParameter('dryRun', itemIndex, false) as boolean,
 					maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, BUMP_DEFAULTS.maxAttempts) as number,
+					allowPlainHttp: this.getNodeParameter('allowPlainHttp', itemIndex, DEFAULT_ALLOW_PLAIN_HTTP) === true,
+					sourceOrder: { repository: param('sourceRepository', ''), commit: param('sourceCommit', ''), time: param('sourceCommitTime', '') },
 				},
 				credential,
 				{ allowFileProtocol: allowFileProtocol() },

@@ -29,7 +29,9 @@ export async function kubernetesApiConnectionTest(
 /** gitRepositoryApi: can the credential read (and push to) its test repository? */
 export async function gitRepositoryApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 	const cred = credential.data as unknown as GitCredential & { testRepositoryUrl?: string };
-	const result = await checkGitAccess(cred, cred.testRepositoryUrl ?? '', { allowFileProtocol: allowFileProtocol() });
+	// The test URL sits beside the token in the credential, so its owner chose where the token goes: http:// is
+	// accepted there (redirects are still not followed).
+	const result = await checkGitAccess(cred, cred.testRepositoryUrl ?? '', { allowFileProtocol: allowFileProtocol(), allowPlainHttp: true });
 	return { status: result.ok ? 'OK' : 'Error', message: result.message };
 }
 

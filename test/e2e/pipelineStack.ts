@@ -172,6 +172,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			configureWorkflow(loadWorkflow('poll-registry-and-bump.json'), {
 				imageRepository: `${registry.host}/${RELEASE_IMAGE}`,
 				semverRange: '>=1.0.0',
+				plainHttpGit: true,
 				gitopsRepositoryUrl: gitopsUrl,
 				gitopsBranch: 'main',
 				imagePolicy: 'flux-system:webapp-releases',
@@ -204,7 +205,7 @@ export const randomSha = () => randomBytes(20).toString('hex');
 /** A GitHub push delivery for `commit`, signed with X-Hub-Signature-256 over the exact body bytes. */
 export async function sendGithubPush(
 	stack: Pick<PipelineStack, 'n8n' | 'secret' | 'appUrl'>,
-	push: { commit: string; files: string[]; before?: string; branch?: string; deliveryId?: string },
+	push: { commit: string; files: string[]; before?: string; branch?: string; deliveryId?: string; timestamp?: string },
 ): Promise<Response> {
 	const body = JSON.stringify({
 		ref: `refs/heads/${push.branch ?? 'main'}`,
@@ -212,7 +213,7 @@ export async function sendGithubPush(
 		before: push.before ?? randomSha(),
 		after: push.commit,
 		repository: { name: 'webapp', full_name: 'homelab/webapp', clone_url: stack.appUrl },
-		head_commit: { id: push.commit, message: 'Change the app', added: [], removed: [], modified: push.files },
+		head_commit: { id: push.commit, message: 'Change the app', timestamp: push.timestamp ?? new Date().toISOString(), added: [], removed: [], modified: push.files },
 		commits: [{ id: push.commit, message: 'Change the app', added: [], removed: [], modified: push.files }],
 	});
 	return await fetch(stack.n8n.webhookUrl('build-on-push'), {

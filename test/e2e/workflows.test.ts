@@ -78,6 +78,21 @@ describe('shipped workflows in real n8n on the local stack', () => {
 			expect(after[0].message).toContain(`Deploy webapp ${tag} (${commit.slice(0, 12)})`);
 			const expected = original.replace(`${APP_IMAGE}:main-000000000000`, `${APP_IMAGE}:${tag}@${deployed.digest}`);
 			expect(await readRemoteFile(stack.gitopsUrl, 'main', deployment)).toBe(expected);
+			expect(after[0].message).toContain(`Source-Commit: ${commit}`);
+		});
+
+		it('a replayed older push (an older head_commit.timestamp) builds but does not move GitOps back', async () => {
+			const before = await remoteLog(stack.gitopsUrl);
+			const deployed = await readRemoteFile(stack.gitopsUrl, 'main', deployment);
+			const older = randomSha();
+			const timestamp = new Date(Date.now() - 3600_000).toISOString();
+			expect((await sendGithubPush(stack, { commit: older, files: ['app/main.go'], timestamp })).status).toBe(200);
+			const execution = await nextExecution();
+			expect(execution.status).toBe('success');
+			const [bump] = nodeOutput(execution, 'Bump GitOps manifest')!;
+			expect(bump).toMatchObject({ changed: false, commit: null, superseded: { sourceCommit: older, deployedSourceCommit: before[0].message.match(/Source-Commit: (\w+)/)![1] } });
+			expect(await remoteLog(stack.gitopsUrl)).toEqual(before);
+			expect(await readRemoteFile(stack.gitopsUrl, 'main', deployment)).toBe(deployed);
 		});
 
 		it('starts nothing for a push that touches no app source', async () => {

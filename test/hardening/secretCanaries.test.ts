@@ -295,6 +295,7 @@ describe('Query Registry Tags', () => {
 
 const bumpParams = (repositoryUrl: string, image: string, extra: Params = {}): Params => ({
 	repositoryUrl,
+	allowPlainHttp: true,
 	branch: 'main',
 	mode: 'imagePolicyMarkers',
 	policyName: 'flux-system:webapp',

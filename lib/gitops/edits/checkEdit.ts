@@ -1,6 +1,7 @@
 import { quoteValue } from '../../errors';
 import { isImageDigest, isImageTag, parseImageReference } from '../../imageReference/reference';
 import { inputError } from '../errors';
+import { plainIsNumber, type ValueType } from '../yaml/scalarStyle';
 import { parseYamlPath } from '../yaml/yamlPath';
 import { repoPath } from './manifestTree';
 import type { CheckedEdit, ManifestEdit } from './types';
@@ -42,6 +43,17 @@ function checkHelmValue(valuesPath: string, value: string): void {
 	else if (/(?:^|[._-])digest$|[a-z0-9]Digest$/.test(key)) checkDigest(value, 'value');
 }
 
+const VALUE_TYPES: readonly ValueType[] = ['auto', 'string', 'number'];
+
+/** Value Type: one of VALUE_TYPES; `number` needs a value YAML 1.1 and 1.2 both read as that number. */
+function checkValueType(value: string, valueType: ValueType | undefined): void {
+	if (valueType === undefined) return;
+	if (!VALUE_TYPES.includes(valueType)) throw inputError(`valueType ${quoteValue(valueType)} is not one of ${VALUE_TYPES.join(', ')}`, 'valueType');
+	if (valueType === 'number' && value !== '' && !plainIsNumber(value)) {
+		throw inputError(`value ${quoteValue(value)} is not a number, and Value Type is Number: give a number such as 3 or 0.5, or set Value Type to Auto or String`, 'value');
+	}
+}
+
 /**
  * Checks an edit before any git command runs and returns it with normalised paths: every path stays in the
  * repository, and every image, tag or digest it writes follows the distribution reference grammar, so a
@@ -57,6 +69,7 @@ function checked(edit: ManifestEdit): ManifestEdit {
 			Object.values(edit.policies).forEach(checkMarkerImage);
 			return { ...edit, path: repoPath(edit.path, 'path') };
 		case 'yamlPath':
+			checkValueType(edit.value, edit.valueType);
 			return { ...edit, file: repoPath(edit.file, 'file') };
 		case 'imageReference':
 			checkImageRepository(edit.imageRepository);
@@ -65,6 +78,7 @@ function checked(edit: ManifestEdit): ManifestEdit {
 			return { ...edit, path: repoPath(edit.path, 'path') };
 		case 'helmChart':
 			checkHelmValue(edit.valuesPath, edit.value);
+			checkValueType(edit.value, edit.valueType);
 			return {
 				...edit,
 				chartPath: repoPath(edit.chartPath, 'chartPath'),

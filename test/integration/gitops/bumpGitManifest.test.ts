@@ -47,7 +47,7 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 	async function fleet(opts?: { allowFilter?: boolean }): Promise<string> {
 		return server.createBareRepo(`fleet-${repoCount++}`, FLEET, opts);
 	}
-	const request = (url: string, edit: BumpRequest['edit'], extra: Partial<BumpRequest> = {}): BumpRequest => ({ repositoryUrl: url, branch: 'main', edit, commitMessage: 'bump', ...extra });
+	const request = (url: string, edit: BumpRequest['edit'], extra: Partial<BumpRequest> = {}): BumpRequest => ({ repositoryUrl: url, branch: 'main', edit, commitMessage: 'bump', allowPlainHttp: true, ...extra });
 
 	it('10 concurrent bumps of different files from 10 separate caches (10 workers) all land, no force-push', async () => {
 		const url = await fleet();
@@ -277,8 +277,8 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 
 	it('credential test: ls-remote succeeds with the token and fails without', async () => {
 		const url = await fleet();
-		expect(await checkGitAccess(credential, url)).toEqual({ ok: true, message: expect.stringMatching(/^Connected to .*: 1 branch$/) });
-		const denied = await checkGitAccess({ ...credential, token: 'wrong-token-123' }, url);
+		expect(await checkGitAccess(credential, url, { allowPlainHttp: true })).toEqual({ ok: true, message: expect.stringMatching(/^Connected to .*: 1 branch$/) });
+		const denied = await checkGitAccess({ ...credential, token: 'wrong-token-123' }, url, { allowPlainHttp: true });
 		expect(denied.ok).toBe(false);
 		expect(denied.message).toMatch(/Authentication .* failed/);
 	});

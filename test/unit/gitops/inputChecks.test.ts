@@ -199,11 +199,12 @@ describe('repository URLs', () => {
 
 	test('accepted forms and their transports', () => {
 		expect(checkRepositoryUrl('https://github.com/org/app.git')).toBe('http');
-		expect(checkRepositoryUrl('http://127.0.0.1:3000/org/app.git')).toBe('http');
+		expect(checkRepositoryUrl('http://127.0.0.1:3000/org/app.git', false, true)).toBe('http');
+		expect(inputErrorOf(() => checkRepositoryUrl('http://127.0.0.1:3000/org/app.git')).message).toMatch(/plain http.*Allow Plain HTTP/);
 		expect(checkRepositoryUrl('ssh://git@127.0.0.1:2222/org/app.git')).toBe('ssh');
 		expect(checkRepositoryUrl('git@github.com:org/app.git')).toBe('ssh');
 		// git gets the URL as one argv entry after "--": characters RFC 3986 leaves out are harmless here.
-		expect(checkRepositoryUrl('http://127.0.0.1:3000/repo.git;touch${IFS}x')).toBe('http');
+		expect(checkRepositoryUrl('http://127.0.0.1:3000/repo.git;touch${IFS}x', false, true)).toBe('http');
 		expect(checkRepositoryUrl('file:///srv/git/repo.git', true)).toBe('file');
 		expect(inputErrorOf(() => checkRepositoryUrl('file:///-x/repo.git', true)).field).toBe('repositoryUrl');
 	});
