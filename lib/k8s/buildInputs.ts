@@ -3,6 +3,8 @@ import { isFullCommitSha, validateGitRevision, validateGitUrl, type GitSource } 
 import { isBareTag, parseImageReference, parsePushReference, type ImageReference } from './buildInputsImageReference';
 import {
 	parseQuantity,
+	refuseBuildkitBuildArg,
+	refuseReservedLabelPrefix,
 	validateBuildArgName,
 	validateBuildArgValue,
 	validateDns1123Label,
@@ -36,6 +38,8 @@ export interface BuildJobInput {
 	additionalTags?: string[];
 	target?: string;
 	buildArgs?: Array<{ name: string; value: string }>;
+	/** Accept build args named BUILDKIT_* (they configure BuildKit's frontend, see refuseBuildkitBuildArg). */
+	allowBuildkitBuildArgs?: boolean;
 	platforms?: string[];
 	cacheMode?: CacheMode;
 	cacheRef?: string;
@@ -144,7 +148,7 @@ function buildArgsOf(input: BuildJobInput): Array<{ name: string; value: string 
 	const seen = new Set<string>();
 	const args: Array<{ name: string; value: string }> = [];
 	for (const arg of input.buildArgs ?? []) {
-		const name = validateBuildArgName(arg?.name, field);
+		const name = refuseBuildkitBuildArg(validateBuildArgName(arg?.name, field), field, input.allowBuildkitBuildArgs === true);
 		if (seen.has(name)) throw new BuildInputError(field, `${field}: build argument ${name} is given twice: keep one.`);
 		seen.add(name);
 		args.push({ name, value: validateBuildArgValue(name, arg.value ?? '', field) });
@@ -156,7 +160,7 @@ function userLabels(input: BuildJobInput): Record<string, string> {
 	const field = 'options.labels';
 	const labels: Record<string, string> = {};
 	for (const label of input.labels ?? []) {
-		const key = validateLabelKey(label?.name, field);
+		const key = refuseReservedLabelPrefix(validateLabelKey(label?.name, field), field);
 		if (RESERVED_LABEL_KEYS.includes(key) || key.startsWith('buildkit.n8n.io/')) {
 			throw new BuildInputError(field, `${field}: label ${key} is set by the node itself: choose another key.`);
 		}
