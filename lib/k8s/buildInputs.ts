@@ -44,12 +44,18 @@ export interface BuildJobInput {
 	cacheMode?: CacheMode;
 	cacheRef?: string;
 	attestations?: Attestation[];
+	/** Scanner image for attest:sbom (BuildKit's default is docker/buildkit-syft-scanner from Docker Hub). */
+	sbomGenerator?: string;
 	builderMode?: BuilderMode;
 	buildkitImage?: string;
 	gitImage?: string;
 	serviceAccountName?: string;
 	registrySecretName?: string;
 	gitSecretName?: string;
+	/** A ConfigMap in the namespace with key buildkitd.toml (mirrors, CAs, plain-HTTP registries), mounted read-only. */
+	buildkitdConfigMap?: string;
+	/** Accept an SSH server's host key unseen when the git Secret has no known_hosts. */
+	sshTrustOnFirstUse?: boolean;
 	insecureRegistry?: boolean;
 	allowPlainHttpGit?: boolean;
 	memoryLimit?: string;
@@ -81,12 +87,15 @@ export interface BuildPlan {
 	platforms: string[];
 	cache: { mode: CacheMode; ref?: string };
 	attestations: Attestation[];
+	sbomGenerator?: string;
 	builderMode: BuilderMode;
 	buildkitImage: string;
 	gitImage: string;
 	serviceAccountName: string;
 	registrySecretName?: string;
 	gitSecretName?: string;
+	buildkitdConfigMap?: string;
+	sshTrustOnFirstUse: boolean;
 	insecureRegistry: boolean;
 	resources: { memoryLimit: Quantity; memoryRequest: Quantity; cpuLimit?: Quantity; cpuRequest?: Quantity };
 	ttlSecondsAfterFinished: number;
@@ -224,6 +233,7 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 		throw new BuildInputError('options.cpuRequest', `options.cpuRequest ${cpuRequest.text} is above options.cpuLimit ${cpuLimit.text}: lower the request or raise the limit.`);
 	}
 
+	const attestations = attestationsOf(input);
 	const activeDeadlineSeconds = integerIn(input.activeDeadlineSeconds, DEFAULTS.activeDeadlineSeconds, 'options.activeDeadlineSeconds', 0, 7 * 24 * 3600);
 	const jobName = blank(input.jobName) ? undefined : validateDns1123Label(String(input.jobName), 'options.jobName', 'Job name');
 	const deterministicName = input.deterministicName === true;
@@ -248,7 +258,8 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 		buildArgs: buildArgsOf(input),
 		platforms,
 		cache: cacheOf(input, images[0]),
-		attestations: attestationsOf(input),
+		attestations,
+		sbomGenerator: attestations.includes('sbom') && !blank(input.sbomGenerator) ? parseImageReference(String(input.sbomGenerator), 'options.sbomGenerator').text : undefined,
 		builderMode,
 		buildkitImage,
 		gitImage,
@@ -260,6 +271,8 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 		// An explicitly empty registry secret means anonymous pushes (e.g. a local registry).
 		registrySecretName: input.registrySecretName === undefined ? DEFAULTS.registrySecretName : optionalSecretName(input.registrySecretName, 'options.registrySecretName'),
 		gitSecretName: optionalSecretName(input.gitSecretName, 'options.gitSecretName'),
+		buildkitdConfigMap: blank(input.buildkitdConfigMap) ? undefined : validateDns1123Subdomain(String(input.buildkitdConfigMap), 'options.buildkitdConfigMap', 'ConfigMap name'),
+		sshTrustOnFirstUse: input.sshTrustOnFirstUse === true,
 		insecureRegistry: input.insecureRegistry === true,
 		resources: { memoryLimit, memoryRequest, cpuLimit, cpuRequest },
 		ttlSecondsAfterFinished: integerIn(input.ttlSecondsAfterFinished, DEFAULTS.ttlSecondsAfterFinished, 'options.ttlSecondsAfterFinished', 0, 30 * 24 * 3600),
