@@ -83,6 +83,14 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				description: 'Comma-separated extra tags to push the same image to: a bare tag means the same repository, or give a full reference',
 			},
 			{
+				displayName: 'Allow BUILDKIT_* Build Arguments',
+				name: 'allowBuildkitBuildArgs',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether build arguments named BUILDKIT_* are passed. They configure BuildKit itself (BUILDKIT_SYNTAX runs any image as the Dockerfile frontend), so they are refused unless this is on.',
+			},
+			{
 				displayName: 'Allow Plain HTTP Git',
 				name: 'allowPlainHttpGit',
 				type: 'boolean',
@@ -96,7 +104,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				default: ['sbom', 'provenance'],
 				options: [
 					{ name: 'SBOM', value: 'sbom', description: 'An SPDX software bill of materials (BuildKit attest:sbom)' },
-					{ name: 'Provenance', value: 'provenance', description: 'SLSA provenance with mode=max, recording the git source and commit' },
+					{ name: 'Provenance', value: 'provenance', description: 'SLSA v1 provenance with mode=max, recording the git source and commit' },
 				],
 				description: 'Attestations BuildKit attaches to the pushed image index',
 			},
@@ -137,6 +145,15 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 					{ name: 'Privileged', value: 'privileged', description: 'A privileged container running as root; only where rootless cannot work' },
 				],
 				description: 'How the BuildKit container runs',
+			},
+			{
+				displayName: 'BuildKit Config Map',
+				name: 'buildkitdConfigMap',
+				type: 'string',
+				default: '',
+				placeholder: 'buildkitd-config',
+				description:
+					'ConfigMap in the namespace with key buildkitd.toml (registry mirrors, private CAs, plain-HTTP registries), mounted read-only into the build container. Other keys (e.g. a CA file) are mounted beside it under /etc/buildkitd-config/.',
 			},
 			{
 				displayName: 'BuildKit Image',
@@ -212,7 +229,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'git-credentials',
-				description: 'Secret in the namespace with key "token" (or "password", plus optional "username") for HTTPS, or "ssh-privatekey" (plus "known_hosts") for SSH',
+				description: 'Secret in the namespace with key "token" (or "password", plus optional "username") for HTTPS, or "ssh-privatekey" and "known_hosts" for SSH',
 			},
 			{
 				displayName: 'If Exists',
@@ -290,6 +307,15 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				description: 'Name of a kubernetes.io/dockerconfigjson Secret with the push credentials. Empty pushes anonymously.',
 			},
 			{
+				displayName: 'SBOM Generator',
+				name: 'sbomGenerator',
+				type: 'string',
+				default: '',
+				placeholder: 'registry.local:5000/mirror/buildkit-syft-scanner:stable-1',
+				description:
+					'Scanner image BuildKit runs for the SBOM attestation. Empty uses docker/buildkit-syft-scanner:stable-1 from Docker Hub; air-gapped clusters mirror it and name the copy here.',
+			},
+			{
 				displayName: 'Service Account Name',
 				name: 'serviceAccountName',
 				type: 'string',
@@ -303,6 +329,14 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				default: '',
 				placeholder: 'runtime',
 				description: 'Dockerfile stage to build (FROM … AS &lt;target&gt;). Empty builds the last stage.',
+			},
+			{
+				displayName: 'Trust SSH Host Key On First Use',
+				name: 'sshTrustOnFirstUse',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether an SSH git server\'s host key is accepted unseen when the git Secret has no known_hosts. Off: such a build fails, asking for known_hosts.',
 			},
 			{
 				displayName: 'TTL Seconds After Finished',
