@@ -2,8 +2,8 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { validateBuildJobInput, type BuildJobInput } from '../../lib/k8s/buildInputs';
-import { buildJobManifest } from '../../lib/k8s/jobManifest';
+import { validateBuildJobInput, type BuildJobInput } from '../../lib/k8s/build/inputs';
+import { buildJobManifest } from '../../lib/k8s/build/manifest';
 import { provenanceSourceOf } from '../../lib/registry';
 import { startRegistry, type RunningRegistry } from '../stack/registry';
 import { runContainer, scratchPod } from '../unit/k8s-job/podRunner';

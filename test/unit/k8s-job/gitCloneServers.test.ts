@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
-import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/buildInputs';
-import { buildJobManifest } from '../../../lib/k8s/jobManifest';
+import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/build/inputs';
+import { buildJobManifest } from '../../../lib/k8s/build/manifest';
 import { startGitServer, type GitServer } from '../../stack/git';
 import { makeCertificates } from '../../stack/k8s/tls';
 import { runContainer, scratchPod } from './podRunner';
@@ -148,7 +148,7 @@ describe('the credential helper answers only the planned server; redirects are n
 
 	test('a request for another host or scheme gets no answer from the helper', async () => {
 		const container = gitClone({ gitRepositoryUrl: url, gitRevision: 'main', allowPlainHttpGit: true, gitSecretName: 'git' });
-		for (const other of [{ GIT_URL_HOST: '127.0.0.1:1' }, { GIT_URL_HOST: '127.0.0.1' }, { GIT_URL_SCHEME: 'https' }]) {
+		for (const other of [{ GIT_URL_HOST: '127.0.0.1:1' }, { GIT_URL_HOST: '127.0.0.1' }, { GIT_URL_SCHEME: 'https' }] as Array<Record<string, string>>) {
 			const r = await clone(container, { GIT_SECRET_DIR: secret(), ...other });
 			expect(r.code).not.toBe(0);
 			expect(r.message).toMatch(/authentication failed \(401\)/);
@@ -181,7 +181,7 @@ describe('SSH host keys (issue 15 #11)', () => {
 
 	test('no known_hosts in the git Secret (or no Secret at all): the clone fails before connecting, saying how to fix it', async () => {
 		const port = await deadPort();
-		for (const env of [{ GIT_SECRET_DIR: secretDir({ 'ssh-privatekey': key }) }, {}]) {
+		for (const env of [{ GIT_SECRET_DIR: secretDir({ 'ssh-privatekey': key }) }, {}] as Array<Record<string, string>>) {
 			const r = await clone(gitClone({ gitRepositoryUrl: `ssh://git@127.0.0.1:${port}/org/app.git`, gitRevision: SHA, gitSecretName: 'git' }), env);
 			expect(r.code).not.toBe(0);
 			expect(r.message).toContain('has no known_hosts key, so the SSH host key of 127.0.0.1 cannot be checked');

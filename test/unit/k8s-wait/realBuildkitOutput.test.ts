@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { provenanceSourceOf } from '../../../lib/registry';
-import { assembleResult, type ResultInput } from '../../../lib/k8s/jobWatcherResult';
-import { digestFromLog, type PodLike } from '../../../lib/k8s/podDiagnosis';
+import { assembleResult, type ResultInput } from '../../../lib/k8s/wait/result';
+import { digestFromLog, type PodLike } from '../../../lib/k8s/wait/podDiagnosis';
 import { backoffFailedStatus, completeStatus, job } from './fixtures';
 
 /**
