@@ -55,6 +55,7 @@ function buildJobInput(params: Record<string, unknown>, options: IDataObject): B
 		gitSecretName: text(options.gitSecretName),
 		buildkitdConfigMap: text(options.buildkitdConfigMap),
 		sshTrustOnFirstUse: flag(options.sshTrustOnFirstUse),
+		reproducible: flag(options.reproducible),
 		insecureRegistry: flag(options.insecureRegistry),
 		allowPlainHttpGit: flag(options.allowPlainHttpGit),
 		memoryLimit: text(options.memoryLimit),

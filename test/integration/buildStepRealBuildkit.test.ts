@@ -1,25 +1,21 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { validateBuildJobInput, type BuildJobInput } from '../../lib/k8s/build/inputs';
-import { buildJobManifest } from '../../lib/k8s/build/manifest';
+import type { BuildJobInput } from '../../lib/k8s/build/inputs';
 import { provenanceSourceOf } from '../../lib/registry';
 import { startRegistry, type RunningRegistry } from '../stack/registry';
-import { runContainer, scratchPod } from '../unit/k8s-job/podRunner';
+import { buildkitBinDir, jobContainers, launcherDir as makeLauncherDir, runBuildStep, workspaceWith } from './jobPodSteps';
 
 /**
- * The build container of the Job that Create BuildKit Job generates, run with real BuildKit v0.24: its exact
- * command, args and env (privileged mode, as root, as the moby/buildkit image runs it), against the stack's real
- * registry. `buildctl-daemonless.sh` is stood in by a launcher that starts the real buildkitd with its own state
- * dir and socket (the upstream script always listens on /run/buildkit, shared by everything on the machine) and
- * then runs the real buildctl with the Job's argv. Checks issue 16 C (final error line), D (cache export never
+ * The build container of the Job that Create BuildKit Job generates, run with real BuildKit v0.24 (see
+ * jobPodSteps.ts) against the stack's real registry. Checks issue 16 C (final error line), D (cache export never
  * fails a pushed build), E (buildkitd.toml) and A (the pinned provenance version) on real output.
  */
 
 jest.setTimeout(240_000);
 
-const binDir = [process.env.BUILDKIT_BIN_DIR, join(homedir(), '.cache/n8n-nodes-buildkit/buildkit-v0.24.0/bin')].find((d) => d && existsSync(join(d, 'buildkitd')));
+const binDir = buildkitBinDir();
 const runnable = binDir !== undefined && process.getuid?.() === 0;
 if (!runnable) {
 	console.warn(`buildStepRealBuildkit: SKIPPED, no real build: ${binDir ? 'needs root' : 'no buildkitd in BUILDKIT_BIN_DIR or the cache (scripts/ensure-buildkit.sh)'}`);
@@ -30,20 +26,6 @@ const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const roots: string[] = [];
 let registry: RunningRegistry;
 let launcherDir: string;
-
-const LAUNCHER = `#!/bin/sh
-set -eu
-d=$(mktemp -d /tmp/bk-step.XXXXXX)
-buildkitd \${BUILDKITD_FLAGS:-} --root "$d/state" --addr "unix://$d/sock" --otel-socket-path "$d/otel.sock" > "$d/log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$d"' EXIT
-i=0
-until buildctl --addr "unix://$d/sock" debug workers > /dev/null 2>&1; do
-  i=$((i + 1)); [ $i -lt 200 ] || { echo "could not connect to buildkitd"; cat "$d/log"; exit 1; } >&2
-  sleep 0.1
-done
-buildctl --addr "unix://$d/sock" "$@"
-`;
 
 function context(files: Record<string, string>): string {
 	const dir = mkdtempSync(join(tmpdir(), 'bk-step-ctx-'));
@@ -57,35 +39,18 @@ function context(files: Record<string, string>): string {
 
 /** Runs the Job's buildkit container on a context already "cloned" into the pod's workspace. */
 async function buildStep(files: Record<string, string>, input: Partial<BuildJobInput>, env: Record<string, string> = {}) {
-	const plan = validateBuildJobInput({
+	const { buildkit } = jobContainers({
 		appName: 'webapp',
 		gitRepositoryUrl: 'https://git.example.com/org/webapp.git',
 		gitRevision: COMMIT,
 		image: `${registry.host}/webapp/app:1`,
-		builderMode: 'privileged',
-		registrySecretName: '',
 		insecureRegistry: true,
 		attestations: ['provenance'],
 		...input,
 	});
-	const container = buildJobManifest(plan, 'job').spec!.template.spec!.containers[0];
-	const pod = scratchPod();
+	const pod = workspaceWith(files, COMMIT);
 	roots.push(pod.root);
-	const src = join(pod.workspace, 'src');
-	mkdirSync(src);
-	for (const [name, content] of Object.entries(files)) {
-		mkdirSync(join(src, name, '..'), { recursive: true });
-		writeFileSync(join(src, name), content);
-	}
-	writeFileSync(join(pod.workspace, 'git-revision'), `${COMMIT}\n`);
-	// The pod's fixed paths (/workspace) live under the scratch pod here.
-	const args = container.args!.map((a) => a.replace(/=\/workspace\//g, `=${pod.workspace}/`));
-	const run = await runContainer(
-		{ ...container, args },
-		{ PATH: `${launcherDir}:${binDir}:${process.env.PATH}`, WORKSPACE: pod.workspace, METADATA_FILE: join(pod.tmp, 'metadata.json'), TERMINATION_LOG: pod.terminationLog, ...env },
-		pod.root,
-	);
-	return { ...run, message: readFileSync(pod.terminationLog, 'utf8'), log: run.stdout + run.stderr };
+	return runBuildStep(buildkit, { workspace: pod.workspace, binDir: binDir!, launcher: launcherDir, env });
 }
 
 async function registryJson(path: string, accept: string): Promise<any> {
@@ -102,10 +67,8 @@ const APP = (base: string) => ({
 beforeAll(async () => {
 	if (!runnable) return;
 	registry = await startRegistry();
-	launcherDir = mkdtempSync(join(tmpdir(), 'bk-step-bin-'));
+	launcherDir = makeLauncherDir();
 	roots.push(launcherDir);
-	writeFileSync(join(launcherDir, 'buildctl-daemonless.sh'), LAUNCHER);
-	chmodSync(join(launcherDir, 'buildctl-daemonless.sh'), 0o755);
 	// The base image: Debian's static busybox, pushed once under two names (the second is what a mirror serves).
 	const base = context({ Dockerfile: 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n' });
 	copyFileSync('/bin/busybox', join(base, 'busybox'));

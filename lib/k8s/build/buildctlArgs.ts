@@ -50,7 +50,10 @@ export function buildctlArgs(plan: BuildPlan): string[] {
 
 	const insecure = plan.insecureRegistry ? ',registry.insecure=true' : '';
 	const names = plan.images.map((i) => i.text).join(',');
-	args.push('--output', `type=image,"name=${names}",push=true${insecure}`);
+	// With SOURCE_DATE_EPOCH (the commit time, added by the build script) layer file times are rewritten too, so
+	// two builds of one commit give the same image manifest (bench/RESULTS.md; the provenance still differs).
+	const timestamps = plan.reproducible ? ',rewrite-timestamp=true' : '';
+	args.push('--output', `type=image,"name=${names}",push=true${timestamps}${insecure}`);
 	if (plan.cache.mode !== 'disabled' && plan.cache.ref) {
 		args.push('--import-cache', `type=registry,ref=${plan.cache.ref}${insecure}`);
 		// ignore-error: a cache that cannot be written must not fail a build whose image is already pushed.

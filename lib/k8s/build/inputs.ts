@@ -56,6 +56,8 @@ export interface BuildJobInput {
 	buildkitdConfigMap?: string;
 	/** Accept an SSH server's host key unseen when the git Secret has no known_hosts. */
 	sshTrustOnFirstUse?: boolean;
+	/** SOURCE_DATE_EPOCH = the commit time and rewritten layer times: one commit, one image manifest digest. */
+	reproducible?: boolean;
 	insecureRegistry?: boolean;
 	allowPlainHttpGit?: boolean;
 	memoryLimit?: string;
@@ -96,6 +98,7 @@ export interface BuildPlan {
 	gitSecretName?: string;
 	buildkitdConfigMap?: string;
 	sshTrustOnFirstUse: boolean;
+	reproducible: boolean;
 	insecureRegistry: boolean;
 	resources: { memoryLimit: Quantity; memoryRequest: Quantity; cpuLimit?: Quantity; cpuRequest?: Quantity };
 	ttlSecondsAfterFinished: number;
@@ -273,6 +276,7 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 		gitSecretName: optionalSecretName(input.gitSecretName, 'options.gitSecretName'),
 		buildkitdConfigMap: blank(input.buildkitdConfigMap) ? undefined : validateDns1123Subdomain(String(input.buildkitdConfigMap), 'options.buildkitdConfigMap', 'ConfigMap name'),
 		sshTrustOnFirstUse: input.sshTrustOnFirstUse === true,
+		reproducible: input.reproducible === true,
 		insecureRegistry: input.insecureRegistry === true,
 		resources: { memoryLimit, memoryRequest, cpuLimit, cpuRequest },
 		ttlSecondsAfterFinished: integerIn(input.ttlSecondsAfterFinished, DEFAULTS.ttlSecondsAfterFinished, 'options.ttlSecondsAfterFinished', 0, 30 * 24 * 3600),

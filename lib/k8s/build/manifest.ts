@@ -160,6 +160,7 @@ function buildkitContainer(plan: BuildPlan): V1Container {
 			PRIMARY_IMAGE: plan.images[0].text,
 			...(plan.registrySecretName ? { DOCKER_CONFIG: PATHS.dockerConfig } : {}),
 			...(plan.cache.mode !== 'disabled' && plan.cache.ref ? { CACHE_REF: plan.cache.ref } : {}),
+			...(plan.reproducible ? { SOURCE_DATE_EPOCH_FROM_COMMIT: 'true' } : {}),
 			...(plan.buildkitdConfigMap ? { BUILDKITD_CONFIG: `${PATHS.buildkitdConfig}/buildkitd.toml`, BUILDKITD_CONFIG_MAP: plan.buildkitdConfigMap } : {}),
 		}),
 		resources: resources(plan),

@@ -9,15 +9,16 @@
  *              SSH_TRUST_ON_FIRST_USE (optional, "true"), TERMINATION_LOG, TMPDIR (a writable scratch dir),
  *              GIT_ALLOW_PROTOCOL (git itself refuses other transports)
  *   buildkit:  WORKSPACE, METADATA_FILE, PRIMARY_IMAGE, TERMINATION_LOG, CACHE_REF (optional: the cache is
- *              exported there), BUILDKITD_CONFIG and BUILDKITD_CONFIG_MAP (optional: buildkitd.toml path, and
- *              the ConfigMap it comes from), plus buildctl's argv in "$@"
+ *              exported there), SOURCE_DATE_EPOCH_FROM_COMMIT (optional, "true"), BUILDKITD_CONFIG and
+ *              BUILDKITD_CONFIG_MAP (optional: buildkitd.toml path, and the ConfigMap it comes from), plus buildctl's argv in "$@"
  */
 
 /**
  * Fetches exactly one revision into $WORKSPACE/src. A full SHA is fetched by id (servers that refuse that
  * get a fallback fetch of all branches and tags, then the same SHA is checked out, so a full SHA is always
  * built exactly); a branch or tag is fetched shallowly and resolved. The resolved commit goes to the
- * termination message (read by Wait for Job) and to $WORKSPACE/git-revision (read by the build step).
+ * termination message (read by Wait for Job) and to $WORKSPACE/git-revision (read by the build step), its
+ * committer time (Unix seconds) to $WORKSPACE/git-commit-time.
  * Credentials come from files of a mounted Secret, read only when git asks for them, and only for the planned
  * scheme and host (GIT_URL_SCHEME, GIT_URL_HOST); redirects are not followed, so neither the token nor the
  * checkout can move to another server. A fetch that fails names git's own cause (DNS, refused, TLS, 401/403…).
@@ -105,6 +106,7 @@ inside "$ctx" || fail "context path '$CONTEXT_PATH' leads outside the repository
 df_dir=$(cd "$(dirname "$ctx/$DOCKERFILE_PATH")" && pwd -P)
 inside "$df_dir" || fail "Dockerfile '$DOCKERFILE_PATH' leads outside the repository"
 printf '%s\\n' "$commit" > "$WORKSPACE/git-revision"
+git show -s --format=%ct HEAD > "$WORKSPACE/git-commit-time"
 printf '%s' "$commit" > "$TERMINATION_LOG"
 echo "git-clone: $GIT_REVISION is $commit"
 `;
@@ -131,6 +133,11 @@ fi
 dir=$(dirname "$METADATA_FILE")
 log="$dir/build.log"
 status="$dir/build.status"
+if [ "\${SOURCE_DATE_EPOCH_FROM_COMMIT:-}" = true ]; then
+  epoch=$(cat "$WORKSPACE/git-commit-time")
+  case "$epoch" in ''|*[!0-9]*) echo "build: git-clone left no commit time" >&2; exit 1;; esac
+  set -- "$@" --opt "build-arg:SOURCE_DATE_EPOCH=$epoch"
+fi
 { rc=0; buildctl-daemonless.sh "$@" \\
   --opt "vcs:revision=$commit" \\
   --opt "label:org.opencontainers.image.revision=$commit" \\
