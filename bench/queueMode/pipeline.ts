@@ -24,8 +24,11 @@ export const BUILD_NAMESPACE = 'build-system';
 export function multiAppWorkflow(registryHost: string, gitopsUrl: string): Workflow {
 	// The trigger names the repository "owner/name"; the app is the name.
 	const app = "$json.repository.name.split('/').pop()";
+	// The clone URL comes from the settings, never from the webhook body: here the app's repository on the stack's git server.
+	const gitBase = gitopsUrl.replace(/\/gitops\.git$/, '');
 	const workflow = configureWorkflow(loadWorkflow('build-on-push.json'), {
 		appName: `={{ ${app} }}`,
+		appRepositoryUrl: `={{ '${gitBase}/' + ${app} + '.git' }}`,
 		imageRepository: `={{ '${registryHost}/' + ${app} + '/app' }}`,
 		imagePolicy: `={{ 'flux-system:' + ${app} }}`,
 		manifestPath: `={{ 'clusters/prod/' + ${app} }}`,

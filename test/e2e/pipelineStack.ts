@@ -164,6 +164,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const workflows = [
 			configureWorkflow(loadWorkflow('build-on-push.json'), {
 				...common,
+				appRepositoryUrl: appUrl,
 				imageRepository,
 				manifestPath: 'clusters/prod/webapp',
 				imagePolicy: 'flux-system:webapp',

@@ -3,6 +3,8 @@ import { isFullCommitSha, validateGitRevision, validateGitUrl, type GitSource } 
 import { isBareTag, parseImageReference, parsePushReference, type ImageReference } from './imageReference';
 import {
 	parseQuantity,
+	refuseBuildkitBuildArg,
+	refuseReservedLabelPrefix,
 	validateBuildArgName,
 	validateBuildArgValue,
 	validateDns1123Label,
@@ -36,16 +38,26 @@ export interface BuildJobInput {
 	additionalTags?: string[];
 	target?: string;
 	buildArgs?: Array<{ name: string; value: string }>;
+	/** Accept build args named BUILDKIT_* (they configure BuildKit's frontend, see refuseBuildkitBuildArg). */
+	allowBuildkitBuildArgs?: boolean;
 	platforms?: string[];
 	cacheMode?: CacheMode;
 	cacheRef?: string;
 	attestations?: Attestation[];
+	/** Scanner image for attest:sbom (BuildKit's default is docker/buildkit-syft-scanner from Docker Hub). */
+	sbomGenerator?: string;
 	builderMode?: BuilderMode;
 	buildkitImage?: string;
 	gitImage?: string;
 	serviceAccountName?: string;
 	registrySecretName?: string;
 	gitSecretName?: string;
+	/** A ConfigMap in the namespace with key buildkitd.toml (mirrors, CAs, plain-HTTP registries), mounted read-only. */
+	buildkitdConfigMap?: string;
+	/** Accept an SSH server's host key unseen when the git Secret has no known_hosts. */
+	sshTrustOnFirstUse?: boolean;
+	/** SOURCE_DATE_EPOCH = the commit time and rewritten layer times: one commit, one image manifest digest. */
+	reproducible?: boolean;
 	insecureRegistry?: boolean;
 	allowPlainHttpGit?: boolean;
 	memoryLimit?: string;
@@ -77,12 +89,16 @@ export interface BuildPlan {
 	platforms: string[];
 	cache: { mode: CacheMode; ref?: string };
 	attestations: Attestation[];
+	sbomGenerator?: string;
 	builderMode: BuilderMode;
 	buildkitImage: string;
 	gitImage: string;
 	serviceAccountName: string;
 	registrySecretName?: string;
 	gitSecretName?: string;
+	buildkitdConfigMap?: string;
+	sshTrustOnFirstUse: boolean;
+	reproducible: boolean;
 	insecureRegistry: boolean;
 	resources: { memoryLimit: Quantity; memoryRequest: Quantity; cpuLimit?: Quantity; cpuRequest?: Quantity };
 	ttlSecondsAfterFinished: number;
@@ -144,7 +160,7 @@ function buildArgsOf(input: BuildJobInput): Array<{ name: string; value: string 
 	const seen = new Set<string>();
 	const args: Array<{ name: string; value: string }> = [];
 	for (const arg of input.buildArgs ?? []) {
-		const name = validateBuildArgName(arg?.name, field);
+		const name = refuseBuildkitBuildArg(validateBuildArgName(arg?.name, field), field, input.allowBuildkitBuildArgs === true);
 		if (seen.has(name)) throw new InputError(field, `${field}: build argument ${name} is given twice: keep one.`);
 		seen.add(name);
 		args.push({ name, value: validateBuildArgValue(name, arg.value ?? '', field) });
@@ -156,7 +172,7 @@ function userLabels(input: BuildJobInput): Record<string, string> {
 	const field = 'options.labels';
 	const labels: Record<string, string> = {};
 	for (const label of input.labels ?? []) {
-		const key = validateLabelKey(label?.name, field);
+		const key = refuseReservedLabelPrefix(validateLabelKey(label?.name, field), field);
 		if (RESERVED_LABEL_KEYS.includes(key) || key.startsWith('buildkit.n8n.io/')) {
 			throw new InputError(field, `${field}: label ${key} is set by the node itself: choose another key.`);
 		}
@@ -220,6 +236,7 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 		throw new InputError('options.cpuRequest', `options.cpuRequest ${cpuRequest.text} is above options.cpuLimit ${cpuLimit.text}: lower the request or raise the limit.`);
 	}
 
+	const attestations = attestationsOf(input);
 	const activeDeadlineSeconds = integerIn(input.activeDeadlineSeconds, DEFAULTS.activeDeadlineSeconds, 'options.activeDeadlineSeconds', 0, 7 * 24 * 3600);
 	const jobName = blank(input.jobName) ? undefined : validateDns1123Label(String(input.jobName), 'options.jobName', 'Job name');
 	const deterministicName = input.deterministicName === true;
@@ -244,7 +261,8 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 		buildArgs: buildArgsOf(input),
 		platforms,
 		cache: cacheOf(input, images[0]),
-		attestations: attestationsOf(input),
+		attestations,
+		sbomGenerator: attestations.includes('sbom') && !blank(input.sbomGenerator) ? parseImageReference(String(input.sbomGenerator), 'options.sbomGenerator').text : undefined,
 		builderMode,
 		buildkitImage,
 		gitImage,
@@ -256,6 +274,9 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 		// An explicitly empty registry secret means anonymous pushes (e.g. a local registry).
 		registrySecretName: input.registrySecretName === undefined ? DEFAULTS.registrySecretName : optionalSecretName(input.registrySecretName, 'options.registrySecretName'),
 		gitSecretName: optionalSecretName(input.gitSecretName, 'options.gitSecretName'),
+		buildkitdConfigMap: blank(input.buildkitdConfigMap) ? undefined : validateDns1123Subdomain(String(input.buildkitdConfigMap), 'options.buildkitdConfigMap', 'ConfigMap name'),
+		sshTrustOnFirstUse: input.sshTrustOnFirstUse === true,
+		reproducible: input.reproducible === true,
 		insecureRegistry: input.insecureRegistry === true,
 		resources: { memoryLimit, memoryRequest, cpuLimit, cpuRequest },
 		ttlSecondsAfterFinished: integerIn(input.ttlSecondsAfterFinished, DEFAULTS.ttlSecondsAfterFinished, 'options.ttlSecondsAfterFinished', 0, 30 * 24 * 3600),

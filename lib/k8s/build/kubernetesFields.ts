@@ -65,6 +65,8 @@ const MULTIPLIERS: Record<string, number> = {
 	Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
 };
 
+const MAX_QUANTITY = 2 ** 63 - 1;
+
 export function parseQuantity(text: string, field: string, kind: 'memory' | 'cpu'): Quantity {
 	const example = kind === 'memory' ? '"2Gi" or "512Mi"' : '"500m" or "2"';
 	const match = typeof text === 'string' ? QUANTITY.exec(text) : null;
@@ -76,9 +78,13 @@ export function parseQuantity(text: string, field: string, kind: 'memory' | 'cpu
 		// "512m" is 0.512 bytes to Kubernetes: almost always a typo for 512Mi.
 		throw new InputError(field, `${field} ${quoteValue(text)} means ${number} milli-bytes; did you mean "${number}Mi"?`);
 	}
-	const multiplier = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : MULTIPLIERS[suffix];
+	const multiplier = suffix in MULTIPLIERS ? MULTIPLIERS[suffix] : 10 ** Number(suffix.slice(1));
 	const value = Number(number) * multiplier;
 	if (!(value > 0)) throw new InputError(field, `${field} ${quoteValue(text)} must be greater than zero: use e.g. ${example}.`);
+	// "1e400" is Infinity to JavaScript; the apiserver caps quantities at 2^63-1 and answers 422 above it.
+	if (!Number.isFinite(value) || value > MAX_QUANTITY) {
+		throw new InputError(field, `${field} ${quoteValue(text)} is larger than any Kubernetes quantity (at most 8Ei): use e.g. ${example}.`);
+	}
 	return { text, value };
 }
 
@@ -102,6 +108,38 @@ export function validateBuildArgName(name: string, field: string): string {
 }
 
 const MAX_BUILD_ARG_VALUE = 32 * 1024;
+
+/**
+ * BUILDKIT_* build args configure BuildKit's Dockerfile frontend itself (BUILDKIT_SYNTAX runs any image as the
+ * frontend, BUILDKIT_CONTEXT_KEEP_GIT_DIR, BUILDKIT_SBOM_SCAN_*, …), so they need an explicit opt-in.
+ */
+export function refuseBuildkitBuildArg(name: string, field: string, allowed: boolean): string {
+	if (!allowed && /^BUILDKIT_/i.test(name)) {
+		throw new InputError(
+			field,
+			`${field}: build argument ${name} configures BuildKit itself, not your Dockerfile (BUILDKIT_SYNTAX, for one, runs any image as the Dockerfile frontend): remove it, or turn on Options → Allow BUILDKIT_* Build Arguments.`,
+		);
+	}
+	return name;
+}
+
+/**
+ * Label prefixes Kubernetes keeps for itself (kubernetes.io, k8s.io and their subdomains, e.g.
+ * batch.kubernetes.io/job-name, which the Job controller sets); app.kubernetes.io is the recommended-labels
+ * prefix meant for users.
+ */
+export function refuseReservedLabelPrefix(key: string, field: string): string {
+	const slash = key.lastIndexOf('/');
+	const prefix = slash >= 0 ? key.slice(0, slash).toLowerCase() : '';
+	const reserved = ['kubernetes.io', 'k8s.io'].find((r) => prefix === r || prefix.endsWith(`.${r}`));
+	if (reserved && prefix !== 'app.kubernetes.io') {
+		throw new InputError(
+			field,
+			`${field}: label ${key} is under the prefix ${prefix}/, which Kubernetes reserves (its controllers set or refuse such labels): use a prefix of your own, e.g. example.com/team.`,
+		);
+	}
+	return key;
+}
 
 /** Any text is fine (it travels as one argv entry), except NUL, which no argv can carry. */
 export function validateBuildArgValue(name: string, value: string, field: string): string {

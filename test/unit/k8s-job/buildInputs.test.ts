@@ -251,10 +251,33 @@ describe('validateBuildJobInput', () => {
 		[{ labels: [{ name: 'team name', value: 'x' }] }, 'options.labels'],
 		[{ labels: [{ name: 'team', value: 'a b' }] }, 'options.labels'],
 		[{ labels: [{ name: 'webapp', value: 'other' }] }, 'options.labels'],
+		[{ labels: [{ name: 'batch.kubernetes.io/job-name', value: 'other' }] }, 'options.labels'],
+		[{ labels: [{ name: 'kubernetes.io/arch', value: 'arm64' }] }, 'options.labels'],
+		[{ labels: [{ name: 'node.k8s.io/x', value: 'y' }] }, 'options.labels'],
+		[{ labels: [{ name: 'k8s.io/x', value: 'y' }] }, 'options.labels'],
+		[{ memoryLimit: '1e400' }, 'options.memoryLimit'],
+		[{ memoryLimit: `${'9'.repeat(400)}` }, 'options.memoryLimit'],
+		[{ memoryLimit: '9Ei' }, 'options.memoryLimit'],
+		[{ cpuLimit: '1e309' }, 'options.cpuLimit'],
+		[{ buildArgs: [{ name: 'BUILDKIT_SYNTAX', value: 'evil.example/frontend' }] }, 'options.buildArgs'],
+		[{ buildArgs: [{ name: 'buildkit_context_keep_git_dir', value: '1' }] }, 'options.buildArgs'],
 		[{ jobName: 'Job_1' }, 'options.jobName'],
 		[{ deterministicName: true, gitRevision: 'main' }, 'options.deterministicName'],
 	])('%j → error on %s', (input, field) => {
 		expect(fieldOf(input)).toBe(field);
+	});
+});
+
+describe('opt-ins and what stays allowed', () => {
+	test('BUILDKIT_* build args pass only with allowBuildkitBuildArgs', () => {
+		const buildArgs = [{ name: 'BUILDKIT_INLINE_CACHE', value: '1' }];
+		expect(validateBuildJobInput({ ...base, buildArgs, allowBuildkitBuildArgs: true }).buildArgs).toEqual(buildArgs);
+		expect(errorOf(() => validateBuildJobInput({ ...base, buildArgs })).field).toBe('options.buildArgs');
+	});
+
+	test('app.kubernetes.io/ labels (the recommended ones) stay allowed; a quantity of 8Ei is the limit', () => {
+		expect(validateBuildJobInput({ ...base, labels: [{ name: 'app.kubernetes.io/version', value: '1.2.3' }] }).labels).toEqual({ 'app.kubernetes.io/version': '1.2.3' });
+		expect(validateBuildJobInput({ ...base, memoryLimit: '7Ei', memoryRequest: '1Gi' }).resources.memoryLimit.text).toBe('7Ei');
 	});
 });
 
