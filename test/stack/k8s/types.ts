@@ -26,6 +26,16 @@ export interface JobScenario {
 	exitCode?: number;
 }
 
+/** Real BuildKit for the Job simulator (see test/stack/buildkit). */
+export interface RealBuilder {
+	/** buildkitd and buildctl. */
+	binDir: string;
+	/** buildctl-daemonless.sh, as the moby/buildkit images ship it. */
+	scriptsDir: string;
+	/** Per-pod directories (emptyDirs, Secrets, BuildKit state) and the image's /etc. */
+	workDir: string;
+}
+
 export type ScenarioMatch = { jobName?: string; appName?: string } | 'default';
 
 export interface RegistryTarget {
@@ -49,6 +59,10 @@ export interface ServerConfig {
 	historyCapacity: number;
 	/** Apply the namespace's ResourceQuota to Job and pod creation. */
 	enforceQuota: boolean;
+	/** Run succeeding Jobs' pods for real with these binaries; absent: every build is simulated. */
+	realBuilder?: RealBuilder;
+	/** Why builds are simulated when realBuilder is absent. */
+	simulatedBecause?: string;
 }
 
 export interface RequestRecord {

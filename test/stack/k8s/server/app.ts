@@ -130,6 +130,8 @@ export class ApiServer {
 			pushModule: config.pushModule,
 			admitPod: (pod) => (config.enforceQuota ? podQuotaViolation(this.store, pod) : undefined),
 			deleteJob: (ns, name) => this.deleteJob(ns, name, 'Background'),
+			realBuilder: config.realBuilder,
+			simulatedBecause: config.simulatedBecause,
 		});
 		if (saved) {
 			this.store.restore(saved.store);
@@ -686,6 +688,8 @@ export class ApiServer {
 			case 'DELETE /_standin/requests':
 				this.requestLog = [];
 				return sendJson(ctx.res, 200, { ok: true });
+			case 'GET /_standin/builds':
+				return sendJson(ctx.res, 200, this.simulator.buildCounts());
 			case 'GET /_standin/watches':
 				return sendJson(ctx.res, 200, { open: this.watches.size });
 			default:
