@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { appFiles, pushBaseImage, pushScannerImage } from '../stack/buildkit';
 import { type GitServer, startGitServer } from '../stack/git';
 import { type KubeStandIn, startKubeStandIn } from '../stack/k8s';
 import { type N8nInstance, type StackCredential, startN8n } from '../stack/n8n';
@@ -79,16 +80,13 @@ export function gitopsFiles(registryHost: string): Record<string, string> {
 	};
 }
 
-export const APP_FILES: Record<string, string> = {
-	'Dockerfile': 'FROM scratch\nCOPY app /app\n',
-	'app/main.go': 'package main\n\nfunc main() {}\n',
-};
-
 export interface PipelineStack {
 	registry: { host: string; url: string; stop(): Promise<void> };
 	git: GitServer;
 	kube?: KubeStandIn;
 	n8n: N8nInstance;
+	/** Whether the stand-in's Jobs build with real BuildKit (and the base and scanner images were pushed). */
+	realBuilds: boolean;
 	secret: string;
 	gitopsUrl: string;
 	appUrl: string;
@@ -130,7 +128,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const git = await startGitServer({ username: 'n8n-bot', password: gitToken });
 		started.push(git);
 		const gitopsUrl = await git.createBareRepo('gitops', gitopsFiles(registry.host));
-		const appUrl = opts.appRepositoryUrl ?? (await git.createBareRepo('webapp', APP_FILES));
+		const appUrl = opts.appRepositoryUrl ?? (await git.createBareRepo('webapp', appFiles(registry.host)));
 		const imageRepository = opts.imageRepository ?? `${registry.host}/${APP_IMAGE}`;
 		const imageRegistry = imageRepository.split('/')[0];
 		log(`git          ${git.baseUrl} (gitops.git, webapp.git)`);
@@ -142,6 +140,11 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		} else {
 			kube = await startKubeStandIn({ registry: { host: registry.host } });
 			started.push(kube);
+			if (kube.realBuilder) {
+				await pushBaseImage(kube.realBuilder, registry.host);
+				await pushScannerImage(kube.realBuilder, registry.host);
+				log(`buildkit     real (${kube.realBuilder.binDir}); base and SBOM scanner images pushed`);
+			} else log(`buildkit     simulated: ${kube.simulatedBecause}`);
 			kubernetes = {
 				name: 'Build cluster',
 				type: 'kubernetesApi',
@@ -192,7 +195,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const n8n = await startN8n({ workflows, credentials, activate: opts.activate ?? [BUILD_ON_PUSH, FLUX_ALERT], ownerPassword: opts.ownerPassword });
 		started.push(n8n);
 		log(`n8n          ${n8n.url}`);
-		return { registry, git, kube, n8n, secret, gitopsUrl, appUrl, stop: stopAll };
+		return { registry, git, kube, n8n, secret, gitopsUrl, appUrl, realBuilds: !!kube?.realBuilder, stop: stopAll };
 	} catch (error) {
 		await stopAll();
 		throw error;

@@ -2,9 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { runContainer } from '../k8s/server/podSandbox';
+import { prepareImageEtc, runContainer } from '../k8s/server/podSandbox';
 import { imageModel } from '../k8s/server/realPod';
-import { prepareImageEtc } from '../k8s/server/podSandbox';
 import type { RealBuilder } from '../k8s/types';
 
 /**
@@ -128,6 +127,33 @@ export function pushScannerImage(builder: RealBuilder, registryHost: string): Pr
 			'scan.sh': { copyFrom: join(IMAGE_SCRIPTS_DIR, 'sbom-scan.sh'), mode: 0o755 },
 		},
 	});
+}
+
+/**
+ * The app the Jobs build: a multi-stage Dockerfile on the busybox base image in the test registry, with a build
+ * arg, a RUN step, a `debug` target and the final `app` stage as the default target.
+ */
+export function appFiles(registryHost: string): Record<string, string> {
+	return {
+		Dockerfile: [
+			`ARG BASE_IMAGE=${baseImageRef(registryHost)}`,
+			'FROM ${BASE_IMAGE} AS build',
+			'ARG GREETING="hello from webapp"',
+			'WORKDIR /src',
+			'COPY app/ ./',
+			'RUN mkdir -p /out && sed "s/@GREETING@/${GREETING}/" main.sh > /out/app && chmod 755 /out/app && /out/app > /out/selftest.txt',
+			'',
+			'FROM build AS debug',
+			'RUN cp /out/selftest.txt /selftest.txt',
+			'',
+			'FROM ${BASE_IMAGE} AS app',
+			'COPY --from=build /out/app /usr/local/bin/app',
+			'ENTRYPOINT ["/usr/local/bin/app"]',
+			'',
+		].join('\n'),
+		'app/main.sh': '#!/bin/sh\necho "@GREETING@"\n',
+		'app/main.go': 'package main\n\nfunc main() {}\n',
+	};
 }
 
 /** Appends this suite's build counts to $BUILDKIT_BUILD_REPORT (scripts/test.sh sums them up). */

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { realBuilder, realBuilderAvailability, reportBuilds } from '../buildkit';
 import { makeCertificates } from './tls';
 import { ADMIN_IDENTITY, serviceAccountIdentity, signToken } from './tokens';
-import type { JobScenario, RegistryTarget, RequestRecord, ScenarioMatch, ServerConfig } from './types';
+import type { JobScenario, RealBuilder, RegistryTarget, RequestRecord, ScenarioMatch, ServerConfig } from './types';
 
 export type { JobOutcome, JobScenario, ScenarioMatch } from './types';
 export { JOB_OUTCOMES } from './types';
@@ -72,6 +72,8 @@ export interface KubeStandIn {
 	dir: string;
 	/** How many pods ran with real BuildKit and how many were simulated (with the reasons). */
 	builds(): Promise<{ real: number; simulated: number; reasons: Record<string, number> }>;
+	/** The real BuildKit its Jobs run with (undefined: builds are simulated, see simulatedBecause). */
+	realBuilder?: RealBuilder;
 	/** Why this stand-in simulates builds (undefined: real BuildKit runs them). */
 	simulatedBecause?: string;
 	stop(): Promise<void>;
@@ -255,6 +257,7 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 		},
 		openWatches: async () => (await call('GET', '/_standin/watches')).open,
 		builds: () => call('GET', '/_standin/builds'),
+		realBuilder: config.realBuilder,
 		simulatedBecause: config.simulatedBecause,
 		get pid() {
 			return running.child.pid!;

@@ -24,6 +24,11 @@ export interface JobScenario {
 	logLines?: number;
 	/** Exit code of the failing container for build-fail (default 1) and git-fail (default 128). */
 	exitCode?: number;
+	/**
+	 * true: play `succeed` as scripted even when real BuildKit is available, for tests that need a build of a
+	 * known length (runMs) rather than a real one.
+	 */
+	scripted?: boolean;
 }
 
 /** Real BuildKit for the Job simulator (see test/stack/buildkit). */

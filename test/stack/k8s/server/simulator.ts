@@ -202,6 +202,8 @@ export class JobSimulator {
 	private simulatedBecause(job: any, scenario: JobScenario): string | undefined {
 		if (!this.opts.realBuilder) return this.opts.simulatedBecause ?? 'no real BuildKit configured';
 		if (scenario.outcome !== 'succeed') return `scripted outcome '${scenario.outcome}'`;
+		if (scenario.attestations === false) return 'scripted build without attestations';
+		if (scenario.scripted) return 'scripted build of a set length';
 		const args: string[] = job.spec.template.spec.containers.flatMap((c: any) => [...(c.command ?? []), ...(c.args ?? [])]);
 		// Without generator=, BuildKit pulls docker/buildkit-syft-scanner from Docker Hub; tests reach loopback only.
 		if (args.some((a) => a.startsWith('attest:sbom') && !a.includes('generator='))) return 'SBOM without a generator image would pull from Docker Hub';
