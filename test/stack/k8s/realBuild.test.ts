@@ -23,6 +23,7 @@ let registry: RunningRegistry;
 let git: GitServer;
 let standIn: KubeStandIn;
 let kc: k8s.KubeConfig;
+let admin: k8s.KubeConfig;
 let appUrl: string;
 let head: string;
 
@@ -60,7 +61,7 @@ async function build(overrides: Partial<BuildJobInput>) {
 	});
 	const batch = kc.makeApiClient(k8s.BatchV1Api);
 	const job = await until('the Job to finish', () => batch.readNamespacedJob({ name: created.jobName, namespace: NS }), jobFinished, 170_000);
-	const core = kc.makeApiClient(k8s.CoreV1Api);
+	const core = admin.makeApiClient(k8s.CoreV1Api);
 	const [pod] = (await core.listNamespacedPod({ namespace: NS, labelSelector: `batch.kubernetes.io/controller-uid=${created.uid}` })).items;
 	const status = (name: string) => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => s.name === name)!;
 	const log = (container: string) => core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: NS, container });
@@ -77,6 +78,7 @@ beforeAll(async () => {
 	head = (await remoteLog(appUrl))[0].sha;
 	standIn = await startKubeStandIn({ registry: { host: registry.host } });
 	kc = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')) });
+	admin = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.adminToken) });
 	if (standIn.realBuilder) await pushBaseImage(standIn.realBuilder, registry.host);
 }, 120_000);
 

@@ -59,12 +59,18 @@ const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * The /etc of "the image": the host's, with the moby/buildkit rootless image's user (uid 1000 "user") and its
- * /etc/subuid and /etc/subgid ranges, which rootlesskit's newuidmap/newgidmap check. Made once per stand-in.
+ * The /etc of "the image" (bound read-only into every container): the host's, with the moby/buildkit rootless
+ * image's user (uid 1000 "user") and its /etc/subuid and /etc/subgid ranges, which rootlesskit's
+ * newuidmap/newgidmap check, and the mount points the pods' Secrets use under /etc. Made once per stand-in.
  */
-export function prepareImageEtc(dir: string): string {
+export function prepareImageEtc(dir: string, mountPoints: string[] = []): string {
 	const etc = join(dir, 'image-etc');
-	if (existsSync(join(etc, 'subuid'))) return etc;
+	if (!existsSync(join(etc, 'subuid'))) copyHostEtc(etc);
+	for (const p of mountPoints) if (p.startsWith('/etc/')) mkdirSync(join(etc, p.slice('/etc/'.length)), { recursive: true });
+	return etc;
+}
+
+function copyHostEtc(etc: string): void {
 	cpSync('/etc', etc, { recursive: true, verbatimSymlinks: true, filter: (src) => !src.startsWith('/etc/.') });
 	const without1000 = (file: string, idField: number) =>
 		readFileSync(join(etc, file), 'utf8').split('\n').filter((l) => l && l.split(':')[idField] !== '1000' && !l.startsWith('user:')).join('\n');
@@ -72,7 +78,6 @@ export function prepareImageEtc(dir: string): string {
 	writeFileSync(join(etc, 'group'), `${without1000('group', 2)}\nuser:x:1000:\n`);
 	writeFileSync(join(etc, 'subuid'), 'user:100000:65536\n');
 	writeFileSync(join(etc, 'subgid'), 'user:100000:65536\n');
-	return etc;
 }
 
 /** The shell run as root inside the new namespaces: builds the container's root, then execs the container. */
@@ -86,32 +91,41 @@ function setupScript(o: {
 	exec: string;
 }): string {
 	const r = (p: string) => q(posix.join(o.root, p));
+	// Few processes: on a loaded 2-core machine each fork+exec counts, so directories and files are made in batches.
 	const lines = ['set -e', `mount -t tmpfs -o mode=755 container-root ${q(o.root)}`];
+	const dirs = ['proc', 'sys', 'dev', 'tmp', 'run', 'etc', '.old-root'];
+	const binds: string[] = [];
 	for (const d of BIND_DIRS) {
 		const host = `/${d}`;
 		if (!existsSync(host)) continue;
 		if (lstatSync(host).isSymbolicLink()) lines.push(`ln -s ${q(readlinkSync(host))} ${r(d)}`);
-		else lines.push(`mkdir ${r(d)}`, `mount --rbind -o ro ${q(host)} ${r(d)}`);
+		else {
+			dirs.push(d);
+			binds.push(`mount --rbind -o ro ${q(host)} ${r(d)}`);
+		}
 	}
-	lines.push(`cp -a ${q(o.etc)} ${r('etc')}`);
-	lines.push(`mkdir -p ${r('proc')} ${r('sys')} ${r('dev')} ${r('tmp')} ${r('run')}`, `chmod 1777 ${r('tmp')}`);
-	lines.push(`mount -t proc proc ${r('proc')}`, `mount --rbind /sys ${r('sys')}`);
-	lines.push(`mount -t tmpfs -o mode=755,nosuid dev ${r('dev')}`);
-	for (const d of DEVICES) lines.push(`touch ${r(`dev/${d}`)}`, `mount --bind /dev/${d} ${r(`dev/${d}`)}`);
-	lines.push(`mkdir ${r('dev/shm')} ${r('dev/pts')}`, `mount -t tmpfs -o mode=1777 shm ${r('dev/shm')}`);
-	for (const [n, fd] of [['stdin', 0], ['stdout', 1], ['stderr', 2]] as const) lines.push(`ln -s /proc/self/fd/${fd} ${r(`dev/${n}`)}`);
-	lines.push(`ln -s /proc/self/fd ${r('dev/fd')}`);
-	for (const d of o.image.dirs) lines.push(`mkdir -p ${r(d.path)}`, `chown ${d.owner}:${d.owner} ${r(d.path)}`);
-	for (const b of o.image.binds) lines.push(`mkdir -p ${r(b.path)}`, `mount --bind -o ro ${q(b.host)} ${r(b.path)}`);
 	// Parents before children, as the kubelet orders mounts.
 	const mounts = [...o.mounts, { host: o.terminationLog.host, path: o.terminationLog.path, readOnly: false, file: true }].sort(
 		(a, b) => a.path.split('/').length - b.path.split('/').length,
 	);
+	const outsideEtc = (p: string) => p !== '/etc' && !p.startsWith('/etc/');
+	dirs.push(...o.image.dirs.map((d) => d.path), ...o.image.binds.map((b) => b.path));
+	dirs.push(...mounts.map((m) => (m.file ? posix.dirname(m.path) : m.path)).filter(outsideEtc));
+	lines.push(`mkdir -p ${dirs.map(r).join(' ')}`, `chmod 1777 ${r('tmp')}`);
+	const files = mounts.filter((m) => m.file && outsideEtc(m.path) && !m.path.startsWith('/dev/')).map((m) => r(m.path));
+	if (files.length) lines.push(`touch ${files.join(' ')}`);
+	for (const d of new Set(o.image.dirs.map((x) => x.owner))) lines.push(`chown ${d}:${d} ${o.image.dirs.filter((x) => x.owner === d).map((x) => r(x.path)).join(' ')}`);
+	lines.push(...binds, `mount --bind -o ro ${q(o.etc)} ${r('etc')}`);
+	lines.push(`mount -t proc proc ${r('proc')}`, `mount --rbind /sys ${r('sys')}`);
+	lines.push(`mount -t tmpfs -o mode=755,nosuid dev ${r('dev')}`, `mkdir ${r('dev/shm')} ${r('dev/pts')}`);
+	lines.push(`touch ${DEVICES.map((d) => r(`dev/${d}`)).join(' ')}`);
+	for (const d of DEVICES) lines.push(`mount --bind /dev/${d} ${r(`dev/${d}`)}`);
+	lines.push(`ln -s /proc/self/fd ${r('dev/fd')}`, `ln -s /proc/self/fd/2 ${r('dev/stderr')}`, `ln -s /proc/self/fd/1 ${r('dev/stdout')}`);
+	for (const b of o.image.binds) lines.push(`mount --bind -o ro ${q(b.host)} ${r(b.path)}`);
 	for (const m of mounts) {
-		lines.push(m.file ? `mkdir -p ${r(posix.dirname(m.path))} && touch ${r(m.path)}` : `mkdir -p ${r(m.path)}`);
+		if (m.file && m.path.startsWith('/dev/')) lines.push(`touch ${r(m.path)}`);
 		lines.push(`mount --bind${m.readOnly ? ' -o ro' : ''} ${q(m.host)} ${r(m.path)}`);
 	}
-	lines.push(`mkdir ${r('.old-root')}`);
 	if (o.readOnlyRoot) lines.push(`mount -o remount,ro ${q(o.root)}`);
 	lines.push(`cd ${q(o.root)}`, 'pivot_root . .old-root', 'cd /', 'umount -l /.old-root');
 	lines.push(o.exec);

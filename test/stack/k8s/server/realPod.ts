@@ -72,7 +72,8 @@ export class RealPod {
 	/** Runs the pod to its end; resolves with true when every container exited 0. */
 	async run(pod: any, secret: (name: string) => Record<string, string> | undefined, events: RealPodEvents): Promise<boolean> {
 		const spec = pod.spec;
-		const etc = prepareImageEtc(this.builder.workDir);
+		const mountPaths = [...(spec.initContainers ?? []), ...spec.containers].flatMap((c: any) => (c.volumeMounts ?? []).map((m: any) => m.mountPath));
+		const etc = prepareImageEtc(this.builder.workDir, mountPaths);
 		const volumes = materializeVolumes(this.podDir, spec.volumes ?? [], spec.securityContext?.fsGroup, secret);
 		if (volumes.missing) {
 			events.blocked(`MountVolume.SetUp failed for volume: secret "${volumes.missing}" not found`);
