@@ -2,12 +2,12 @@ import * as k8s from '@kubernetes/client-node';
 import { createBuildKitJob } from '../../../lib/k8s/createJob';
 import type { BuildJobInput } from '../../../lib/k8s/buildInputs';
 import { kubeConfigFromCredential } from '../../../lib/k8s/kubeConfig';
+import { waitForJob } from '../../../lib/k8s/waitForJob';
 import { createHash } from 'node:crypto';
 import { appFiles, buildImage, pushBaseImage, pushScannerImage, realBuilderAvailability, scannerImageRef } from '../buildkit';
 import { commitFiles, remoteLog, startGitServer, type GitServer } from '../git';
 import { startRegistry, type RunningRegistry } from '../registry';
 import { startKubeStandIn, type KubeStandIn } from './index';
-import { jobFinished, until } from './testing';
 
 // The Job simulator running the pods of Create BuildKit Job's Jobs for real: the git-clone init container and
 // the buildkit container execute the Job's own scripts with real git, rootlesskit and BuildKit, push to the
@@ -59,14 +59,15 @@ async function build(overrides: Partial<BuildJobInput>) {
 		backoffLimit: 0,
 		...overrides,
 	});
-	const batch = kc.makeApiClient(k8s.BatchV1Api);
-	const job = await until('the Job to finish', () => batch.readNamespacedJob({ name: created.jobName, namespace: NS }), jobFinished, 170_000);
+	// Wait for Job as the node runs it: one watch, no polling (the machine is shared; builds need its CPU).
+	const wait = await waitForJob(kc, { namespace: NS, jobName: created.jobName, timeoutSeconds: 170, stuckAfterSeconds: 0 });
+	const job = await kc.makeApiClient(k8s.BatchV1Api).readNamespacedJob({ name: created.jobName, namespace: NS });
 	const core = admin.makeApiClient(k8s.CoreV1Api);
 	const [pod] = (await core.listNamespacedPod({ namespace: NS, labelSelector: `batch.kubernetes.io/controller-uid=${created.uid}` })).items;
 	const status = (name: string) => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => s.name === name)!;
 	const log = (container: string) => core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: NS, container });
 	const events = (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${pod.metadata!.name}` })).items;
-	return { created, job, pod, status, log, events };
+	return { created, wait, job, pod, status, log, events };
 }
 
 const complete = (job: k8s.V1Job) => job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
@@ -93,6 +94,7 @@ describeReal('a Create BuildKit Job run for real by the stand-in', () => {
 		const r = await build({ target: 'app', buildArgs: [{ name: 'GREETING', value: 'hello from a real build' }], additionalTags: ['latest'] });
 		expect(complete(r.job)).toBe(true);
 		expect(r.pod.status?.phase).toBe('Succeeded');
+		expect(r.wait).toMatchObject({ status: 'succeeded', digest: JSON.parse(r.status('buildkit').state!.terminated!.message!).digest });
 		// git-clone's termination message is the commit it resolved, written by the Job's own script.
 		expect(r.status('git-clone').state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed', message: head });
 		const term = r.status('buildkit').state!.terminated!;
@@ -141,6 +143,8 @@ describeReal('a Create BuildKit Job run for real by the stand-in', () => {
 		expect(r.pod.status?.phase).toBe('Failed');
 		expect(r.status('git-clone').state?.terminated?.exitCode).toBe(0);
 		expect(r.status('buildkit').state?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+		expect(r.wait).toMatchObject({ status: 'failed', reason: 'BuildFailed' });
+		expect(r.wait.logTail).toContain('did not complete successfully: exit code: 3');
 		expect(await r.log('buildkit')).toContain('did not complete successfully: exit code: 3');
 		expect((await fetch(`${registry.url}/v2/webapp/app/manifests/broken`, { method: 'HEAD', headers: { accept: INDEX } })).status).toBe(404);
 	});
@@ -153,6 +157,7 @@ describeReal('a Create BuildKit Job run for real by the stand-in', () => {
 		expect(term.message).toMatch(/\S/);
 		expect(await r.log('git-clone')).toMatch(/Failed to connect to 127\.0\.0\.1 port 9|Connection refused|Could not connect/i);
 		expect(r.status('buildkit').state?.waiting).toBeDefined();
+		expect(r.wait).toMatchObject({ status: 'failed', reason: 'GitCloneFailed' });
 	});
 
 	test('the stack\'s SBOM scanner image speaks BuildKit\'s scanner protocol (its SBOM lists files only)', async () => {
