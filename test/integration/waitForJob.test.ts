@@ -6,9 +6,9 @@
  * must survive.
  */
 import * as k8s from '@kubernetes/client-node';
-import { createBuildKitJob } from '../../lib/k8s/createJob';
+import { createBuildKitJob } from '../../lib/k8s/build/createJob';
 import { kubeConfigFromCredential } from '../../lib/k8s/kubeConfig';
-import { waitForJob, type WaitForJobOptions, type WaitForJobResult, type WaitForJobStats } from '../../lib/k8s/waitForJob';
+import { waitForJob, type WaitForJobOptions, type WaitForJobResult, type WaitForJobStats } from '../../lib/k8s/wait/waitForJob';
 import { appFiles, pushBaseImage } from '../stack/buildkit';
 import { startGitServer, type GitServer } from '../stack/git';
 import { startKubeStandIn, type JobScenario, type KubeStandIn } from '../stack/k8s';

@@ -1,8 +1,8 @@
 import * as k8s from '@kubernetes/client-node';
-import { createBuildKitJob } from '../../../lib/k8s/createJob';
-import type { BuildJobInput } from '../../../lib/k8s/buildInputs';
+import { createBuildKitJob } from '../../../lib/k8s/build/createJob';
+import type { BuildJobInput } from '../../../lib/k8s/build/inputs';
 import { kubeConfigFromCredential } from '../../../lib/k8s/kubeConfig';
-import { waitForJob } from '../../../lib/k8s/waitForJob';
+import { waitForJob } from '../../../lib/k8s/wait/waitForJob';
 import { provenanceSourceOf } from '../../../lib/registry';
 import { createHash } from 'node:crypto';
 import { appFiles, buildImage, pushBaseImage, pushScannerImage, realBuilderAvailability, scannerImageRef } from '../buildkit';
