@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { appFiles, pushBaseImage, pushScannerImage } from '../stack/buildkit';
+import { appFiles, pushBaseImage, pushScannerImage, scannerImageRef } from '../stack/buildkit';
 import { type GitServer, startGitServer } from '../stack/git';
 import { type KubeStandIn, startKubeStandIn } from '../stack/k8s';
 import { type N8nInstance, type StackCredential, startN8n } from '../stack/n8n';
@@ -43,6 +43,12 @@ export function configureWorkflow(workflow: Workflow, values: Record<string, str
 		entry.value = value;
 	}
 	return copy;
+}
+
+/** Names of a workflow's "Pipeline settings". */
+export function settingNames(workflow: Workflow): string[] {
+	const settings = workflow.nodes.find((n) => n.name === 'Pipeline settings');
+	return ((settings?.parameters.assignments?.assignments ?? []) as Array<{ name: string }>).map((a) => a.name);
 }
 
 /** The GitOps repository the workflows bump: Flux markers for two images and a Helm chart. */
@@ -164,9 +170,13 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			{ name: 'Webhook signing secret', type: 'webhookSigningSecretApi', data: { secret } },
 		];
 		const common = { insecureRegistry: true, plainHttpGit: true, gitopsRepositoryUrl: gitopsUrl, gitopsBranch: 'main' };
+		// With real BuildKit, SBOMs come from the stack's scanner image (BuildKit's default scanner is on Docker Hub).
+		const scanner = (file: string) =>
+			kube?.realBuilder && settingNames(loadWorkflow(file)).includes('sbomGenerator') ? { sbomGenerator: scannerImageRef(registry.host) } : {};
 		const workflows = [
 			configureWorkflow(loadWorkflow('build-on-push.json'), {
 				...common,
+				...scanner('build-on-push.json'),
 				imageRepository,
 				manifestPath: 'clusters/prod/webapp',
 				imagePolicy: 'flux-system:webapp',
@@ -183,6 +193,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			}),
 			configureWorkflow(loadWorkflow('flux-alert-build.json'), {
 				...common,
+				...scanner('flux-alert-build.json'),
 				helmChart: HELM_CHART,
 				appRepositoryUrl: appUrl,
 				imageRepository,
