@@ -96,6 +96,12 @@ function setCondition(conditions: any[], type: string, status: string, reason?: 
 	return existing ? conditions.map((c) => (c.type === type ? next : c)) : [...conditions, next];
 }
 
+/** Whether a URL (or `//host/...`) names a host on this machine's loopback. */
+function onLoopback(url: string): boolean {
+	const host = /^(?:[a-z+]+:)?\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^/:]*)/i.exec(url)?.[1] ?? '';
+	return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 function redactUrl(url: string): string {
 	return url.replace(/\/\/[^/@]*@/, '//');
 }
@@ -204,6 +210,11 @@ export class JobSimulator {
 		if (scenario.outcome !== 'succeed') return `scripted outcome '${scenario.outcome}'`;
 		if (scenario.attestations === false) return 'scripted build without attestations';
 		if (scenario.scripted) return 'scripted build of a set length';
+		// A real pod reaches what the Job names; tests reach loopback only.
+		const annotations = job.metadata.annotations ?? {};
+		const gitUrl = String(annotations[`${ANNOTATION}/git-url`] ?? '');
+		if (!onLoopback(gitUrl)) return 'git URL not on loopback';
+		if (!this.images(job).every((ref) => onLoopback(`//${ref}`))) return 'image registry not on loopback';
 		const args: string[] = job.spec.template.spec.containers.flatMap((c: any) => [...(c.command ?? []), ...(c.args ?? [])]);
 		// Without generator=, BuildKit pulls docker/buildkit-syft-scanner from Docker Hub; tests reach loopback only.
 		if (args.some((a) => a.startsWith('attest:sbom') && !a.includes('generator='))) return 'SBOM without a generator image would pull from Docker Hub';
