@@ -255,8 +255,8 @@ describeReal('a real BuildKit build that clones and pushes with canary Secrets',
 		const core = kubeConfigFor(buildStandIn, buildStandIn.adminToken).makeApiClient(k8s.CoreV1Api);
 		const auth = Buffer.from(`${REGISTRY_USER}:${secret('registryPassword')}`).toString('base64');
 		const dockerconfig = JSON.stringify({ auths: { [htpasswdRegistry.host]: { auth } } });
-		await core.createNamespacedSecret({ namespace: 'build-system', body: { metadata: { name: 'canary-registry' }, type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': dockerconfig } } });
-		await core.createNamespacedSecret({ namespace: 'build-system', body: { metadata: { name: 'canary-git' }, stringData: { username: GIT_USER, token: secret('gitToken') } } });
+		await core.createNamespacedSecret({ namespace: 'build-system', body: { metadata: { name: 'registry-credentials' }, type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': dockerconfig } } });
+		await core.createNamespacedSecret({ namespace: 'build-system', body: { metadata: { name: 'git-credentials' }, stringData: { username: GIT_USER, token: secret('gitToken') } } });
 		CANARIES.buildN8nToken = { secret: buildStandIn.tokenFor('automation', 'n8n') };
 		await gitServer.createBareRepo('webapp', appFiles(baseRegistry.host));
 	}, 120_000);
@@ -270,7 +270,7 @@ describeReal('a real BuildKit build that clones and pushes with canary Secrets',
 		const kube = { kubernetesApi: { ...kubeToken(secret('buildN8nToken')), server: buildStandIn.url, caCertificate: buildStandIn.caPem } };
 		const params = buildParams(
 			{ gitRepositoryUrl: gitServer.repoUrl('webapp'), image: `${htpasswdRegistry.host}/webapp/app:canary` },
-			{ jobName: 'canary-real', gitSecretName: 'canary-git', registrySecretName: 'canary-registry', insecureRegistry: true, allowPlainHttpGit: true, attestations: ['provenance'] },
+			{ jobName: 'canary-real', gitSecretName: 'git-credentials', registrySecretName: 'registry-credentials', insecureRegistry: true, allowPlainHttpGit: true, attestations: ['provenance'] },
 		);
 		await expectNoCanary('create real', 'success', execute('create', params, kube), succeeded);
 		let podText = '';

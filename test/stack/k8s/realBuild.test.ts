@@ -81,6 +81,11 @@ beforeAll(async () => {
 	standIn = await startKubeStandIn({ registry: { host: registry.host } });
 	kc = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')) });
 	admin = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.adminToken) });
+	// The operator's switch in deploy/admission for the privileged builder, which one case below uses.
+	const core = admin.makeApiClient(k8s.CoreV1Api);
+	const policy = await core.readNamespacedConfigMap({ name: 'build-job-policy', namespace: NS });
+	policy.data = { ...policy.data, allowPrivilegedBuilder: 'true' };
+	await core.replaceNamespacedConfigMap({ name: 'build-job-policy', namespace: NS, body: policy });
 	if (standIn.realBuilder) await pushBaseImage(standIn.realBuilder, registry.host);
 }, 120_000);
 
