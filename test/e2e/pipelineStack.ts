@@ -171,7 +171,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		];
 		const common = { insecureRegistry: true, plainHttpGit: true, gitopsRepositoryUrl: gitopsUrl, gitopsBranch: 'main' };
 		// With real BuildKit, SBOMs come from the stack's scanner image (BuildKit's default scanner is on Docker Hub).
-		const scanner = (file: string) =>
+		const scanner = (file: string): Record<string, string> =>
 			kube?.realBuilder && settingNames(loadWorkflow(file)).includes('sbomGenerator') ? { sbomGenerator: scannerImageRef(registry.host) } : {};
 		const workflows = [
 			configureWorkflow(loadWorkflow('build-on-push.json'), {
