@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { appFiles, pushBaseImage, pushScannerImage, scannerImageRef } from '../stack/buildkit';
 import { type GitServer, startGitServer } from '../stack/git';
 import { type KubeStandIn, startKubeStandIn } from '../stack/k8s';
 import { type N8nInstance, type StackCredential, startN8n } from '../stack/n8n';
@@ -44,6 +45,12 @@ export function configureWorkflow(workflow: Workflow, values: Record<string, str
 	return copy;
 }
 
+/** Names of a workflow's "Pipeline settings". */
+export function settingNames(workflow: Workflow): string[] {
+	const settings = workflow.nodes.find((n) => n.name === 'Pipeline settings');
+	return ((settings?.parameters.assignments?.assignments ?? []) as Array<{ name: string }>).map((a) => a.name);
+}
+
 /** The GitOps repository the workflows bump: Flux markers for two images and a Helm chart. */
 export function gitopsFiles(registryHost: string): Record<string, string> {
 	return {
@@ -79,16 +86,13 @@ export function gitopsFiles(registryHost: string): Record<string, string> {
 	};
 }
 
-export const APP_FILES: Record<string, string> = {
-	'Dockerfile': 'FROM scratch\nCOPY app /app\n',
-	'app/main.go': 'package main\n\nfunc main() {}\n',
-};
-
 export interface PipelineStack {
 	registry: { host: string; url: string; stop(): Promise<void> };
 	git: GitServer;
 	kube?: KubeStandIn;
 	n8n: N8nInstance;
+	/** Whether the stand-in's Jobs build with real BuildKit (and the base and scanner images were pushed). */
+	realBuilds: boolean;
 	secret: string;
 	gitopsUrl: string;
 	appUrl: string;
@@ -130,7 +134,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const git = await startGitServer({ username: 'n8n-bot', password: gitToken });
 		started.push(git);
 		const gitopsUrl = await git.createBareRepo('gitops', gitopsFiles(registry.host));
-		const appUrl = opts.appRepositoryUrl ?? (await git.createBareRepo('webapp', APP_FILES));
+		const appUrl = opts.appRepositoryUrl ?? (await git.createBareRepo('webapp', appFiles(registry.host)));
 		const imageRepository = opts.imageRepository ?? `${registry.host}/${APP_IMAGE}`;
 		const imageRegistry = imageRepository.split('/')[0];
 		log(`git          ${git.baseUrl} (gitops.git, webapp.git)`);
@@ -142,6 +146,11 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		} else {
 			kube = await startKubeStandIn({ registry: { host: registry.host } });
 			started.push(kube);
+			if (kube.realBuilder) {
+				await pushBaseImage(kube.realBuilder, registry.host);
+				await pushScannerImage(kube.realBuilder, registry.host);
+				log(`buildkit     real (${kube.realBuilder.binDir}); base and SBOM scanner images pushed`);
+			} else log(`buildkit     simulated: ${kube.simulatedBecause}`);
 			kubernetes = {
 				name: 'Build cluster',
 				type: 'kubernetesApi',
@@ -161,10 +170,14 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			{ name: 'Webhook signing secret', type: 'webhookSigningSecretApi', data: { secret } },
 		];
 		const common = { insecureRegistry: true, plainHttpGit: true, gitopsRepositoryUrl: gitopsUrl, gitopsBranch: 'main' };
+		// With real BuildKit, SBOMs come from the stack's scanner image (BuildKit's default scanner is on Docker Hub).
+		const scanner = (file: string): Record<string, string> =>
+			kube?.realBuilder && settingNames(loadWorkflow(file)).includes('sbomGenerator') ? { sbomGenerator: scannerImageRef(registry.host) } : {};
 		const workflows = [
 			configureWorkflow(loadWorkflow('build-on-push.json'), {
 				...common,
 				appRepositoryUrl: appUrl,
+				...scanner('build-on-push.json'),
 				imageRepository,
 				manifestPath: 'clusters/prod/webapp',
 				imagePolicy: 'flux-system:webapp',
@@ -182,6 +195,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			}),
 			configureWorkflow(loadWorkflow('flux-alert-build.json'), {
 				...common,
+				...scanner('flux-alert-build.json'),
 				helmChart: HELM_CHART,
 				appRepositoryUrl: appUrl,
 				imageRepository,
@@ -194,7 +208,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const n8n = await startN8n({ workflows, credentials, activate: opts.activate ?? [BUILD_ON_PUSH, FLUX_ALERT], ownerPassword: opts.ownerPassword });
 		started.push(n8n);
 		log(`n8n          ${n8n.url}`);
-		return { registry, git, kube, n8n, secret, gitopsUrl, appUrl, stop: stopAll };
+		return { registry, git, kube, n8n, secret, gitopsUrl, appUrl, realBuilds: !!kube?.realBuilder, stop: stopAll };
 	} catch (error) {
 		await stopAll();
 		throw error;

@@ -1,4 +1,4 @@
-import { readRemoteFile, remoteLog } from '../stack/git';
+import { commitFiles, readRemoteFile, remoteLog } from '../stack/git';
 import { pushTags, pushTestImage } from '../stack/registry';
 import {
 	APP_IMAGE,
@@ -50,7 +50,8 @@ describe('shipped workflows in real n8n on the local stack', () => {
 		it('builds the pushed commit, verifies SBOM, provenance and digest, and commits exactly one bump', async () => {
 			const before = await remoteLog(stack.gitopsUrl);
 			const original = await readRemoteFile(stack.gitopsUrl, 'main', deployment);
-			const commit = randomSha();
+			// A real commit: with real BuildKit the Job clones and builds it, and its provenance names it.
+			const commit = await commitFiles(stack.appUrl, { 'app/main.sh': '#!/bin/sh\necho "@GREETING@, second release"\n' });
 			const res = await sendGithubPush(stack, { commit, files: ['app/main.go'] });
 			expect(res.status).toBe(200);
 
@@ -62,7 +63,7 @@ describe('shipped workflows in real n8n on the local stack', () => {
 			expect(deployed.jobName).toMatch(/^webapp-/);
 			expect(typeof deployed.durationSeconds).toBe('number');
 
-			// The simulated build really pushed that tag; its digest is what the workflow verified and deployed.
+			// The build (real BuildKit when available) pushed that tag; its digest is what the workflow verified and deployed.
 			expect(await registryDigest(stack, APP_IMAGE, tag)).toBe(deployed.digest);
 			const [verified] = nodeOutput(execution, 'Verify image')!;
 			expect(verified.attestations).toMatchObject({ sbom: true, provenance: true });

@@ -110,6 +110,14 @@ function parseObject(ctx: Ctx, allowProtobuf = false): any {
 	throw errors.unsupportedMediaType(type);
 }
 
+/** As the apiserver does: a Secret's write-only stringData goes into data (base64), stringData winning. */
+function foldStringData(secret: any): void {
+	if (!secret.stringData) return;
+	secret.data = { ...(secret.data ?? {}) };
+	for (const [key, value] of Object.entries(secret.stringData)) secret.data[key] = Buffer.from(String(value)).toString('base64');
+	delete secret.stringData;
+}
+
 export class ApiServer {
 	readonly store: Store;
 	readonly simulator: JobSimulator;
@@ -131,6 +139,8 @@ export class ApiServer {
 			pushModule: config.pushModule,
 			admitPod: (pod) => (config.enforceQuota ? podQuotaViolation(this.store, pod) : undefined),
 			deleteJob: (ns, name) => this.deleteJob(ns, name, 'Background'),
+			realBuilder: config.realBuilder,
+			simulatedBecause: config.simulatedBecause,
 		});
 		if (saved) {
 			this.store.restore(saved.store);
@@ -480,6 +490,7 @@ export class ApiServer {
 		if (invalid) throw invalid;
 		obj.metadata.uid = randomUUID();
 		if (def.kind === 'Job') defaultJob(obj);
+		if (def.kind === 'Secret') foldStringData(obj);
 		// Validating admission sees the defaulted object, after validation and before storage (409).
 		warnings.push(...this.admit(ctx, info, 'CREATE', obj));
 		if (this.store.get(resourceId(def), info.namespace, name)) throw errors.alreadyExists(gr(def), name);
@@ -522,6 +533,7 @@ export class ApiServer {
 		next.metadata = { ...next.metadata, name: current.metadata.name, namespace: current.metadata.namespace, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp };
 		if (info.subresource === 'status') next = { ...current, status: next.status };
 		else if (def.kind === 'Job' || def.kind === 'Pod') next.status = current.status;
+		if (def.kind === 'Secret') foldStringData(next);
 		if (def.kind === 'Job' && info.subresource !== 'status') {
 			const causes = [...validateJob(next)];
 			if (JSON.stringify(next.spec?.template) !== JSON.stringify(current.spec.template)) causes.push(immutableField('spec.template'));
@@ -701,6 +713,8 @@ export class ApiServer {
 			case 'DELETE /_standin/requests':
 				this.requestLog = [];
 				return sendJson(ctx.res, 200, { ok: true });
+			case 'GET /_standin/builds':
+				return sendJson(ctx.res, 200, this.simulator.buildCounts());
 			case 'GET /_standin/watches':
 				return sendJson(ctx.res, 200, { open: this.watches.size });
 			default:
