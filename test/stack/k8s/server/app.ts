@@ -20,6 +20,8 @@ import { jsonPatch, mergePatch } from './patch';
 import { containerStatus, logContainer, podLogText } from './podLog';
 import { defaultJob, generateName, invalidOrNull, validateJob, validateMetadata, validatePodSpec } from './validation';
 import { WatchStream } from './watch';
+import { GitOpsControllers } from './gitops/controllers';
+import { WorkloadController } from './gitops/workloads';
 
 /**
  * The stand-in's request pipeline, in the apiserver's order: authentication (bearer token) → impersonation →
@@ -112,6 +114,8 @@ function parseObject(ctx: Ctx, allowProtobuf = false): any {
 export class ApiServer {
 	readonly store: Store;
 	readonly simulator: JobSimulator;
+	readonly workloads: WorkloadController;
+	readonly gitops: GitOpsControllers;
 	private readonly authorizer: Authorizer;
 	private readonly watches = new Set<WatchStream>();
 	private requestLog: RequestRecord[] = [];
@@ -140,6 +144,8 @@ export class ApiServer {
 			if (e.resource === PODS && e.type === 'DELETED') this.simulator.podRemoved(e.object.metadata.namespace, e.object.metadata.name);
 		});
 		if (saved) this.simulator.restore(saved.simulator);
+		this.workloads = new WorkloadController(this.store);
+		this.gitops = new GitOpsControllers(this.store);
 	}
 
 	/** A fresh cluster: default namespaces, the service account n8n runs as, default RBAC, then deploy/. */
@@ -182,6 +188,8 @@ export class ApiServer {
 		clearInterval(this.dropTimer);
 		for (const w of [...this.watches]) w.destroy();
 		this.simulator.stopAll();
+		this.workloads.stopAll();
+		this.gitops.stopAll();
 		this.persist(this.state());
 	}
 
@@ -485,6 +493,7 @@ export class ApiServer {
 		const dryRun = ctx.url.searchParams.get('dryRun') === 'All';
 		obj.metadata.uid = randomUUID();
 		if (def.kind === 'Job') defaultJob(obj);
+		else if (def.kind !== 'Pod' && obj.spec) obj.metadata.generation = 1;
 		if (def.kind === 'Namespace') obj.status = { phase: 'Active' };
 		const headers: Record<string, string | string[]> = warnings.length ? { Warning: warnings } : {};
 		if (dryRun) {
@@ -518,7 +527,7 @@ export class ApiServer {
 		next.kind = current.kind;
 		next.metadata = { ...next.metadata, name: current.metadata.name, namespace: current.metadata.namespace, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp };
 		if (info.subresource === 'status') next = { ...current, status: next.status };
-		else if (def.kind === 'Job' || def.kind === 'Pod') next.status = current.status;
+		else if (def.kind === 'Job' || def.subresources?.status) next.status = current.status;
 		if (def.kind === 'Job' && info.subresource !== 'status') {
 			const causes = [...validateJob(next)];
 			if (JSON.stringify(next.spec?.template) !== JSON.stringify(current.spec.template)) causes.push(immutableField('spec.template'));
@@ -526,6 +535,9 @@ export class ApiServer {
 			const invalid = invalidOrNull('Job', 'batch', info.name!, causes);
 			if (invalid) throw invalid;
 			if (JSON.stringify(next.spec) !== JSON.stringify(current.spec)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+		}
+		if (def.kind !== 'Job' && def.kind !== 'Pod' && info.subresource !== 'status' && JSON.stringify(next.spec) !== JSON.stringify(current.spec)) {
+			next.metadata.generation = (current.metadata.generation ?? 1) + 1;
 		}
 		if (ctx.url.searchParams.get('dryRun') === 'All') return sendJson(ctx.res, 200, next);
 		sendJson(ctx.res, 200, this.store.update(resourceId(def), next));
@@ -625,7 +637,7 @@ export class ApiServer {
 		if (info.verb !== 'get') throw errors.methodNotAllowed();
 		const pod = this.mustGet(info.def, info.namespace, info.name!);
 		const q = ctx.url.searchParams;
-		const text = podLogText(pod, q, this.simulator.logs(info.namespace!, info.name!));
+		const text = podLogText(pod, q, this.workloads.logs(info.namespace!, info.name!) ?? this.simulator.logs(info.namespace!, info.name!));
 		if (q.get('follow') !== 'true') {
 			ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
 			ctx.res.end(text);
@@ -669,6 +681,12 @@ export class ApiServer {
 			case 'POST /_standin/scenario':
 				this.simulator.setScenario(body.match as ScenarioMatch, body.scenario as JobScenario);
 				this.schedulePersist();
+				return sendJson(ctx.res, 200, { ok: true });
+			case 'POST /_standin/gitops':
+				this.gitops.configure(body);
+				return sendJson(ctx.res, 200, { ok: true });
+			case 'POST /_standin/rollout-scenario':
+				this.workloads.setScenario(body.match, body.scenario);
 				return sendJson(ctx.res, 200, { ok: true });
 			case 'POST /_standin/faults/drop-watches':
 				this.dropWatches(!!body.abrupt);
