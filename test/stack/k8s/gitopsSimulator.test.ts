@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { git, startGitServer, type GitServer } from '../git';
+import { deploymentManifest, pushFiles } from './gitopsRepo';
 import { startKubeStandIn, type KubeStandIn } from './index';
 import { until } from './testing';
 
@@ -16,26 +14,7 @@ let server: GitServer;
 let kc: k8s.KubeConfig;
 let adminConfig: string;
 
-const deployment = (image: string, extra = '') =>
-	[
-		'apiVersion: apps/v1',
-		'kind: Deployment',
-		'metadata:',
-		'  name: web',
-		'spec:',
-		'  replicas: 2',
-		'  progressDeadlineSeconds: 2',
-		'  selector:',
-		'    matchLabels: {app: web}',
-		'  template:',
-		'    metadata:',
-		'      labels: {app: web}',
-		'    spec:',
-		'      containers:',
-		'        - name: app',
-		`          image: ${image}${extra}`,
-		'',
-	].join('\n');
+const deployment = (image: string) => deploymentManifest('web', image, { progressDeadlineSeconds: 2 });
 
 function kubectl(...args: string[]): Promise<{ code: number; out: string }> {
 	return new Promise((resolve) => {
@@ -45,19 +24,7 @@ function kubectl(...args: string[]): Promise<{ code: number; out: string }> {
 	});
 }
 
-/** Commits `content` as deploy/web.yaml of `repo` and pushes it; returns the new commit. */
-async function pushManifest(repo: string, content: string): Promise<string> {
-	const work = await mkdtemp(join(tmpdir(), 'gitops-sim-'));
-	try {
-		await git(['clone', '-q', server.authedRepoUrl(repo), work]);
-		await writeFile(join(work, 'deploy/web.yaml'), content);
-		await git(['commit', '-q', '-am', 'bump'], work);
-		await git(['push', '-q', 'origin', 'HEAD:main'], work);
-		return (await git(['rev-parse', 'HEAD'], work)).trim();
-	} finally {
-		await rm(work, { recursive: true, force: true });
-	}
-}
+const pushManifest = (repo: string, content: string) => pushFiles(server, repo, { 'deploy/web.yaml': content });
 
 const objects = () => kc.makeApiClient(k8s.CustomObjectsApi);
 const apps = () => kc.makeApiClient(k8s.AppsV1Api);
