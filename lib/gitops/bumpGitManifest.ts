@@ -6,6 +6,7 @@ import { inputError } from './errors';
 import { GitCredential, prepareGitAccess } from './gitAccess';
 import { describeGitFailure, isRejectedPush } from './gitRunner';
 import { withRepositoryLock } from './repositoryLock';
+import { withBumpTrailer } from './trailer';
 import { unifiedDiff } from './unifiedDiff';
 import { defaultCacheDir, Workspace, workspaceDir } from './workspace';
 
@@ -46,7 +47,7 @@ export interface BumpResult {
 
 const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*[\s~^:?*[\\])(?!.*@\{)(?!.*\/\/)(?!\/)[^\x00-\x1f\x7f]+(?<![./])(?<!\.lock)$/;
 
-function checkBranch(name: string, field: string): string {
+export function checkBranch(name: string, field: string): string {
 	const branch = name.trim().replace(/^refs\/heads\//, '');
 	if (!BRANCH_NAME.test(branch)) throw inputError(`"${name}" is not a valid branch name`, field);
 	return branch;
@@ -54,7 +55,7 @@ function checkBranch(name: string, field: string): string {
 
 export function commitMessageFor(message: string, skipCi: boolean | undefined): string {
 	const text = message.trim() || 'Update image';
-	return skipCi && !text.includes('[skip ci]') ? `${text} [skip ci]` : text;
+	return withBumpTrailer(skipCi && !text.includes('[skip ci]') ? `${text} [skip ci]` : text);
 }
 
 function diffOf(edit: EditResult): string {

@@ -13,7 +13,9 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 import { BumpError, bumpGitManifest, checkGitAccess, type GitCredential, type ManifestEdit } from '../../lib/gitops';
+import { revertGitManifest } from '../../lib/gitops/revert';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
+import { operationProperty, revertProperties } from './BumpGitManifest.revertProperties';
 
 type Parameter = (name: string, fallback?: string) => string;
 
@@ -70,7 +72,7 @@ export class BumpGitManifest implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'gitRepositoryApi', required: true, testedBy: 'gitRepositoryApiConnectionTest' }],
-		properties: bumpGitManifestProperties,
+		properties: [operationProperty, ...bumpGitManifestProperties, ...revertProperties],
 	};
 
 	methods = {
@@ -91,6 +93,24 @@ export class BumpGitManifest implements INodeType {
 			const pairedItem = { item: itemIndex };
 			const param: Parameter = (name, fallback) => String(this.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
 			try {
+				if (this.getNodeParameter('operation', itemIndex, 'bump') === 'revert') {
+					const reverted = await revertGitManifest(
+						{
+							repositoryUrl: param('repositoryUrl'),
+							branch: param('branch', 'main') || 'main',
+							commit: param('revertCommit'),
+							reason: param('revertReason', '') || undefined,
+							skipCi: this.getNodeParameter('skipCi', itemIndex, false) as boolean,
+							authorName: param('authorName', '') || undefined,
+							authorEmail: param('authorEmail', '') || undefined,
+							maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, 5) as number,
+						},
+						credential,
+						{ allowFileProtocol: allowFileProtocol() },
+					);
+					output.push({ json: { ...reverted }, pairedItem });
+					continue;
+				}
 				const result = await bumpGitManifest(
 					{
 						repositoryUrl: param('repositoryUrl'),

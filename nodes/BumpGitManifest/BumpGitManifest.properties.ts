@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-const show = (...mode: string[]) => ({ show: { mode } });
+const show = (...mode: string[]) => ({ show: { mode, operation: ['bump'] } });
 
 export const bumpGitManifestProperties: INodeProperties[] = [
 	{
@@ -24,6 +24,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		name: 'mode',
 		type: 'options',
 		noDataExpression: true,
+		displayOptions: { show: { operation: ['bump'] } },
 		default: 'imagePolicyMarkers',
 		options: [
 			{
@@ -200,6 +201,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		type: 'string',
 		default: 'Update image',
 		description: 'Message of the commit',
+		displayOptions: { show: { operation: ['bump'] } },
 	},
 	{
 		displayName: 'Skip CI',
@@ -230,6 +232,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'image-updates',
 		description: 'Branch to push to, e.g. for review. Empty pushes to Branch. An existing push branch gets the commit on top; it is never force-pushed.',
+		displayOptions: { show: { operation: ['bump'] } },
 	},
 	{
 		displayName: 'Dry Run',
@@ -237,6 +240,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description: 'Whether to return the changes and diff without committing or pushing',
+		displayOptions: { show: { operation: ['bump'] } },
 	},
 	{
 		displayName: 'Max Attempts',
