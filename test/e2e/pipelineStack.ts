@@ -2,7 +2,9 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type GitServer, startGitServer } from '../stack/git';
+import { type ForgeDouble, startForgeDouble } from '../stack/forge';
 import { type KubeStandIn, startKubeStandIn } from '../stack/k8s';
+import { grantRolloutRead } from '../stack/k8s/rolloutRbac';
 import { type N8nInstance, type StackCredential, startN8n } from '../stack/n8n';
 import { startRegistry } from '../stack/registry';
 
@@ -31,7 +33,7 @@ export function loadWorkflow(file: string): Workflow {
  * A copy of the workflow with values of its "Pipeline settings" node replaced. Every key must name an existing
  * setting: the workflows are used as shipped, only pointed at this stack.
  */
-export function configureWorkflow(workflow: Workflow, values: Record<string, string | boolean>): Workflow {
+export function configureWorkflow(workflow: Workflow, values: Record<string, string | boolean | number>): Workflow {
 	const copy = JSON.parse(JSON.stringify(workflow)) as Workflow;
 	const settings = copy.nodes.find((n) => n.name === 'Pipeline settings');
 	if (!settings) throw new Error(`${workflow.name}: no "Pipeline settings" node`);
@@ -54,7 +56,12 @@ export function gitopsFiles(registryHost: string): Record<string, string> {
 			'metadata:',
 			'  name: webapp # the app built on every push',
 			'spec:',
+			'  replicas: 2',
+			'  selector:',
+			'    matchLabels: {app: webapp}',
 			'  template:',
+			'    metadata:',
+			'      labels: {app: webapp}',
 			'    spec:',
 			'      containers:',
 			'        - name: app',
@@ -67,7 +74,11 @@ export function gitopsFiles(registryHost: string): Record<string, string> {
 			'metadata:',
 			'  name: release',
 			'spec:',
+			'  selector:',
+			'    matchLabels: {app: release}',
 			'  template:',
+			'    metadata:',
+			'      labels: {app: release}',
 			'    spec:',
 			'      containers:',
 			'        - name: app',
@@ -88,6 +99,8 @@ export interface PipelineStack {
 	registry: { host: string; url: string; stop(): Promise<void> };
 	git: GitServer;
 	kube?: KubeStandIn;
+	/** Records the commit statuses build-on-push reports (GitHub API). */
+	forge: ForgeDouble;
 	n8n: N8nInstance;
 	secret: string;
 	gitopsUrl: string;
@@ -110,7 +123,7 @@ export interface PipelineStackOptions {
 	extraWorkflows?: object[];
 	ownerPassword?: string;
 	/** Extra settings per workflow id, e.g. a real registry for a real cluster. */
-	settings?: Record<string, Record<string, string | boolean>>;
+	settings?: Record<string, Record<string, string | boolean | number>>;
 	/** Log progress lines (the demo). */
 	log?: (line: string) => void;
 }
@@ -142,6 +155,12 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		} else {
 			kube = await startKubeStandIn({ registry: { host: registry.host } });
 			started.push(kube);
+			// Flux, simulated: applies clusters/prod of the GitOps repo to namespace prod; n8n may read both (deploy/rollout).
+			await grantRolloutRead(kube, ['flux-system', 'prod']);
+			await kube.gitops.configure({
+				kind: 'flux', namespace: 'flux-system', name: 'flux-system', fetchUrl: git.authedRepoUrl('gitops'), repoUrl: gitopsUrl,
+				branch: 'main', path: 'clusters/prod', targetNamespace: 'prod', intervalMs: 300,
+			});
 			kubernetes = {
 				name: 'Build cluster',
 				type: 'kubernetesApi',
@@ -149,6 +168,8 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			};
 			log(`kubernetes   ${kube.url} (API stand-in, RBAC from deploy/)`);
 		}
+		const forge = await startForgeDouble(`ghp_${randomBytes(12).toString('hex')}`);
+		started.push(forge);
 		const secret = randomBytes(24).toString('hex');
 		const credentials: StackCredential[] = [
 			kubernetes,
@@ -159,6 +180,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 				data: { authentication: 'https', username: 'n8n-bot', token: gitToken, authorName: 'n8n build bot', authorEmail: 'builds@n8n.local' },
 			},
 			{ name: 'Webhook signing secret', type: 'webhookSigningSecretApi', data: { secret } },
+			{ name: 'Forge (GitHub)', type: 'githubApi', data: { server: forge.url, user: 'n8n-bot', accessToken: forge.token } },
 		];
 		const common = { insecureRegistry: true, plainHttpGit: true, gitopsRepositoryUrl: gitopsUrl, gitopsBranch: 'main' };
 		const workflows = [
@@ -167,6 +189,10 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 				imageRepository,
 				manifestPath: 'clusters/prod/webapp',
 				imagePolicy: 'flux-system:webapp',
+				rolloutStuckAfterSeconds: 5,
+				rolloutTimeoutSeconds: 120,
+				commitStatusProvider: 'github',
+				forgeApiUrl: forge.url,
 				...opts.settings?.[BUILD_ON_PUSH],
 			}),
 			configureWorkflow(loadWorkflow('poll-registry-and-bump.json'), {
@@ -192,7 +218,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const n8n = await startN8n({ workflows, credentials, activate: opts.activate ?? [BUILD_ON_PUSH, FLUX_ALERT], ownerPassword: opts.ownerPassword });
 		started.push(n8n);
 		log(`n8n          ${n8n.url}`);
-		return { registry, git, kube, n8n, secret, gitopsUrl, appUrl, stop: stopAll };
+		return { registry, git, kube, forge, n8n, secret, gitopsUrl, appUrl, stop: stopAll };
 	} catch (error) {
 		await stopAll();
 		throw error;
