@@ -8,6 +8,28 @@ export interface KubernetesApiFailure {
 	statusCode?: number;
 	reason?: string;
 	message: string;
+	/** Set when a ValidatingAdmissionPolicy refused the request: the policy, its binding and the rule's message. */
+	admissionPolicy?: AdmissionDenial;
+}
+
+// A type, not an interface: it must stay assignable to n8n's JsonObject (NodeApiError's error response).
+export type AdmissionDenial = {
+	policy: string;
+	binding?: string;
+	rule: string;
+};
+
+// The apiserver's wording (k8s.io/apiserver/pkg/admission/plugin/policy/validating/dispatcher.go).
+const ADMISSION_DENIAL = /ValidatingAdmissionPolicy '([^']+)'(?: with binding '([^']+)')? denied request: (.*)$/s;
+
+/** What to do about an admission policy denial (its rule names the refused field). */
+export function hintForAdmissionDenial(policy: string): string {
+	return `The cluster's admission policy "${policy}" admits only Jobs of the shape it allows: change the option the message names, or have the cluster admin relax the policy (deploy/admission: the params ConfigMap build-job-policy; docs/development/admission-policy.md).`;
+}
+
+function admissionDenial(message: string | undefined): AdmissionDenial | undefined {
+	const m = message ? ADMISSION_DENIAL.exec(message) : null;
+	return m ? { policy: m[1], ...(m[2] ? { binding: m[2] } : {}), rule: m[3] } : undefined;
 }
 
 export function describeKubernetesError(error: unknown): KubernetesApiFailure {
@@ -25,7 +47,8 @@ export function describeKubernetesError(error: unknown): KubernetesApiFailure {
 	}
 	if (statusCode !== undefined) {
 		const fallback = statusCode === 401 ? 'Unauthorized: the token or client certificate was not accepted' : `HTTP ${statusCode}`;
-		return { statusCode, reason: status?.reason, message: status?.message || fallback };
+		const admissionPolicy = admissionDenial(status?.message);
+		return { statusCode, reason: status?.reason, message: status?.message || fallback, ...(admissionPolicy ? { admissionPolicy } : {}) };
 	}
 	const causeCode = typeof e?.cause?.code === 'string' ? ` (${e.cause.code})` : '';
 	const text = typeof e?.message === 'string' ? e.message.split('\n')[0] : String(error);

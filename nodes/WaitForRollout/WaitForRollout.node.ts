@@ -9,10 +9,11 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 import { FieldError } from '../../lib/fieldError';
-import { JobWatchApiError } from '../../lib/k8s/jobWatcher';
+import { JobWatchApiError } from '../../lib/k8s/wait/watcher';
 import type { KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { ROLLOUT_DEFAULTS, waitForRollout, type SourceKind, type WaitForRolloutResult, type WorkloadKind } from '../../lib/k8s/rollout/waitForRollout';
-import { kubeConfigForNode, kubernetesApiConnectionTest } from '../shared/kubernetesCredential';
+import { kubernetesApiConnectionTest } from '../shared/credentialTests';
+import { kubeConfigForNode } from '../shared/kubernetesCredential';
 import { mapConcurrently } from '../WaitForJob/mapConcurrently';
 
 /** Items waiting at once; each holds a few watch connections. */

@@ -4,7 +4,7 @@ import { startKubeStandIn, type KubeStandIn } from '../stack/k8s';
 import { deploymentManifest, pushFiles } from '../stack/k8s/gitopsRepo';
 import { grantRolloutRead } from '../stack/k8s/rolloutRbac';
 import { FieldError } from '../../lib/fieldError';
-import { JobWatchApiError } from '../../lib/k8s/jobWatcher';
+import { JobWatchApiError } from '../../lib/k8s/wait/watcher';
 import { waitForRollout, type WaitForRolloutOptions, type WaitForRolloutStats } from '../../lib/k8s/rollout/waitForRollout';
 
 // Wait for Rollout's engine against the stand-in with the simulated Flux / Argo CD controllers polling a real

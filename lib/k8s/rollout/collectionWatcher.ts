@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { describeKubernetesError } from '../apiError';
-import { isPermanentFailure, JobWatchApiError, sleepUntil } from '../jobWatcher';
+import { isPermanentFailure, JobWatchApiError, sleepUntil } from '../wait/watcher';
 
 /**
  * Keeps an up-to-date copy of one collection (a named object, or the objects a label selector picks) until the

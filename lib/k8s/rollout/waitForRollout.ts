@@ -1,9 +1,9 @@
 import * as k8s from '@kubernetes/client-node';
 import { FieldError } from '../../fieldError';
 import { redactUrlCredentials } from '../../gitUrl';
-import { validateDns1123Label } from '../buildInputsKubernetes';
-import { boundLogTail, LOG_TAIL_MAX_BYTES } from '../jobLogs';
-import { diagnosePods, findStuckPod, summarizePods, type PodLike, type PodProblem, type PodSummary } from '../podDiagnosis';
+import { validateDns1123Label } from '../build/kubernetesFields';
+import { boundLogTail, LOG_TAIL_MAX_BYTES } from '../wait/logs';
+import { diagnosePods, findStuckPod, summarizePods, type PodLike, type PodProblem, type PodSummary } from '../wait/podDiagnosis';
 import { watchCollection, type CollectionRef, type WatchStats } from './collectionWatcher';
 import {
 	argoState, fluxState, imageMatches, podSelector, revisionIs, SOURCE_TYPES, summarizeWorkload, WORKLOAD_PLURALS, workloadState,

@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { startRegistry, type RunningRegistry } from '../registry';
 import { JOB_OUTCOMES, startKubeStandIn, type JobOutcome, type KubeStandIn } from './index';
+import { DEFAULT_ROOTLESS_IMAGE } from '../../../lib/k8s/build';
 import { testJob, type TestJobOptions } from './testJob';
 import { jobCondition, jobFinished, until } from './testing';
 
@@ -127,7 +128,7 @@ test('imagepullbackoff and unschedulable sit Pending with the reason until activ
 	await run('unschedulable', { activeDeadlineSeconds: 1 });
 	const pulling = await until('ImagePullBackOff', async () => (await podsOf(await readJob('sim-imagepullbackoff')))[0],
 		(p) => status(p, 'buildkit')?.state?.waiting?.reason === 'ImagePullBackOff');
-	expect(status(pulling, 'buildkit').state!.waiting!.message).toBe('Back-off pulling image "moby/buildkit:v0.23.2-rootless"');
+	expect(status(pulling, 'buildkit').state!.waiting!.message).toBe(`Back-off pulling image "${DEFAULT_ROOTLESS_IMAGE}"`);
 	expect(pulling.status!.phase).toBe('Pending');
 	const stuck = await until('Unschedulable', async () => (await podsOf(await readJob('sim-unschedulable')))[0],
 		(p) => !!p?.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'));

@@ -1,6 +1,9 @@
+import { DEFAULT_ROOTLESS_IMAGE } from '../../../lib/k8s/build';
+
 /**
  * A BuildKit Job shaped like the one Create BuildKit Job produces (names, annotations and labels the simulator
- * reads), for the stand-in's own tests and anyone who needs a Job without going through the node.
+ * reads; images, service account and security contexts that deploy/admission admits), for the stand-in's own
+ * tests and anyone who needs a Job without going through the node.
  */
 export interface TestJobOptions {
 	name: string;
@@ -47,15 +50,23 @@ export function testJob(o: TestJobOptions) {
 					initContainers: [
 						{
 							name: 'git-clone',
-							image: 'alpine/git:2.45.2',
+							image: DEFAULT_ROOTLESS_IMAGE,
 							args: ['clone', o.gitUrl ?? 'https://git.example/org/app.git', '/workspace/src'],
+							securityContext: {
+								runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+								capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+							},
 							...(o.gitCloneResources === false ? {} : { resources: { limits: { memory: '256Mi' }, requests: { memory: '64Mi' } } }),
 						},
 					],
 					containers: [
 						{
 							name: 'buildkit',
-							image: 'moby/buildkit:v0.23.2-rootless',
+							image: DEFAULT_ROOTLESS_IMAGE,
+							securityContext: {
+								runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, allowPrivilegeEscalation: true,
+								seccompProfile: { type: 'Unconfined' }, appArmorProfile: { type: 'Unconfined' },
+							},
 							resources: { limits: { memory: o.memoryLimit ?? '2Gi' }, requests: { memory: '512Mi' } },
 						},
 					],

@@ -22,6 +22,7 @@ import { defaultJob, generateName, invalidOrNull, validateJob, validateMetadata,
 import { WatchStream } from './watch';
 import { GitOpsControllers } from './gitops/controllers';
 import { WorkloadController } from './gitops/workloads';
+import { admitWithPolicies } from './admission/policies';
 
 /**
  * The stand-in's request pipeline, in the apiserver's order: authentication (bearer token) → impersonation →
@@ -485,15 +486,17 @@ export class ApiServer {
 			: def.kind === 'Pod' ? invalidOrNull('Pod', '', name, [...validateMetadata(obj.metadata), ...validatePodSpec('spec', obj.spec)])
 			: invalidOrNull(def.kind, def.group, name, validateMetadata(obj.metadata));
 		if (invalid) throw invalid;
+		obj.metadata.uid = randomUUID();
+		if (def.kind === 'Job') defaultJob(obj);
+		else if (def.kind !== 'Pod' && obj.spec) obj.metadata.generation = 1;
+		// Validating admission sees the defaulted object, after validation and before storage (409).
+		warnings.push(...this.admit(ctx, info, 'CREATE', obj));
 		if (this.store.get(resourceId(def), info.namespace, name)) throw errors.alreadyExists(gr(def), name);
 		if (this.config.enforceQuota) {
 			const violation = def.kind === 'Job' ? jobQuotaViolation(this.store, info.namespace!) : def.kind === 'Pod' ? podQuotaViolation(this.store, obj) : undefined;
 			if (violation) throw errors.forbiddenMessage(gr(def), name, violation);
 		}
 		const dryRun = ctx.url.searchParams.get('dryRun') === 'All';
-		obj.metadata.uid = randomUUID();
-		if (def.kind === 'Job') defaultJob(obj);
-		else if (def.kind !== 'Pod' && obj.spec) obj.metadata.generation = 1;
 		if (def.kind === 'Namespace') obj.status = { phase: 'Active' };
 		const headers: Record<string, string | string[]> = warnings.length ? { Warning: warnings } : {};
 		if (dryRun) {
@@ -539,8 +542,20 @@ export class ApiServer {
 		if (def.kind !== 'Job' && def.kind !== 'Pod' && info.subresource !== 'status' && JSON.stringify(next.spec) !== JSON.stringify(current.spec)) {
 			next.metadata.generation = (current.metadata.generation ?? 1) + 1;
 		}
-		if (ctx.url.searchParams.get('dryRun') === 'All') return sendJson(ctx.res, 200, next);
-		sendJson(ctx.res, 200, this.store.update(resourceId(def), next));
+		const warnings = this.admit(ctx, info, 'UPDATE', next, current);
+		const headers: Record<string, string[]> = warnings.length ? { Warning: warnings } : {};
+		if (ctx.url.searchParams.get('dryRun') === 'All') return sendJson(ctx.res, 200, next, headers);
+		sendJson(ctx.res, 200, this.store.update(resourceId(def), next), headers);
+	}
+
+	/** ValidatingAdmissionPolicies in the store (deploy/admission seeds one); throws the first denial. */
+	private admit(ctx: Ctx, info: RequestInfo, operation: 'CREATE' | 'UPDATE', object: any, oldObject?: any): string[] {
+		const { denied, warnings } = admitWithPolicies(this.store, {
+			operation, group: info.def.group, version: info.def.version, resource: info.def.plural, subresource: info.subresource, kind: info.def.kind,
+			namespace: info.namespace, name: object.metadata?.name ?? '', object, oldObject, user: ctx.who, dryRun: ctx.url.searchParams.get('dryRun') === 'All',
+		});
+		if (denied) throw denied;
+		return warnings;
 	}
 
 	private deleteOptions(ctx: Ctx): any {

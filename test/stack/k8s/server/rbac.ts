@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import type { TokenIdentity } from '../tokens';
@@ -34,12 +34,19 @@ interface Rule {
 	nonResourceURLs?: string[];
 }
 
-/** Reads every object of the kustomization in `dir` (only its plain `resources:` files; no kustomize needed). */
+/**
+ * Reads every object of the kustomization in `dir` (only its plain `resources:` files and directories with a
+ * kustomization of their own; no kustomize needed).
+ */
 export function loadKustomization(dir: string): any[] {
 	const kustomization = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) ?? {};
 	const objects: any[] = [];
 	for (const file of (kustomization.resources ?? []) as string[]) {
 		const path = join(dir, file);
+		if (statSync(path).isDirectory()) {
+			objects.push(...loadKustomization(path));
+			continue;
+		}
 		const text = readFileSync(path, 'utf8');
 		for (const doc of parseAllDocuments(text)) {
 			const obj = doc.toJS();

@@ -69,6 +69,11 @@ export const RESOURCES: ResourceDef[] = [
 	{ group: 'authorization.k8s.io', version: 'v1', plural: 'localsubjectaccessreviews', singular: 'localsubjectaccessreview',
 		kind: 'LocalSubjectAccessReview', namespaced: true, verbs: ['create'], virtual: true },
 	...WORKLOAD_RESOURCES,
+	...([['ValidatingAdmissionPolicy', 'validatingadmissionpolicies'], ['ValidatingAdmissionPolicyBinding', 'validatingadmissionpolicybindings']] as const).map(
+		([kind, plural]): ResourceDef => ({
+			group: 'admissionregistration.k8s.io', version: 'v1', plural, singular: kind.toLowerCase(), kind, namespaced: false, verbs: CRUD, categories: ['api-extensions'],
+		}),
+	),
 	...(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'] as const).map((kind): ResourceDef => ({
 		group: 'rbac.authorization.k8s.io', version: 'v1', plural: `${kind.toLowerCase()}s`, singular: kind.toLowerCase(), kind,
 		namespaced: !kind.startsWith('Cluster'), verbs: CRUD,
