@@ -7,6 +7,7 @@ import { DEFAULT_ALLOW_PLAIN_HTTP, GitCredential, prepareGitAccess } from './git
 import { describeGitFailure, isRejectedPush } from './gitRunner';
 import { withRepositoryLock } from './repositoryLock';
 import { checkSourceOrder, findNewerBump, sourceTrailers, type SourceOrder, type Superseded } from './sourceOrder';
+import { withBumpTrailer } from './trailer';
 import { unifiedDiff } from './unifiedDiff';
 import { defaultCacheDir, Workspace, workspaceDir } from './workspace';
 
@@ -58,7 +59,7 @@ export interface BumpResult {
 
 const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*[\s~^:?*[\\])(?!.*@\{)(?!.*\/\/)(?!\/)[^\x00-\x1f\x7f]+(?<![./])(?<!\.lock)$/;
 
-function checkBranch(name: string, field: string): string {
+export function checkBranch(name: string, field: string): string {
 	const branch = name.trim().replace(/^refs\/heads\//, '');
 	if (!BRANCH_NAME.test(branch)) throw inputError(`"${name}" is not a valid branch name`, field);
 	return branch;
@@ -66,7 +67,7 @@ function checkBranch(name: string, field: string): string {
 
 export function commitMessageFor(message: string, skipCi: boolean | undefined): string {
 	const text = message.trim() || BUMP_DEFAULTS.commitMessage;
-	return skipCi && !text.includes('[skip ci]') ? `${text} [skip ci]` : text;
+	return withBumpTrailer(skipCi && !text.includes('[skip ci]') ? `${text} [skip ci]` : text);
 }
 
 function diffOf(edit: EditResult): string {

@@ -9,9 +9,11 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import { BUMP_DEFAULTS, bumpGitManifest, DEFAULT_ALLOW_PLAIN_HTTP, type GitCredential, type ManifestEdit, type ValueType } from '../../lib/gitops';
+import { revertGitManifest } from '../../lib/gitops/revert';
 import { allowFileProtocol, gitRepositoryApiConnectionTest } from '../shared/credentialTests';
 import { executeItems } from '../shared/executeItems';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
+import { operationProperty, revertProperties } from './BumpGitManifest.revertProperties';
 
 type Parameter = (name: string, fallback?: string) => string;
 
@@ -61,7 +63,7 @@ export class BumpGitManifest implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'gitRepositoryApi', required: true, testedBy: 'gitRepositoryApiConnectionTest' }],
-		properties: bumpGitManifestProperties,
+		properties: [operationProperty, ...bumpGitManifestProperties, ...revertProperties],
 	};
 
 	methods = {
@@ -72,6 +74,24 @@ export class BumpGitManifest implements INodeType {
 		const credential = (await this.getCredentials('gitRepositoryApi')) as unknown as GitCredential;
 		return executeItems(this, { properties: bumpGitManifestProperties, note: 'Nothing was pushed.' }, async (itemIndex) => {
 			const param: Parameter = (name, fallback) => String(this.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
+			if (this.getNodeParameter('operation', itemIndex, 'bump') === 'revert') {
+				const reverted = await revertGitManifest(
+					{
+						repositoryUrl: param('repositoryUrl'),
+						branch: param('branch', BUMP_DEFAULTS.branch) || BUMP_DEFAULTS.branch,
+						commit: param('revertCommit'),
+						reason: param('revertReason', '') || undefined,
+						skipCi: this.getNodeParameter('skipCi', itemIndex, false) as boolean,
+						authorName: param('authorName', '') || undefined,
+						authorEmail: param('authorEmail', '') || undefined,
+						maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, BUMP_DEFAULTS.maxAttempts) as number,
+						allowPlainHttp: this.getNodeParameter('allowPlainHttp', itemIndex, DEFAULT_ALLOW_PLAIN_HTTP) === true,
+					},
+					credential,
+					{ allowFileProtocol: allowFileProtocol() },
+				);
+				return { ...reverted } as unknown as IDataObject;
+			}
 			const result = await bumpGitManifest(
 				{
 					repositoryUrl: param('repositoryUrl'),

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { BUMP_DEFAULTS, DEFAULT_ALLOW_PLAIN_HTTP } from '../../lib/gitops';
 
-const show = (...mode: string[]) => ({ show: { mode } });
+const show = (...mode: string[]) => ({ show: { mode, operation: ['bump'] } });
 
 export const bumpGitManifestProperties: INodeProperties[] = [
 	{
@@ -25,6 +25,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		name: 'mode',
 		type: 'options',
 		noDataExpression: true,
+		displayOptions: { show: { operation: ['bump'] } },
 		default: 'imagePolicyMarkers',
 		options: [
 			{
@@ -214,6 +215,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		type: 'string',
 		default: BUMP_DEFAULTS.commitMessage,
 		description: 'Message of the commit',
+		displayOptions: { show: { operation: ['bump'] } },
 	},
 	{
 		displayName: 'Skip CI',
@@ -244,6 +246,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'image-updates',
 		description: 'Branch to push to, e.g. for review. Empty pushes to Branch. An existing push branch gets the commit on top; it is never force-pushed.',
+		displayOptions: { show: { operation: ['bump'] } },
 	},
 	{
 		displayName: 'Dry Run',
@@ -251,6 +254,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description: 'Whether to return the changes and diff without committing or pushing',
+		displayOptions: { show: { operation: ['bump'] } },
 	},
 	{
 		displayName: 'Max Attempts',

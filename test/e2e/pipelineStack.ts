@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { appFiles, pushBaseImage, pushScannerImage, scannerImageRef } from '../stack/buildkit';
 import { type GitServer, startGitServer } from '../stack/git';
+import { type ForgeDouble, startForgeDouble } from '../stack/forge';
 import { type KubeStandIn, startKubeStandIn } from '../stack/k8s';
+import { grantRolloutRead } from '../stack/k8s/rolloutRbac';
 import { type N8nInstance, type StackCredential, startN8n } from '../stack/n8n';
 import { startRegistry } from '../stack/registry';
 
@@ -32,7 +34,7 @@ export function loadWorkflow(file: string): Workflow {
  * A copy of the workflow with values of its "Pipeline settings" node replaced. Every key must name an existing
  * setting: the workflows are used as shipped, only pointed at this stack.
  */
-export function configureWorkflow(workflow: Workflow, values: Record<string, string | boolean>): Workflow {
+export function configureWorkflow(workflow: Workflow, values: Record<string, string | boolean | number>): Workflow {
 	const copy = JSON.parse(JSON.stringify(workflow)) as Workflow;
 	const settings = copy.nodes.find((n) => n.name === 'Pipeline settings');
 	if (!settings) throw new Error(`${workflow.name}: no "Pipeline settings" node`);
@@ -61,7 +63,12 @@ export function gitopsFiles(registryHost: string): Record<string, string> {
 			'metadata:',
 			'  name: webapp # the app built on every push',
 			'spec:',
+			'  replicas: 2',
+			'  selector:',
+			'    matchLabels: {app: webapp}',
 			'  template:',
+			'    metadata:',
+			'      labels: {app: webapp}',
 			'    spec:',
 			'      containers:',
 			'        - name: app',
@@ -74,7 +81,11 @@ export function gitopsFiles(registryHost: string): Record<string, string> {
 			'metadata:',
 			'  name: release',
 			'spec:',
+			'  selector:',
+			'    matchLabels: {app: release}',
 			'  template:',
+			'    metadata:',
+			'      labels: {app: release}',
 			'    spec:',
 			'      containers:',
 			'        - name: app',
@@ -90,6 +101,8 @@ export interface PipelineStack {
 	registry: { host: string; url: string; stop(): Promise<void> };
 	git: GitServer;
 	kube?: KubeStandIn;
+	/** Records the commit statuses build-on-push reports (GitHub API). */
+	forge: ForgeDouble;
 	n8n: N8nInstance;
 	/** Whether the stand-in's Jobs build with real BuildKit (and the base and scanner images were pushed). */
 	realBuilds: boolean;
@@ -114,7 +127,7 @@ export interface PipelineStackOptions {
 	extraWorkflows?: object[];
 	ownerPassword?: string;
 	/** Extra settings per workflow id, e.g. a real registry for a real cluster. */
-	settings?: Record<string, Record<string, string | boolean>>;
+	settings?: Record<string, Record<string, string | boolean | number>>;
 	/** Log progress lines (the demo). */
 	log?: (line: string) => void;
 }
@@ -151,6 +164,12 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 				await pushScannerImage(kube.realBuilder, registry.host);
 				log(`buildkit     real (${kube.realBuilder.binDir}); base and SBOM scanner images pushed`);
 			} else log(`buildkit     simulated: ${kube.simulatedBecause}`);
+			// Flux, simulated: applies clusters/prod of the GitOps repo to namespace prod; n8n may read both (deploy/rollout).
+			await grantRolloutRead(kube, ['flux-system', 'prod']);
+			await kube.gitops.configure({
+				kind: 'flux', namespace: 'flux-system', name: 'flux-system', fetchUrl: git.authedRepoUrl('gitops'), repoUrl: gitopsUrl,
+				branch: 'main', path: 'clusters/prod', targetNamespace: 'prod', intervalMs: 300,
+			});
 			kubernetes = {
 				name: 'Build cluster',
 				type: 'kubernetesApi',
@@ -158,6 +177,8 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			};
 			log(`kubernetes   ${kube.url} (API stand-in, RBAC from deploy/)`);
 		}
+		const forge = await startForgeDouble(`ghp_${randomBytes(12).toString('hex')}`);
+		started.push(forge);
 		const secret = randomBytes(24).toString('hex');
 		const credentials: StackCredential[] = [
 			kubernetes,
@@ -168,6 +189,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 				data: { authentication: 'https', username: 'n8n-bot', token: gitToken, authorName: 'n8n build bot', authorEmail: 'builds@n8n.local' },
 			},
 			{ name: 'Webhook signing secret', type: 'webhookSigningSecretApi', data: { secret } },
+			{ name: 'Forge (GitHub)', type: 'githubApi', data: { server: forge.url, user: 'n8n-bot', accessToken: forge.token } },
 		];
 		const common = { insecureRegistry: true, plainHttpGit: true, gitopsRepositoryUrl: gitopsUrl, gitopsBranch: 'main' };
 		// With real BuildKit, SBOMs come from the stack's scanner image (BuildKit's default scanner is on Docker Hub).
@@ -181,6 +203,10 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 				imageRepository,
 				manifestPath: 'clusters/prod/webapp',
 				imagePolicy: 'flux-system:webapp',
+				rolloutStuckAfterSeconds: 5,
+				rolloutTimeoutSeconds: 120,
+				commitStatusProvider: 'github',
+				forgeApiUrl: forge.url,
 				...opts.settings?.[BUILD_ON_PUSH],
 			}),
 			configureWorkflow(loadWorkflow('poll-registry-and-bump.json'), {
@@ -208,7 +234,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const n8n = await startN8n({ workflows, credentials, activate: opts.activate ?? [BUILD_ON_PUSH, FLUX_ALERT], ownerPassword: opts.ownerPassword });
 		started.push(n8n);
 		log(`n8n          ${n8n.url}`);
-		return { registry, git, kube, n8n, secret, gitopsUrl, appUrl, realBuilds: !!kube?.realBuilder, stop: stopAll };
+		return { registry, git, kube, forge, n8n, secret, gitopsUrl, appUrl, realBuilds: !!kube?.realBuilder, stop: stopAll };
 	} catch (error) {
 		await stopAll();
 		throw error;

@@ -233,7 +233,7 @@ function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, stri
 	});
 }
 
-function sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
+export function sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
 	if (signal?.aborted) return Promise.resolve();
 	return new Promise((resolve) => {
 		const done = (): void => {

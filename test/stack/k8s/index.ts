@@ -9,9 +9,13 @@ import { realBuilder, realBuilderAvailability, reportBuilds } from '../buildkit'
 import { makeCertificates } from './tls';
 import { ADMIN_IDENTITY, serviceAccountIdentity, signToken } from './tokens';
 import type { JobScenario, RealBuilder, RegistryTarget, RequestRecord, ScenarioMatch, ServerConfig } from './types';
+import type { GitOpsSourceConfig } from './server/gitops/controllers';
+import type { RolloutMatch, RolloutScenario } from './server/gitops/workloads';
 
 export type { JobOutcome, JobScenario, ScenarioMatch } from './types';
 export { JOB_OUTCOMES } from './types';
+export type { GitOpsSourceConfig } from './server/gitops/controllers';
+export type { RolloutMatch, RolloutOutcome, RolloutScenario } from './server/gitops/workloads';
 
 /**
  * The Kubernetes API stand-in, started from a test: its own Node process speaking the apiserver's REST wire
@@ -56,6 +60,12 @@ export interface KubeStandIn {
 	/** Writes kubeconfig(token) to a file in the stand-in's temp dir and returns its path. */
 	kubeconfigFile(token: string, name?: string): string;
 	setScenario(match: ScenarioMatch, scenario: JobScenario): Promise<void>;
+	/** The simulated Flux / Argo CD controllers and what the pods of rolled-out Deployments do. */
+	gitops: {
+		/** Creates the Kustomization / Application and starts polling its repository. */
+		configure(config: GitOpsSourceConfig): Promise<void>;
+		setRolloutScenario(match: RolloutMatch, scenario: RolloutScenario): Promise<void>;
+	};
 	faults: {
 		dropWatches(opts?: { abrupt?: boolean }): Promise<void>;
 		forgetHistory(): Promise<void>;
@@ -234,6 +244,14 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 		},
 		setScenario: async (match, scenario) => {
 			await call('POST', '/_standin/scenario', { match, scenario });
+		},
+		gitops: {
+			configure: async (config) => {
+				await call('POST', '/_standin/gitops', config);
+			},
+			setRolloutScenario: async (match, scenario) => {
+				await call('POST', '/_standin/rollout-scenario', { match, scenario });
+			},
 		},
 		faults: {
 			dropWatches: async (o) => {
