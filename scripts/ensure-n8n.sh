@@ -8,6 +8,10 @@ NODE24_BIN="$("$HERE/ensure-node24.sh")"
 CACHE="${BUILDKIT_CACHE_DIR:-$HOME/.cache/n8n-nodes-buildkit}"
 N8N_VERSION="${N8N_VERSION:-2.41.1}"
 DIR="$CACHE/n8n-$N8N_VERSION"
+# Several test runs on one machine share the cache: one installs or rebuilds at a time, the others wait.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.n8n-install.lock"
+flock 9
 export PATH="$NODE24_BIN:$PATH"
 export npm_config_nodedir="$(dirname "$NODE24_BIN")"
 # Run from `npm test`, npm passes the project's .npmrc down as npm_config_* variables; ignore-scripts=true
