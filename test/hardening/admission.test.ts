@@ -74,6 +74,8 @@ const EXTRAS: Array<Partial<BuildJobInput>> = [
 	{ gitRepositoryUrl: 'http://git.local/org/app.git', allowPlainHttpGit: true, insecureRegistry: true, contextPath: 'services/api', dockerfile: 'build/Dockerfile' },
 	{ gitRevision: '0123456789abcdef0123456789abcdef01234567', deterministicName: true, activeDeadlineSeconds: 0, ttlSecondsAfterFinished: 0, backoffLimit: 3 },
 	{ cacheRef: '127.0.0.1:5000/adm/cache:build', memoryLimit: '512Mi', memoryRequest: '256Mi' },
+	// Options → BuildKit Config Map (a buildkitd.toml ConfigMap mounted into buildkit), named in the params' configMaps.
+	{ buildkitdConfigMap: 'buildkitd-config' } as Partial<BuildJobInput>,
 ];
 
 async function expectAdmitted(inputs: Array<Partial<BuildJobInput>>): Promise<number> {
