@@ -1,8 +1,9 @@
-// Copies node and credential icons next to the compiled files, as n8n resolves `file:` icons relative to them.
+// Copies icons/ to dist/icons/: n8n resolves a `file:` icon relative to the compiled node or credential file,
+// and it must stay inside the package.
 const { src, dest } = require('gulp');
 
 function copyIcons() {
-  return src(['nodes/**/*.{png,svg}', 'credentials/**/*.{png,svg}'], { base: '.', encoding: false }).pipe(dest('dist'));
+  return src(['icons/*.{png,svg}'], { base: '.', encoding: false }).pipe(dest('dist'));
 }
 
 exports['build:icons'] = copyIcons;

@@ -9,9 +9,9 @@ export class ContainerRegistryApi implements ICredentialType {
 
 	displayName = 'Container Registry API';
 
-	icon: Icon = { light: 'file:registry.svg', dark: 'file:registry.dark.svg' };
+	icon: Icon = { light: 'file:../icons/registry.svg', dark: 'file:../icons/registry.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit#credentials';
+	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#container-registry-api';
 
 	properties: INodeProperties[] = [
 		{

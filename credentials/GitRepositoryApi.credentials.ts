@@ -9,9 +9,9 @@ export class GitRepositoryApi implements ICredentialType {
 
 	displayName = 'Git Repository API';
 
-	icon: Icon = { light: 'file:git.svg', dark: 'file:git.dark.svg' };
+	icon: Icon = { light: 'file:../icons/git.svg', dark: 'file:../icons/git.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit#credentials';
+	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#git-repository-api';
 
 	properties: INodeProperties[] = [
 		{

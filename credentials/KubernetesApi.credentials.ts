@@ -9,9 +9,9 @@ export class KubernetesApi implements ICredentialType {
 
 	displayName = 'Kubernetes API';
 
-	icon: Icon = { light: 'file:kubernetes.svg', dark: 'file:kubernetes.dark.svg' };
+	icon: Icon = { light: 'file:../icons/kubernetes.svg', dark: 'file:../icons/kubernetes.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit#credentials';
+	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#kubernetes-api';
 
 	properties: INodeProperties[] = [
 		{

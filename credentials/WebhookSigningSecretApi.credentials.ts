@@ -6,9 +6,9 @@ export class WebhookSigningSecretApi implements ICredentialType {
 
 	displayName = 'Webhook Signing Secret API';
 
-	icon: Icon = { light: 'file:webhook.svg', dark: 'file:webhook.dark.svg' };
+	icon: Icon = { light: 'file:../icons/webhook.svg', dark: 'file:../icons/webhook.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit#credentials';
+	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#webhook-signing-secret-api';
 
 	properties: INodeProperties[] = [
 		{

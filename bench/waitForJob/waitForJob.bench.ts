@@ -19,9 +19,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { createBuildKitJob } from '../../lib/k8s/createJob';
+import { createBuildKitJob } from '../../lib/k8s/build/createJob';
 import { kubeConfigFromCredential } from '../../lib/k8s/kubeConfig';
-import { waitForJob, type WaitForJobStats } from '../../lib/k8s/waitForJob';
+import { waitForJob, type WaitForJobStats } from '../../lib/k8s/wait/waitForJob';
 import { startKubeStandIn, type KubeStandIn } from '../../test/stack/k8s';
 import { percentile, writeResultsSection } from '../results';
 

@@ -6,7 +6,7 @@ import { TagPolicyError } from './errors';
 import { rankByNumber } from './numericalPolicy';
 import type { Ranking } from './ranking';
 import { rankBySemver } from './semverPolicy';
-import { parseSemverRange, SemverRangeSyntaxError } from './semverConstraint';
+import { parseSemverRange, SemverRangeSyntaxError } from './semver';
 import { applyTagFilter, compileTagFilter, type FilteredTag, type TagFilter } from './tagFilter';
 import type { TagOrder, TagPolicy, TagSelection } from './types';
 

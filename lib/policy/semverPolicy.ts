@@ -1,8 +1,7 @@
 // Flux `semver` policy: tags that parse as strict semver (one optional leading "v") and satisfy the
 // range; the greatest wins, and among equal versions (`1.0.0` and `v1.0.0`) the first one seen.
 import type { Ranking } from './ranking';
-import { satisfiesRange, type SemverRange } from './semverConstraint';
-import { compareVersions, parseTagVersion, type SemverVersion } from './semverVersion';
+import { compareVersions, parseTagVersion, satisfiesRange, type SemverRange, type SemverVersion } from './semver';
 import { sortByKeyDescending } from './sortByKey';
 import type { FilteredTag } from './tagFilter';
 

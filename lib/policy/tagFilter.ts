@@ -2,10 +2,7 @@
 // match any pattern) and ImagePolicy `filterTags` (keep tags the pattern finds, optionally rewritten
 // by `extract`; two tags that extract to the same value collapse, the later one wins).
 import { TagPolicyError, type TagPolicyField } from './errors';
-import { compileTemplate, expandTemplate, type TemplatePart } from './goExpand';
-import { compileGoRegexp, MAX_PATTERN_LENGTH, type GoRegexp } from './goRegexp';
-import { GoRegexpSyntaxError } from './goRegexpSyntax';
-import { MAX_TAG_LENGTH } from './regexSafety';
+import { compileGoRegexp, compileTemplate, expandTemplate, GoRegexpSyntaxError, MAX_PATTERN_LENGTH, MAX_TAG_LENGTH, type GoRegexp, type TemplatePart } from './regexp';
 
 export interface TagFilter {
 	/** Go (RE2) regex, searched (not anchored) in each tag. */

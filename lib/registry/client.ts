@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Agent, request, type Dispatcher } from 'undici';
 import { parseWwwAuthenticate, type AuthChallenge } from './challenge';
 import { describeErrorBody, redact, RegistryError } from './errors';
-import { apiHostOf } from './reference';
+import { apiHostOf } from '../imageReference/repository';
 import { isRetryableStatus, parseRetryAfter, retryDelayMs } from './retry';
 
 /**

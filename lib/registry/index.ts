@@ -3,7 +3,7 @@ export { RegistryClient, closeRegistryConnections, forgetRegistryAuth, type Regi
 export { RegistryError, redact } from './errors';
 export { parseWwwAuthenticate, type AuthChallenge } from './challenge';
 export { parseNextLink } from './link';
-export { parseRepository, RepositoryReferenceError, type RepositoryReference } from './reference';
+export { parseRepository, RepositoryReferenceError, type RepositoryReference } from '../imageReference/repository';
 export { listTags, type TagListing } from './tags';
 export { getManifest, getBlob, resolveDigest, MANIFEST_ACCEPT } from './manifests';
 export { platformsOfIndex, hasPlatform, isAttestationEntry } from './platforms';

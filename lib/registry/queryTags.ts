@@ -3,7 +3,7 @@ import { inspectAttestations, type AttestationKind, type AttestationReport, type
 import { RegistryClient, type RegistryClientOptions, type RegistryConnection } from './client';
 import { getBlob, getManifest, isIndex, resolveDigest } from './manifests';
 import { formatPlatform, hasPlatform, platformsOfIndex } from './platforms';
-import { parseRepository, RepositoryReferenceError, sameRegistry } from './reference';
+import { parseRepository, RepositoryReferenceError, sameRegistry } from '../imageReference/repository';
 import { RegistryError } from './errors';
 import { listTags } from './tags';
 

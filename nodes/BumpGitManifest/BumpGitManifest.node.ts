@@ -2,17 +2,15 @@ import {
 	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
-	type ICredentialsDecrypted,
-	type ICredentialTestFunctions,
 	type IExecuteFunctions,
 	type INode,
-	type INodeCredentialTestResult,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 	type JsonObject,
 } from 'n8n-workflow';
-import { BumpError, bumpGitManifest, checkGitAccess, type GitCredential, type ManifestEdit } from '../../lib/gitops';
+import { BumpError, bumpGitManifest, type GitCredential, type ManifestEdit } from '../../lib/gitops';
+import { allowFileProtocol, gitRepositoryApiConnectionTest } from '../shared/credentialTests';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
 
 type Parameter = (name: string, fallback?: string) => string;
@@ -53,14 +51,11 @@ function fieldHint(field: string): string {
 	return CREDENTIAL_FIELDS.has(field) ? `Fix the "${field}" field of the Git Repository credential.` : `Check the "${field}" parameter.`;
 }
 
-// file:// remotes are for tests and local mirrors only; an operator opts in for the whole instance.
-const allowFileProtocol = () => process.env.N8N_BUILDKIT_GIT_ALLOW_FILE === 'true';
-
 export class BumpGitManifest implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Bump Git Manifest',
 		name: 'bumpGitManifest',
-		icon: { light: 'file:git.svg', dark: 'file:git.dark.svg' },
+		icon: { light: 'file:../../icons/gitBump.svg', dark: 'file:../../icons/gitBump.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["mode"] + ": " + $parameter["repositoryUrl"]}}',
@@ -74,13 +69,7 @@ export class BumpGitManifest implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async gitRepositoryApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				const cred = credential.data as unknown as GitCredential & { testRepositoryUrl?: string };
-				const result = await checkGitAccess(cred, cred.testRepositoryUrl ?? '', { allowFileProtocol: allowFileProtocol() });
-				return { status: result.ok ? 'OK' : 'Error', message: result.message };
-			},
-		},
+		credentialTest: { gitRepositoryApiConnectionTest },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -9,11 +9,11 @@ import {
 	type INodeTypeDescription,
 	type JsonObject,
 } from 'n8n-workflow';
-import type { BuildJobInput } from '../../lib/k8s/buildInputs';
-import { BuildInputError } from '../../lib/k8s/buildInputsError';
-import { createBuildKitJob, KubernetesRequestError, type IfExists } from '../../lib/k8s/createJob';
+import { FieldError as BuildInputError } from '../../lib/fieldError';
+import { createBuildKitJob, KubernetesRequestError, type BuildJobInput, type IfExists } from '../../lib/k8s/build';
 import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
-import { kubeConfigForNode, kubernetesApiConnectionTest } from '../shared/kubernetesCredential';
+import { kubernetesApiConnectionTest } from '../shared/credentialTests';
+import { kubeConfigForNode } from '../shared/kubernetesCredential';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
 import { listParameter } from '../shared/listParameter';
 
@@ -70,7 +70,7 @@ export class CreateBuildKitJob implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Create BuildKit Job',
 		name: 'createBuildKitJob',
-		icon: { light: 'file:buildkit.svg', dark: 'file:buildkit.dark.svg' },
+		icon: { light: 'file:../../icons/buildkit.svg', dark: 'file:../../icons/buildkit.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["image"]}}',

@@ -2,11 +2,8 @@ import {
 	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
-	type ICredentialsDecrypted,
-	type ICredentialTestFunctions,
 	type IDataObject,
 	type IExecuteFunctions,
-	type INodeCredentialTestResult,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
@@ -14,7 +11,6 @@ import {
 } from 'n8n-workflow';
 import { TagPolicyError } from '../../lib/policy';
 import {
-	checkRegistryAccess,
 	NoCandidateError,
 	queryRegistryTags,
 	RegistryError,
@@ -25,6 +21,7 @@ import {
 	type RegistryConnection,
 } from '../../lib/registry';
 import { queryRegistryTagsProperties } from './QueryRegistryTags.properties';
+import { containerRegistryApiConnectionTest } from '../shared/credentialTests';
 import { listParameter } from '../shared/listParameter';
 
 const POLICY_FIELD_NAMES: Record<string, string> = {
@@ -54,7 +51,7 @@ export class QueryRegistryTags implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Query Registry Tags',
 		name: 'queryRegistryTags',
-		icon: { light: 'file:registry.svg', dark: 'file:registry.dark.svg' },
+		icon: { light: 'file:../../icons/registryTags.svg', dark: 'file:../../icons/registryTags.dark.svg' },
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["policy"] + ": " + $parameter["repository"]}}',
@@ -68,12 +65,7 @@ export class QueryRegistryTags implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async containerRegistryApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				const result = await checkRegistryAccess(credential.data as unknown as RegistryConnection);
-				return { status: result.ok ? 'OK' : 'Error', message: result.message };
-			},
-		},
+		credentialTest: { containerRegistryApiConnectionTest },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

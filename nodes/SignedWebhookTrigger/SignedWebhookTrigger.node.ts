@@ -2,18 +2,14 @@ import {
 	fromParameter,
 	NodeConnectionTypes,
 	webhookDescriptionFields,
-	type ICredentialsDecrypted,
-	type ICredentialTestFunctions,
 	type IDataObject,
 	type IHookFunctions,
-	type INodeCredentialTestResult,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 import {
-	checkSigningSecret,
 	DEFAULT_MAX_BODY_BYTES,
 	handleDelivery,
 	REPLAY_KEYS_PER_DELIVERY,
@@ -25,6 +21,7 @@ import {
 	type WebhookProvider,
 } from '../../lib/webhook';
 import { signedWebhookTriggerProperties } from './SignedWebhookTrigger.properties';
+import { webhookSigningSecretTest } from '../shared/credentialTests';
 import { listParameter } from '../shared/listParameter';
 
 const DEFAULT_REPLAY_WINDOW_SECONDS = 24 * 60 * 60;
@@ -97,7 +94,7 @@ export class SignedWebhookTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Signed Webhook Trigger',
 		name: 'signedWebhookTrigger',
-		icon: { light: 'file:webhook.svg', dark: 'file:webhook.dark.svg' },
+		icon: { light: 'file:../../icons/webhook.svg', dark: 'file:../../icons/webhook.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["provider"] + ": /" + $parameter["path"]}}',
@@ -143,15 +140,7 @@ export class SignedWebhookTrigger implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async webhookSigningSecretTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
-				const result = checkSigningSecret(credential.data?.secret);
-				return { status: result.ok ? 'OK' : 'Error', message: result.message };
-			},
-		},
+		credentialTest: { webhookSigningSecretTest },
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {

@@ -9,11 +9,12 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 import { hintForAdmissionDenial } from '../../lib/k8s/apiError';
-import { JobWatchApiError } from '../../lib/k8s/jobWatcher';
 import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
-import { kubeConfigForNode, kubernetesApiConnectionTest } from '../shared/kubernetesCredential';
-import { WAIT_DEFAULTS, waitForJob, WaitForJobInputError, type WaitForJobResult } from '../../lib/k8s/waitForJob';
+import { kubernetesApiConnectionTest } from '../shared/credentialTests';
+import { kubeConfigForNode } from '../shared/kubernetesCredential';
+import { JobWatchApiError, WAIT_DEFAULTS, waitForJob, WaitForJobInputError, type WaitForJobResult } from '../../lib/k8s/wait';
 import { mapConcurrently } from './mapConcurrently';
+import { waitForJobProperties } from './WaitForJob.properties';
 
 /** Items waiting at once; each holds one watch connection, so this bounds connections, not builds. */
 const MAX_CONCURRENT_WAITS = 32;
@@ -35,7 +36,7 @@ export class WaitForJob implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Wait for Job',
 		name: 'waitForJob',
-		icon: { light: 'file:waitForJob.svg', dark: 'file:waitForJob.dark.svg' },
+		icon: { light: 'file:../../icons/waitForJob.svg', dark: 'file:../../icons/waitForJob.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["jobName"]}}',
@@ -45,63 +46,7 @@ export class WaitForJob implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'kubernetesApi', required: true, testedBy: 'kubernetesApiConnectionTest' }],
-		properties: [
-			{
-				displayName: 'Namespace',
-				name: 'namespace',
-				type: 'string',
-				default: '={{ $json.namespace }}',
-				placeholder: 'build-system',
-				description: "Namespace of the Job. Empty uses the credential's default namespace.",
-			},
-			{
-				displayName: 'Job Name',
-				name: 'jobName',
-				type: 'string',
-				default: '={{ $json.jobName }}',
-				required: true,
-				placeholder: 'webapp-build-7f3a9c1',
-				description: 'Name of the Job to wait for, e.g. the jobName output of Create BuildKit Job',
-			},
-			{
-				displayName: 'Timeout Seconds',
-				name: 'timeoutSeconds',
-				type: 'number',
-				default: 1800,
-				typeOptions: { minValue: 1 },
-				description: 'How long to wait before giving up with status "timeout"; the Job keeps running',
-			},
-			{
-				displayName: 'Stuck After Seconds',
-				name: 'stuckAfterSeconds',
-				type: 'number',
-				default: 300,
-				typeOptions: { minValue: 0 },
-				description: 'End the wait with status "stuck" when a pod sits this long in ImagePullBackOff, Unschedulable or CrashLoopBackOff. 0 turns this off.',
-			},
-			{
-				displayName: 'Log Tail Lines',
-				name: 'logTailLines',
-				type: 'number',
-				default: 50,
-				typeOptions: { minValue: 0 },
-				description: 'Lines from the end of the log of the container that failed (or the build container on success); at most 16 KiB',
-			},
-			{
-				displayName: 'Fail on Job Failure',
-				name: 'failOnJobFailure',
-				type: 'boolean',
-				default: true,
-				description: 'Whether a Job that does not succeed (failed, timeout, stuck) stops the workflow with an error. Off: it becomes an output item with its status.',
-			},
-			{
-				displayName: 'Delete When Done',
-				name: 'deleteWhenDone',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to delete the Job and its pods once the result is read, whatever the outcome',
-			},
-		],
+		properties: waitForJobProperties,
 	};
 
 	methods = {

@@ -1,28 +1,6 @@
-import {
-	NodeOperationError,
-	type ICredentialTestFunctions,
-	type ICredentialsDecrypted,
-	type INode,
-	type INodeCredentialTestResult,
-} from 'n8n-workflow';
+import { NodeOperationError, type INode } from 'n8n-workflow';
 import type * as k8s from '@kubernetes/client-node';
-import { checkCanCreateJobs } from '../../lib/k8s/checkAccess';
-import { defaultNamespace, kubeConfigFromCredential, KubernetesCredentialError, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
-
-/** The kubernetesApi credential test shared by the Kubernetes nodes (`testedBy: 'kubernetesApiConnectionTest'`). */
-export async function kubernetesApiConnectionTest(
-	this: ICredentialTestFunctions,
-	credential: ICredentialsDecrypted,
-): Promise<INodeCredentialTestResult> {
-	const cred = credential.data as unknown as KubernetesCredential;
-	try {
-		const kc = kubeConfigFromCredential(cred);
-		const result = await checkCanCreateJobs(kc, defaultNamespace(kc, cred));
-		return { status: result.ok ? 'OK' : 'Error', message: result.message };
-	} catch (error) {
-		return { status: 'Error', message: (error as Error).message };
-	}
-}
+import { kubeConfigFromCredential, KubernetesCredentialError, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
 
 /** The KubeConfig for an execution; a bad credential fails the node naming the field to fix. */
 export function kubeConfigForNode(node: INode, cred: KubernetesCredential): k8s.KubeConfig {

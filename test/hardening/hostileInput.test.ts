@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeOperationError, type IWebhookFunctions } from 'n8n-workflow';
 import { parseAllDocuments } from 'yaml';
-import { BUILD_SCRIPT, GIT_CLONE_SCRIPT } from '../../lib/k8s/jobManifestScripts';
+import { BUILD_SCRIPT, GIT_CLONE_SCRIPT } from '../../lib/k8s/build/scripts';
 import { closeRegistryConnections } from '../../lib/registry';
 import { BumpGitManifest } from '../../nodes/BumpGitManifest/BumpGitManifest.node';
 import { CreateBuildKitJob } from '../../nodes/CreateBuildKitJob/CreateBuildKitJob.node';

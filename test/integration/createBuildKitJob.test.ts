@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { checkCanCreateJobs } from '../../lib/k8s/checkAccess';
-import { createBuildKitJob, KubernetesRequestError, type CreateBuildKitJobResult } from '../../lib/k8s/createJob';
-import type { BuildJobInput } from '../../lib/k8s/buildInputs';
+import { createBuildKitJob, KubernetesRequestError, type CreateBuildKitJobResult } from '../../lib/k8s/build/createJob';
+import type { BuildJobInput } from '../../lib/k8s/build/inputs';
 import { kubeConfigFromCredential } from '../../lib/k8s/kubeConfig';
 import { startKubeStandIn, type KubeStandIn } from '../stack/k8s';
 import { startRegistry, type RunningRegistry } from '../stack/registry';

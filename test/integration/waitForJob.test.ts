@@ -4,9 +4,9 @@
  * and the stand-in's fault hooks break the watch in every way the watcher must survive.
  */
 import * as k8s from '@kubernetes/client-node';
-import { createBuildKitJob } from '../../lib/k8s/createJob';
+import { createBuildKitJob } from '../../lib/k8s/build/createJob';
 import { kubeConfigFromCredential } from '../../lib/k8s/kubeConfig';
-import { waitForJob, type WaitForJobOptions, type WaitForJobResult, type WaitForJobStats } from '../../lib/k8s/waitForJob';
+import { waitForJob, type WaitForJobOptions, type WaitForJobResult, type WaitForJobStats } from '../../lib/k8s/wait/waitForJob';
 import { startKubeStandIn, type JobScenario, type KubeStandIn } from '../stack/k8s';
 import { startRegistry } from '../stack/registry';
 

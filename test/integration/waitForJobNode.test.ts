@@ -1,4 +1,4 @@
-import { createBuildKitJob } from '../../lib/k8s/createJob';
+import { createBuildKitJob } from '../../lib/k8s/build/createJob';
 import { kubeConfigFromCredential } from '../../lib/k8s/kubeConfig';
 import { startKubeStandIn, type JobScenario, type KubeStandIn } from '../stack/k8s';
 import { runWorkflowOnce } from '../stack/n8n';

@@ -1,5 +1,5 @@
 import { quoteValue } from '../../fieldError';
-import { isImageDigest, isImageTag, parseImageReference } from '../../imageReference';
+import { isImageDigest, isImageTag, parseImageReference } from '../../imageReference/reference';
 import { asInputError, inputError } from '../errors';
 import { parseYamlPath } from '../yaml/yamlPath';
 import { repoPath } from './manifestTree';

@@ -1,4 +1,4 @@
-import { formatImageRef, ImageRef, parseImageRef } from '../imageRef';
+import { formatImageRef, ImageRef, parseImageRef } from '../../imageReference/fluxImageRef';
 import { inputError } from '../errors';
 import { scalarText, YamlSource } from '../yaml/yamlSource';
 import { walkScalars } from '../yaml/scalarWalk';

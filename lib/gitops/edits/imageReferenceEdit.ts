@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { Document, isMap, isScalar, isSeq, YAMLMap } from 'yaml';
-import { formatImageRef, parseImageRef } from '../imageRef';
+import { formatImageRef, parseImageRef } from '../../imageReference/fluxImageRef';
 import { inputError } from '../errors';
 import { walkScalars } from '../yaml/scalarWalk';
 import { scalarText, YamlSource } from '../yaml/yamlSource';

@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { startRegistry, type RunningRegistry } from '../registry';
 import { JOB_OUTCOMES, startKubeStandIn, type JobOutcome, type KubeStandIn } from './index';
-import { DEFAULT_ROOTLESS_IMAGE } from '../../../lib/k8s/buildInputs';
+import { DEFAULT_ROOTLESS_IMAGE } from '../../../lib/k8s/build';
 import { testJob, type TestJobOptions } from './testJob';
 import { jobCondition, jobFinished, until } from './testing';
 

@@ -1,4 +1,4 @@
-import { DEFAULT_ROOTLESS_IMAGE } from '../../../lib/k8s/buildInputs';
+import { DEFAULT_ROOTLESS_IMAGE } from '../../../lib/k8s/build';
 
 /**
  * A BuildKit Job shaped like the one Create BuildKit Job produces (names, annotations and labels the simulator

@@ -18,7 +18,7 @@ import { REPO_ROOT, n8nToolchain, withNode24Path } from './toolchain';
 
 export const PACKAGE_NAME = 'n8n-nodes-buildkit';
 
-const SOURCE_DIRS = ['lib', 'nodes', 'credentials'];
+const SOURCE_DIRS = ['lib', 'nodes', 'credentials', 'icons'];
 export const CACHE_ROOT = process.env.BUILDKIT_CACHE_DIR ?? join(homedir(), '.cache', 'n8n-nodes-buildkit');
 
 function walk(dir: string, out: string[] = []): string[] {

@@ -1,14 +1,10 @@
-import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { imagePolicyMarkerEdit } from '../../../lib/gitops/edits/imagePolicyMarkers';
 
-// Flux's own setter fixtures, read in place from ../shared (never copied into this repo).
-const FIXTURES = resolve(__dirname, '../../../..', 'shared', 'conformance', 'flux-setters');
-const present = existsSync(FIXTURES);
-if (!present) console.warn(`Flux setter conformance skipped: ${FIXTURES} is absent (it lives beside the repo in the project workspace)`);
-const describeIfPresent = present ? describe : describe.skip;
+// Flux's own setter fixtures (vendored, Apache-2.0: test/fixtures/flux/NOTICE).
+const FIXTURES = resolve(__dirname, '../../fixtures/flux/flux-setters');
 
 async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
 	const out: string[] = [];
@@ -20,7 +16,7 @@ async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
 	return out.sort();
 }
 
-/** A scratch copy of a fixture folder (the test writes nothing under ../shared), with SETTER_SITE filled in. */
+/** A scratch copy of a fixture folder (the test writes nothing under the fixtures), with SETTER_SITE filled in. */
 async function scratchCopy(fixture: string, marker?: string): Promise<string> {
 	const dir = await mkdtemp(join(tmpdir(), 'flux-setters-'));
 	await cp(join(FIXTURES, fixture), dir, { recursive: true });
@@ -38,7 +34,7 @@ async function expectedText(fixture: string, file: string, marker?: string): Pro
 	return marker ? text.replaceAll('SETTER_SITE', marker) : text;
 }
 
-describeIfPresent('Flux image-automation setters conformance (byte-for-byte)', () => {
+describe('Flux image-automation setters conformance (byte-for-byte)', () => {
 	const scratch: string[] = [];
 	afterAll(async () => Promise.all(scratch.map((d) => rm(d, { recursive: true, force: true }))));
 

@@ -9,7 +9,7 @@ import { bumpChartVersion } from '../../../lib/gitops/edits/helmChartEdit';
 import { applyImagePolicyMarkers, parseMarker } from '../../../lib/gitops/edits/imagePolicyMarkers';
 import type { ManifestEdit } from '../../../lib/gitops/edits/types';
 import { BumpError } from '../../../lib/gitops/errors';
-import { parseImageRef } from '../../../lib/gitops/imageRef';
+import { parseImageRef } from '../../../lib/imageReference/fluxImageRef';
 import { unifiedDiff } from '../../../lib/gitops/unifiedDiff';
 import { plainKeepsString } from '../../../lib/gitops/yaml/scalarStyle';
 import { parseYamlPath } from '../../../lib/gitops/yaml/yamlPath';

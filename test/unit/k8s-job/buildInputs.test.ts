@@ -1,10 +1,10 @@
-import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/buildInputs';
-import { BuildInputError } from '../../../lib/k8s/buildInputsError';
-import { validateGitRevision, validateGitUrl } from '../../../lib/k8s/buildInputsGit';
+import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/build/inputs';
+import { FieldError as BuildInputError } from '../../../lib/fieldError';
+import { validateGitRevision, validateGitUrl } from '../../../lib/k8s/build/gitSource';
 import { redactUrlCredentials as redactUrl } from '../../../lib/gitUrl';
-import { parseImageReference, parsePushReference } from '../../../lib/k8s/buildInputsImageReference';
-import { parseQuantity } from '../../../lib/k8s/buildInputsKubernetes';
-import { buildIdentity, composeJobName, jobNameFor } from '../../../lib/k8s/jobName';
+import { parseImageReference, parsePushReference } from '../../../lib/k8s/build/imageReference';
+import { parseQuantity } from '../../../lib/k8s/build/kubernetesFields';
+import { buildIdentity, composeJobName, jobNameFor } from '../../../lib/k8s/build/jobName';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const base: BuildJobInput = { appName: 'webapp', gitRepositoryUrl: 'https://git.example.com/org/webapp.git', gitRevision: SHA, image: 'registry.local:5000/webapp/app:1.2.3' };

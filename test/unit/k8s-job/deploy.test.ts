@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_PRIVILEGED_IMAGE, DEFAULT_ROOTLESS_IMAGE, DEFAULTS, validateBuildJobInput } from '../../../lib/k8s/buildInputs';
-import { parseQuantity } from '../../../lib/k8s/buildInputsKubernetes';
-import { buildJobManifest } from '../../../lib/k8s/jobManifest';
+import { DEFAULT_PRIVILEGED_IMAGE, DEFAULT_ROOTLESS_IMAGE, DEFAULTS, validateBuildJobInput } from '../../../lib/k8s/build/inputs';
+import { parseQuantity } from '../../../lib/k8s/build/kubernetesFields';
+import { buildJobManifest } from '../../../lib/k8s/build/manifest';
 
 /** deploy/ against issue 4 and against what the Job manifest needs from it. */
 

@@ -1,10 +1,10 @@
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import type { V1Container, V1Job } from '@kubernetes/client-node';
-import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/buildInputs';
-import { BuildInputError } from '../../../lib/k8s/buildInputsError';
-import { buildJobManifest } from '../../../lib/k8s/jobManifest';
-import { BUILD_SCRIPT, GIT_CLONE_SCRIPT } from '../../../lib/k8s/jobManifestScripts';
-import { jobNameFor } from '../../../lib/k8s/jobName';
+import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/build/inputs';
+import { FieldError as BuildInputError } from '../../../lib/fieldError';
+import { buildJobManifest } from '../../../lib/k8s/build/manifest';
+import { BUILD_SCRIPT, GIT_CLONE_SCRIPT } from '../../../lib/k8s/build/scripts';
+import { jobNameFor } from '../../../lib/k8s/build/jobName';
 
 /**
  * Hostile values in every user-controlled field. Each one is either rejected with an error naming the field,

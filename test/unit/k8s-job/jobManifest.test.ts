@@ -1,8 +1,8 @@
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import type { V1Job } from '@kubernetes/client-node';
-import { DEFAULT_PRIVILEGED_IMAGE, DEFAULT_ROOTLESS_IMAGE, validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/buildInputs';
-import { ANNOTATIONS, buildJobManifest } from '../../../lib/k8s/jobManifest';
-import { jobNameFor } from '../../../lib/k8s/jobName';
+import { DEFAULT_PRIVILEGED_IMAGE, DEFAULT_ROOTLESS_IMAGE, validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/build/inputs';
+import { ANNOTATIONS, buildJobManifest } from '../../../lib/k8s/build/manifest';
+import { jobNameFor } from '../../../lib/k8s/build/jobName';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 

@@ -2,8 +2,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
-import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/buildInputs';
-import { buildJobManifest } from '../../../lib/k8s/jobManifest';
+import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/build/inputs';
+import { buildJobManifest } from '../../../lib/k8s/build/manifest';
 import { git, runContainer, scratchPod } from './podRunner';
 
 /**

@@ -1,5 +1,5 @@
-import { classifyJob, isTerminal, toIsoTime } from '../../../lib/k8s/jobWatcherOutcome';
-import { isPermanentFailure } from '../../../lib/k8s/jobWatcher';
+import { classifyJob, isTerminal, toIsoTime } from '../../../lib/k8s/wait/outcome';
+import { isPermanentFailure } from '../../../lib/k8s/wait/watcher';
 import { backoffFailedStatus, completeStatus, deadlineFailedStatus, job, runningStatus } from './fixtures';
 
 describe('classifyJob', () => {

@@ -2,8 +2,8 @@
  * Job and Pod objects shaped like `kubectl get -o json` output of a BuildKit build Job (git-clone init container,
  * buildkit container), as the watch hands them over (timestamps are strings). Each builder returns a fresh object.
  */
-import type { JobLike } from '../../../lib/k8s/jobWatcherOutcome';
-import type { ContainerStatusLike, PodConditionLike, PodLike } from '../../../lib/k8s/podDiagnosis';
+import type { JobLike } from '../../../lib/k8s/wait/outcome';
+import type { ContainerStatusLike, PodConditionLike, PodLike } from '../../../lib/k8s/wait/podDiagnosis';
 
 export const UID = '4f1c2d9e-8a7b-4c3d-9e2f-1a2b3c4d5e6f';
 export const DIGEST = 'sha256:9b2a6f0c1e4d7a8b3c5e6f7081929a3b4c5d6e7f8091a2b3c4d5e6f708192a3b';

@@ -1,4 +1,4 @@
-import { diagnosePods, digestFromLog, findStuckPod, readBuildOutput, repositoryOf, summarizePods } from '../../../lib/k8s/podDiagnosis';
+import { diagnosePods, digestFromLog, findStuckPod, readBuildOutput, repositoryOf, summarizePods } from '../../../lib/k8s/wait/podDiagnosis';
 import { buildFailedPod, cloned, crashLoopPod, DIGEST, gitFailedPod, imagePullPod, oomPod, pod, succeededPod, unschedulablePod } from './fixtures';
 
 const at = (iso: string): number => Date.parse(iso);

@@ -1,8 +1,8 @@
-import { boundLogTail, chooseLogSource } from '../../../lib/k8s/jobLogs';
+import { boundLogTail, chooseLogSource } from '../../../lib/k8s/wait/logs';
 import { redactUrlCredentials as redactCredentials } from '../../../lib/gitUrl';
-import { assembleResult, type ResultInput } from '../../../lib/k8s/jobWatcherResult';
-import { StuckPodMonitor } from '../../../lib/k8s/jobWatcherStuck';
-import { diagnosePods } from '../../../lib/k8s/podDiagnosis';
+import { assembleResult, type ResultInput } from '../../../lib/k8s/wait/result';
+import { StuckPodMonitor } from '../../../lib/k8s/wait/stuckPod';
+import { diagnosePods } from '../../../lib/k8s/wait/podDiagnosis';
 import {
 	backoffFailedStatus,
 	buildFailedPod,

@@ -1,13 +1,12 @@
-// Flux ImagePolicy conformance: every vector in ../shared/conformance/flux-policy-vectors.json (expected
-// values come from Flux's own tests and from running Flux's policy code) must pass. The file is read at
-// test time from the shared folder next to the repository; in a clone without it the suite is skipped.
+// Flux ImagePolicy conformance: every vector in test/fixtures/flux/flux-policy-vectors.json (expected
+// values come from Flux's own tests and from running Flux's policy code) must pass.
 import * as fs from 'fs';
 import * as path from 'path';
 import { compileTagSelector, selectLatestTag, TagPolicyError, type TagFilter, type TagPolicy } from '../../../lib/policy';
 import { applyTagFilter, compileTagFilter } from '../../../lib/policy/tagFilter';
-import { parseTagVersion } from '../../../lib/policy/semverVersion';
+import { parseTagVersion } from '../../../lib/policy/semver/version';
 
-const VECTORS_FILE = path.resolve(__dirname, '../../../..', 'shared', 'conformance', 'flux-policy-vectors.json');
+const VECTORS_FILE = path.resolve(__dirname, '../../fixtures/flux/flux-policy-vectors.json');
 
 interface FluxPolicySpec {
 	semver?: { range: string };
@@ -129,19 +128,14 @@ function checkVector(v: Vector): void {
 	}
 }
 
-const vectorsPresent = fs.existsSync(VECTORS_FILE);
-const file = vectorsPresent ? JSON.parse(fs.readFileSync(VECTORS_FILE, 'utf8')) : { vectors: [], counts: {} };
+const file = JSON.parse(fs.readFileSync(VECTORS_FILE, 'utf8'));
 const vectors: Vector[] = file.vectors;
 
-if (!vectorsPresent) {
-	test.skip(`Flux policy conformance skipped: ${VECTORS_FILE} not found (the shared folder is not next to this clone)`, () => {});
-} else {
-	describe('Flux ImagePolicy conformance vectors', () => {
-		test('the file holds the vector counts it declares', () => {
-			for (const kind of ['latest', 'policy-validation', 'filter-items', 'exclusion', 'parse-version']) {
-				expect(vectors.filter((v) => v.kind === kind)).toHaveLength(file.counts[kind]);
-			}
-		});
-		test.each(vectors.map((v) => [`${v.kind} ${v.id}`, v] as const))('%s', (_name, v) => checkVector(v));
+describe('Flux ImagePolicy conformance vectors', () => {
+	test('the file holds the vector counts it declares', () => {
+		for (const kind of ['latest', 'policy-validation', 'filter-items', 'exclusion', 'parse-version']) {
+			expect(vectors.filter((v) => v.kind === kind)).toHaveLength(file.counts[kind]);
+		}
 	});
-}
+	test.each(vectors.map((v) => [`${v.kind} ${v.id}`, v] as const))('%s', (_name, v) => checkVector(v));
+});

@@ -1,9 +1,9 @@
 // Go (RE2) patterns in a backtracking engine: same meaning as in Flux, Go's syntax errors, and a
 // static bound that refuses patterns which could backtrack catastrophically on a tag.
 import { compileTagSelector, TagPolicyError, type TagFilter } from '../../../lib/policy';
-import { compileGoRegexp } from '../../../lib/policy/goRegexp';
-import { GoRegexpSyntaxError } from '../../../lib/policy/goRegexpSyntax';
-import { MAX_TAG_LENGTH, UnsafeRegexError } from '../../../lib/policy/regexSafety';
+import { compileGoRegexp } from '../../../lib/policy/regexp/compile';
+import { GoRegexpSyntaxError } from '../../../lib/policy/regexp/syntax';
+import { MAX_TAG_LENGTH, UnsafeRegexError } from '../../../lib/policy/regexp/safety';
 
 function find(pattern: string, text: string): string[] | null {
 	const match = compileGoRegexp(pattern).regex.exec(text);

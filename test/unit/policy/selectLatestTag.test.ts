@@ -4,8 +4,8 @@ import * as npmSemver from 'semver';
 import { compileTagSelector, selectLatestTag, TagPolicyError, type TagFilter, type TagPolicy } from '../../../lib/policy';
 import { parseGoFloat } from '../../../lib/policy/goParseFloat';
 import { compareByteOrder } from '../../../lib/policy/byteOrder';
-import { compileGoRegexp } from '../../../lib/policy/goRegexp';
-import { compileTemplate, expandTemplate } from '../../../lib/policy/goExpand';
+import { compileGoRegexp } from '../../../lib/policy/regexp/compile';
+import { compileTemplate, expandTemplate } from '../../../lib/policy/regexp/expand';
 
 function policyError(policy: TagPolicy, filter?: TagFilter): TagPolicyError {
 	try {

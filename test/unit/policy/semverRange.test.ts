@@ -1,8 +1,8 @@
 // Masterminds/semver v3 range semantics (Flux `semver.range`): where npm `semver` agrees, both must
 // give the same answer on a grid of versions; where they differ, ours follows Masterminds.
 import * as npmSemver from 'semver';
-import { parseSemverRange, satisfiesRange, SemverRangeSyntaxError } from '../../../lib/policy/semverConstraint';
-import { compareVersions, parseTagVersion } from '../../../lib/policy/semverVersion';
+import { parseSemverRange, satisfiesRange, SemverRangeSyntaxError } from '../../../lib/policy/semver/constraint';
+import { compareVersions, parseTagVersion } from '../../../lib/policy/semver/version';
 
 function satisfies(version: string, range: string): boolean {
 	const parsed = parseTagVersion(version);

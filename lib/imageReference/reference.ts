@@ -1,0 +1,98 @@
+import { FieldError, quoteValue } from '../fieldError';
+
+/**
+ * An image reference split per the distribution reference grammar (distribution/reference, `reference.go`):
+ *
+ *   reference := name [ ":" tag ] [ "@" digest ]
+ *   name      := [ domain "/" ] path-component { "/" path-component }
+ *   domain    := host [ ":" port ]          host: DNS name or [IPv6]
+ *   path-component := [a-z0-9]+ { separator [a-z0-9]+ }   separator: "." | "_" | "__" | "-"+
+ *   tag       := [\w][\w.-]{0,127}
+ *   digest    := algorithm ":" hex         sha256: 64, sha384: 96, sha512: 128 lower-case hex digits
+ *
+ * `domain` is set only when the first component is one by Docker's rule (it holds "." or ":", is
+ * "localhost", or has upper-case letters); otherwise the image lives on Docker Hub.
+ */
+export interface ImageReference {
+	/** As written by the user (never normalised, so annotations and outputs match the input). */
+	text: string;
+	/** Everything before ":tag" / "@digest", e.g. `registry.local:5000/webapp/app`. */
+	repository: string;
+	domain?: string;
+	path: string;
+	tag?: string;
+	digest?: string;
+}
+
+const alphaNumeric = '[a-z0-9]+';
+const separator = '(?:[._]|__|[-]+)';
+const pathComponent = `${alphaNumeric}(?:${separator}${alphaNumeric})*`;
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const ipv6Host = '\\[[a-fA-F0-9:]+\\]';
+const host = `(?:${domainComponent}(?:\\.${domainComponent})*|${ipv6Host})`;
+const domainAndPort = `${host}(?::[0-9]+)?`;
+const tagPattern = '[\\w][\\w.-]{0,127}';
+const digestPattern = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+
+const referenceRegex = new RegExp(
+	`^(?:(${domainAndPort})/)?((?:${pathComponent})(?:/${pathComponent})*)(?::(${tagPattern}))?(?:@(${digestPattern}))?$`,
+);
+const pathRegex = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
+const tagRegex = new RegExp(`^${tagPattern}$`);
+// The grammar takes any algorithm and 32+ hex digits; parsing a digest (opencontainers/go-digest) then accepts
+// only the registered algorithms, each with its exact length of lower-case hex.
+const digestRegex = /^(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
+
+const NAME_TOTAL_LENGTH_MAX = 255;
+const EXAMPLE = 'registry.local:5000/webapp/app:1.2.3';
+
+/** Docker's rule for "is the first component a registry host?" (docker/distribution normalize.go). */
+function looksLikeDomain(component: string): boolean {
+	return component.includes('.') || component.includes(':') || component === 'localhost' || component !== component.toLowerCase();
+}
+
+/** True when `text` is a tag: letters, digits, "_", "." and "-", at most 128, not starting with "." or "-". */
+export function isImageTag(text: string): boolean {
+	return tagRegex.test(text);
+}
+
+/** True when `text` is a digest a registry accepts: sha256:<64 hex>, sha384:<96 hex> or sha512:<128 hex>. */
+export function isImageDigest(text: string): boolean {
+	return digestRegex.test(text);
+}
+
+/** Parses an image reference or throws a FieldError that names `field` and says what to change. */
+export function parseImageReference(text: string, field: string): ImageReference {
+	const fail = (why: string): never => {
+		throw new FieldError(field, `${field} ${quoteValue(text)} is not a valid image reference: ${why}. Use registry/repository:tag, e.g. ${EXAMPLE}.`);
+	};
+	if (typeof text !== 'string' || text.length === 0) fail('it is empty');
+	if (text.length > 512) fail('it is longer than 512 characters');
+	if (/[\s\u0000-\u001f\u007f]/.test(text)) fail('it contains whitespace or control characters');
+	if (text.startsWith('-')) fail('it starts with "-"');
+	if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) fail('drop the URL scheme (no https://)');
+
+	const match = referenceRegex.exec(text);
+	if (!match) {
+		const beforeSuffix = text.split('@')[0].replace(/:[^/]*$/, '');
+		const pathPart = beforeSuffix.includes('/') ? beforeSuffix.slice(beforeSuffix.indexOf('/') + 1) : beforeSuffix;
+		if (pathPart !== pathPart.toLowerCase()) fail('the repository path must be lower case');
+		const tag = /:([^/@]*)(?:@|$)/.exec(text.slice(text.lastIndexOf('/') + 1))?.[1];
+		if (tag !== undefined && tag.length > 128) fail('a tag has at most 128 characters');
+		if (tag !== undefined && !tagRegex.test(tag)) fail('a tag is letters, digits, "_", "." and "-", not starting with "." or "-"');
+		return fail('only lower-case letters, digits, ".", "_", "-" and "/" may form the repository path');
+	}
+	const [, capturedDomain, capturedPath, tag, digest] = match;
+	let domain: string | undefined = capturedDomain;
+	let path = capturedPath;
+	// The regex may take a plain first path component ("library/nginx") as a domain; Docker's rule decides.
+	if (domain !== undefined && !looksLikeDomain(domain)) {
+		path = `${domain}/${path}`;
+		domain = undefined;
+		if (!pathRegex.test(path)) fail('the repository path must be lower case');
+	}
+	const repository = domain ? `${domain}/${path}` : path;
+	if (repository.length > NAME_TOTAL_LENGTH_MAX) fail(`the repository name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
+	if (digest !== undefined && !isImageDigest(digest)) fail('a digest is sha256: followed by 64 lower-case hex digits (or sha384/sha512)');
+	return { text, repository, domain, path, tag, digest };
+}

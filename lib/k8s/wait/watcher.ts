@@ -1,0 +1,240 @@
+import * as k8s from '@kubernetes/client-node';
+import { describeKubernetesError, type KubernetesApiFailure } from '../apiError';
+import { classifyJob, isTerminal, type JobLike } from './outcome';
+
+/**
+ * Follows one Job until it is terminal, deleted, the deadline passes or the caller aborts: LIST (by name), then
+ * WATCH from the list's resourceVersion, the way client-go's reflector does, so a quiet Job costs one LIST and
+ * one WATCH. Every break is recovered from without losing an event:
+ * - the stream ends (server timeout, dropped connection) or the client's 30 s inactivity abort fires
+ *   → watch again from the last resourceVersion seen (BOOKMARKs included);
+ * - 410 Gone (as an ERROR event or an HTTP status) or another ERROR event → LIST again;
+ * - a reset connection, a server down or a 5xx → back off, then watch again from the same resourceVersion;
+ *   a failed LIST → back off, LIST again. Only errors no retry can fix (401/403/400/422...) are thrown.
+ */
+
+export interface JobWatchOptions {
+	kc: k8s.KubeConfig;
+	namespace: string;
+	jobName: string;
+	/** Epoch ms at which to give up with `deadline`. */
+	deadline: number;
+	/** Aborting ends the watch with `aborted` (stuck detection uses this). */
+	signal?: AbortSignal;
+	/** Called with every state of the Job seen, first from the LIST. */
+	onJob?: (job: JobLike) => void;
+	/** Server-side watch timeout; below client-node 2.x's 30 s inactivity abort so streams end cleanly. */
+	watchTimeoutSeconds?: number;
+}
+
+export type JobWatchEnd =
+	| { kind: 'terminal'; job: JobLike }
+	/** The Job was deleted (or replaced by a new one with the same name) while we waited. */
+	| { kind: 'deleted'; job: JobLike }
+	| { kind: 'notFound' }
+	| { kind: 'deadline'; job?: JobLike }
+	| { kind: 'aborted'; job?: JobLike };
+
+export interface JobWatchStats {
+	lists: number;
+	watches: number;
+	/** LISTs caused by 410 Gone / ERROR events. */
+	relists: number;
+	/** Failed requests that were retried. */
+	retries: number;
+}
+
+/** A failure retrying cannot fix (bad token, no RBAC, bad request). */
+export class JobWatchApiError extends Error {
+	constructor(readonly failure: KubernetesApiFailure) {
+		super(failure.message);
+		this.name = 'JobWatchApiError';
+	}
+}
+
+const DEFAULT_WATCH_TIMEOUT_SECONDS = 25;
+
+const statusCodeOf = (error: unknown): number | undefined => describeKubernetesError(error).statusCode;
+
+/** 4xx other than timeouts, conflicts, 410 and throttling: the request itself is refused and will stay refused. */
+export function isPermanentFailure(statusCode: number | undefined): boolean {
+	return statusCode !== undefined && statusCode >= 400 && statusCode < 500 && ![408, 409, 410, 429].includes(statusCode);
+}
+
+type WatchRound =
+	| { end: 'closed'; events: number; ms: number }
+	| { end: 'relist' }
+	| { end: 'failed'; error: unknown; events: number }
+	| { end: 'terminal' | 'deleted'; job: JobLike }
+	| { end: 'deadline' | 'aborted' };
+
+export async function watchJob(options: JobWatchOptions, stats: JobWatchStats = { lists: 0, watches: 0, relists: 0, retries: 0 }): Promise<JobWatchEnd> {
+	const { kc, namespace, jobName, deadline, signal } = options;
+	const batch = kc.makeApiClient(k8s.BatchV1Api);
+	const fieldSelector = `metadata.name=${jobName}`;
+	const path = `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`;
+	let last: JobLike | undefined;
+	let uid: string | undefined;
+	let failures = 0;
+
+	const stopped = (): JobWatchEnd | undefined => {
+		if (signal?.aborted) return { kind: 'aborted', job: last };
+		if (Date.now() >= deadline) return { kind: 'deadline', job: last };
+		return undefined;
+	};
+	const observe = (job: JobLike): 'terminal' | 'replaced' | 'running' => {
+		if (uid && job.metadata?.uid && job.metadata.uid !== uid) return 'replaced';
+		uid = job.metadata?.uid ?? uid;
+		last = job;
+		options.onJob?.(job);
+		return isTerminal(classifyJob(job)) ? 'terminal' : 'running';
+	};
+	const backOff = async (): Promise<void> => {
+		failures++;
+		stats.retries++;
+		const base = Math.min(5000, 200 * 2 ** Math.min(failures - 1, 5));
+		await sleepUntil(Math.min(deadline, Date.now() + base * (0.5 + Math.random() / 2)), signal);
+	};
+
+	for (;;) {
+		const stop = stopped();
+		if (stop) return stop;
+		let list: k8s.V1JobList;
+		try {
+			stats.lists++;
+			list = await batch.listNamespacedJob({ namespace, fieldSelector });
+		} catch (error) {
+			if (isPermanentFailure(statusCodeOf(error))) throw new JobWatchApiError(describeKubernetesError(error));
+			await backOff();
+			continue;
+		}
+		failures = 0;
+		const job = list.items.find((j) => j.metadata?.name === jobName);
+		if (!job) return last ? { kind: 'deleted', job: last } : { kind: 'notFound' };
+		const seen = observe(job);
+		if (seen === 'replaced') return { kind: 'deleted', job: last! };
+		if (seen === 'terminal') return { kind: 'terminal', job };
+		// The list's RV, not the Job's own: a quiet Job's RV can be older than the watch window (→ endless 410s).
+		let rv = list.metadata?.resourceVersion ?? job.metadata?.resourceVersion;
+		let quickEmptyRounds = 0;
+
+		watching: for (;;) {
+			const stop = stopped();
+			if (stop) return stop;
+			stats.watches++;
+			const round = await watchRound(kc, path, {
+				fieldSelector,
+				resourceVersion: rv,
+				allowWatchBookmarks: true,
+				timeoutSeconds: Math.max(1, Math.min(options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS, Math.ceil((deadline - Date.now()) / 1000))),
+			}, {
+				deadline,
+				signal,
+				onResourceVersion: (next) => (rv = next),
+				onObject: observe,
+			});
+			switch (round.end) {
+				case 'terminal':
+					return { kind: 'terminal', job: round.job };
+				case 'deleted':
+					// A replacement Job with the same name is not ours: report the one we were following.
+					return { kind: 'deleted', job: uid && round.job.metadata?.uid !== uid && last ? last : round.job };
+				case 'deadline':
+					return { kind: 'deadline', job: last };
+				case 'aborted':
+					return { kind: 'aborted', job: last };
+				case 'relist':
+					stats.relists++;
+					break watching;
+				case 'failed':
+					if (round.events > 0) failures = 0;
+					if (isPermanentFailure(statusCodeOf(round.error))) throw new JobWatchApiError(describeKubernetesError(round.error));
+					// A reset connection or a server that is down for a moment: our RV is still good, so watch from it
+					// again (as client-go's reflector does); if the server lost it, the next watch says 410 and we LIST.
+					await backOff();
+					continue;
+				case 'closed':
+					failures = 0;
+					// A server that closes every watch at once would otherwise be hammered; real ends are rarely instant.
+					quickEmptyRounds = round.events === 0 && round.ms < 200 ? quickEmptyRounds + 1 : 0;
+					if (quickEmptyRounds > 1) await sleepUntil(Math.min(deadline, Date.now() + Math.min(1000, 25 * 2 ** quickEmptyRounds)), signal);
+					continue;
+			}
+		}
+	}
+}
+
+interface RoundHooks {
+	deadline: number;
+	signal?: AbortSignal;
+	onResourceVersion: (rv: string) => void;
+	onObject: (job: JobLike) => 'terminal' | 'replaced' | 'running';
+}
+
+/** One WATCH request, resolved with why it ended. */
+function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, string | number | boolean | undefined>, hooks: RoundHooks): Promise<WatchRound> {
+	return new Promise<WatchRound>((resolve) => {
+		const startedAt = Date.now();
+		let events = 0;
+		let settled = false;
+		let controller: AbortController | undefined;
+		const finish = (round: WatchRound): void => {
+			if (settled) return;
+			settled = true;
+			clearTimeout(timer);
+			hooks.signal?.removeEventListener('abort', onAbort);
+			controller?.abort();
+			resolve(round);
+		};
+		const onAbort = (): void => finish({ end: 'aborted' });
+		const timer = setTimeout(() => finish({ end: 'deadline' }), Math.max(0, hooks.deadline - Date.now()));
+		hooks.signal?.addEventListener('abort', onAbort, { once: true });
+		if (hooks.signal?.aborted) return finish({ end: 'aborted' });
+
+		const onEvent = (type: string, object: unknown): void => {
+			if (settled) return;
+			events++;
+			const obj = object as JobLike & { code?: number; kind?: string };
+			if (type === 'ERROR') {
+				// 410 Expired/Gone means our RV left the watch window; any other ERROR leaves the stream unusable too.
+				return finish({ end: 'relist' });
+			}
+			const rv = obj?.metadata?.resourceVersion;
+			if (rv) hooks.onResourceVersion(rv);
+			if (type === 'BOOKMARK') return;
+			if (type === 'DELETED') return finish({ end: 'deleted', job: obj });
+			if (type === 'ADDED' || type === 'MODIFIED') {
+				const seen = hooks.onObject(obj);
+				if (seen === 'terminal') finish({ end: 'terminal', job: obj });
+				else if (seen === 'replaced') finish({ end: 'deleted', job: obj });
+			}
+		};
+		const onDone = (error: unknown): void => {
+			if (settled) return;
+			const e = error as { name?: string } | null;
+			if (!e || e.name === 'TimeoutError') return finish({ end: 'closed', events, ms: Date.now() - startedAt });
+			if (statusCodeOf(e) === 410) return finish({ end: 'relist' });
+			finish({ end: 'failed', error, events });
+		};
+		new k8s.Watch(kc).watch(path, query, onEvent, onDone).then(
+			(c) => {
+				controller = c;
+				if (settled) c.abort();
+			},
+			(error) => onDone(error ?? new Error('watch failed')),
+		);
+	});
+}
+
+function sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
+	if (signal?.aborted) return Promise.resolve();
+	return new Promise((resolve) => {
+		const done = (): void => {
+			clearTimeout(timer);
+			signal?.removeEventListener('abort', done);
+			resolve();
+		};
+		const timer = setTimeout(done, Math.max(0, at - Date.now()));
+		signal?.addEventListener('abort', done, { once: true });
+	});
+}
