@@ -13,7 +13,11 @@ export interface DeliveryFilter {
 	paths?: string[];
 }
 
-export type FilterDecision = { accept: true } | { accept: false; reason: string };
+/**
+ * `note` on an accepted delivery says why a filter could not be applied (it goes back to the sender with the
+ * 200 answer); `reason` on an ignored one says which filter ignored it (sent back with the 202 answer).
+ */
+export type FilterDecision = { accept: true; note?: string } | { accept: false; reason: string };
 
 /**
  * A glob list: a value matches when some include glob matches it (or there are only excludes) and no
@@ -34,9 +38,11 @@ function present(list: string[] | undefined): list is string[] {
 /**
  * Accept or ignore a verified delivery, with the reason when ignored (it goes back to the sender, who sees it
  * in its delivery log). Branch globs apply to events that name a branch, tag globs to events that name a tag.
- * Path globs apply to branch pushes whose payload lists every pushed commit; when the sender cut the list
- * short (or the branch is new) the changed files aren't known, and the delivery is accepted rather than lost.
- * This path filter is what keeps the pipeline's own manifest-bump commit from starting another build.
+ * Branch globs without tag globs ignore every tag event: a tag can point at any commit, so a branch filter
+ * alone must not let tags through. Path globs apply to branch pushes whose payload names every changed file;
+ * when it may not (see changedFilesIncompleteReason) the push is accepted with a note rather than lost:
+ * building too often is safe, skipping a build is not. This path filter is what keeps the pipeline's own
+ * manifest-bump commit from starting another build.
  */
 export function filterDelivery(event: NormalisedEvent, filter: DeliveryFilter): FilterDecision {
 	if (present(filter.events) && !filter.events.includes(event.event)) {
@@ -45,10 +51,20 @@ export function filterDelivery(event: NormalisedEvent, filter: DeliveryFilter): 
 	if (present(filter.branches) && event.branch !== null && !globList(filter.branches)(event.branch)) {
 		return { accept: false, reason: `branch "${event.branch}" matches none of: ${filter.branches.join(', ')}` };
 	}
+	if (event.tag !== null && present(filter.branches) && !present(filter.tags)) {
+		return {
+			accept: false,
+			reason: `tag "${event.tag}" is not built: Branches is set (${filter.branches.join(', ')}) and Tags is empty; add tag globs (e.g. v*) to build tags`,
+		};
+	}
 	if (present(filter.tags) && event.tag !== null && !globList(filter.tags)(event.tag)) {
 		return { accept: false, reason: `tag "${event.tag}" matches none of: ${filter.tags.join(', ')}` };
 	}
-	if (present(filter.paths) && event.event === 'push' && event.changedFilesComplete) {
+	if (present(filter.paths) && event.event === 'push') {
+		if (!event.changedFilesComplete) {
+			const why = event.changedFilesIncompleteReason ?? 'the payload may not list every changed file';
+			return { accept: true, note: `path filter not applied: ${why}` };
+		}
 		const matches = globList(filter.paths);
 		if (!event.changedFiles.some(matches)) {
 			const count = event.changedFiles.length;

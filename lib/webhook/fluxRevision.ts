@@ -22,14 +22,31 @@ const VERSION_LIKE = /^v?\d+(?:\.\d+)*(?:[-+][0-9A-Za-z.+-]*)?$/;
 
 /**
  * Flux writes the branch name for `spec.ref.branch` and the tag name for `spec.ref.tag`/`semver` without
- * saying which it is. Full refs are unambiguous; for bare names a version-looking name is a tag (OCI
- * artifacts' names are always tags), anything else a branch.
+ * saying which it is. Full refs are unambiguous; for bare names a version-looking name is a tag, anything else
+ * a branch. Only for git commits: see artifactName.
  */
-function refFromName(name: string, kind: string | undefined): Pick<FluxRevision, 'ref' | 'branch' | 'tag'> {
+function refFromName(name: string): Pick<FluxRevision, 'ref' | 'branch' | 'tag'> {
 	if (name.startsWith('refs/')) return { ref: name, ...branchAndTag(name) };
-	if (kind === 'OCIRepository') return { ref: null, branch: null, tag: name };
 	if (VERSION_LIKE.test(name)) return { ref: `refs/tags/${name}`, branch: null, tag: name };
 	return { ref: `refs/heads/${name}`, branch: name, tag: null };
+}
+
+/**
+ * The name in front of an artifact digest (`latest@sha256:…` from an OCIRepository, or from a Kustomization or
+ * HelmRelease built from one) is the OCI tag the source follows: never a git branch, and no git ref.
+ */
+function artifactName(name: string): Pick<FluxRevision, 'ref' | 'branch' | 'tag'> {
+	return { ref: null, branch: null, tag: name };
+}
+
+/**
+ * Whether `<algorithm>:<hex>` names a git commit. sha1 always does; sha256 does only when a GitRepository
+ * reports it (a SHA-256 git repository). Every other object reporting sha256 carries an artifact digest, since
+ * OCI sources are common and SHA-256 git repositories are rare: a Kustomization on a SHA-256 git repository is
+ * described as an artifact (its `revision` is still passed on as it is).
+ */
+function namesGitCommit(algorithm: string, kind: string | undefined): boolean {
+	return algorithm === 'sha1' || (algorithm === 'sha256' && kind === 'GitRepository');
 }
 
 /**
@@ -42,9 +59,8 @@ export function parseFluxRevision(revision: string | null | undefined, kind?: st
 	const current = CURRENT_FORMAT.exec(revision);
 	if (current) {
 		const [, name, algorithm, hex] = current;
-		const named = name ? refFromName(name, kind) : { ref: null, branch: null, tag: null };
-		// A git repository names commits with sha1 (or sha256 in SHA-256 repositories); other sources name artifacts.
-		const isGitCommit = algorithm === 'sha1' || (algorithm === 'sha256' && kind === 'GitRepository');
+		const isGitCommit = namesGitCommit(algorithm, kind);
+		const named = !name ? { ref: null, branch: null, tag: null } : isGitCommit ? refFromName(name) : artifactName(name);
 		return {
 			...named,
 			commit: isGitCommit ? fullSha(hex) : null,
@@ -52,6 +68,6 @@ export function parseFluxRevision(revision: string | null | undefined, kind?: st
 		};
 	}
 	const legacy = LEGACY_FORMAT.exec(revision);
-	if (legacy) return { ...refFromName(legacy[1], kind), commit: fullSha(legacy[2]), digest: null };
+	if (legacy) return { ...refFromName(legacy[1]), commit: fullSha(legacy[2]), digest: null };
 	return { ...NOTHING, commit: fullSha(revision) };
 }

@@ -23,6 +23,7 @@ export function branchAndTag(ref: string | null): { branch: string | null; tag: 
 }
 
 interface CommitFiles {
+	id?: unknown;
 	added?: unknown;
 	modified?: unknown;
 	removed?: unknown;
@@ -39,4 +40,17 @@ export function changedFilesOf(commits: unknown): string[] {
 		}
 	}
 	return [...files];
+}
+
+/**
+ * The first listed commit that carries none of the added/modified/removed lists (Gitea's documented example,
+ * generic senders), so its files are unknown; null when every commit has them.
+ */
+export function commitWithoutFileLists(commits: readonly unknown[]): string | null {
+	for (const commit of commits as CommitFiles[]) {
+		if (![commit?.added, commit?.modified, commit?.removed].some(Array.isArray)) {
+			return typeof commit?.id === 'string' ? commit.id.slice(0, 12) : '(no id)';
+		}
+	}
+	return null;
 }

@@ -31,6 +31,12 @@ const EVENT_HEADERS: Record<Exclude<WebhookProvider, 'generic' | 'flux'>, readon
 	gitlab: ['x-gitlab-event'],
 };
 
+/** The provider's own event name from its event header (X-GitHub-Event, X-Gitea-Event, …), or null. */
+export function eventHeaderOf(provider: WebhookProvider, headers: RequestHeaders): string | null {
+	if (provider === 'generic' || provider === 'flux') return null;
+	return firstHeader(headers, EVENT_HEADERS[provider]) ?? null;
+}
+
 /** The delivery id from the sender's header, or a SHA-256 of the raw body when there is none. */
 export function deliveryIdOf(input: Pick<DeliveryInput, 'provider' | 'headers' | 'rawBody' | 'generic'>): string {
 	const names = input.provider === 'generic' ? [input.generic?.deliveryIdHeader ?? ''].filter(Boolean) : DELIVERY_ID_HEADERS[input.provider];
@@ -52,9 +58,9 @@ function describe(input: DeliveryInput): GitEventDescription {
 	switch (input.provider) {
 		case 'github':
 		case 'gitea':
-			return describeGitHubStylePush(input.provider, firstHeader(input.headers, EVENT_HEADERS[input.provider]) ?? null, input.body);
+			return describeGitHubStylePush(input.provider, eventHeaderOf(input.provider, input.headers), input.body);
 		case 'gitlab':
-			return describeGitLabPush(firstHeader(input.headers, EVENT_HEADERS.gitlab) ?? null, input.body);
+			return describeGitLabPush(eventHeaderOf('gitlab', input.headers), input.body);
 		case 'flux':
 			return describeFluxEvent(input.body);
 		case 'generic':

@@ -1,4 +1,4 @@
-import { branchAndTag, changedFilesOf, fullSha, isDeletion } from './gitRef';
+import { branchAndTag, changedFilesOf, commitWithoutFileLists, fullSha, isDeletion } from './gitRef';
 import type { NormalisedEvent, WebhookProvider } from './types';
 
 /** What a git host's push payload says, before the delivery id is attached. */
@@ -8,7 +8,8 @@ type Json = Record<string, unknown>;
 
 /**
  * GitHub's webhook lists at most 2048 commits and has no total count, so a full list can't be told apart from
- * a cut one; treat a list of exactly that size as cut.
+ * a cut one; treat a list of exactly that size as cut. Only GitHub has this rule: other senders say how many
+ * commits were pushed, or the list is treated as possibly cut.
  */
 const GITHUB_MAX_LISTED_COMMITS = 2048;
 
@@ -26,20 +27,65 @@ function classifyPush(ref: string | null, after: unknown, deletedFlag: unknown):
 	return ref?.startsWith('refs/tags/') ? 'tag' : 'push';
 }
 
-interface PushFields {
+/**
+ * GitHub's and Gitea's create/delete events name the ref bare (`main`, `v1.0`) with `ref_type` saying which
+ * kind it is; the full ref lets branch and tag filters apply to them like to pushes.
+ */
+function fullRefOf(name: string | null, refType: unknown): string | null {
+	if (name === null) return null;
+	if (name.startsWith('refs/')) return name;
+	if (refType === 'branch') return `refs/heads/${name}`;
+	if (refType === 'tag') return `refs/tags/${name}`;
+	return null;
+}
+
+/** What a push payload says about how many commits it lists. */
+interface CommitListing {
+	provider: WebhookProvider;
+	commits: unknown[];
+	/** The sender's count of pushed commits (Gitea `total_commits`, GitLab `total_commits_count`), if it sends one. */
+	total: number | undefined;
+	/** The ref did not exist before this push: there is no earlier commit the list is relative to. */
+	isNewRef: boolean;
+	/** GitHub's `forced`: commits were replaced, and the replaced ones are not listed. */
+	forced: boolean;
+}
+
+/**
+ * Why the listed commits may not name every changed file, or null when they do. Each reason is a case where a
+ * path filter could skip a build that changed watched files, so the filter lets such a push through instead.
+ */
+function incompleteListReason(listing: CommitListing): string | null {
+	const listed = listing.commits.length;
+	if (listing.isNewRef) return 'the ref is new, so no earlier commit bounds the listed commits';
+	if (listing.forced) return 'it is a force push, and the commits it replaced are not listed';
+	if (listing.total !== undefined) {
+		if (listed < listing.total) return `the payload lists ${listed} of ${listing.total} pushed commits`;
+	} else if (listing.provider === 'github') {
+		if (listed >= GITHUB_MAX_LISTED_COMMITS) return `GitHub lists at most ${GITHUB_MAX_LISTED_COMMITS} commits of a push`;
+	} else {
+		return 'the payload does not say how many commits were pushed, so its list may be cut short';
+	}
+	if (listed === 0) return 'the payload lists no commits';
+	const bare = commitWithoutFileLists(listing.commits);
+	if (bare !== null) return `commit ${bare} is listed without added/modified/removed files`;
+	return null;
+}
+
+interface EventFields {
 	provider: WebhookProvider;
 	event: string;
 	ref: string | null;
 	commit: string | null;
 	repositoryName: string | null;
 	cloneUrl: string | null;
-	commits: unknown;
-	/** Whether the payload lists every pushed commit (and the push is relative to an earlier commit at all). */
-	listsEveryCommit: boolean;
+	commits: unknown[];
+	/** For a branch push: why the file list may be incomplete (null: it is complete). Other events list no files. */
+	incompleteBecause: string | null;
 }
 
-function describe(fields: PushFields): GitEventDescription {
-	const changedFiles = fields.event === 'push' ? changedFilesOf(fields.commits) : [];
+function describe(fields: EventFields): GitEventDescription {
+	const isPush = fields.event === 'push';
 	return {
 		provider: fields.provider,
 		event: fields.event,
@@ -47,37 +93,53 @@ function describe(fields: PushFields): GitEventDescription {
 		ref: fields.ref,
 		...branchAndTag(fields.ref),
 		commit: fields.commit,
-		changedFiles,
-		changedFilesComplete: fields.event === 'push' && fields.listsEveryCommit,
+		changedFiles: isPush ? changedFilesOf(fields.commits) : [],
+		changedFilesComplete: isPush && fields.incompleteBecause === null,
+		...(isPush && fields.incompleteBecause !== null ? { changedFilesIncompleteReason: fields.incompleteBecause } : {}),
 	};
 }
 
 /**
  * GitHub, Gitea, Forgejo and Gogs share the push payload shape: `ref`, `before`, `after`, `commits[]` with
  * `added`/`modified`/`removed`, `head_commit`, and `repository.full_name`/`clone_url`. Gitea adds
- * `total_commits` (it lists only the newest few); GitHub has `created`/`deleted` flags.
- * `headerEvent` is the provider's event header (X-GitHub-Event, X-Gitea-Event): only `push` is a push;
- * any other event keeps its own name and is described as far as the payload allows.
+ * `total_commits` (it lists only the newest few); GitHub has `created`/`deleted`/`forced` flags.
+ * `headerEvent` is the provider's event header (X-GitHub-Event, X-Gitea-Event): `push` is a push; `create` and
+ * `delete` carry a bare ref plus `ref_type` (and for Gitea's create, `sha`); any other event keeps its own name
+ * and is described as far as the payload allows.
  */
 export function describeGitHubStylePush(provider: WebhookProvider, headerEvent: string | null, body: unknown): GitEventDescription {
 	const payload = asObject(body);
 	const repository = asObject(payload.repository);
-	const ref = asString(payload.ref);
 	const commits = Array.isArray(payload.commits) ? payload.commits : [];
-	const totalCommits = typeof payload.total_commits === 'number' ? payload.total_commits : undefined;
-	const isNewRef = payload.created === true || isDeletion(payload.before);
-	const listsEveryCommit = !isNewRef && (totalCommits !== undefined ? commits.length >= totalCommits : commits.length < GITHUB_MAX_LISTED_COMMITS);
-	const event = headerEvent === 'push' ? classifyPush(ref, payload.after, payload.deleted) : (headerEvent ?? 'unknown');
-	return describe({
+	const common = {
 		provider,
-		event,
-		// A create/delete event's `ref` is a bare name (`main`), not a full ref: only pushes have full refs.
-		ref: headerEvent === 'push' ? ref : null,
-		commit: fullSha(asObject(payload.head_commit).id) ?? fullSha(payload.after),
 		repositoryName: asString(repository.full_name) ?? asString(repository.name),
 		cloneUrl: asString(repository.clone_url),
 		commits,
-		listsEveryCommit,
+		incompleteBecause: null,
+	};
+	if (headerEvent === 'create' || headerEvent === 'delete') {
+		return describe({
+			...common,
+			event: headerEvent,
+			ref: fullRefOf(asString(payload.ref), payload.ref_type),
+			commit: headerEvent === 'create' ? fullSha(payload.sha) : null,
+		});
+	}
+	const ref = asString(payload.ref);
+	const isPush = headerEvent === 'push';
+	return describe({
+		...common,
+		event: isPush ? classifyPush(ref, payload.after, payload.deleted) : (headerEvent ?? 'unknown'),
+		ref: isPush ? ref : null,
+		commit: fullSha(asObject(payload.head_commit).id) ?? fullSha(payload.after),
+		incompleteBecause: incompleteListReason({
+			provider,
+			commits,
+			total: typeof payload.total_commits === 'number' ? payload.total_commits : undefined,
+			isNewRef: payload.created === true || isDeletion(payload.before),
+			forced: payload.forced === true,
+		}),
 	});
 }
 
@@ -92,7 +154,6 @@ export function describeGitLabPush(headerEvent: string | null, body: unknown): G
 	const repository = asObject(payload.repository);
 	const ref = asString(payload.ref);
 	const commits = Array.isArray(payload.commits) ? payload.commits : [];
-	const total = typeof payload.total_commits_count === 'number' ? payload.total_commits_count : commits.length;
 	const kind = asString(payload.object_kind);
 	const isPushHook = headerEvent === 'Push Hook' || headerEvent === 'Tag Push Hook' || kind === 'push' || kind === 'tag_push';
 	return describe({
@@ -103,6 +164,12 @@ export function describeGitLabPush(headerEvent: string | null, body: unknown): G
 		repositoryName: asString(project.path_with_namespace) ?? asString(repository.name),
 		cloneUrl: asString(project.git_http_url) ?? asString(repository.git_http_url),
 		commits,
-		listsEveryCommit: !isDeletion(payload.before) && commits.length >= total,
+		incompleteBecause: incompleteListReason({
+			provider: 'gitlab',
+			commits,
+			total: typeof payload.total_commits_count === 'number' ? payload.total_commits_count : undefined,
+			isNewRef: isDeletion(payload.before),
+			forced: false,
+		}),
 	});
 }

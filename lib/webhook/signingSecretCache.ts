@@ -45,8 +45,8 @@ export class SigningSecretCache {
 
 	/**
 	 * The outcome of `decide` with the trigger's secret: the remembered one while it is young enough, else (or
-	 * when it refuses the delivery) one read now with `read`. `decide` runs at most twice, never twice with the
-	 * same secret; a refused delivery has no side effects, so running it again is safe.
+	 * when it refuses the delivery, or finds the secret unusable) one read now with `read`. `decide` runs at most
+	 * twice, never twice with the same secret; a refused delivery has no side effects, so running it again is safe.
 	 */
 	async decide(
 		trigger: SecretHolder,
@@ -55,7 +55,7 @@ export class SigningSecretCache {
 	): Promise<DeliveryOutcome> {
 		const remembered = this.remembered(trigger);
 		const first = remembered === undefined ? undefined : decide(remembered);
-		if (first !== undefined && first.kind !== 'rejected') return first;
+		if (first !== undefined && first.kind !== 'rejected' && first.kind !== 'misconfigured') return first;
 		const secret = await read();
 		this.remember(trigger, secret);
 		if (first !== undefined && secret === remembered) return first;

@@ -6,6 +6,19 @@ export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = ['github', 'gitea',
 /** Hash functions a generic sender may sign with. SHA-1 and MD5 are deliberately absent. */
 export type HmacAlgorithm = 'sha256' | 'sha384' | 'sha512';
 
+/** The only HMAC hashes any provider may use; checked at runtime too, since parameters can be expressions. */
+export const HMAC_ALGORITHMS: readonly HmacAlgorithm[] = ['sha256', 'sha384', 'sha512'];
+
+export function isHmacAlgorithm(value: unknown): value is HmacAlgorithm {
+	return typeof value === 'string' && (HMAC_ALGORITHMS as readonly string[]).includes(value);
+}
+
+/**
+ * Events that start the workflow when the Events parameter is left alone: branch pushes only. Tags are opt-in,
+ * because a tag can point at any commit, reviewed or not, and a branch filter says nothing about it.
+ */
+export const DEFAULT_EVENTS: readonly string[] = ['push'];
+
 /** Header names as Node delivers them: lower-case keys, repeated headers as arrays. */
 export type RequestHeaders = Record<string, string | string[] | undefined>;
 
@@ -32,8 +45,8 @@ export interface FluxInvolvedObject {
 
 /**
  * One delivery, described the same way whoever sent it (DESIGN.md §3 signedWebhookTrigger output).
- * `event` is `push` (branch), `tag`, `delete` (a branch or tag was deleted), the provider's own event name for
- * anything else (e.g. `ping`), or for Flux the event's `reason`.
+ * `event` is `push` (branch), `tag`, `delete` (a branch or tag was deleted), `create` (GitHub's and Gitea's
+ * create event), the provider's own event name for anything else (e.g. `ping`), or for Flux the event's `reason`.
  */
 export interface NormalisedEvent {
 	provider: WebhookProvider;
@@ -45,8 +58,10 @@ export interface NormalisedEvent {
 	/** The full commit SHA the ref now points at; null when the payload names none (or only a short one). */
 	commit: string | null;
 	changedFiles: string[];
-	/** False when the sender listed only some of the pushed commits, so files may be missing from changedFiles. */
+	/** False when the payload may not name every changed file (commits cut or unlisted, force push, new branch). */
 	changedFilesComplete: boolean;
+	/** For a push whose changedFiles may be incomplete: why, in words (also sent back to the sender when it matters). */
+	changedFilesIncompleteReason?: string;
 	deliveryId: string;
 	involvedObject?: FluxInvolvedObject;
 	revision?: string;

@@ -1,6 +1,6 @@
 import { equalsInConstantTime, hmacDigest } from './constantTime';
 import { readHeader } from './headers';
-import type { GenericSignatureScheme, HmacAlgorithm, RequestHeaders, WebhookProvider } from './types';
+import { HMAC_ALGORITHMS, isHmacAlgorithm, type GenericSignatureScheme, type HmacAlgorithm, type RequestHeaders, type WebhookProvider } from './types';
 
 export interface SignatureCheck {
 	valid: boolean;
@@ -17,9 +17,6 @@ export interface SignatureInput {
 	fluxAlgorithms?: readonly HmacAlgorithm[];
 	generic?: GenericSignatureScheme;
 }
-
-/** Flux also knows sha1; it is never accepted, whatever the configuration says. */
-const STRONG_ALGORITHMS: readonly string[] = ['sha256', 'sha384', 'sha512'];
 
 const GITEA_SIGNATURE_HEADERS = ['x-gitea-signature', 'x-forgejo-signature'] as const;
 
@@ -68,7 +65,8 @@ function verifyGitLab(input: SignatureInput): SignatureCheck {
 function verifyFlux(input: SignatureInput): SignatureCheck {
 	const provided = readHeader(input.headers, 'x-signature');
 	if (!provided) return missing('X-Signature');
-	const configured = (input.fluxAlgorithms ?? []).filter((name) => STRONG_ALGORITHMS.includes(name));
+	// Flux also knows sha1; it is never accepted, whatever the configuration says.
+	const configured = (input.fluxAlgorithms ?? []).filter(isHmacAlgorithm);
 	const allowed: readonly string[] = configured.length ? configured : ['sha256'];
 	const algorithm = provided.slice(0, Math.max(provided.indexOf('='), 0));
 	if (!allowed.includes(algorithm)) {
@@ -77,9 +75,14 @@ function verifyFlux(input: SignatureInput): SignatureCheck {
 	return compare('X-Signature', provided, `${algorithm}=${hmacDigest(algorithm, input.secret, input.rawBody)}`);
 }
 
+/**
+ * The configured scheme's hash is checked here as well as when the trigger is activated: parameters can be
+ * expressions, and the type alone does not stop `md5`, `sha1` or any other OpenSSL digest name at runtime.
+ */
 function verifyGeneric(input: SignatureInput): SignatureCheck {
 	const scheme = input.generic;
 	if (!scheme?.header) return { valid: false, reason: 'generic mode needs a signature header name' };
+	if (!isHmacAlgorithm(scheme.algorithm)) return { valid: false, reason: `the configured algorithm is not one of ${HMAC_ALGORITHMS.join(', ')}` };
 	const provided = readHeader(input.headers, scheme.header);
 	if (!provided) return missing(scheme.header);
 	const digest = hmacDigest(scheme.algorithm, input.secret, input.rawBody, scheme.encoding);

@@ -1,6 +1,7 @@
 import {
 	fromParameter,
 	NodeConnectionTypes,
+	NodeOperationError,
 	webhookDescriptionFields,
 	type IDataObject,
 	type IHookFunctions,
@@ -10,11 +11,13 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 import {
+	DEFAULT_EVENTS,
 	DEFAULT_MAX_BODY_BYTES,
 	handleDelivery,
 	REPLAY_KEYS_PER_DELIVERY,
 	ReplayCacheRegistry,
 	SigningSecretCache,
+	triggerConfigProblem,
 	type DeliveryConfig,
 	type GenericSignatureScheme,
 	type HmacAlgorithm,
@@ -54,7 +57,7 @@ function triggerKey(context: IWebhookFunctions | IHookFunctions): string {
 	return `${context.getWorkflow().id ?? ''}\u0000${context.getNode().name}`;
 }
 
-function genericScheme(context: IWebhookFunctions): GenericSignatureScheme {
+function genericScheme(context: IWebhookFunctions | IHookFunctions): GenericSignatureScheme {
 	return {
 		header: String(context.getNodeParameter('signatureHeader', 'X-Signature')),
 		algorithm: context.getNodeParameter('signatureAlgorithm', 'sha256') as HmacAlgorithm,
@@ -72,7 +75,7 @@ function deliveryConfig(context: IWebhookFunctions, options: IDataObject): Omit<
 		provider,
 		maxBodyBytes: Number(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
 		filter: {
-			events: listParameter(context.getNodeParameter(isFlux ? 'fluxReasons' : 'events', isFlux ? '' : ['push', 'tag'])),
+			events: listParameter(context.getNodeParameter(isFlux ? 'fluxReasons' : 'events', isFlux ? '' : [...DEFAULT_EVENTS])),
 			branches: listParameter(context.getNodeParameter('branches', '')),
 			tags: listParameter(context.getNodeParameter('tags', '')),
 			paths: isFlux ? [] : listParameter(context.getNodeParameter('paths', '')),
@@ -126,7 +129,12 @@ export class SignedWebhookTrigger implements INodeType {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
 				return false;
 			},
+			/** Activation fails, with the setting to fix, when no delivery could be checked safely (see webhook()). */
 			async create(this: IHookFunctions): Promise<boolean> {
+				const provider = this.getNodeParameter('provider', 'github') as WebhookProvider;
+				const secret = String((await this.getCredentials('webhookSigningSecretApi')).secret ?? '');
+				const problem = triggerConfigProblem({ provider, secret, generic: provider === 'generic' ? genericScheme(this) : undefined });
+				if (problem !== null) throw new NodeOperationError(this.getNode(), `This trigger cannot check deliveries: ${problem}`);
 				replayCaches.forget(triggerKey(this));
 				signingSecrets.forget(triggerKey(this));
 				return true;
@@ -181,6 +189,10 @@ export class SignedWebhookTrigger implements INodeType {
 		switch (outcome.kind) {
 			case 'tooLarge':
 				return respond(this, 413);
+			case 'misconfigured':
+				// The operator's problem, named in the log; the sender only learns that the receiver failed.
+				this.logger.error(`Signed Webhook Trigger "${this.getNode().name}" cannot check deliveries: ${outcome.logReason}`);
+				return respond(this, 500);
 			case 'rejected':
 				// The reason names a header, never a value: safe to log, useless to a forger, so not sent back.
 				this.logger.warn(`Signed Webhook Trigger "${this.getNode().name}" refused a delivery: ${outcome.logReason}`);
@@ -192,7 +204,10 @@ export class SignedWebhookTrigger implements INodeType {
 			case 'ignored':
 				return respond(this, 202, { status: 'ignored', reason: outcome.reason });
 			case 'accepted':
-				return { workflowData: [[{ json: outcome.event as unknown as IDataObject }]] };
+				return {
+					workflowData: [[{ json: outcome.event as unknown as IDataObject }]],
+					webhookResponse: { status: 'accepted', deliveryId: outcome.event.deliveryId, ...(outcome.note ? { note: outcome.note } : {}) },
+				};
 		}
 	}
 }

@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { DEFAULT_EVENTS } from '../../lib/webhook';
 
 const notFlux = { hide: { provider: ['flux'] } };
 
@@ -31,14 +32,14 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		displayName: 'Events',
 		name: 'events',
 		type: 'multiOptions',
-		default: ['push', 'tag'],
+		default: [...DEFAULT_EVENTS],
 		options: [
 			{ name: 'Branch Push', value: 'push', description: 'Commits pushed to a branch' },
-			{ name: 'Tag Push', value: 'tag', description: 'A tag created or moved' },
+			{ name: 'Tag Push', value: 'tag', description: 'A tag created or moved (a tag can point at any commit: filter with Tags)' },
 			{ name: 'Ref Deleted', value: 'delete', description: 'A branch or tag deleted' },
 			{ name: 'Ping', value: 'ping', description: 'The test delivery GitHub sends when a webhook is created' },
 		],
-		description: 'Which events start the workflow; others are answered 202 "ignored"',
+		description: 'Which events start the workflow; others are answered 202 "ignored". Tag pushes are off unless chosen here.',
 		displayOptions: notFlux,
 	},
 	{
@@ -56,7 +57,8 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'main, release/*',
-		description: 'Comma-separated branch globs; a push to any other branch is ignored. Prefix with ! to exclude. Empty means all branches.',
+		description:
+			'Comma-separated branch globs; a push to any other branch is ignored. Prefix with ! to exclude. Empty means all branches. While set, tag events are ignored unless Tags is set too.',
 	},
 	{
 		displayName: 'Tags',
@@ -64,7 +66,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'v*',
-		description: 'Comma-separated tag globs for tag events. Empty means all tags.',
+		description: 'Comma-separated tag globs for tag events. Empty means all tags, or none when Branches is set.',
 	},
 	{
 		displayName: 'Changed Paths',
@@ -73,7 +75,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'src/**, Dockerfile, !**/*.md',
 		description:
-			'Comma-separated path globs: a push whose changed files match none of them is ignored, so the pipeline\'s own manifest-bump commit (e.g. only deploy/) does not start another build. Empty means any change.',
+			'Comma-separated path globs: a push whose changed files match none of them is ignored, so the pipeline\'s own manifest-bump commit (e.g. only deploy/) does not start another build. A push whose payload may not list every changed file (force push, new branch, cut commit list) is let through. Empty means any change.',
 		displayOptions: notFlux,
 	},
 	{
@@ -92,6 +94,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		default: 'sha256',
 		options: [
 			{ name: 'HMAC-SHA256', value: 'sha256' },
+			{ name: 'HMAC-SHA384', value: 'sha384' },
 			{ name: 'HMAC-SHA512', value: 'sha512' },
 		],
 		displayOptions: { show: { provider: ['generic'] } },

@@ -8,9 +8,11 @@ import { type N8nInstance, startN8n } from '../stack/n8n';
 jest.setTimeout(300_000);
 
 const SECRET = randomBytes(24).toString('hex');
+const SHORT_SECRET = 'fifteen-chars!!';
 const WORKFLOW_ID = 'signedHookE2e001';
 const PATH = 'e2e-signed-build';
 const CREDENTIAL_NAME = 'Git webhook secret';
+const SHORT_CREDENTIAL_NAME = 'Short webhook secret';
 const TRIGGER = 'Signed Webhook Trigger';
 
 const pushFixture = readFileSync(join(__dirname, '..', 'unit', 'webhook', 'fixtures', 'github-push.json'));
@@ -25,10 +27,15 @@ const bumpPush = Buffer.from(
 	}),
 );
 
-function workflow(credentialId: string) {
+/** GitHub's own examples (@octokit/webhooks-examples): a tag push and the delete event of the same tag. */
+const githubExamples = require('@octokit/webhooks-examples') as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
+const githubExample = (name: string, match: (payload: Record<string, any>) => boolean) =>
+	Buffer.from(JSON.stringify(githubExamples.find((d) => d.name === name)!.examples.find(match)));
+
+function workflow(credentialId: string, id = WORKFLOW_ID, path = PATH, credentialName = CREDENTIAL_NAME) {
 	return {
-		id: WORKFLOW_ID,
-		name: 'signed webhook e2e',
+		id,
+		name: `signed webhook e2e ${id}`,
 		nodes: [
 			{
 				id: 'c0ffee00-0000-4000-8000-000000000001',
@@ -36,9 +43,9 @@ function workflow(credentialId: string) {
 				type: 'n8n-nodes-buildkit.signedWebhookTrigger',
 				typeVersion: 1,
 				position: [0, 0],
-				webhookId: 'c0ffee00-0000-4000-8000-0000000000aa',
-				parameters: { provider: 'github', path: PATH, events: ['push', 'tag'], branches: 'main', paths: 'src/**, Dockerfile', options: {} },
-				credentials: { webhookSigningSecretApi: { id: credentialId, name: CREDENTIAL_NAME } },
+				webhookId: id === WORKFLOW_ID ? 'c0ffee00-0000-4000-8000-0000000000aa' : 'c0ffee00-0000-4000-8000-0000000000bb',
+				parameters: { provider: 'github', path, events: ['push', 'tag'], branches: 'main', paths: 'src/**, Dockerfile', options: {} },
+				credentials: { webhookSigningSecretApi: { id: credentialId, name: credentialName } },
 			},
 		],
 		connections: {},
@@ -53,8 +60,8 @@ function sign(body: Buffer, secret = SECRET): string {
 describe('Signed Webhook Trigger in real n8n', () => {
 	let n8n: N8nInstance;
 
-	const post = async (body: Buffer, deliveryId: string, signature?: string) => {
-		const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': deliveryId };
+	const post = async (body: Buffer, deliveryId: string, signature?: string, event = 'push') => {
+		const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': deliveryId };
 		if (signature !== undefined) headers['x-hub-signature-256'] = signature;
 		const res = await fetch(n8n.webhookUrl(PATH), { method: 'POST', headers, body });
 		return { status: res.status, text: await res.text() };
@@ -63,7 +70,12 @@ describe('Signed Webhook Trigger in real n8n', () => {
 	const triggerOutput = (execution: { data?: any }) => execution.data.resultData.runData[TRIGGER][0].data.main[0];
 
 	beforeAll(async () => {
-		n8n = await startN8n({ credentials: [{ name: CREDENTIAL_NAME, type: 'webhookSigningSecretApi', data: { secret: SECRET } }] });
+		n8n = await startN8n({
+			credentials: [
+				{ name: CREDENTIAL_NAME, type: 'webhookSigningSecretApi', data: { secret: SECRET } },
+				{ name: SHORT_CREDENTIAL_NAME, type: 'webhookSigningSecretApi', data: { secret: SHORT_SECRET } },
+			],
+		});
 		await n8n.client.rest('POST', '/workflows', workflow(n8n.credentialIds[CREDENTIAL_NAME]));
 		await n8n.activate(WORKFLOW_ID);
 	});
@@ -120,6 +132,38 @@ describe('Signed Webhook Trigger in real n8n', () => {
 		await n8n.waitForExecutions(WORKFLOW_ID, 2);
 		const executions = await n8n.executions(WORKFLOW_ID);
 		expect(executions.map((execution) => triggerOutput(execution)[0].json.deliveryId)).toEqual(['e2e-delivery-1', 'e2e-delivery-2']);
+	});
+
+	it('GitHub\'s own tag push and delete event start nothing (tag past a branch filter, deletion left to the push); a force push is let past the path filter, and the answer says why', async () => {
+		const tagPush = githubExample('push', (p) => p.ref === 'refs/tags/simple-tag' && p.created === true);
+		const tagged = await post(tagPush, 'e2e-octokit-tag', sign(tagPush));
+		expect(tagged.status).toBe(202);
+		expect(JSON.parse(tagged.text).reason).toBe('tag "simple-tag" is not built: Branches is set (main) and Tags is empty; add tag globs (e.g. v*) to build tags');
+
+		const deleteEvent = githubExample('delete', (p) => p.ref === 'simple-tag');
+		const deleted = await post(deleteEvent, 'e2e-octokit-delete', sign(deleteEvent), 'delete');
+		expect(deleted.status).toBe(202);
+		expect(JSON.parse(deleted.text).reason).toBe('GitHub also sends this deletion as a push event (deleted: true); the push starts the workflow');
+
+		const forcedPush = Buffer.from(JSON.stringify({ ...JSON.parse(bumpPush.toString('utf8')), forced: true, after: 'f0'.repeat(20) }));
+		const forced = await post(forcedPush, 'e2e-forced', sign(forcedPush));
+		expect(forced.status).toBe(200);
+		expect(JSON.parse(forced.text)).toEqual({
+			status: 'accepted',
+			deliveryId: 'e2e-forced',
+			note: 'path filter not applied: it is a force push, and the commits it replaced are not listed',
+		});
+		await n8n.waitForExecutions(WORKFLOW_ID, 3);
+		const executions = await n8n.executions(WORKFLOW_ID);
+		expect(executions.map((execution) => triggerOutput(execution)[0].json.deliveryId)).toEqual(['e2e-delivery-1', 'e2e-delivery-2', 'e2e-forced']);
+		expect(triggerOutput(executions[2])[0].json).toMatchObject({ changedFilesComplete: false, changedFilesIncompleteReason: 'it is a force push, and the commits it replaced are not listed' });
+	});
+
+	it('refuses to activate a trigger whose secret is under 16 characters, naming the fix', async () => {
+		const id = 'signedHookShort1';
+		await n8n.client.rest('POST', '/workflows', workflow(n8n.credentialIds[SHORT_CREDENTIAL_NAME], id, 'e2e-short-secret', SHORT_CREDENTIAL_NAME));
+		await expect(n8n.activate(id)).rejects.toThrow(/use at least 16/);
+		expect(readFileSync(n8n.logFile, 'utf8')).not.toContain(SHORT_SECRET);
 	});
 
 	it('never writes the secret to n8n\'s log', () => {

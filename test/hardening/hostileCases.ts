@@ -6,7 +6,7 @@ import type { Params } from './harness';
  * - `safe`: the node runs and `why` says what keeps it safe; the suite checks exactly that (`check`);
  * - `bounded`: a tag pattern that must be either rejected (naming `field`) or run to the end; either way no
  *   hang (a generous guard, not a speed assertion).
- * Webhook rows state the HTTP status or `accepted`.
+ * Webhook rows state the HTTP status or `accepted`, and `says`: text the answer to the sender must contain.
  */
 
 export type NodeKey = 'create' | 'wait' | 'query' | 'bump' | 'hook';
@@ -28,7 +28,7 @@ export type Expectation =
 	| { rejected: string }
 	| { safe: string; check: SafeCheck }
 	| { bounded: string }
-	| { status: number | 'accepted'; why: string };
+	| { status: number | 'accepted'; why: string; says?: string };
 
 export interface HostileRow {
 	node: NodeKey;
@@ -294,6 +294,32 @@ export function hostileTable(ctx: TableContext): HostileRow[] {
 	add('hook', 'webhook body', 'multipart/form-data', { body: 'multipart' }, { status: 400, why: 'only JSON (or form-encoded JSON) is read' });
 	add('hook', 'webhook body', 'branch "$(touch S)" in ref, signed', { body: 'hostile-ref' }, { status: 'accepted', why: 'the branch is carried as data in the item, verbatim' });
 	add('hook', 'webhook body', '100,000 changed files, signed', { body: 'many-files' }, { status: 'accepted', why: 'read once; the path filter runs over the list' });
+
+	// ---- webhook filters: a tag (any commit, reviewed or not) must not pass a branch filter ----
+	const branchOnly = { events: ['push', 'tag', 'delete'], branches: 'main' };
+	const notBuilt = { status: 202, why: 'branch globs without tag globs ignore every tag event', says: 'is not built: Branches is set (main) and Tags is empty' } as const;
+	add('hook', 'tag past branch filter', 'GitHub tag push, Events push+tag, Branches main', { delivery: 'github-tag', parameters: branchOnly }, notBuilt);
+	add('hook', 'tag past branch filter', 'GitHub tag push with the default Events', { delivery: 'github-tag', parameters: { branches: 'main' } }, { status: 202, why: 'the default Events are branch pushes only', says: 'event "tag" is not one of: push' });
+	add('hook', 'tag past branch filter', 'GitHub tag deleted (push, deleted: true)', { delivery: 'github-tag-deleted', parameters: branchOnly }, notBuilt);
+	add('hook', 'tag past branch filter', 'GitLab Tag Push Hook', { delivery: 'gitlab-tag', parameters: { ...branchOnly, provider: 'gitlab' } }, notBuilt);
+	add('hook', 'tag past branch filter', 'Flux GitRepository revision v9.9.9@sha1:…', { delivery: 'flux-tag', parameters: { provider: 'flux', branches: 'main' } }, notBuilt);
+	add('hook', 'tag past branch filter', 'Flux OCI revision latest@sha256:… on a Kustomization', { delivery: 'flux-oci', parameters: { provider: 'flux', branches: 'latest' } }, { status: 202, why: 'an OCI tag is not a branch', says: 'tag "latest" is not built' });
+	add('hook', 'ref event past branch filter', 'GitHub create event for a tag, every event allowed', { delivery: 'github-create-tag', parameters: { events: [], branches: 'main' } }, { status: 202, why: 'the push GitHub also sends decides', says: 'GitHub also sends this creation as a push event' });
+	add('hook', 'ref event past branch filter', 'GitHub delete event for branch feature-x, Branches main', { delivery: 'github-delete-branch', parameters: branchOnly }, { status: 202, why: 'the push GitHub also sends decides', says: 'GitHub also sends this deletion as a push event' });
+	add('hook', 'ref event past branch filter', 'Gitea delete event for branch feature-x, Branches main', { delivery: 'gitea-delete-branch', parameters: { ...branchOnly, provider: 'gitea' } }, { status: 202, why: 'a bare ref + ref_type is a full ref to the branch filter', says: 'branch "feature-x" matches none of: main' });
+	add('hook', 'path filter', 'force push touching only docs/, Changed Paths src/**', { delivery: 'github-forced', parameters: { paths: 'src/**' } }, { status: 'accepted', why: 'replaced commits are not listed: let through, the answer says why', says: 'path filter not applied: it is a force push' });
+	add('hook', 'path filter', 'Gitea push whose commits carry no file lists, Changed Paths src/**', { delivery: 'gitea-unlisted', parameters: { provider: 'gitea', paths: 'src/**' } }, { status: 'accepted', why: 'unknown files are not "no files"', says: 'path filter not applied' });
+
+	// ---- webhook configuration: what the operator set must not weaken the check ----
+	for (const algorithm of ['md5', 'sha1', 'RSA-SHA1', 'sha224', 'sha3-256']) {
+		add('hook', 'weak signature algorithm', `generic, correctly signed with HMAC-${algorithm}`, { delivery: `generic-${algorithm}`, parameters: { provider: 'generic', signatureHeader: 'X-Signature', signatureAlgorithm: algorithm, signaturePrefix: '' } }, { status: 500, why: 'only sha256/384/512 at runtime; the sender learns nothing, the log names the setting' });
+	}
+	add('hook', 'weak signature algorithm', 'Flux X-Signature: sha1=… (correct)', { delivery: 'flux-sha1', parameters: { provider: 'flux', options: { fluxAlgorithms: ['sha1', 'sha256'] } } }, { status: 401, why: 'sha1 is never on the Flux allow-list, whatever is configured' });
+	for (const secret of ['', 'x', 'fifteen-chars!!']) {
+		add('hook', 'short signing secret', `${secret.length} characters, delivery signed with it`, { delivery: 'github-push', secret }, { status: 500, why: 'under 16 characters a secret is guessable offline from one delivery; refused, the log says why' });
+	}
+	add('hook', 'short signing secret', 'GitLab token of 15 characters, sent correctly', { delivery: 'gitlab-push', secret: 'fifteen-chars!!', parameters: { provider: 'gitlab' } }, { status: 500, why: 'the minimum holds for every provider' });
+	add('hook', 'short signing secret', '16 characters (the minimum)', { delivery: 'github-push', secret: 'sixteen-chars!!!' }, { status: 'accepted', why: 'long enough' });
 
 	return rows;
 }

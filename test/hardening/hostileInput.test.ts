@@ -16,6 +16,7 @@ import { readRemoteFile, startGitServer, type GitServer } from '../stack/git';
 import { startRegistryDouble, type RegistryDouble } from '../stack/registry';
 import { capture, closedPort, executeContext, outputItems, writeCounts, type Capture, type Params } from './harness';
 import { hostileTable, type HostileRow, type SafeCheck } from './hostileCases';
+import { senderHeaders, type Sender } from '../unit/webhook/signing';
 
 /**
  * Hostile input, one table for all nodes (hostileCases.ts): every row runs through the node's own execute()
@@ -204,27 +205,79 @@ function webhookRequest(kind: string): { body: Buffer; headers: Record<string, s
 	return { body, headers, signed };
 }
 
-async function deliver(kind: string) {
-	const { body, headers } = webhookRequest(kind);
-	const response: { statusCode?: number; status(c: number): unknown; json(b: unknown): unknown; end(): unknown } = {
+// ---- deliveries as each provider sends them, signed with the row's secret ----
+
+const repository = { full_name: 'org/webapp', clone_url: 'https://git.example.test/org/webapp.git' };
+const project = { path_with_namespace: 'org/webapp', git_http_url: 'https://git.example.test/org/webapp.git' };
+const fluxEvent = (kind: string, revision: string) => ({ involvedObject: { kind, name: 'webapp', namespace: 'flux-system' }, severity: 'info', reason: 'ReconciliationSucceeded', message: 'done', metadata: { revision } });
+
+/** A delivery of `kind` from its provider, with that provider's headers, signed (or carrying the token) with `secret`. */
+function providerRequest(kind: string, secret: string): { body: Buffer; headers: Record<string, string> } {
+	const [sender, event, payload]: [Sender, string, object] = (() => {
+		switch (kind) {
+			case 'github-push':
+				return ['github', 'push', pushPayload({ commits: [{ id: sha, added: [], modified: ['src/app.ts'], removed: [] }] })];
+			case 'github-tag':
+				return ['github', 'push', pushPayload({ ref: 'refs/tags/v9.9.9', before: '0'.repeat(40), created: true })];
+			case 'github-tag-deleted':
+				return ['github', 'push', pushPayload({ ref: 'refs/tags/v9.9.9', after: '0'.repeat(40), deleted: true })];
+			case 'github-create-tag':
+				return ['github', 'create', { ref: 'v9.9.9', ref_type: 'tag', master_branch: 'main', pusher_type: 'user', repository }];
+			case 'github-delete-branch':
+				return ['github', 'delete', { ref: 'feature-x', ref_type: 'branch', pusher_type: 'user', repository }];
+			case 'github-forced':
+				return ['github', 'push', pushPayload({ forced: true, commits: [{ id: sha, added: [], modified: ['docs/guide.md'], removed: [] }] })];
+			case 'gitea-delete-branch':
+				return ['gitea', 'delete', { ref: 'feature-x', ref_type: 'branch', pusher_type: 'user', repository }];
+			case 'gitea-unlisted':
+				return ['gitea', 'push', pushPayload({ total_commits: 1, commits: [{ id: sha, message: 'docs' }] })];
+			case 'gitlab-push':
+				return ['gitlab', 'Push Hook', { object_kind: 'push', ref: 'refs/heads/main', before: 'a'.repeat(40), after: sha, checkout_sha: sha, project, commits: [{ id: sha, added: [], modified: ['src/app.ts'], removed: [] }], total_commits_count: 1 }];
+			case 'gitlab-tag':
+				return ['gitlab', 'Tag Push Hook', { object_kind: 'tag_push', ref: 'refs/tags/v9.9.9', before: '0'.repeat(40), after: sha, checkout_sha: sha, project, commits: [], total_commits_count: 0 }];
+			case 'flux-tag':
+				return ['flux', '', fluxEvent('GitRepository', `v9.9.9@sha1:${sha}`)];
+			case 'flux-oci':
+				return ['flux', '', fluxEvent('Kustomization', `latest@sha256:${'3b'.repeat(32)}`)];
+			case 'flux-sha1':
+				return ['flux', '', fluxEvent('GitRepository', `main@sha1:${sha}`)];
+			default:
+				if (kind.startsWith('generic-')) return ['github', 'push', pushPayload()];
+				throw new Error(`unknown delivery ${kind}`);
+		}
+	})();
+	const body = Buffer.from(JSON.stringify(payload));
+	if (kind.startsWith('generic-')) return { body, headers: { 'content-type': 'application/json', 'x-signature': createHmac(kind.slice('generic-'.length), secret).update(body).digest('hex') } };
+	if (kind === 'flux-sha1') return { body, headers: { 'content-type': 'application/json', 'x-signature': `sha1=${createHmac('sha1', secret).update(body).digest('hex')}` } };
+	return { body, headers: senderHeaders(sender, body, event, `hostile-${kind}`, secret) };
+}
+
+async function deliver(params: Params) {
+	const secret = typeof params.secret === 'string' ? params.secret : SECRET;
+	const { body, headers } = params.delivery ? providerRequest(String(params.delivery), secret) : webhookRequest(String(params.body));
+	const parameters: Record<string, unknown> = { provider: 'github', path: 'build', options: {}, ...(params.parameters as object) };
+	const response: { statusCode?: number; body?: unknown; status(c: number): unknown; json(b: unknown): unknown; end(): unknown } = {
 		status(code) {
 			response.statusCode = code;
 			return response;
 		},
-		json: () => response,
+		json: (answer: unknown) => ((response.body = answer), response),
 		end: () => response,
 	};
 	const context = {
 		getRequestObject: () => ({ headers, rawBody: body, readRawBody: async () => undefined }),
 		getResponseObject: () => response,
-		getNodeParameter: (name: string, fallback?: unknown) => ({ provider: 'github', path: 'build', options: {} } as Record<string, unknown>)[name] ?? fallback,
-		getCredentials: async () => ({ secret: SECRET }),
-		getWorkflow: () => ({ id: 'wf-hostile', name: 'hostile', active: true }),
+		getNodeParameter: (name: string, fallback?: unknown) => parameters[name] ?? fallback,
+		getCredentials: async () => ({ secret }),
+		// One workflow per delivery: replay memory must not turn a row's verdict into "duplicate".
+		getWorkflow: () => ({ id: `wf-hostile-${String(params.delivery ?? params.body)}-${secret.length}-${JSON.stringify(parameters)}`, name: 'hostile', active: true }),
 		getNode: () => ({ name: 'Signed Webhook Trigger' }),
 		logger: { warn: () => undefined, info: () => undefined, debug: () => undefined, error: () => undefined },
 	};
 	const result = await nodes.hook.webhook.call(context as unknown as IWebhookFunctions);
-	return { result, status: response.statusCode };
+	// What the sender reads: the 202 reason, or the 200 answer n8n sends for an accepted delivery.
+	const answer = Object.values((response.body ?? result.webhookResponse ?? {}) as Record<string, unknown>).join(' | ');
+	return { result, status: response.statusCode, answer };
 }
 
 // ---- judging one row ----
@@ -285,8 +338,9 @@ async function verifySafe(check: SafeCheck, c: Capture<unknown>): Promise<string
 
 async function runRow(row: HostileRow): Promise<{ verdict: 'rejected' | 'safe'; problem?: string }> {
 	if (row.node === 'hook') {
-		const expected = (row.expect as { status: number | 'accepted' }).status;
-		const { result, status } = await deliver(String(row.params.body));
+		const { status: expected, says } = row.expect as { status: number | 'accepted'; says?: string };
+		const { result, status, answer } = await deliver(row.params);
+		if (says !== undefined && !answer.includes(says)) return { verdict: 'safe', problem: `the answer ${answer} does not say "${says}"` };
 		const polluted = ({} as Record<string, unknown>).polluted !== undefined || Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted');
 		if (polluted) return { verdict: 'safe', problem: 'Object.prototype was polluted' };
 		const items = (result.workflowData?.[0] ?? []) as Array<{ json: Record<string, unknown> }>;

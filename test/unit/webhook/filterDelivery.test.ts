@@ -24,6 +24,15 @@ describe('filterDelivery', () => {
 		expect(filterDelivery(fluxChart, { events: ['NewArtifact'] }).accept).toBe(false);
 	});
 
+	it('ignores tag events when branch globs are set and tag globs are not, saying how to build tags', () => {
+		expect(filterDelivery(githubTag, { branches: ['main'] })).toEqual({
+			accept: false,
+			reason: 'tag "v1.4.0" is not built: Branches is set (main) and Tags is empty; add tag globs (e.g. v*) to build tags',
+		});
+		expect(filterDelivery(githubTag, { events: ['push', 'tag'], branches: ['**'] }).accept).toBe(false);
+		expect(filterDelivery(githubTag, {}).accept).toBe(true);
+	});
+
 	it('filters by branch globs, with ! excludes', () => {
 		expect(filterDelivery(giteaBump, { branches: ['release/*'] }).accept).toBe(true);
 		expect(filterDelivery(giteaBump, { branches: ['main'] })).toEqual({ accept: false, reason: 'branch "release/1.4" matches none of: main' });
@@ -33,7 +42,7 @@ describe('filterDelivery', () => {
 	});
 
 	it('applies branch globs only to events on branches, tag globs only to tags', () => {
-		expect(filterDelivery(githubTag, { branches: ['main'] }).accept).toBe(true);
+		expect(filterDelivery(githubTag, { branches: ['main'], tags: ['v*'] }).accept).toBe(true);
 		expect(filterDelivery(githubTag, { tags: ['v1.*'] }).accept).toBe(true);
 		expect(filterDelivery(githubTag, { tags: ['v2.*'] })).toEqual({ accept: false, reason: 'tag "v1.4.0" matches none of: v2.*' });
 		expect(filterDelivery(githubPush, { tags: ['v2.*'] }).accept).toBe(true);

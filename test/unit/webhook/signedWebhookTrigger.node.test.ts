@@ -1,70 +1,6 @@
-import type { ICredentialTestFunctions, IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
-import { SignedWebhookTrigger } from '../../../nodes/SignedWebhookTrigger/SignedWebhookTrigger.node';
+import type { ICredentialTestFunctions } from 'n8n-workflow';
+import { deliver, trigger, webhookContext } from './nodeHarness';
 import { SECRET, fixture, hmacHex } from './signing';
-
-interface FakeResponse {
-	statusCode?: number;
-	body?: unknown;
-	ended: boolean;
-	status(code: number): FakeResponse;
-	json(body: unknown): FakeResponse;
-	end(): FakeResponse;
-}
-
-function fakeResponse(): FakeResponse {
-	return {
-		ended: false,
-		status(code) {
-			this.statusCode = code;
-			return this;
-		},
-		json(body) {
-			this.body = body;
-			this.ended = true;
-			return this;
-		},
-		end() {
-			this.ended = true;
-			return this;
-		},
-	};
-}
-
-interface RequestSpec {
-	headers: Record<string, string>;
-	rawBody?: Buffer;
-	/** Stands in for n8n's readRawBody, which fills req.rawBody when n8n has not read the body yet. */
-	readRawBody?: (req: { rawBody?: Buffer }) => Promise<void>;
-}
-
-/**
- * An IWebhookFunctions with what the trigger uses: the request (headers + n8n's rawBody), a response, node
- * parameters with their defaults, the credential, the workflow id and a logger.
- */
-function webhookContext(
-	request: RequestSpec,
-	parameters: Record<string, unknown> = {},
-	workflowId = 'wf-1',
-	getCredentials: () => Promise<{ secret: string }> = async () => ({ secret: SECRET }),
-) {
-	const response = fakeResponse();
-	const req: { headers: Record<string, string>; rawBody?: Buffer; readRawBody: () => Promise<void> } = {
-		headers: request.headers,
-		rawBody: request.rawBody,
-		readRawBody: async () => request.readRawBody?.(req),
-	};
-	const logger = { warn: jest.fn(), info: jest.fn(), debug: jest.fn(), error: jest.fn() };
-	const context = {
-		getRequestObject: () => req,
-		getResponseObject: () => response,
-		getNodeParameter: (name: string, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
-		getCredentials,
-		getWorkflow: () => ({ id: workflowId, name: 'build', active: true }),
-		getNode: () => ({ name: 'Signed Webhook Trigger' }),
-		logger,
-	};
-	return { context: context as unknown as IWebhookFunctions & IHookFunctions, response, logger };
-}
 
 const pushBody = fixture('github-push.json');
 const bumpBody = fixture('gitea-push.json');
@@ -79,19 +15,6 @@ function githubHeaders(rawBody: Buffer, deliveryId: string, signature = `sha256=
 		'x-github-delivery': deliveryId,
 		'x-hub-signature-256': signature,
 	};
-}
-
-const trigger = new SignedWebhookTrigger();
-
-async function deliver(
-	request: RequestSpec,
-	parameters: Record<string, unknown> = {},
-	workflowId?: string,
-	getCredentials?: () => Promise<{ secret: string }>,
-) {
-	const { context, response, logger } = webhookContext(request, { provider: 'github', ...parameters }, workflowId, getCredentials);
-	const result = await trigger.webhook.call(context);
-	return { result, response, logger };
 }
 
 describe('SignedWebhookTrigger.webhook()', () => {
@@ -153,11 +76,28 @@ describe('SignedWebhookTrigger.webhook()', () => {
 		expect(response.body).toEqual({ status: 'ignored', reason: 'none of the 1 changed file matches: src/**, Dockerfile' });
 	});
 
-	it('applies the default events filter (push, tag): a ping is ignored', async () => {
+	it('applies the default events filter (branch pushes only): a ping and a tag push are ignored', async () => {
 		const ping = Buffer.from('{"zen":"Design for failure.","hook_id":1}');
 		const headers = { ...githubHeaders(ping, 'node-ping'), 'x-github-event': 'ping' };
 		const { response } = await deliver({ headers, rawBody: ping });
 		expect(response.statusCode).toBe(202);
+		const tag = fixture('github-tag-push.json');
+		const tagged = await deliver({ headers: githubHeaders(tag, 'node-tag'), rawBody: tag }, { branches: '' });
+		expect(tagged.result.workflowData).toBeUndefined();
+		expect(tagged.response.body).toEqual({ status: 'ignored', reason: 'event "tag" is not one of: push' });
+	});
+
+	it('answers an accepted delivery with its id, and says why the path filter was not applied', async () => {
+		const forced = Buffer.from(JSON.stringify({ ...JSON.parse(pushBody.toString()), forced: true }));
+		const { result } = await deliver({ headers: githubHeaders(forced, 'node-forced'), rawBody: forced }, { paths: 'docs/**' });
+		expect(result.workflowData?.[0][0].json).toMatchObject({ changedFilesComplete: false, changedFilesIncompleteReason: 'it is a force push, and the commits it replaced are not listed' });
+		expect(result.webhookResponse).toEqual({
+			status: 'accepted',
+			deliveryId: 'node-forced',
+			note: 'path filter not applied: it is a force push, and the commits it replaced are not listed',
+		});
+		const plain = await deliver({ headers: githubHeaders(pushBodyFor('node-plain'), 'node-plain'), rawBody: pushBodyFor('node-plain') });
+		expect(plain.result.webhookResponse).toEqual({ status: 'accepted', deliveryId: 'node-plain' });
 	});
 
 	it('answers 413 for a declared or an actual body over the limit, and 400 for a signed non-JSON body', async () => {
@@ -229,6 +169,48 @@ describe('SignedWebhookTrigger.webhook()', () => {
 		expect(await trigger.webhookMethods.default.create.call(context)).toBe(true);
 		expect((await deliver(request, {}, 'wf-life')).result.workflowData).toHaveLength(1);
 		expect(await trigger.webhookMethods.default.delete.call(context)).toBe(true);
+	});
+});
+
+describe('a trigger that cannot check deliveries safely', () => {
+	const shortSecret = 'only-15-chars!!';
+
+	it('refuses every delivery when the secret is under 16 characters: 500 with no body, the reason in the log, never the secret', async () => {
+		const rawBody = pushBodyFor('short-secret');
+		const signed = githubHeaders(rawBody, 'short-secret', `sha256=${hmacHex('sha256', shortSecret, rawBody)}`);
+		const { result, response, logger } = await deliver({ headers: signed, rawBody }, {}, 'wf-short', async () => ({ secret: shortSecret }));
+		expect(result).toEqual({ noWebhookResponse: true });
+		expect(response.statusCode).toBe(500);
+		expect(response.body).toBeUndefined();
+		expect(logger.error).toHaveBeenCalledTimes(1);
+		const logged = String(logger.error.mock.calls[0][0]);
+		expect(logged).toContain('has 15 characters; use at least 16');
+		expect(logged).not.toContain(shortSecret);
+	});
+
+	it.each(['md5', 'sha1', 'RSA-SHA1', 'sha3-256', 'sha512-224'])('refuses a generic delivery correctly signed with %s (500, logged)', async (algorithm) => {
+		const rawBody = pushBodyFor(`weak-${algorithm}`);
+		const headers = { 'content-type': 'application/json', 'x-signature': hmacHex(algorithm, SECRET, rawBody) };
+		const parameters = { provider: 'generic', signatureHeader: 'X-Signature', signatureAlgorithm: algorithm, signaturePrefix: '', signatureEncoding: 'hex' };
+		const { result, response, logger } = await deliver({ headers, rawBody }, parameters, `wf-weak-${algorithm}`);
+		expect(result.workflowData).toBeUndefined();
+		expect(response.statusCode).toBe(500);
+		expect(String(logger.error.mock.calls[0][0])).toContain(`Algorithm "${algorithm}" is not allowed: use one of sha256, sha384, sha512`);
+	});
+
+	it('accepts the generic provider with sha384', async () => {
+		const rawBody = pushBodyFor('generic-384');
+		const headers = { 'content-type': 'application/json', 'x-signature': `sha384=${hmacHex('sha384', SECRET, rawBody)}` };
+		const parameters = { provider: 'generic', signatureHeader: 'X-Signature', signatureAlgorithm: 'sha384', signaturePrefix: 'sha384=', signatureEncoding: 'hex' };
+		expect((await deliver({ headers, rawBody }, parameters, 'wf-384')).result.workflowData).toHaveLength(1);
+	});
+
+	it('fails activation naming the setting to fix (short secret, weak algorithm), and activates otherwise', async () => {
+		const activate = (parameters: Record<string, unknown>, secret: string) =>
+			trigger.webhookMethods.default.create.call(webhookContext({ headers: {} }, parameters, 'wf-activate', async () => ({ secret })).context);
+		await expect(activate({ provider: 'github' }, shortSecret)).rejects.toThrow(/cannot check deliveries: Webhook Signing Secret API credential, field Secret: The secret has 15 characters/);
+		await expect(activate({ provider: 'generic', signatureAlgorithm: 'md5' }, SECRET)).rejects.toThrow(/Algorithm "md5" is not allowed/);
+		await expect(activate({ provider: 'gitlab' }, SECRET)).resolves.toBe(true);
 	});
 });
 

@@ -33,6 +33,15 @@ function deliveryDecider(signedWith: string, deliveryId: string, replay = new Re
 const trigger = (maxAgeMs = 60_000, credentialId = 'cred-1') => ({ key: 'wf\u0000Trigger', credentialId, maxAgeMs });
 
 describe('SigningSecretCache', () => {
+	it('does not keep refusing with a remembered secret that is too short once the credential is fixed', async () => {
+		const cache = new SigningSecretCache({ now: clock().now });
+		const store = credentialStore('too-short');
+		expect((await cache.decide(trigger(), store.read, deliveryDecider('too-short', 's1').decide)).kind).toBe('misconfigured');
+		store.secret = SECRET;
+		expect((await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 's2').decide)).kind).toBe('accepted');
+		expect(store.reads).toBe(2);
+	});
+
 	it('reads the credential once and reuses the secret until it is maxAgeMs old', async () => {
 		const time = clock();
 		const cache = new SigningSecretCache({ now: time.now });

@@ -159,6 +159,14 @@ describe('generic HMAC', () => {
 		const headers = header === undefined ? { 'x-signature': `v1=${sha512}` } : { 'x-build-signature': header };
 		expect(check({ provider: 'generic', generic: scheme, headers })).toBe(false);
 	});
+
+	it.each(['md5', 'sha1', 'sha224', 'RSA-SHA1', 'sha3-512', 'ripemd160'])('refuses a correct HMAC when the configured algorithm is %s', (algorithm) => {
+		const weak = { ...scheme, algorithm: algorithm as 'sha256' };
+		expect(verifySignature({ provider: 'generic', generic: weak, rawBody: body, secret: SECRET, headers: { 'x-build-signature': `v1=${hmacHex(algorithm, SECRET, body)}` } })).toEqual({
+			valid: false,
+			reason: 'the configured algorithm is not one of sha256, sha384, sha512',
+		});
+	});
 });
 
 describe('constant-time comparison, by construction', () => {
