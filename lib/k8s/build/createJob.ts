@@ -47,12 +47,12 @@ export class KubernetesRequestError extends RemoteError {
 		readonly failure: KubernetesApiFailure,
 		hint: string,
 	) {
-		const status = failure.statusCode ? ` (HTTP ${failure.statusCode}${failure.reason ? ` ${failure.reason}` : ''})` : '';
+		const http = failure.statusCode ? `HTTP ${failure.statusCode}${failure.reason ? ` ${failure.reason}` : ''}` : '';
 		const denial = failure.admissionPolicy;
 		super(
 			denial
-				? `${action} was refused by admission policy "${denial.policy}"${denial.binding ? ` (binding "${denial.binding}")` : ''}${status}: ${denial.rule}`
-				: `${action} failed${status}: ${failure.message}`,
+				? `${action} was refused by admission policy "${denial.policy}" (${[denial.binding && `binding "${denial.binding}"`, http].filter(Boolean).join(', ')}): ${denial.rule}`
+				: `${action} failed${http ? ` (${http})` : ''}: ${failure.message}`,
 			{ statusCode: failure.statusCode, hint },
 		);
 	}
