@@ -12,8 +12,8 @@ NODE24_BIN="$(bash scripts/ensure-node24.sh)"
 bash scripts/ensure-n8n.sh >/dev/null
 buildkit_status=0
 setup_log="$(mktemp)"
-BUILDKIT_DIR="$(bash scripts/ensure-buildkit.sh 2> >(tee "$setup_log" >&2))" || buildkit_status=$?
-wait $! 2>/dev/null || true
+BUILDKIT_DIR="$(bash scripts/ensure-buildkit.sh 2>"$setup_log")" || buildkit_status=$?
+cat "$setup_log" >&2
 if [ "$buildkit_status" = 0 ]; then
   export BUILDKIT_BIN_DIR="$BUILDKIT_DIR"
   echo "real BuildKit: $BUILDKIT_BIN_DIR ($("$BUILDKIT_BIN_DIR/buildctl" --version))" >&2
