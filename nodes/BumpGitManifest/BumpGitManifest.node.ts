@@ -12,6 +12,7 @@ import {
 import { BumpError, bumpGitManifest, type GitCredential, type ManifestEdit } from '../../lib/gitops';
 import { allowFileProtocol, gitRepositoryApiConnectionTest } from '../shared/credentialTests';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
+import { bumpGitManifestTool } from './BumpGitManifest.tool';
 
 type Parameter = (name: string, fallback?: string) => string;
 
@@ -61,7 +62,7 @@ export class BumpGitManifest implements INodeType {
 		subtitle: '={{$parameter["mode"] + ": " + $parameter["repositoryUrl"]}}',
 		description: 'Update image tags and values in a GitOps repository and push one commit, safely under concurrency',
 		defaults: { name: 'Bump Git Manifest' },
-		usableAsTool: true,
+		usableAsTool: bumpGitManifestTool,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'gitRepositoryApi', required: true, testedBy: 'gitRepositoryApiConnectionTest' }],

@@ -15,6 +15,7 @@ import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeC
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
 import { kubeConfigForNode } from '../shared/kubernetesCredential';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
+import { createBuildKitJobTool } from './CreateBuildKitJob.tool';
 import { listParameter } from '../shared/listParameter';
 
 function pairs(collection: unknown, key: string): Array<{ name: string; value: string }> | undefined {
@@ -76,7 +77,7 @@ export class CreateBuildKitJob implements INodeType {
 		subtitle: '={{$parameter["image"]}}',
 		description: 'Start a Kubernetes Job that fetches a git revision and builds and pushes an image with rootless BuildKit',
 		defaults: { name: 'Create BuildKit Job' },
-		usableAsTool: true,
+		usableAsTool: createBuildKitJobTool,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'kubernetesApi', required: true, testedBy: 'kubernetesApiConnectionTest' }],

@@ -15,6 +15,7 @@ import { kubeConfigForNode } from '../shared/kubernetesCredential';
 import { JobWatchApiError, WAIT_DEFAULTS, waitForJob, WaitForJobInputError, type WaitForJobResult } from '../../lib/k8s/wait';
 import { mapConcurrently } from './mapConcurrently';
 import { waitForJobProperties } from './WaitForJob.properties';
+import { waitForJobTool } from './WaitForJob.tool';
 
 /** Items waiting at once; each holds one watch connection, so this bounds connections, not builds. */
 const MAX_CONCURRENT_WAITS = 32;
@@ -42,7 +43,7 @@ export class WaitForJob implements INodeType {
 		subtitle: '={{$parameter["jobName"]}}',
 		description: 'Watch a Kubernetes Job until it finishes, explain failures and return the pushed image digest',
 		defaults: { name: 'Wait for Job' },
-		usableAsTool: true,
+		usableAsTool: waitForJobTool,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'kubernetesApi', required: true, testedBy: 'kubernetesApiConnectionTest' }],
