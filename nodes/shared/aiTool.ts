@@ -57,7 +57,9 @@ export function toolVariant(
 		}
 		const argument = modelArguments[property.name];
 		if (argument) {
-			const { noDataExpression: _fixed, ...rest } = result;
+			// Not `required`: n8n checks required parameters against the stored values, and a default is not
+			// stored, so an untouched tool could not be published. The model's schema still requires the argument.
+			const { noDataExpression: _fixed, required: _required, ...rest } = result;
 			return { ...rest, default: fromAiExpression(property.name, argument) };
 		}
 		if (typeof result.default === 'string' && /^=.*\$json\b/s.test(result.default)) return { ...result, default: '' };

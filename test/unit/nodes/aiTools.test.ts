@@ -38,6 +38,16 @@ describe('tool variants (n8n builds the tool schema from $fromAI defaults)', () 
 		expect(description.properties.find((p) => p.name === 'semverRange')!.displayOptions).toBeUndefined();
 	});
 
+	it('can be published untouched: no model-filled parameter counts as missing in the stored (empty) parameters', () => {
+		for (const node of [new QueryRegistryTags(), new BumpGitManifest(), new CreateBuildKitJob(), new WaitForJob()]) {
+			const description = toolDescriptionOf(node);
+			const stored = { repositoryUrl: 'https://git.local/gitops.git', policyName: 'a:b', appName: 'web', gitRepositoryUrl: 'https://git.local/web.git' };
+			const parameters = Object.fromEntries(Object.entries(stored).filter(([name]) => description.properties.some((p) => p.name === name)));
+			const issues = NodeHelpers.getNodeParametersIssues(description.properties, { name: 'Tool', type: description.name, typeVersion: 1, position: [0, 0], parameters } as unknown as INode, description);
+			expect([description.name, issues]).toEqual([description.name, null]);
+		}
+	});
+
 	it('Bump Git Manifest asks for the image and a message, and never for the repository or branch', () => {
 		const description = toolDescriptionOf(new BumpGitManifest());
 		const args = modelArguments(description, { repositoryUrl: 'https://git.local/gitops.git', policyName: 'flux-system:web' });
