@@ -1,4 +1,4 @@
-import { FieldError, quoteValue } from './fieldError';
+import { InputError, quoteValue } from './errors';
 
 /**
  * Git remote URL checks shared by Create BuildKit Job (the URL goes into a pod) and Bump Git Manifest (git
@@ -61,15 +61,15 @@ export function redactUrlCredentials(text: string): string {
 	return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, '$1***@');
 }
 
-/** Checks a git remote URL; throws a FieldError naming `field` that says what to change (never echoing credentials). */
+/** Checks a git remote URL; throws a InputError naming `field` that says what to change (never echoing credentials). */
 export function checkGitUrl(text: string, field: string, rules: GitUrlRules): GitSource {
 	const label = rules.label ?? field;
 	const shown = () => quoteValue(redactUrlCredentials(String(text)));
 	const fail = (why: string): never => {
-		throw new FieldError(field, `${label} ${shown()} ${why}`);
+		throw new InputError(field, `${label} ${shown()} ${why}`);
 	};
 	if (typeof text !== 'string' || text.length === 0) {
-		throw new FieldError(field, `${label} is empty: give the repository's clone URL, e.g. https://github.com/org/app.git or git@github.com:org/app.git.`);
+		throw new InputError(field, `${label} is empty: give the repository's clone URL, e.g. https://github.com/org/app.git or git@github.com:org/app.git.`);
 	}
 	if (text.length > MAX_URL_LENGTH) fail(`is longer than ${MAX_URL_LENGTH} characters.`);
 	if (/[\s\u0000-\u001f\u007f]/.test(text)) fail('contains whitespace or control characters: paste the clone URL alone.');

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the directory holding a real n8n 2.x (node_modules/.bin/n8n), installing it once per machine into a
-# cache outside the repo. Recipe from shared/research/n8n.md §1.2: n8n@2.41.1 with the linkedom override,
+# cache outside the repo. Recipe: n8n@2.41.1 with the linkedom override,
 # --ignore-scripts (the Kafka node's native build needs GitHub), then build sqlite3 and isolated-vm for Node 24.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"

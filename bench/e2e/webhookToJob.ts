@@ -110,7 +110,7 @@ async function measure(stack: PipelineStack, path: Path, finished: number): Prom
 
 /**
  * n8n settings a run is made with. The first is n8n's defaults (the headline); the second gives n8n's expression
- * engine two warm isolates instead of one (see docs/webhook.md, "Where the time goes").
+ * engine two warm isolates instead of one (see docs/nodes/signed-webhook-trigger.md, "Where the time goes").
  */
 const ALL_CONFIGS: Array<{ label: string; env: Record<string, string> }> = [
 	{ label: 'n8n defaults', env: {} },
@@ -207,7 +207,7 @@ function report(results: ConfigResult[]): string {
 		`${ours - p50(main.ours, 'firstNode') - (peer - p50(main.peer, 'firstNode'))} ms after it (Pipeline settings + Create BuildKit Job: typed Job, @kubernetes/client-node over TLS, vs one HTTP Request).`,
 		"Before the first node n8n sets the pace, not the trigger's own checks (HMAC, parsing, filters: ~0.04 ms): for any trigger but its own Webhook node,",
 		'n8n 2.41 takes an expression isolate for the webhook phase, so the execution that follows usually has to build a new one (the pool holds one by',
-		'default). Profile and figures: docs/webhook.md, "Where the time goes".',
+		'default). Profile and figures: docs/nodes/signed-webhook-trigger.md, "Where the time goes".',
 	);
 	if (results.length > 1) {
 		const tuned = p50(results[1].ours, 'toJob');

@@ -28,6 +28,7 @@ function imageBump(url: string): BumpRequest {
 		edit: { mode: 'yamlPath', file: bigRepoFile(c, t, a), yamlPath: 'spec.template.spec.containers[0].image', value: `registry.local/team-${t}/app-${a}:9.${n}.0` },
 		commitMessage: `bench bump ${n}`,
 		maxAttempts: 50,
+		allowPlainHttp: true,
 	};
 }
 

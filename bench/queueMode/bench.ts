@@ -11,7 +11,7 @@ import { startAppsStack } from './pipeline';
  * one after the other on fresh stacks. Writes the queueMode section of bench/RESULTS.md; exits 1 when any
  * correctness check fails (a run that loses or doubles a bump is not a measurement).
  * Usage: bash bench/queueMode/run.sh [--apps 10] [--commits 5] [--only queue|single] [--shared-git-cache]
- * (--shared-git-cache: the workers share one clone cache dir, as on one host by default; see docs/queueMode.md)
+ * (--shared-git-cache: the workers share one clone cache dir, as on one host by default; see docs/development/queue-mode.md)
  */
 
 type Mode = 'queue' | 'single';

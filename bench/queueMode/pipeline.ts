@@ -24,8 +24,11 @@ export const BUILD_NAMESPACE = 'build-system';
 export function multiAppWorkflow(registryHost: string, gitopsUrl: string): Workflow {
 	// The trigger names the repository "owner/name"; the app is the name.
 	const app = "$json.repository.name.split('/').pop()";
+	// The clone URL comes from the settings, never from the webhook body: here the app's repository on the stack's git server.
+	const gitBase = gitopsUrl.replace(/\/gitops\.git$/, '');
 	const workflow = configureWorkflow(loadWorkflow('build-on-push.json'), {
 		appName: `={{ ${app} }}`,
+		appRepositoryUrl: `={{ '${gitBase}/' + ${app} + '.git' }}`,
 		imageRepository: `={{ '${registryHost}/' + ${app} + '/app' }}`,
 		imagePolicy: `={{ 'flux-system:' + ${app} }}`,
 		manifestPath: `={{ 'clusters/prod/' + ${app} }}`,
@@ -134,7 +137,7 @@ export async function sendPush(stack: Pick<AppsStack, 'n8n' | 'secret' | 'appUrl
 		before: randomBytes(20).toString('hex'),
 		after: delivery.commit,
 		repository: { name: delivery.app, full_name: `homelab/${delivery.app}`, clone_url: stack.appUrls[delivery.app] },
-		head_commit: { id: delivery.commit, message: 'Change the app', added: [], removed: [], modified: files },
+		head_commit: { id: delivery.commit, message: 'Change the app', timestamp: new Date().toISOString(), added: [], removed: [], modified: files },
 		commits: [{ id: delivery.commit, message: 'Change the app', added: [], removed: [], modified: files }],
 	});
 	const res = await fetch(stack.n8n.webhookUrl(WEBHOOK_PATH), {

@@ -7,7 +7,7 @@ import { pushTags, pushTestImage, startRegistry, startRegistryDouble } from '../
 import { percentile, writeResultsSection } from '../results';
 
 /**
- * Query Registry Tags benchmark (DESIGN §8): on the real registry (distribution 2.8) with 100 / 1,000 /
+ * Query Registry Tags benchmark: on the real registry (distribution 2.8) with 100 / 1,000 /
  * 10,000 tags, the node's list + semver selection in-process against `skopeo list-tags | jq | sort -V` as a
  * whole process, side by side in one run; and request counts on the paginating registry double.
  * Run: bash bench/registry/run.sh   (env RUNS=21 SKOPEO_RUNS=7 SIZES=100,1000,10000)

@@ -1,13 +1,20 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkEdit, planEdit } from './edits';
+import type * as Edits from './edits';
 import { editScope, type Change, type EditResult, type ManifestEdit, type SkippedFile } from './edits/types';
 import { inputError } from './errors';
-import { GitCredential, prepareGitAccess } from './gitAccess';
+import { DEFAULT_ALLOW_PLAIN_HTTP, GitCredential, prepareGitAccess } from './gitAccess';
 import { describeGitFailure, isRejectedPush } from './gitRunner';
 import { withRepositoryLock } from './repositoryLock';
+import { checkSourceOrder, findNewerBump, sourceTrailers, type SourceOrder, type Superseded } from './sourceOrder';
+import { withBumpTrailer } from './trailer';
 import { unifiedDiff } from './unifiedDiff';
 import { defaultCacheDir, Workspace, workspaceDir } from './workspace';
+
+/** Defaults of a bump request, shared with the node's parameters. */
+export const BUMP_DEFAULTS = { branch: 'main', commitMessage: 'Update image', maxAttempts: 5 } as const;
+/** The edits (and the yaml and semver packages under them) on first use: n8n loads every node in every process. */
+const edits = (): typeof Edits => require('./edits');
 
 export interface BumpRequest {
 	repositoryUrl: string;
@@ -21,6 +28,10 @@ export interface BumpRequest {
 	authorEmail?: string;
 	dryRun?: boolean;
 	maxAttempts?: number;
+	/** Accept an http:// repository URL (the token travels unencrypted). Default DEFAULT_ALLOW_PLAIN_HTTP. */
+	allowPlainHttp?: boolean;
+	/** The source commit this bump deploys: when a bump of a newer one is in the branch history, nothing changes (sourceOrder.ts). */
+	sourceOrder?: Partial<SourceOrder>;
 }
 
 export interface BumpOptions {
@@ -42,19 +53,21 @@ export interface BumpResult {
 	/** How the working copy was obtained: a cached clone refreshed, or a (partial) clone made now. */
 	workspace: 'warm' | 'cold-partial' | 'cold-full';
 	dryRun: boolean;
+	/** Set when the bump was skipped because a newer source commit is already deployed (`changed` is false). */
+	superseded: Superseded | null;
 }
 
 const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*[\s~^:?*[\\])(?!.*@\{)(?!.*\/\/)(?!\/)[^\x00-\x1f\x7f]+(?<![./])(?<!\.lock)$/;
 
-function checkBranch(name: string, field: string): string {
+export function checkBranch(name: string, field: string): string {
 	const branch = name.trim().replace(/^refs\/heads\//, '');
 	if (!BRANCH_NAME.test(branch)) throw inputError(`"${name}" is not a valid branch name`, field);
 	return branch;
 }
 
 export function commitMessageFor(message: string, skipCi: boolean | undefined): string {
-	const text = message.trim() || 'Update image';
-	return skipCi && !text.includes('[skip ci]') ? `${text} [skip ci]` : text;
+	const text = message.trim() || BUMP_DEFAULTS.commitMessage;
+	return withBumpTrailer(skipCi && !text.includes('[skip ci]') ? `${text} [skip ci]` : text);
 }
 
 function diffOf(edit: EditResult): string {
@@ -71,11 +84,12 @@ function jitter(attempt: number): Promise<void> {
  * (so a value someone else already set means no commit) + push, up to maxAttempts; never a force-push.
  */
 export async function bumpGitManifest(request: BumpRequest, credential: GitCredential | undefined, opts: BumpOptions = {}): Promise<BumpResult> {
-	const branch = checkBranch(request.branch || 'main', 'branch');
+	const branch = checkBranch(request.branch || BUMP_DEFAULTS.branch, 'branch');
 	const pushBranch = request.pushBranch?.trim() ? checkBranch(request.pushBranch, 'pushBranch') : branch;
 	// Paths and values are checked before any git command runs, so a bad one is named, not reported by git.
-	const manifestEdit = checkEdit(request.edit);
-	const maxAttempts = Math.max(1, Math.floor(request.maxAttempts ?? 5));
+	const manifestEdit = edits().checkEdit(request.edit);
+	const order = checkSourceOrder(request.sourceOrder);
+	const maxAttempts = Math.max(1, Math.floor(request.maxAttempts ?? BUMP_DEFAULTS.maxAttempts));
 	const cacheDir = opts.cacheDir ?? defaultCacheDir();
 	const url = request.repositoryUrl.trim();
 	const author = {
@@ -83,14 +97,15 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 		authorName: request.authorName || credential?.authorName,
 		authorEmail: request.authorEmail || credential?.authorEmail,
 	};
-	const access = await prepareGitAccess(url, author, { allowFileProtocol: opts.allowFileProtocol });
+	const access = await prepareGitAccess(url, author, { allowFileProtocol: opts.allowFileProtocol, allowPlainHttp: request.allowPlainHttp ?? DEFAULT_ALLOW_PLAIN_HTTP });
 	try {
 		return await withRepositoryLock(workspaceDir(cacheDir, url, branch), async () => {
 			const workspace = await Workspace.open({ cacheDir, url, branch, pushBranch, access, scope: editScope(manifestEdit), recloneAfter: opts.recloneAfter });
 			const mode: BumpResult['workspace'] = workspace.warm ? 'warm' : workspace.partialClone ? 'cold-partial' : 'cold-full';
-			const message = commitMessageFor(request.commitMessage, request.skipCi);
+			const message = commitMessageFor(request.commitMessage, request.skipCi) + (order ? `\n\n${sourceTrailers(order)}` : '');
 			for (let attempt = 1; ; attempt++) {
-				const edit = await planEdit(workspace.dir, manifestEdit);
+				const superseded = order ? ((await findNewerBump(workspace.git, branch, 'HEAD', order)) ?? null) : null;
+				const edit = superseded ? { files: [], changes: [], skipped: [] } : await edits().planEdit(workspace.dir, manifestEdit);
 				const result: BumpResult = {
 					changed: edit.changes.length > 0,
 					branch: pushBranch,
@@ -101,6 +116,7 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 					skipped: edit.skipped,
 					workspace: mode,
 					dryRun: Boolean(request.dryRun),
+					superseded,
 				};
 				if (!result.changed || request.dryRun) return result;
 				await workspace.markClean(undefined);

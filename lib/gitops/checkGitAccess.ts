@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { BumpError } from './errors';
+import { EngineError } from '../errors';
 import { GitCredential, prepareGitAccess } from './gitAccess';
 import { describeGitFailure, GitRunner } from './gitRunner';
 import { redactUrlCredentials } from '../gitUrl';
@@ -8,13 +8,13 @@ import { redactUrlCredentials } from '../gitUrl';
  * The gitRepositoryApi credential test: `git ls-remote --heads` against the repository, with the same
  * hardened, credential-in-environment setup a bump uses. Reads only; never changes the remote.
  */
-export async function checkGitAccess(credential: GitCredential, url: string, opts: { allowFileProtocol?: boolean } = {}): Promise<{ ok: boolean; message: string }> {
+export async function checkGitAccess(credential: GitCredential, url: string, opts: { allowFileProtocol?: boolean; allowPlainHttp?: boolean } = {}): Promise<{ ok: boolean; message: string }> {
 	if (!url?.trim()) return { ok: false, message: 'Set Test Repository URL in the credential to test it' };
 	let access;
 	try {
 		access = await prepareGitAccess(url.trim(), credential, opts);
 	} catch (error) {
-		return { ok: false, message: error instanceof BumpError ? error.message : String(error) };
+		return { ok: false, message: error instanceof EngineError ? error.message : String(error) };
 	}
 	try {
 		const { stdout } = await new GitRunner(tmpdir(), access).run(['ls-remote', '--heads', '--', url.trim()]);

@@ -1,38 +1,15 @@
-import { FieldError } from '../fieldError';
+import { InputError, RemoteError } from '../errors';
 
 /**
- * Why a bump could not be done. `input` problems are the caller's to fix (a path, a file, a value); `remote`
- * problems come from the git server (unreachable, authentication, a rejected push). `field` names the
- * parameter the message is about, so the node can point at it.
+ * Why a bump could not be done: an InputError is the caller's to fix (a path, a file, a value; `field` names
+ * the parameter), a RemoteError comes from the git server (unreachable, authentication, a rejected push).
  */
-export type BumpErrorKind = 'input' | 'remote';
+export type BumpError = InputError | RemoteError;
 
-export class BumpError extends Error {
-	constructor(
-		message: string,
-		readonly kind: BumpErrorKind,
-		readonly field?: string,
-		readonly description?: string,
-	) {
-		super(message);
-		this.name = 'BumpError';
-	}
+export function inputError(message: string, field = '', hint?: string): InputError {
+	return new InputError(field, message, { hint });
 }
 
-export function inputError(message: string, field?: string, description?: string): BumpError {
-	return new BumpError(message, 'input', field, description);
-}
-
-export function remoteError(message: string, description?: string): BumpError {
-	return new BumpError(message, 'remote', undefined, description);
-}
-
-/** Runs a check shared with other nodes (lib/gitUrl.ts, lib/imageReference.ts), turning its FieldError into an input error. */
-export function asInputError<T>(check: () => T): T {
-	try {
-		return check();
-	} catch (error) {
-		if (error instanceof FieldError) throw inputError(error.message, error.field);
-		throw error;
-	}
+export function remoteError(message: string, hint?: string): RemoteError {
+	return new RemoteError(message, { hint });
 }

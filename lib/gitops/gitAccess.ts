@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkGitUrl, type GitUrlRules } from '../gitUrl';
-import { asInputError, inputError } from './errors';
+import { InputError } from '../errors';
+import { inputError } from './errors';
 
 /** The gitRepositoryApi credential's fields (credentials/GitRepositoryApi.credentials.ts). */
 export interface GitCredential {
@@ -18,6 +19,8 @@ export interface GitCredential {
 export interface GitAccessOptions {
 	/** Allow file:// remotes (tests, local mirrors). Off by default, like n8n's Git node. */
 	allowFileProtocol?: boolean;
+	/** Allow http:// remotes: the repository and the token travel unencrypted. Off by default (DEFAULT_ALLOW_PLAIN_HTTP). */
+	allowPlainHttp?: boolean;
 	/** Directory to use as HOME, so no user config (~/.gitconfig, ~/.ssh/config) is read. */
 	home?: string;
 }
@@ -52,22 +55,37 @@ const PINNED_CONFIG: Array<[string, string]> = [
 	['maintenance.auto', 'false'],
 	['advice.detachedHead', 'false'],
 	['protocol.version', '2'],
+	// A redirect would send the next requests (and, with a global extraHeader, the token) to another host.
+	['http.followRedirects', 'false'],
 ];
+
+/** Bump Git Manifest's Allow Plain HTTP default: http:// remotes only when a workflow opts in. */
+export const DEFAULT_ALLOW_PLAIN_HTTP = false;
 
 const URL_RULES: GitUrlRules = {
 	label: 'Repository URL',
-	allowPlainHttp: true,
+	allowPlainHttp: DEFAULT_ALLOW_PLAIN_HTTP,
 	pathCharacters: 'argv',
 	hints: {
 		credentials: 'put the user name and token in the Git Repository credential instead.',
 		sshPassword: 'put the private key in the Git Repository credential instead.',
+		plainHttp: 'turn on Allow Plain HTTP if the server offers nothing else',
 	},
 };
 
 /** Checks the remote URL's form (lib/gitUrl.ts); returns the transport. Credentials in the URL are refused, not used. */
-export function checkRepositoryUrl(url: string, allowFileProtocol = false): 'http' | 'ssh' | 'file' {
-	const { kind } = asInputError(() => checkGitUrl(url.trim(), 'repositoryUrl', { ...URL_RULES, allowFile: allowFileProtocol }));
+export function checkRepositoryUrl(url: string, allowFileProtocol = false, allowPlainHttp = DEFAULT_ALLOW_PLAIN_HTTP): 'http' | 'ssh' | 'file' {
+	const { kind } = checkGitUrl(url.trim(), 'repositoryUrl', { ...URL_RULES, allowFile: allowFileProtocol, allowPlainHttp });
 	return kind === 'https' ? 'http' : kind === 'scp' ? 'ssh' : kind;
+}
+
+/**
+ * The config key that sends a header to the remote's origin only (`http.<url>.extraHeader` matches scheme, host
+ * and port exactly), so no other host ever gets it, even if git were sent there.
+ */
+function originHeaderKey(url: string): string {
+	const { protocol, host } = new URL(url);
+	return `http.${protocol}//${host}/.extraHeader`;
 }
 
 function configEnv(pairs: Array<[string, string]>): Record<string, string> {
@@ -90,8 +108,9 @@ function passthroughEnv(): Record<string, string> {
 }
 
 export async function prepareGitAccess(url: string, credential: GitCredential | undefined, opts: GitAccessOptions = {}): Promise<GitAccess> {
-	const transport = checkRepositoryUrl(url, opts.allowFileProtocol);
-	const protocols = ['http', 'https', 'ssh', ...(opts.allowFileProtocol ? ['file'] : [])];
+	const allowPlainHttp = opts.allowPlainHttp ?? DEFAULT_ALLOW_PLAIN_HTTP;
+	const transport = checkRepositoryUrl(url, opts.allowFileProtocol, allowPlainHttp);
+	const protocols = [...(allowPlainHttp ? ['http'] : []), 'https', 'ssh', ...(opts.allowFileProtocol ? ['file'] : [])];
 	const config: Array<[string, string]> = [
 		...PINNED_CONFIG,
 		['user.name', credential?.authorName || 'n8n-buildkit'],
@@ -112,13 +131,15 @@ export async function prepareGitAccess(url: string, credential: GitCredential | 
 	const authentication = credential?.authentication ?? 'https';
 	if (credential && authentication === 'https' && transport === 'http' && credential.token) {
 		const basic = Buffer.from(`${credential.username || 'git'}:${credential.token}`).toString('base64');
-		config.push(['http.extraHeader', `Authorization: Basic ${basic}`]);
+		config.push([originHeaderKey(url), `Authorization: Basic ${basic}`]);
 		secrets.push(credential.token, basic);
 	}
 	if (credential && authentication === 'ssh' && transport === 'ssh') {
-		if (!credential.sshPrivateKey?.trim()) throw inputError('SSH Private Key is empty in the Git Repository credential', 'sshPrivateKey');
+		if (!credential.sshPrivateKey?.trim()) throw new InputError('sshPrivateKey', 'SSH Private Key is empty in the Git Repository credential', { credential: 'Git Repository' });
 		if (!credential.knownHosts?.trim()) {
-			throw inputError('Known Hosts is empty in the Git Repository credential: host keys are always checked; paste `ssh-keyscan <host>` output', 'knownHosts');
+			throw new InputError('knownHosts', 'Known Hosts is empty in the Git Repository credential: host keys are always checked; paste `ssh-keyscan <host>` output', {
+				credential: 'Git Repository',
+			});
 		}
 		tempDir = await mkdtemp(join(tmpdir(), 'n8n-git-ssh-'));
 		const keyFile = join(tempDir, 'id');

@@ -1,17 +1,17 @@
 import { spawn } from 'node:child_process';
-import { BumpError, inputError, remoteError } from './errors';
+import { InputError, RemoteError } from '../errors';
+import { inputError, remoteError, type BumpError } from './errors';
 import type { GitAccess } from './gitAccess';
 import { redactUrlCredentials } from '../gitUrl';
-import { redact } from './redact';
+import { redact } from '../redact';
 
 /** A git command failed; `output` is its redacted stdout+stderr. */
-export class GitCommandError extends Error {
+export class GitCommandError extends RemoteError {
 	constructor(
 		readonly command: string,
 		readonly output: string,
 	) {
 		super(`git ${command} failed: ${output.trim().split('\n').slice(-3).join(' | ')}`);
-		this.name = 'GitCommandError';
 	}
 }
 
@@ -92,7 +92,7 @@ export function isRejectedPush(error: unknown): boolean {
 
 /** Turns git's output into the error a user can act on; the URL is shown without credentials. */
 export function describeGitFailure(error: unknown, url: string, branch: string): BumpError {
-	if (error instanceof BumpError) return error;
+	if (error instanceof InputError || (error instanceof RemoteError && !(error instanceof GitCommandError))) return error;
 	if (!(error instanceof GitCommandError)) return remoteError(redactUrlCredentials(error instanceof Error ? error.message : String(error)));
 	const where = redactUrlCredentials(url);
 	const output = error.output;

@@ -1,7 +1,8 @@
-export { bumpGitManifest, commitMessageFor } from './bumpGitManifest';
+export { BUMP_DEFAULTS, bumpGitManifest, commitMessageFor } from './bumpGitManifest';
 export type { BumpRequest, BumpResult, BumpOptions } from './bumpGitManifest';
 export { checkGitAccess } from './checkGitAccess';
-export { BumpError } from './errors';
-export type { GitCredential } from './gitAccess';
+export type { BumpError } from './errors';
+export { DEFAULT_ALLOW_PLAIN_HTTP, type GitCredential } from './gitAccess';
 export type { Change, ManifestEdit } from './edits/types';
+export type { ValueType } from './yaml/scalarStyle';
 export { defaultCacheDir } from './workspace';

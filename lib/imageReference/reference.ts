@@ -1,4 +1,4 @@
-import { FieldError, quoteValue } from '../fieldError';
+import { InputError, quoteValue } from '../errors';
 
 /**
  * An image reference split per the distribution reference grammar (distribution/reference, `reference.go`):
@@ -61,10 +61,10 @@ export function isImageDigest(text: string): boolean {
 	return digestRegex.test(text);
 }
 
-/** Parses an image reference or throws a FieldError that names `field` and says what to change. */
+/** Parses an image reference or throws a InputError that names `field` and says what to change. */
 export function parseImageReference(text: string, field: string): ImageReference {
 	const fail = (why: string): never => {
-		throw new FieldError(field, `${field} ${quoteValue(text)} is not a valid image reference: ${why}. Use registry/repository:tag, e.g. ${EXAMPLE}.`);
+		throw new InputError(field, `${field} ${quoteValue(text)} is not a valid image reference: ${why}. Use registry/repository:tag, e.g. ${EXAMPLE}.`);
 	};
 	if (typeof text !== 'string' || text.length === 0) fail('it is empty');
 	if (text.length > 512) fail('it is longer than 512 characters');

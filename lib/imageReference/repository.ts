@@ -1,3 +1,5 @@
+import { InputError } from '../errors';
+
 /**
  * Turns what a user types as a repository (`nginx`, `org/app`, `ghcr.io/org/app`, `registry.local:5000/web/app`,
  * optionally with an `http://` or `https://` prefix) into the registry host, the host its API answers on, and
@@ -17,10 +19,10 @@ export interface RepositoryReference {
 	plainHttp?: boolean;
 }
 
-export class RepositoryReferenceError extends Error {
+/** A repository that cannot be queried; always about the `repository` parameter. */
+export class RepositoryReferenceError extends InputError {
 	constructor(message: string) {
-		super(message);
-		this.name = 'RepositoryReferenceError';
+		super('repository', message, { hint: "Check the repository (and the credential's registry)." });
 	}
 }
 

@@ -1,8 +1,8 @@
 /**
  * Turns whatever @kubernetes/client-node throws into a status code and the server's own `Status` message.
- * ApiException.body is the raw response text (a JSON v1.Status) and is undefined on 401; network errors carry
- * only a message. Tokens never appear here: the client does not put request headers into errors, and we drop
- * ApiException's `Headers:` section.
+ * ApiException.body is the raw response text (a JSON v1.Status) and is undefined on 401. An error without an
+ * HTTP status gets a fixed text and its error code only, never its message: such messages can carry a request
+ * header value (an invalid bearer token is quoted whole) or a local file path.
  */
 export interface KubernetesApiFailure {
 	statusCode?: number;
@@ -24,7 +24,7 @@ const ADMISSION_DENIAL = /ValidatingAdmissionPolicy '([^']+)'(?: with binding '(
 
 /** What to do about an admission policy denial (its rule names the refused field). */
 export function hintForAdmissionDenial(policy: string): string {
-	return `The cluster's admission policy "${policy}" admits only Jobs of the shape it allows: change the option the message names, or have the cluster admin relax the policy (deploy/admission: the params ConfigMap build-job-policy; docs/development/admission-policy.md).`;
+	return `The cluster's admission policy "${policy}" admits only Jobs of the shape it allows: change the option the message names, or have the cluster admin relax the policy (deploy/admission: the params ConfigMap build-job-policy).`;
 }
 
 function admissionDenial(message: string | undefined): AdmissionDenial | undefined {
@@ -50,7 +50,6 @@ export function describeKubernetesError(error: unknown): KubernetesApiFailure {
 		const admissionPolicy = admissionDenial(status?.message);
 		return { statusCode, reason: status?.reason, message: status?.message || fallback, ...(admissionPolicy ? { admissionPolicy } : {}) };
 	}
-	const causeCode = typeof e?.cause?.code === 'string' ? ` (${e.cause.code})` : '';
-	const text = typeof e?.message === 'string' ? e.message.split('\n')[0] : String(error);
-	return { message: `${text}${causeCode}` };
+	const code = [e?.cause?.code, e?.code].find((c): c is string => typeof c === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(c));
+	return { message: `no HTTP response from the API server${code ? ` (${code})` : ''}` };
 }

@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubernetesClient } from './kubernetesClient';
 import { describeKubernetesError } from './apiError';
 
 /**
@@ -6,7 +7,7 @@ import { describeKubernetesError } from './apiError';
  * every authenticated identity may post, so it checks reachability, TLS, the token and RBAC at once.
  */
 export async function checkCanCreateJobs(kc: k8s.KubeConfig, namespace: string): Promise<{ ok: boolean; message: string }> {
-	const api = kc.makeApiClient(k8s.AuthorizationV1Api);
+	const api = kc.makeApiClient(kubernetesClient().AuthorizationV1Api);
 	try {
 		const review = await api.createSelfSubjectAccessReview({
 			body: { spec: { resourceAttributes: { namespace, verb: 'create', group: 'batch', resource: 'jobs' } } },

@@ -1,4 +1,6 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { InputError } from '../errors';
+import { kubernetesClient } from './kubernetesClient';
 
 /** The fields of the `kubernetesApi` credential, as plain data (lib/ never sees n8n types). */
 export interface KubernetesCredential {
@@ -10,44 +12,39 @@ export interface KubernetesCredential {
 	caCertificate?: string;
 	skipTlsVerify?: boolean;
 	namespace?: string;
+}
+
+/** Settings that only code may choose, never credential data. */
+export interface KubeConfigHostOptions {
 	/** Test seam: where the in-cluster files live (default: the real service-account mount). */
 	serviceAccountRoot?: string;
 }
-
 /** A bad credential: the message names the field and the fix, and never carries a secret. */
-export class KubernetesCredentialError extends Error {
-	constructor(
-		message: string,
-		readonly field: string,
-	) {
-		super(message);
-		this.name = 'KubernetesCredentialError';
+export class KubernetesCredentialError extends InputError {
+	constructor(message: string, field: string) {
+		super(field, message, { credential: 'Kubernetes API' });
 	}
 }
 
 /** Builds a KubeConfig from the credential, rejecting shapes that would silently talk to the wrong place. */
-export function kubeConfigFromCredential(cred: KubernetesCredential): k8s.KubeConfig {
-	const kc = new k8s.KubeConfig();
+export function kubeConfigFromCredential(cred: KubernetesCredential, host: KubeConfigHostOptions = {}): k8s.KubeConfig {
+	const kc = new (kubernetesClient().KubeConfig)();
 	switch (cred.authentication) {
 		case 'serviceAccount':
-			// pathPrefix lets tests point at a temp dir holding var/run/secrets/kubernetes.io/serviceaccount/*.
-			if (!process.env.KUBERNETES_SERVICE_HOST && !cred.serviceAccountRoot) {
+			// serviceAccountRoot lets tests point at a temp dir holding var/run/secrets/kubernetes.io/serviceaccount/*.
+			if (!process.env.KUBERNETES_SERVICE_HOST && !host.serviceAccountRoot) {
 				throw new KubernetesCredentialError(
 					'In-cluster service account chosen, but n8n is not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is unset). Use "Kubeconfig" or "Server + Token" instead.',
 					'authentication',
 				);
 			}
-			kc.loadFromCluster(cred.serviceAccountRoot);
+			kc.loadFromCluster(host.serviceAccountRoot);
 			return kc;
 		case 'kubeconfig': {
 			const text = (cred.kubeconfig ?? '').trim();
 			if (!text) throw new KubernetesCredentialError('Kubeconfig is empty: paste the whole kubeconfig YAML.', 'kubeconfig');
-			try {
-				kc.loadFromString(text);
-			} catch {
-				throw new KubernetesCredentialError('Kubeconfig could not be parsed as YAML: paste the file exactly as kubectl writes it.', 'kubeconfig');
-			}
-			refuseHostAccess(kc);
+			// The client never sees the pasted text: it would read token-file while parsing it.
+			kc.loadFromOptions(pastedKubeconfig(text));
 			const context = cred.context?.trim();
 			if (context) {
 				if (!kc.getContextObject(context)) {
@@ -72,7 +69,9 @@ export function kubeConfigFromCredential(cred: KubernetesCredential): k8s.KubeCo
 			if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 				throw new KubernetesCredentialError('Server must start with https:// (or http:// for a local proxy).', 'server');
 			}
-			if (!cred.token) throw new KubernetesCredentialError('Token is empty: give a service account token.', 'token');
+			const token = (cred.token ?? '').trim();
+			if (!token) throw new KubernetesCredentialError('Token is empty: give a service account token.', 'token');
+			refuseControlCharacters(token, 'Token', 'token');
 			const ca = cred.caCertificate?.trim();
 			kc.loadFromOptions({
 				clusters: [
@@ -84,7 +83,7 @@ export function kubeConfigFromCredential(cred: KubernetesCredential): k8s.KubeCo
 						skipTLSVerify: cred.skipTlsVerify === true || url.protocol === 'http:',
 					},
 				],
-				users: [{ name: 'user', token: cred.token }],
+				users: [{ name: 'user', token }],
 				contexts: [{ name: 'ctx', cluster: 'cluster', user: 'user', namespace: cred.namespace || undefined }],
 				currentContext: 'ctx',
 			});
@@ -98,36 +97,119 @@ export function kubeConfigFromCredential(cred: KubernetesCredential): k8s.KubeCo
 	}
 }
 
+const READS_A_FILE = 'reads a file on the n8n host';
+const TOKEN_INSTEAD = 'paste a service account token as token: (kubectl -n automation create token n8n) or inline client-certificate-data: and client-key-data:';
 /**
- * A pasted kubeconfig may only carry inline data. The client would otherwise run `exec` and `auth-provider`
- * commands on the n8n host, and read `tokenFile`, `client-key`, `client-certificate` or
- * `certificate-authority` paths from its disk (and send a file's contents to the server as a token): whoever can
- * save a credential must not get to run programs or read files on the n8n host through it.
+ * Kubeconfig fields that make the client read a file on the n8n host or run a command there, with what to paste
+ * instead. Whoever can save a credential must not get to read files (token-file is even sent to the server as a
+ * bearer token, and shown back in errors) or run programs on the n8n host through it.
  */
-function refuseHostAccess(kc: k8s.KubeConfig): void {
-	for (const user of kc.getUsers()) {
-		if (user.exec || user.authProvider) {
-			const what = user.exec ? 'an exec command' : `the auth provider "${String(user.authProvider?.name ?? '')}"`;
-			throw new KubernetesCredentialError(
-				`Kubeconfig user "${user.name}" uses ${what}, which would run on the n8n host: use a service account token (token:) or inline client certificates instead.`,
-				'kubeconfig',
-			);
-		}
-		if (user.certFile || user.keyFile) {
-			throw new KubernetesCredentialError(
-				`Kubeconfig user "${user.name}" points at certificate files on disk: inline them as client-certificate-data and client-key-data.`,
-				'kubeconfig',
-			);
-		}
+const HOST_ACCESS_FIELDS: Record<'user' | 'cluster', Record<string, [what: string, fix: string]>> = {
+	user: {
+		'token-file': [READS_A_FILE, 'paste the token itself as token:'],
+		tokenFile: [READS_A_FILE, 'paste the token itself as token:'],
+		'client-certificate': [READS_A_FILE, 'inline it as client-certificate-data: (base64 PEM)'],
+		'client-key': [READS_A_FILE, 'inline it as client-key-data: (base64 PEM)'],
+		exec: ['runs a command on the n8n host', TOKEN_INSTEAD],
+		'auth-provider': ['runs a command or reads files on the n8n host', TOKEN_INSTEAD],
+	},
+	cluster: {
+		'certificate-authority': [READS_A_FILE, 'inline it as certificate-authority-data: (base64 PEM)'],
+	},
+};
+
+const PROXY_SCHEMES = new Set(['http:', 'https:', 'socks:', 'socks4:', 'socks4a:', 'socks5:', 'socks5h:']);
+
+type YamlMap = Record<string, unknown>;
+const isMap = (v: unknown): v is YamlMap => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A scalar as the string kubectl would read (YAML may type `token: 12345` as a number). */
+const scalar = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
+
+/**
+ * Reads a pasted kubeconfig into the client's options, keeping only inline data: server, CA data, TLS server
+ * name, skip-verify and proxy URL of clusters; token, client certificate/key data, basic auth and `as` of users;
+ * cluster, user and namespace of contexts. Any field that would reach the n8n host is refused, naming it.
+ */
+function pastedKubeconfig(text: string): { clusters: k8s.Cluster[]; users: k8s.User[]; contexts: k8s.Context[]; currentContext?: string } {
+	let doc: unknown;
+	try {
+		// Merge keys as kubectl reads them, so a `<<:` cannot hide a field from the checks below.
+		// yaml on first use, as the Kubernetes client: n8n loads this file in every process.
+		doc = (require('yaml') as typeof import('yaml')).parse(text, { merge: true, maxAliasCount: 100 });
+	} catch {
+		throw new KubernetesCredentialError('Kubeconfig could not be parsed as YAML: paste the file exactly as kubectl writes it.', 'kubeconfig');
 	}
-	for (const cluster of kc.getClusters()) {
-		if (cluster.caFile) {
-			throw new KubernetesCredentialError(
-				`Kubeconfig cluster "${cluster.name}" points at a CA file on disk: inline it as certificate-authority-data.`,
-				'kubeconfig',
-			);
+	if (!isMap(doc)) throw new KubernetesCredentialError('Kubeconfig is not a kubeconfig: expected clusters, users and contexts.', 'kubeconfig');
+	const entries = (key: 'clusters' | 'users' | 'contexts', inner: 'cluster' | 'user' | 'context'): Array<{ name: string; body: YamlMap }> => {
+		const list = doc[key] ?? [];
+		if (!Array.isArray(list)) throw new KubernetesCredentialError(`Kubeconfig ${key} must be a list.`, 'kubeconfig');
+		return list.map((entry, i) => {
+			const name = isMap(entry) ? scalar(entry.name) : undefined;
+			if (!name) throw new KubernetesCredentialError(`Kubeconfig ${key}[${i}] has no name.`, 'kubeconfig');
+			const body = (entry as YamlMap)[inner] ?? {};
+			if (!isMap(body)) throw new KubernetesCredentialError(`Kubeconfig ${inner} "${name}" must be a mapping.`, 'kubeconfig');
+			return { name, body };
+		});
+	};
+	const refuseHostAccess = (kind: 'user' | 'cluster', name: string, body: YamlMap): void => {
+		for (const [field, [what, fix]] of Object.entries(HOST_ACCESS_FIELDS[kind])) {
+			if (body[field] !== undefined && body[field] !== null && body[field] !== '') {
+				throw new KubernetesCredentialError(`Kubeconfig ${kind} "${name}" sets ${field}, which ${what}: ${fix}.`, 'kubeconfig');
+			}
 		}
+	};
+
+	const clusters = entries('clusters', 'cluster').map(({ name, body }): k8s.Cluster => {
+		refuseHostAccess('cluster', name, body);
+		const server = scalar(body.server)?.trim() ?? '';
+		if (!/^https?:\/\/./.test(server)) throw new KubernetesCredentialError(`Kubeconfig cluster "${name}" needs a server such as https://192.168.1.10:6443.`, 'kubeconfig');
+		const proxyUrl = scalar(body['proxy-url']);
+		if (proxyUrl !== undefined && !PROXY_SCHEMES.has(protocolOf(proxyUrl))) {
+			throw new KubernetesCredentialError(`Kubeconfig cluster "${name}" has a proxy-url that is not an http://, https:// or socks5:// URL.`, 'kubeconfig');
+		}
+		return {
+			name,
+			server: server.replace(/\/$/, ''),
+			caData: scalar(body['certificate-authority-data']),
+			tlsServerName: scalar(body['tls-server-name']),
+			skipTLSVerify: body['insecure-skip-tls-verify'] === true,
+			proxyUrl,
+		};
+	});
+	const users = entries('users', 'user').map(({ name, body }): k8s.User => {
+		refuseHostAccess('user', name, body);
+		const token = scalar(body.token)?.trim() || undefined;
+		if (token) refuseControlCharacters(token, `Kubeconfig user "${name}" token`, 'kubeconfig');
+		return {
+			name,
+			token,
+			certData: scalar(body['client-certificate-data']),
+			keyData: scalar(body['client-key-data']),
+			username: scalar(body.username),
+			password: scalar(body.password),
+			impersonateUser: scalar(body.as),
+		};
+	});
+	const contexts = entries('contexts', 'context').map(({ name, body }): k8s.Context => {
+		const cluster = scalar(body.cluster);
+		if (!cluster) throw new KubernetesCredentialError(`Kubeconfig context "${name}" names no cluster.`, 'kubeconfig');
+		return { name, cluster, user: scalar(body.user) ?? '', namespace: scalar(body.namespace) || undefined };
+	});
+	return { clusters, users, contexts, currentContext: scalar(doc['current-context']) };
+}
+
+const protocolOf = (url: string): string => {
+	try {
+		return new URL(url).protocol;
+	} catch {
+		return '';
 	}
+};
+
+/** A token with a line break or control character is not one header value; say so instead of sending it. */
+function refuseControlCharacters(token: string, what: string, field: string): void {
+	// eslint-disable-next-line no-control-regex
+	if (/[\x00-\x1f\x7f]/.test(token)) throw new KubernetesCredentialError(`${what} contains a line break or control character: paste it as one line.`, field);
 }
 
 /** The namespace to default to: the credential's, else the kubeconfig context's, else build-system. */

@@ -1,4 +1,6 @@
-// The node maps `field` to the parameter the user must change, so every message names the fix.
+import { InputError } from '../errors';
+
+// `field` is the node parameter the user must change, so every message names the fix.
 export type TagPolicyField = 'semverRange' | 'filterPattern' | 'filterExtract' | 'exclude' | 'order' | 'policy';
 
 export type TagPolicyErrorCode =
@@ -10,14 +12,12 @@ export type TagPolicyErrorCode =
 	| 'invalid-order'
 	| 'invalid-policy';
 
-export class TagPolicyError extends Error {
-	readonly field: TagPolicyField;
+export class TagPolicyError extends InputError {
+	declare readonly field: TagPolicyField;
 	readonly code: TagPolicyErrorCode;
 
 	constructor(field: TagPolicyField, code: TagPolicyErrorCode, message: string) {
-		super(message);
-		this.name = 'TagPolicyError';
-		this.field = field;
+		super(field, message);
 		this.code = code;
 	}
 }

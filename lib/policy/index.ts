@@ -1,4 +1,4 @@
-// Public surface of the tag-policy engine (contract in briefs/interfaces.md): Flux ImagePolicy
+// Public surface of the tag-policy engine: Flux ImagePolicy
 // semantics — exclusion list, filterTags, semver (Masterminds), numerical, alphabetical.
 export type { TagOrder, TagPolicy, TagFilter, TagSelection } from './types';
 export { TagPolicyError, type TagPolicyField, type TagPolicyErrorCode } from './errors';

@@ -1,4 +1,4 @@
-// The public shapes of the tag-policy engine (contract: briefs/interfaces.md, re-exported by index.ts).
+// The public shapes of the tag-policy engine (re-exported by index.ts).
 export type TagOrder = 'asc' | 'desc';
 
 /** Flux ImagePolicy `spec.policy`: one of semver / numerical / alphabetical. */

@@ -47,14 +47,17 @@ export function isProvenancePredicate(type: string): boolean {
 }
 
 const PREDICATE_ANNOTATION = 'in-toto.io/predicate-type';
-const BUILDKIT_METADATA = 'https://mobyproject.org/buildkit@v1#metadata';
+/** Where BuildKit puts its own metadata (with `vcs`): a URI key in v0.2, a json field in v1 (types.go of its provenance). */
+const BUILDKIT_METADATA_V02 = 'https://mobyproject.org/buildkit@v1#metadata';
+const BUILDKIT_METADATA_V1 = 'buildkit_metadata';
 
 function stripFragment(uri: string | undefined): string | undefined {
 	return uri?.split('#')[0] || undefined;
 }
 
 /**
- * Source and revision from an in-toto provenance statement, preferring BuildKit's own `vcs` metadata and then
+ * Source and revision from an in-toto provenance statement (SLSA v0.2 or v1, both as BuildKit writes them),
+ * preferring BuildKit's own `vcs` metadata and then
  * the SLSA config source (`invocation.configSource` in v0.2, `buildDefinition.externalParameters.configSource`
  * in v1), whose digest holds the commit as sha1.
  */
@@ -63,7 +66,7 @@ export function provenanceSourceOf(statement: any): Omit<ProvenanceReport, 'plat
 	const predicateType = String(statement?.predicateType ?? '');
 	const v1 = predicateType.startsWith(PREDICATE_TYPES.slsaProvenance1);
 	const metadata = v1 ? predicate.runDetails?.metadata : predicate.metadata;
-	const vcs = metadata?.[BUILDKIT_METADATA]?.vcs ?? {};
+	const vcs = metadata?.[v1 ? BUILDKIT_METADATA_V1 : BUILDKIT_METADATA_V02]?.vcs ?? {};
 	const configSource = v1 ? predicate.buildDefinition?.externalParameters?.configSource : predicate.invocation?.configSource;
 	const revision = vcs.revision ?? configSource?.digest?.sha1 ?? configSource?.digest?.gitCommit;
 	return {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { parseWwwAuthenticate, type AuthChallenge } from './challenge';
-import { describeErrorBody, redact, RegistryError } from './errors';
+import { describeErrorBody, RegistryError } from './errors';
+import { redact } from '../redact';
 import { apiHostOf } from '../imageReference/repository';
 import { isRetryableStatus, parseRetryAfter, retryDelayMs } from './retry';
 
@@ -21,7 +22,7 @@ export interface RegistryConnection {
 }
 
 export interface RegistryClientOptions {
-	/** Per request, for headers and body each (default 30 s). */
+	/** Deadline of one request, headers and body together (default 30 s): a body that trickles in ends there. */
 	timeoutMs?: number;
 	/** Tries per request, the first included (default 4). */
 	maxAttempts?: number;
@@ -44,11 +45,17 @@ export interface SendOptions {
 	scope?: string;
 	/** Statuses returned to the caller instead of thrown (2xx always are). */
 	allow?: number[];
-	/** Follow 30x (blob downloads redirect to storage); Authorization is kept on the same origin only. */
+	/** Follow 30x (blob downloads redirect to storage); Authorization is kept on the same origin only, and never to http unless the registry is plain HTTP. */
 	followRedirects?: boolean;
-	/** Refuse a body larger than this, before reading it when Content-Length says so, else as soon as it passes. */
+	/** Refuse a 2xx body larger than this (default BODY_LIMITS.bytes), before reading it when Content-Length says so, else as soon as it passes. */
 	maxBytes?: number;
 }
+
+/**
+ * What one answer may cost in memory: manifests, tag pages and token answers are a few KiB to a few hundred
+ * KiB; more is a broken or hostile registry. Error answers are only summarised, so only their start is read.
+ */
+export const BODY_LIMITS = { bytes: 4 * 1024 * 1024, errorBytes: 64 * 1024 };
 
 interface CachedToken {
 	token: string;
@@ -61,6 +68,7 @@ const knownChallenges = new Map<string, AuthChallenge>();
 const tokens = new Map<string, CachedToken>();
 
 const RETRYABLE_NETWORK_ERRORS = new Set([
+	'DEADLINE',
 	'ECONNRESET',
 	'ECONNREFUSED',
 	'EPIPE',
@@ -76,11 +84,14 @@ const RETRYABLE_NETWORK_ERRORS = new Set([
 const TOKEN_EXPIRY_MARGIN_MS = 5_000;
 const DEFAULT_TOKEN_LIFETIME_S = 60;
 
+/** undici on first use: only Query Registry Tags needs it, and n8n loads every node in every process it starts. */
+const undici = (): typeof import('undici') => require('undici');
+
 function agentFor(caCertificate?: string): Agent {
 	const key = caCertificate ? createHash('sha256').update(caCertificate).digest('hex') : '';
 	let agent = agents.get(key);
 	if (!agent) {
-		agent = new Agent({ keepAliveTimeout: 30_000, connections: 16, connect: caCertificate ? { ca: caCertificate } : undefined });
+		agent = new (undici().Agent)({ keepAliveTimeout: 30_000, connections: 16, connect: caCertificate ? { ca: caCertificate } : undefined });
 		agents.set(key, agent);
 	}
 	return agent;
@@ -102,22 +113,25 @@ export function forgetRegistryAuth(): void {
 /**
  * The response body, or undefined when it is larger than `maxBytes`: then the stream is destroyed as soon as
  * that is known (from Content-Length, else once the bytes read pass the limit), so a huge body costs no memory.
+ * With `truncate`, the first `maxBytes` are returned instead (an error answer is only summarised).
  */
-async function readBody(answer: Dispatcher.ResponseData, maxBytes: number | undefined): Promise<Buffer | undefined> {
-	if (maxBytes === undefined) return Buffer.from(await answer.body.arrayBuffer());
+async function readBody(answer: Dispatcher.ResponseData, maxBytes: number, truncate: boolean): Promise<Buffer | undefined> {
 	const declared = Number(answer.headers['content-length']);
-	if (declared > maxBytes) {
+	if (declared > maxBytes && !truncate) {
 		answer.body.destroy();
 		return undefined;
 	}
 	const chunks: Buffer[] = [];
 	let total = 0;
 	for await (const chunk of answer.body as AsyncIterable<Buffer>) {
-		total += chunk.length;
-		if (total > maxBytes) {
+		const room = maxBytes - total;
+		if (chunk.length > room) {
 			answer.body.destroy();
-			return undefined;
+			if (!truncate) return undefined;
+			chunks.push(chunk.subarray(0, room));
+			return Buffer.concat(chunks, maxBytes);
 		}
+		total += chunk.length;
 		chunks.push(chunk);
 	}
 	return Buffer.concat(chunks, total);
@@ -166,6 +180,12 @@ export class RegistryClient {
 			}
 			if (opts.followRedirects && [301, 302, 303, 307, 308].includes(res.status) && res.headers.location && hops++ < 3) {
 				url = new URL(String(res.headers.location), url);
+				if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.connection.plainHttp)) {
+					throw this.fail(`Registry ${this.registry} redirected ${method} ${new URL(pathOrUrl, this.baseUrl).pathname} to ${url.protocol}//${url.host}; only https is followed, so it was not`, {
+						statusCode: res.status,
+						code: 'REDIRECT_REFUSED',
+					});
+				}
 				continue;
 			}
 			if ((res.status >= 200 && res.status < 300) || opts.allow?.includes(res.status)) return res;
@@ -188,22 +208,27 @@ export class RegistryClient {
 		if (res.status === 401 || res.status === 403) {
 			const who = this.hasCredentials() ? `user "${this.connection.username}"` : 'anonymous access';
 			const hint = this.hasCredentials() ? 'check the credential' : 'add a Container Registry credential';
-			return this.fail(`Registry ${this.registry} refused ${who} for ${what} (HTTP ${res.status}${detail ? `, ${detail}` : ''}); ${hint}`, { status: res.status, code });
+			return this.fail(`Registry ${this.registry} refused ${who} for ${what} (HTTP ${res.status}${detail ? `, ${detail}` : ''}); ${hint}`, { statusCode: res.status, code });
 		}
-		return this.fail(`Registry ${this.registry} answered HTTP ${res.status} to ${what}${detail ? ` (${detail})` : ''}`, { status: res.status, code });
+		return this.fail(`Registry ${this.registry} answered HTTP ${res.status} to ${what}${detail ? ` (${detail})` : ''}`, { statusCode: res.status, code });
 	}
 
 	/** One request with retries on retryable statuses and network errors; auth is the caller's business. */
 	private async exchange(method: string, url: URL, opts: { accept?: string; authorization?: string; maxBytes?: number }): Promise<RegistryResponse> {
 		const { maxAttempts, retryBaseMs, maxRetryAfterMs, timeoutMs } = this.options;
+		const maxBytes = opts.maxBytes ?? BODY_LIMITS.bytes;
 		for (let attempt = 1; ; attempt++) {
 			let res: RegistryResponse;
 			let body: Buffer | undefined;
+			// One deadline for headers and body: undici's own timeouts restart with every byte received.
+			const deadline = new AbortController();
+			const timer = setTimeout(() => deadline.abort(), timeoutMs);
 			try {
 				this.requestCount++;
-				const answer = await request(url, {
+				const answer = await undici().request(url, {
 					method,
 					dispatcher: this.agent,
+					signal: deadline.signal,
 					headersTimeout: timeoutMs,
 					bodyTimeout: timeoutMs,
 					headers: {
@@ -212,20 +237,24 @@ export class RegistryClient {
 						...(opts.authorization ? { authorization: opts.authorization } : {}),
 					},
 				});
-				body = await readBody(answer, opts.maxBytes);
+				const success = answer.statusCode >= 200 && answer.statusCode < 300;
+				body = await readBody(answer, success ? maxBytes : Math.min(maxBytes, BODY_LIMITS.errorBytes), !success);
 				res = { status: answer.statusCode, headers: answer.headers, body: body ?? Buffer.alloc(0), url: url.toString() };
 			} catch (error) {
-				const code = (error as { code?: string }).code ?? '';
+				const code = deadline.signal.aborted ? 'DEADLINE' : ((error as { code?: string }).code ?? '');
 				if (RETRYABLE_NETWORK_ERRORS.has(code) && attempt < maxAttempts) {
 					await sleep(retryDelayMs(attempt, undefined, retryBaseMs));
 					continue;
 				}
 				const tls = /CERT|SELF_SIGNED|TLS|SSL/i.test(`${code} ${(error as Error).message}`);
 				const hint = tls ? '; give the registry CA certificate in the credential, or enable Plain HTTP if it serves no TLS' : '';
-				throw this.fail(`Could not reach registry ${this.registry} (${url.origin}): ${code || (error as Error).message} after ${attempt} attempt(s)${hint}`, { attempts: attempt, code });
+				const why = code === 'DEADLINE' ? `no complete answer within ${timeoutMs / 1000} s` : code || (error as Error).message;
+				throw this.fail(`Could not reach registry ${this.registry} (${url.origin}): ${why} after ${attempt} attempt(s)${hint}`, { attempts: attempt, code });
+			} finally {
+				clearTimeout(timer);
 			}
 			if (body === undefined) {
-				throw this.fail(`Registry ${this.registry} answered ${method} ${url.pathname} with more than ${opts.maxBytes} bytes; not reading it`, { status: res.status, code: 'TOO_LARGE' });
+				throw this.fail(`Registry ${this.registry} answered ${method} ${url.pathname} with more than ${maxBytes} bytes; not reading it`, { statusCode: res.status, code: 'TOO_LARGE' });
 			}
 			if (!isRetryableStatus(res.status)) return res;
 			const retryAfter = parseRetryAfter(res.headers['retry-after']);
@@ -234,7 +263,7 @@ export class RegistryClient {
 				const wait = retryAfter !== undefined ? `, Retry-After ${Math.round(retryAfter / 1000)} s` : '';
 				throw this.fail(
 					`Registry ${this.registry} answered HTTP ${res.status} to ${method} ${url.pathname} ${attempt} time(s)${wait}${code || message ? ` (${[code, message].filter(Boolean).join(': ')})` : ''}; giving up`,
-					{ status: res.status, code, attempts: attempt },
+					{ statusCode: res.status, code, attempts: attempt },
 				);
 			}
 			await sleep(retryDelayMs(attempt, retryAfter, retryBaseMs));
@@ -264,10 +293,10 @@ export class RegistryClient {
 		const challenges = parseWwwAuthenticate(res.headers['www-authenticate']);
 		const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
 		if (!challenge) {
-			throw this.fail(`Registry ${this.registry} answered 401 without a usable WWW-Authenticate challenge`, { status: 401 });
+			throw this.fail(`Registry ${this.registry} answered 401 without a usable WWW-Authenticate challenge`, { statusCode: 401 });
 		}
 		if (challenge.scheme === 'basic' && !this.hasCredentials()) {
-			throw this.fail(`Registry ${this.registry} requires a username and password (HTTP 401, Basic); add a Container Registry credential`, { status: 401 });
+			throw this.fail(`Registry ${this.registry} requires a username and password (HTTP 401, Basic); add a Container Registry credential`, { statusCode: 401 });
 		}
 		// Per origin and identity: the scope in a challenge belongs to that request, so keep only realm/service.
 		const { scope: _challengeScope, ...params } = challenge.params;
@@ -287,14 +316,14 @@ export class RegistryClient {
 		try {
 			realm = new URL(challenge.params.realm ?? '');
 		} catch {
-			throw this.fail(`Registry ${this.registry} sent a Bearer challenge without a valid realm URL`, { status: 401 });
+			throw this.fail(`Registry ${this.registry} sent a Bearer challenge without a valid realm URL`, { statusCode: 401 });
 		}
 		// The token request carries the password (Basic), so it may not be weaker than the registry connection:
 		// an https registry, or whoever tampers with its 401, must not downgrade it to http.
 		const allowed = this.connection.plainHttp ? ['https:', 'http:'] : ['https:'];
 		if (!allowed.includes(realm.protocol)) {
 			const want = this.connection.plainHttp ? 'http(s)' : 'https (the registry is reached over https)';
-			throw this.fail(`Registry ${this.registry} sent a token realm at ${realm.protocol}//${realm.host}; it must be ${want}, so no token was requested`, { status: 401 });
+			throw this.fail(`Registry ${this.registry} sent a token realm at ${realm.protocol}//${realm.host}; it must be ${want}, so no token was requested`, { statusCode: 401 });
 		}
 		if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
 		if (scope) realm.searchParams.set('scope', scope);
@@ -304,7 +333,7 @@ export class RegistryClient {
 			const who = this.hasCredentials() ? `the username or password of user "${this.connection.username}"` : 'anonymous access';
 			throw this.fail(
 				`Token service of registry ${this.registry} (${realm.host}) refused ${who} (HTTP ${res.status}${code || message ? `, ${[code, message].filter(Boolean).join(': ')}` : ''})`,
-				{ status: res.status === 200 ? 401 : res.status, code },
+				{ statusCode: res.status === 200 ? 401 : res.status, code },
 			);
 		}
 		let body: { token?: string; access_token?: string; expires_in?: number; issued_at?: string };

@@ -1,6 +1,7 @@
-// The OCI distribution client behind Query Registry Tags (see docs/registry.md).
+// The OCI distribution client behind Query Registry Tags (see docs/nodes/query-registry-tags.md).
 export { RegistryClient, closeRegistryConnections, forgetRegistryAuth, type RegistryConnection, type RegistryClientOptions } from './client';
-export { RegistryError, redact } from './errors';
+export { RegistryError } from './errors';
+export { redact } from '../redact';
 export { parseWwwAuthenticate, type AuthChallenge } from './challenge';
 export { parseNextLink } from './link';
 export { parseRepository, RepositoryReferenceError, type RepositoryReference } from '../imageReference/repository';

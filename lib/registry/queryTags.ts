@@ -1,3 +1,4 @@
+import { InputError } from '../errors';
 import { selectLatestTag, type TagFilter, type TagPolicy, type TagSelection } from '../policy';
 import { inspectAttestations, type AttestationKind, type AttestationReport, type ProvenanceReport } from './attestations';
 import { RegistryClient, type RegistryClientOptions, type RegistryConnection } from './client';
@@ -61,15 +62,14 @@ export interface QueryRegistryTagsResult {
 }
 
 /** No tag survived the policy and the requirements; the message says what was scanned and what matched. */
-export class NoCandidateError extends Error {
+export class NoCandidateError extends InputError {
 	constructor(
 		message: string,
 		readonly scanned: number,
 		readonly matched: number,
 		readonly rejected: Array<{ tag: string; reason: string }> = [],
 	) {
-		super(message);
-		this.name = 'NoCandidateError';
+		super('policy', message, { hint: 'Widen the semver range or the filter, or relax the required platforms/attestations; List shows every tag.' });
 	}
 }
 
@@ -100,6 +100,12 @@ export function connectionFor(repository: ReturnType<typeof parseRepository>, cr
 	if (credential?.registry && !sameRegistry(credential.registry, repository.registry)) {
 		throw new RepositoryReferenceError(
 			`The credential is for registry ${credential.registry} but the repository is on ${repository.registry}: use a credential for ${repository.registry}, or none for anonymous access`,
+		);
+	}
+	// An http:// prefix may not send a secret the credential keeps on https: the credential opts in itself.
+	if (repository.plainHttp && credential?.password && !credential.plainHttp) {
+		throw new RepositoryReferenceError(
+			`The repository starts with http:// but the credential for ${repository.registry} is not set to Plain HTTP, so its password would travel unencrypted: remove http:// (https is used), or turn on Plain HTTP in the credential`,
 		);
 	}
 	return {

@@ -25,8 +25,8 @@ const FALLBACK_PAGE_SIZE = 100;
 
 function isPageSizeRefusal(error: unknown): boolean {
 	if (!(error instanceof RegistryError)) return false;
-	if (error.status === 413) return true;
-	return error.status === 400 && /PAGINATION_NUMBER_INVALID|TOO_MANY_TAGS|maxResults|page size|number of results/i.test(`${error.code ?? ''} ${error.message}`);
+	if (error.statusCode === 413) return true;
+	return error.statusCode === 400 && /PAGINATION_NUMBER_INVALID|TOO_MANY_TAGS|maxResults|page size|number of results/i.test(`${error.code ?? ''} ${error.message}`);
 }
 
 export async function listTags(client: RegistryClient, repository: string, opts: ListTagsOptions = {}): Promise<TagListing> {
@@ -56,9 +56,9 @@ export async function listTags(client: RegistryClient, repository: string, opts:
 				url = new URL(`/v2/${repository}/tags/list?n=${FALLBACK_PAGE_SIZE}`, client.baseUrl);
 				continue;
 			}
-			if (error instanceof RegistryError && error.status === 404) {
+			if (error instanceof RegistryError && error.statusCode === 404) {
 				throw new RegistryError(`Repository ${repository} was not found on registry ${client.registry} (HTTP 404${error.code ? ` ${error.code}` : ''})`, {
-					status: 404,
+					statusCode: 404,
 					code: error.code,
 				});
 			}

@@ -56,7 +56,7 @@ function replayKeysOf(deliveryId: string, rawBody: Buffer): string[] {
 
 /**
  * The whole decision for one delivery, in the order that keeps unauthenticated work small: size, the trigger's
- * own configuration, signature (over the raw bytes), JSON, replay, duplicate deletions, filters. Pure apart from
+ * own configuration, signature (over the raw bytes), JSON, replay, create/delete events a push repeats, filters. Pure apart from
  * the replay guard's memory.
  */
 export function handleDelivery(request: DeliveryRequest, config: DeliveryConfig, replay: ReplayGuard): DeliveryOutcome {

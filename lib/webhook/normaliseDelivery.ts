@@ -68,7 +68,7 @@ function describe(input: DeliveryInput): GitEventDescription {
 	}
 }
 
-/** One verified delivery as the trigger's output item (DESIGN.md §3 signedWebhookTrigger). */
+/** One verified delivery as the trigger's output item (docs/nodes/signed-webhook-trigger.md). */
 export function normaliseDelivery(input: DeliveryInput): NormalisedEvent {
 	return { ...describe(input), deliveryId: deliveryIdOf(input) };
 }

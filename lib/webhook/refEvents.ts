@@ -12,9 +12,9 @@ import type { NormalisedEvent } from './types';
  */
 export function duplicateRefEventReason(headerEvent: string | null, event: NormalisedEvent): string | null {
 	if (headerEvent !== 'create' && headerEvent !== 'delete') return null;
-	const what = headerEvent === 'create' ? 'creation' : 'deletion';
+	const [what, flag] = headerEvent === 'create' ? ['creation', 'created'] : ['deletion', 'deleted'];
 	if (event.provider === 'github') {
-		return `GitHub also sends this ${what} as a push event (${headerEvent}d: true); the push starts the workflow`;
+		return `GitHub also sends this ${what} as a push event (${flag}: true); the push starts the workflow`;
 	}
 	if (event.provider === 'gitea' && (headerEvent === 'create' || event.tag !== null)) {
 		return `Gitea/Forgejo also sends this ${what} as a push event; the push starts the workflow`;

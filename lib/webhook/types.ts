@@ -44,7 +44,7 @@ export interface FluxInvolvedObject {
 }
 
 /**
- * One delivery, described the same way whoever sent it (DESIGN.md §3 signedWebhookTrigger output).
+ * One delivery, described the same way whoever sent it.
  * `event` is `push` (branch), `tag`, `delete` (a branch or tag was deleted), `create` (GitHub's and Gitea's
  * create event), the provider's own event name for anything else (e.g. `ping`), or for Flux the event's `reason`.
  */

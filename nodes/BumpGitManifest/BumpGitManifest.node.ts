@@ -1,18 +1,20 @@
 import {
-	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
+	type IDataObject,
 	type IExecuteFunctions,
 	type INode,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
-	type JsonObject,
 } from 'n8n-workflow';
-import { BumpError, bumpGitManifest, type GitCredential, type ManifestEdit } from '../../lib/gitops';
+import { BUMP_DEFAULTS, bumpGitManifest, DEFAULT_ALLOW_PLAIN_HTTP, type GitCredential, type ManifestEdit, type ValueType } from '../../lib/gitops';
+import { revertGitManifest } from '../../lib/gitops/revert';
 import { allowFileProtocol, gitRepositoryApiConnectionTest } from '../shared/credentialTests';
+import { executeItems } from '../shared/executeItems';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
 import { bumpGitManifestTool } from './BumpGitManifest.tool';
+import { operationProperty, revertProperties } from './BumpGitManifest.revertProperties';
 
 type Parameter = (name: string, fallback?: string) => string;
 
@@ -27,6 +29,7 @@ function manifestEdit(mode: string, param: Parameter, node: INode, itemIndex: nu
 				file: param('file'),
 				yamlPath: param('yamlPath'),
 				value: param('value'),
+				valueType: (param('valueType', 'auto') || 'auto') as ValueType,
 				documentKind: param('documentKind', '') || undefined,
 				documentName: param('documentName', '') || undefined,
 			};
@@ -39,17 +42,12 @@ function manifestEdit(mode: string, param: Parameter, node: INode, itemIndex: nu
 				valuesFile: param('valuesFile', ''), // empty: checkEdit's default
 				valuesPath: param('valuesPath'),
 				value: param('value'),
+				valueType: (param('valueType', 'auto') || 'auto') as ValueType,
 				versionBump: param('versionBump', 'patch') as 'patch' | 'minor' | 'major' | 'none',
 			};
 		default:
 			throw new NodeOperationError(node, `Unknown mode "${mode}"`, { itemIndex });
 	}
-}
-
-const CREDENTIAL_FIELDS = new Set(['username', 'token', 'sshPrivateKey', 'knownHosts']);
-
-function fieldHint(field: string): string {
-	return CREDENTIAL_FIELDS.has(field) ? `Fix the "${field}" field of the Git Repository credential.` : `Check the "${field}" parameter.`;
 }
 
 export class BumpGitManifest implements INodeType {
@@ -66,7 +64,7 @@ export class BumpGitManifest implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'gitRepositoryApi', required: true, testedBy: 'gitRepositoryApiConnectionTest' }],
-		properties: bumpGitManifestProperties,
+		properties: [operationProperty, ...bumpGitManifestProperties, ...revertProperties],
 	};
 
 	methods = {
@@ -74,46 +72,46 @@ export class BumpGitManifest implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
 		const credential = (await this.getCredentials('gitRepositoryApi')) as unknown as GitCredential;
-		const output: INodeExecutionData[] = [];
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			const pairedItem = { item: itemIndex };
+		return executeItems(this, { properties: bumpGitManifestProperties, note: 'Nothing was pushed.' }, async (itemIndex) => {
 			const param: Parameter = (name, fallback) => String(this.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
-			try {
-				const result = await bumpGitManifest(
+			if (this.getNodeParameter('operation', itemIndex, 'bump') === 'revert') {
+				const reverted = await revertGitManifest(
 					{
 						repositoryUrl: param('repositoryUrl'),
-						branch: param('branch', 'main') || 'main',
-						pushBranch: param('pushBranch', '') || undefined,
-						edit: manifestEdit(param('mode'), param, this.getNode(), itemIndex),
-						commitMessage: param('commitMessage', 'Update image'),
+						branch: param('branch', BUMP_DEFAULTS.branch) || BUMP_DEFAULTS.branch,
+						commit: param('revertCommit'),
+						reason: param('revertReason', '') || undefined,
 						skipCi: this.getNodeParameter('skipCi', itemIndex, false) as boolean,
 						authorName: param('authorName', '') || undefined,
 						authorEmail: param('authorEmail', '') || undefined,
-						dryRun: this.getNodeParameter('dryRun', itemIndex, false) as boolean,
-						maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, 5) as number,
+						maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, BUMP_DEFAULTS.maxAttempts) as number,
+						allowPlainHttp: this.getNodeParameter('allowPlainHttp', itemIndex, DEFAULT_ALLOW_PLAIN_HTTP) === true,
 					},
 					credential,
 					{ allowFileProtocol: allowFileProtocol() },
 				);
-				output.push({ json: { ...result, commit: result.commit ?? null }, pairedItem });
-			} catch (error) {
-				const message = error instanceof Error ? error.message : String(error);
-				if (this.continueOnFail()) {
-					output.push({ json: { error: message }, pairedItem });
-					continue;
-				}
-				if (error instanceof BumpError && error.kind === 'remote') {
-					throw new NodeApiError(this.getNode(), { message } as JsonObject, { message, description: error.description, itemIndex });
-				}
-				const description =
-					error instanceof BumpError
-						? [error.field && fieldHint(error.field), error.description, 'Nothing was pushed.'].filter(Boolean).join(' ')
-						: 'Nothing was pushed.';
-				throw new NodeOperationError(this.getNode(), message, { itemIndex, description });
+				return { ...reverted } as unknown as IDataObject;
 			}
-		}
-		return [output];
+			const result = await bumpGitManifest(
+				{
+					repositoryUrl: param('repositoryUrl'),
+					branch: param('branch', BUMP_DEFAULTS.branch) || BUMP_DEFAULTS.branch,
+					pushBranch: param('pushBranch', '') || undefined,
+					edit: manifestEdit(param('mode'), param, this.getNode(), itemIndex),
+					commitMessage: param('commitMessage', BUMP_DEFAULTS.commitMessage),
+					skipCi: this.getNodeParameter('skipCi', itemIndex, false) as boolean,
+					authorName: param('authorName', '') || undefined,
+					authorEmail: param('authorEmail', '') || undefined,
+					dryRun: this.getNodeParameter('dryRun', itemIndex, false) as boolean,
+					maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, BUMP_DEFAULTS.maxAttempts) as number,
+					allowPlainHttp: this.getNodeParameter('allowPlainHttp', itemIndex, DEFAULT_ALLOW_PLAIN_HTTP) === true,
+					sourceOrder: { repository: param('sourceRepository', ''), commit: param('sourceCommit', ''), time: param('sourceCommitTime', '') },
+				},
+				credential,
+				{ allowFileProtocol: allowFileProtocol() },
+			);
+			return { ...result, commit: result.commit ?? null } as unknown as IDataObject;
+		});
 	}
 }

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { BUMP_DEFAULTS, DEFAULT_ALLOW_PLAIN_HTTP } from '../../lib/gitops';
 
-const show = (...mode: string[]) => ({ show: { mode } });
+const show = (...mode: string[]) => ({ show: { mode, operation: ['bump'] } });
 
 export const bumpGitManifestProperties: INodeProperties[] = [
 	{
@@ -16,7 +17,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		displayName: 'Branch',
 		name: 'branch',
 		type: 'string',
-		default: 'main',
+		default: BUMP_DEFAULTS.branch,
 		description: 'Branch to read and, unless Push Branch is set, to commit to',
 	},
 	{
@@ -24,6 +25,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		name: 'mode',
 		type: 'options',
 		noDataExpression: true,
+		displayOptions: { show: { operation: ['bump'] } },
 		default: 'imagePolicyMarkers',
 		options: [
 			{
@@ -181,6 +183,19 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		displayOptions: show('yamlPath', 'helmChart'),
 	},
 	{
+		displayName: 'Value Type',
+		name: 'valueType',
+		type: 'options',
+		default: 'auto',
+		options: [
+			{ name: 'Auto', value: 'auto', description: 'A string, unless the old value was a number or boolean and the new one is too; commit ids are always strings' },
+			{ name: 'Number', value: 'number', description: 'Always a number; the value must be one' },
+			{ name: 'String', value: 'string', description: 'Always a string, quoted when YAML would read it as another type' },
+		],
+		description: 'How the written value is typed in YAML',
+		displayOptions: show('yamlPath', 'helmChart'),
+	},
+	{
 		displayName: 'Version Bump',
 		name: 'versionBump',
 		type: 'options',
@@ -198,8 +213,9 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		displayName: 'Commit Message',
 		name: 'commitMessage',
 		type: 'string',
-		default: 'Update image',
+		default: BUMP_DEFAULTS.commitMessage,
 		description: 'Message of the commit',
+		displayOptions: { show: { operation: ['bump'] } },
 	},
 	{
 		displayName: 'Skip CI',
@@ -230,6 +246,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'image-updates',
 		description: 'Branch to push to, e.g. for review. Empty pushes to Branch. An existing push branch gets the commit on top; it is never force-pushed.',
+		displayOptions: { show: { operation: ['bump'] } },
 	},
 	{
 		displayName: 'Dry Run',
@@ -237,13 +254,46 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description: 'Whether to return the changes and diff without committing or pushing',
+		displayOptions: { show: { operation: ['bump'] } },
 	},
 	{
 		displayName: 'Max Attempts',
 		name: 'maxAttempts',
 		type: 'number',
-		default: 5,
+		default: BUMP_DEFAULTS.maxAttempts,
 		typeOptions: { minValue: 1, maxValue: 50 },
 		description: 'Push attempts when the branch moved meanwhile; each re-applies the edit to the new tip',
+	},
+	{
+		displayName: 'Allow Plain HTTP',
+		name: 'allowPlainHttp',
+		type: 'boolean',
+		default: DEFAULT_ALLOW_PLAIN_HTTP,
+		description: 'Whether an http:// Repository URL is accepted (e.g. an in-cluster Gitea). The manifests and the token travel unencrypted.',
+	},
+	{
+		displayName: 'Source Repository',
+		name: 'sourceRepository',
+		type: 'string',
+		default: '',
+		placeholder: 'org/webapp',
+		description:
+			'Makes the bump order-aware: with Source Commit and Source Commit Time set, a bump of an older commit than the one this repository already deploys (a replayed or late push) changes nothing and returns superseded. Empty turns this off.',
+	},
+	{
+		displayName: 'Source Commit',
+		name: 'sourceCommit',
+		type: 'string',
+		default: '',
+		placeholder: '0123456789abcdef0123456789abcdef01234567',
+		description: 'The app commit this bump deploys; recorded in the commit message as a Source-Commit trailer',
+	},
+	{
+		displayName: 'Source Commit Time',
+		name: 'sourceCommitTime',
+		type: 'string',
+		default: '',
+		placeholder: '2026-01-31T12:00:00Z',
+		description: "The app commit's time (ISO 8601 or Unix seconds): the order bumps are compared by",
 	},
 ];

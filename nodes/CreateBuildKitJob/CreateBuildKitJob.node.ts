@@ -1,21 +1,18 @@
 import {
-	NodeApiError,
 	NodeConnectionTypes,
-	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
-	type JsonObject,
 } from 'n8n-workflow';
-import { FieldError as BuildInputError } from '../../lib/fieldError';
-import { createBuildKitJob, KubernetesRequestError, type BuildJobInput, type IfExists } from '../../lib/k8s/build';
+import { createBuildKitJob, DEFAULTS, type BuildJobInput, type IfExists } from '../../lib/k8s/build';
 import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
 import { kubeConfigForNode } from '../shared/kubernetesCredential';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
 import { createBuildKitJobTool } from './CreateBuildKitJob.tool';
+import { executeItems } from '../shared/executeItems';
 import { listParameter } from '../shared/listParameter';
 
 function pairs(collection: unknown, key: string): Array<{ name: string; value: string }> | undefined {
@@ -42,16 +39,21 @@ function buildJobInput(params: Record<string, unknown>, options: IDataObject): B
 		additionalTags: listParameter(options.additionalTags),
 		target: text(options.target),
 		buildArgs: pairs(options.buildArgs, 'arg'),
+		allowBuildkitBuildArgs: flag(options.allowBuildkitBuildArgs),
 		platforms: listParameter(options.platforms),
 		cacheMode: options.cacheMode as BuildJobInput['cacheMode'],
 		cacheRef: text(options.cacheRef),
 		attestations: options.attestations === undefined ? undefined : (listParameter(options.attestations) as BuildJobInput['attestations']),
+		sbomGenerator: text(options.sbomGenerator),
 		builderMode: options.builderMode as BuildJobInput['builderMode'],
 		buildkitImage: text(options.buildkitImage),
 		gitImage: text(options.gitImage),
 		serviceAccountName: text(options.serviceAccountName),
 		registrySecretName: text(options.registrySecretName),
 		gitSecretName: text(options.gitSecretName),
+		buildkitdConfigMap: text(options.buildkitdConfigMap),
+		sshTrustOnFirstUse: flag(options.sshTrustOnFirstUse),
+		reproducible: flag(options.reproducible),
 		insecureRegistry: flag(options.insecureRegistry),
 		allowPlainHttpGit: flag(options.allowPlainHttpGit),
 		memoryLimit: text(options.memoryLimit),
@@ -89,54 +91,29 @@ export class CreateBuildKitJob implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
 		const cred = (await this.getCredentials('kubernetesApi')) as unknown as KubernetesCredential;
 		const kc = kubeConfigForNode(this.getNode(), cred);
 
-		const out: INodeExecutionData[] = [];
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			const pairedItem = { item: itemIndex };
-			try {
-				const param = (name: string, fallback?: unknown) => this.getNodeParameter(name, itemIndex, fallback) as unknown;
-				const options = param('options', {}) as IDataObject;
-				const input = buildJobInput(
-					{
-						namespace: String(param('namespace', '') ?? '').trim() || defaultNamespace(kc, cred),
-						appName: param('appName', ''),
-						gitRepositoryUrl: param('gitRepositoryUrl', ''),
-						gitRevision: param('gitRevision', 'main'),
-						contextPath: param('contextPath', ''),
-						dockerfile: param('dockerfile', 'Dockerfile'),
-						image: param('image', ''),
-					},
-					options,
-				);
-				const result = await createBuildKitJob(kc, input, {
-					dryRun: flag(options.dryRun),
-					ifExists: (options.ifExists as IfExists | undefined) ?? 'fail',
-				});
-				out.push({ json: { ...result } as unknown as IDataObject, pairedItem });
-			} catch (caught) {
-				let error: Error;
-				if (caught instanceof BuildInputError) {
-					error = new NodeOperationError(this.getNode(), caught.message, { itemIndex, description: `Check the "${caught.field}" parameter` });
-				} else if (caught instanceof KubernetesRequestError) {
-					error = new NodeApiError(this.getNode(), { ...caught.failure } as JsonObject, {
-						itemIndex,
-						message: caught.message,
-						description: caught.hint,
-						httpCode: caught.failure.statusCode !== undefined ? String(caught.failure.statusCode) : undefined,
-					});
-				} else {
-					error = new NodeOperationError(this.getNode(), caught as Error, { itemIndex });
-				}
-				if (this.continueOnFail()) {
-					out.push({ json: { error: error.message }, pairedItem });
-					continue;
-				}
-				throw error;
-			}
-		}
-		return [out];
+		return executeItems(this, { properties: createBuildKitJobProperties }, async (itemIndex) => {
+			const param = (name: string, fallback?: unknown) => this.getNodeParameter(name, itemIndex, fallback) as unknown;
+			const options = param('options', {}) as IDataObject;
+			const input = buildJobInput(
+				{
+					namespace: String(param('namespace', '') ?? '').trim() || defaultNamespace(kc, cred),
+					appName: param('appName', ''),
+					gitRepositoryUrl: param('gitRepositoryUrl', ''),
+					gitRevision: param('gitRevision', DEFAULTS.gitRevision),
+					contextPath: param('contextPath', ''),
+					dockerfile: param('dockerfile', DEFAULTS.dockerfile),
+					image: param('image', ''),
+				},
+				options,
+			);
+			const result = await createBuildKitJob(kc, input, {
+				dryRun: flag(options.dryRun),
+				ifExists: (options.ifExists as IfExists | undefined) ?? 'fail',
+			});
+			return { ...result } as unknown as IDataObject;
+		});
 	}
 }

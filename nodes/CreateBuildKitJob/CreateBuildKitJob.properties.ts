@@ -1,11 +1,12 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { DEFAULTS } from '../../lib/k8s/build';
 
 export const createBuildKitJobProperties: INodeProperties[] = [
 	{
 		displayName: 'Namespace',
 		name: 'namespace',
 		type: 'string',
-		default: 'build-system',
+		default: DEFAULTS.namespace,
 		placeholder: 'build-system',
 		description: "Namespace to run the build Job in. Empty uses the credential's default namespace.",
 	},
@@ -31,7 +32,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 		displayName: 'Git Revision',
 		name: 'gitRevision',
 		type: 'string',
-		default: 'main',
+		default: DEFAULTS.gitRevision,
 		placeholder: 'main',
 		description: 'Branch, tag or full commit SHA to build. A full SHA is built exactly; a branch or tag is resolved when the Job starts.',
 	},
@@ -47,7 +48,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 		displayName: 'Dockerfile',
 		name: 'dockerfile',
 		type: 'string',
-		default: 'Dockerfile',
+		default: DEFAULTS.dockerfile,
 		description: 'Path of the Dockerfile, relative to the context path',
 	},
 	{
@@ -70,7 +71,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Active Deadline Seconds',
 				name: 'activeDeadlineSeconds',
 				type: 'number',
-				default: 3600,
+				default: DEFAULTS.activeDeadlineSeconds,
 				typeOptions: { minValue: 0 },
 				description: 'Kubernetes stops the build after this many seconds (reason DeadlineExceeded). 0 means no deadline.',
 			},
@@ -83,6 +84,14 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				description: 'Comma-separated extra tags to push the same image to: a bare tag means the same repository, or give a full reference',
 			},
 			{
+				displayName: 'Allow BUILDKIT_* Build Arguments',
+				name: 'allowBuildkitBuildArgs',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether build arguments named BUILDKIT_* are passed. They configure BuildKit itself (BUILDKIT_SYNTAX runs any image as the Dockerfile frontend), so they are refused unless this is on.',
+			},
+			{
 				displayName: 'Allow Plain HTTP Git',
 				name: 'allowPlainHttpGit',
 				type: 'boolean',
@@ -93,10 +102,10 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Attestations',
 				name: 'attestations',
 				type: 'multiOptions',
-				default: ['sbom', 'provenance'],
+				default: [...DEFAULTS.attestations],
 				options: [
 					{ name: 'SBOM', value: 'sbom', description: 'An SPDX software bill of materials (BuildKit attest:sbom)' },
-					{ name: 'Provenance', value: 'provenance', description: 'SLSA provenance with mode=max, recording the git source and commit' },
+					{ name: 'Provenance', value: 'provenance', description: 'SLSA v1 provenance with mode=max, recording the git source and commit' },
 				],
 				description: 'Attestations BuildKit attaches to the pushed image index',
 			},
@@ -104,7 +113,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Backoff Limit',
 				name: 'backoffLimit',
 				type: 'number',
-				default: 0,
+				default: DEFAULTS.backoffLimit,
 				typeOptions: { minValue: 0, maxValue: 10 },
 				description: 'How many times Kubernetes retries a failed build pod. 0: a failed build fails the Job at once.',
 			},
@@ -137,6 +146,15 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 					{ name: 'Privileged', value: 'privileged', description: 'A privileged container running as root; only where rootless cannot work' },
 				],
 				description: 'How the BuildKit container runs',
+			},
+			{
+				displayName: 'BuildKit Config Map',
+				name: 'buildkitdConfigMap',
+				type: 'string',
+				default: '',
+				placeholder: 'buildkitd-config',
+				description:
+					'ConfigMap in the namespace with key buildkitd.toml (registry mirrors, private CAs, plain-HTTP registries), mounted read-only into the build container. Other keys (e.g. a CA file) are mounted beside it under /etc/buildkitd-config/.',
 			},
 			{
 				displayName: 'BuildKit Image',
@@ -212,7 +230,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'git-credentials',
-				description: 'Secret in the namespace with key "token" (or "password", plus optional "username") for HTTPS, or "ssh-privatekey" (plus "known_hosts") for SSH',
+				description: 'Secret in the namespace with key "token" (or "password", plus optional "username") for HTTPS, or "ssh-privatekey" and "known_hosts" for SSH',
 			},
 			{
 				displayName: 'If Exists',
@@ -263,14 +281,14 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Memory Limit',
 				name: 'memoryLimit',
 				type: 'string',
-				default: '2Gi',
+				default: DEFAULTS.memoryLimit,
 				description: 'Memory limit of the build (Kubernetes quantity); a build above it is OOMKilled',
 			},
 			{
 				displayName: 'Memory Request',
 				name: 'memoryRequest',
 				type: 'string',
-				default: '1Gi',
+				default: DEFAULTS.memoryRequest,
 				description: 'Memory request of the build (Kubernetes quantity); counted against the namespace quota',
 			},
 			{
@@ -282,12 +300,29 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				description: 'Comma-separated target platforms (os/arch[/variant]) for a multi-platform image. Empty builds for the node the Job runs on.',
 			},
 			{
+				displayName: 'Reproducible Image',
+				name: 'reproducible',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to build with SOURCE_DATE_EPOCH set to the commit time and layer file times rewritten to it, so two builds of one commit give the same image manifest digest (the provenance, with its build times, still differs)',
+			},
+			{
 				displayName: 'Registry Secret Name',
 				name: 'registrySecretName',
 				// eslint-disable-next-line n8n-nodes-base/node-param-type-options-password-missing -- the name of a Kubernetes Secret, not its value
 				type: 'string',
 				default: 'registry-credentials',
 				description: 'Name of a kubernetes.io/dockerconfigjson Secret with the push credentials. Empty pushes anonymously.',
+			},
+			{
+				displayName: 'SBOM Generator',
+				name: 'sbomGenerator',
+				type: 'string',
+				default: '',
+				placeholder: 'registry.local:5000/mirror/buildkit-syft-scanner:stable-1',
+				description:
+					'Scanner image BuildKit runs for the SBOM attestation. Empty uses docker/buildkit-syft-scanner:stable-1 from Docker Hub; air-gapped clusters mirror it and name the copy here.',
 			},
 			{
 				displayName: 'Service Account Name',
@@ -303,6 +338,14 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				default: '',
 				placeholder: 'runtime',
 				description: 'Dockerfile stage to build (FROM … AS &lt;target&gt;). Empty builds the last stage.',
+			},
+			{
+				displayName: 'Trust SSH Host Key On First Use',
+				name: 'sshTrustOnFirstUse',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether an SSH git server\'s host key is accepted unseen when the git Secret has no known_hosts. Off: such a build fails, asking for known_hosts.',
 			},
 			{
 				displayName: 'TTL Seconds After Finished',

@@ -1,5 +1,4 @@
 import {
-	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
 	type IDataObject,
@@ -7,14 +6,10 @@ import {
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
-	type JsonObject,
 } from 'n8n-workflow';
-import { TagPolicyError } from '../../lib/policy';
+import { DEFAULT_EXCLUDE } from '../../lib/policy';
 import {
-	NoCandidateError,
 	queryRegistryTags,
-	RegistryError,
-	RepositoryReferenceError,
 	type AttestationKind,
 	type PolicyName,
 	type QueryRegistryTagsRequest,
@@ -23,14 +18,8 @@ import {
 import { queryRegistryTagsProperties } from './QueryRegistryTags.properties';
 import { queryRegistryTagsTool } from './QueryRegistryTags.tool';
 import { containerRegistryApiConnectionTest } from '../shared/credentialTests';
+import { executeItems } from '../shared/executeItems';
 import { listParameter } from '../shared/listParameter';
-
-const POLICY_FIELD_NAMES: Record<string, string> = {
-	semverRange: 'Semver Range',
-	filterPattern: 'Filter Pattern',
-	filterExtract: 'Filter Extract',
-	exclude: 'Exclude',
-};
 
 /**
  * Optional: with no credential selected the registry is used anonymously (public images, open in-cluster
@@ -70,56 +59,28 @@ export class QueryRegistryTags implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
 		const credential = await registryCredentialOf(this);
-		const output: INodeExecutionData[] = [];
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			const pairedItem = { item: itemIndex };
-			try {
-				const text = (name: string, fallback = '') => String(this.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
-				const policy = this.getNodeParameter('policy', itemIndex) as PolicyName;
-				const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-				const request: QueryRegistryTagsRequest = {
-					repository: text('repository'),
-					policy,
-					semverRange: policy === 'semver' ? text('semverRange', '*') : undefined,
-					order: policy === 'semver' ? undefined : (text('order', 'asc') as 'asc' | 'desc'),
-					filterPattern: text('filterPattern') || undefined,
-					filterExtract: text('filterExtract') || undefined,
-					exclude: listParameter(text('exclude', '^.*\\.sig$'), /\r?\n/),
-					resolveDigest: options.resolveDigest === true,
-					requirePlatforms: listParameter(options.requirePlatforms, /[,\s]+/),
-					requireAttestations: (options.requireAttestations as AttestationKind[] | undefined) ?? [],
-					reportAttestations: options.reportAttestations === true,
-					expectedRevision: String(options.expectedRevision ?? '').trim() || undefined,
-					pageSize: options.pageSize as number | undefined,
-					maxPages: options.maxPages as number | undefined,
-				};
-				const result = await queryRegistryTags(request, credential);
-				output.push({ json: result as unknown as IDataObject, pairedItem });
-			} catch (error) {
-				const message = error instanceof Error ? error.message : String(error);
-				if (this.continueOnFail()) {
-					output.push({ json: { error: message }, pairedItem });
-					continue;
-				}
-				if (error instanceof RegistryError) {
-					throw new NodeApiError(this.getNode(), { message } as JsonObject, {
-						message,
-						httpCode: error.status ? String(error.status) : undefined,
-						description: error.attempts > 1 ? `Tried ${error.attempts} times.` : undefined,
-						itemIndex,
-					});
-				}
-				let description: string | undefined;
-				if (error instanceof RepositoryReferenceError) description = 'Check the "Repository" parameter (and the credential\'s registry).';
-				if (error instanceof TagPolicyError) description = `Check the "${POLICY_FIELD_NAMES[error.field] ?? error.field}" parameter.`;
-				if (error instanceof NoCandidateError) {
-					description = 'Widen the semver range or the filter, or relax the required platforms/attestations; List shows every tag.';
-				}
-				throw new NodeOperationError(this.getNode(), message, { itemIndex, description });
-			}
-		}
-		return [output];
+		return executeItems(this, { properties: queryRegistryTagsProperties }, async (itemIndex) => {
+			const text = (name: string, fallback = '') => String(this.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
+			const policy = this.getNodeParameter('policy', itemIndex) as PolicyName;
+			const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+			const request: QueryRegistryTagsRequest = {
+				repository: text('repository'),
+				policy,
+				semverRange: policy === 'semver' ? text('semverRange', '*') : undefined,
+				order: policy === 'semver' ? undefined : (text('order', 'asc') as 'asc' | 'desc'),
+				filterPattern: text('filterPattern') || undefined,
+				filterExtract: text('filterExtract') || undefined,
+				exclude: listParameter(text('exclude', DEFAULT_EXCLUDE.join('\n')), /\r?\n/),
+				resolveDigest: options.resolveDigest === true,
+				requirePlatforms: listParameter(options.requirePlatforms, /[,\s]+/),
+				requireAttestations: (options.requireAttestations as AttestationKind[] | undefined) ?? [],
+				reportAttestations: options.reportAttestations === true,
+				expectedRevision: String(options.expectedRevision ?? '').trim() || undefined,
+				pageSize: options.pageSize as number | undefined,
+				maxPages: options.maxPages as number | undefined,
+			};
+			return (await queryRegistryTags(request, credential)) as unknown as IDataObject;
+		});
 	}
 }

@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { DEFAULT_EXCLUDE } from '../../lib/policy';
 
 const forPolicy = (...policy: string[]) => ({ show: { policy } });
 
@@ -68,7 +69,7 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 		name: 'exclude',
 		type: 'string',
 		typeOptions: { rows: 2 },
-		default: '^.*\\.sig$',
+		default: DEFAULT_EXCLUDE.join('\n'),
 		description: 'Regular expressions, one per line; a tag matching any of them is ignored (default: cosign signature tags)',
 	},
 	{

@@ -1,19 +1,16 @@
 import {
-	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
-	type JsonObject,
 } from 'n8n-workflow';
-import { hintForAdmissionDenial } from '../../lib/k8s/apiError';
 import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
 import { kubeConfigForNode } from '../shared/kubernetesCredential';
-import { JobWatchApiError, WAIT_DEFAULTS, waitForJob, WaitForJobInputError, type WaitForJobResult } from '../../lib/k8s/wait';
-import { mapConcurrently } from './mapConcurrently';
+import { WAIT_DEFAULTS, waitForJob, type WaitForJobResult } from '../../lib/k8s/wait';
+import { executeItems } from '../shared/executeItems';
 import { waitForJobProperties } from './WaitForJob.properties';
 import { waitForJobTool } from './WaitForJob.tool';
 
@@ -55,7 +52,6 @@ export class WaitForJob implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
 		const cred = (await this.getCredentials('kubernetesApi')) as unknown as KubernetesCredential;
 		const kc = kubeConfigForNode(this.getNode(), cred);
 		// One failing item (without Continue On Fail) fails the node: stop the other waits instead of leaking them.
@@ -63,47 +59,21 @@ export class WaitForJob implements INodeType {
 		const cancel = this.getExecutionCancelSignal?.();
 		const signal = cancel ? AbortSignal.any([cancel, stopAll.signal]) : stopAll.signal;
 
-		const waitOne = async (_item: INodeExecutionData, itemIndex: number): Promise<INodeExecutionData> => {
-			const pairedItem = { item: itemIndex };
-			try {
-				const namespace = String(this.getNodeParameter('namespace', itemIndex, '') ?? '').trim() || defaultNamespace(kc, cred);
-				const result = await waitForJob(kc, {
-					namespace,
-					jobName: String(this.getNodeParameter('jobName', itemIndex, '') ?? '').trim(),
-					timeoutSeconds: this.getNodeParameter('timeoutSeconds', itemIndex, WAIT_DEFAULTS.timeoutSeconds) as number,
-					stuckAfterSeconds: this.getNodeParameter('stuckAfterSeconds', itemIndex, WAIT_DEFAULTS.stuckAfterSeconds) as number,
-					logTailLines: this.getNodeParameter('logTailLines', itemIndex, WAIT_DEFAULTS.logTailLines) as number,
-					deleteWhenDone: this.getNodeParameter('deleteWhenDone', itemIndex, false) as boolean,
-					signal,
-				});
-				if (result.status !== 'succeeded' && (this.getNodeParameter('failOnJobFailure', itemIndex, true) as boolean)) {
-					throw new NodeOperationError(this.getNode(), result.message, { itemIndex, description: failureDescription(result) });
-				}
-				return { json: { ...result }, pairedItem };
-			} catch (caught) {
-				let error = caught;
-				if (caught instanceof WaitForJobInputError) {
-					error = new NodeOperationError(this.getNode(), caught.message, { itemIndex, description: `Check the "${caught.field}" parameter` });
-				} else if (caught instanceof JobWatchApiError) {
-					error = new NodeApiError(this.getNode(), { ...caught.failure } as JsonObject, {
-						itemIndex,
-						message: caught.failure.admissionPolicy
-							? `Kubernetes API refused the wait: admission policy "${caught.failure.admissionPolicy.policy}" denied it: ${caught.failure.admissionPolicy.rule}`
-							: `Kubernetes API refused the wait: ${caught.failure.message}`,
-						httpCode: caught.failure.statusCode !== undefined ? String(caught.failure.statusCode) : undefined,
-						description: caught.failure.admissionPolicy
-							? hintForAdmissionDenial(caught.failure.admissionPolicy.policy)
-							: 'The identity needs get/list/watch on jobs and list on pods in the namespace (deploy/ Role build-job-manager)',
-					});
-				} else if (!(caught instanceof NodeOperationError)) {
-					error = new NodeOperationError(this.getNode(), caught as Error, { itemIndex });
-				}
-				if (this.continueOnFail()) return { json: { error: (error as Error).message }, pairedItem };
-				stopAll.abort();
-				throw error;
+		return executeItems(this, { properties: waitForJobProperties, concurrency: MAX_CONCURRENT_WAITS, onFail: () => stopAll.abort() }, async (itemIndex) => {
+			const namespace = String(this.getNodeParameter('namespace', itemIndex, '') ?? '').trim() || defaultNamespace(kc, cred);
+			const result = await waitForJob(kc, {
+				namespace,
+				jobName: String(this.getNodeParameter('jobName', itemIndex, '') ?? '').trim(),
+				timeoutSeconds: this.getNodeParameter('timeoutSeconds', itemIndex, WAIT_DEFAULTS.timeoutSeconds) as number,
+				stuckAfterSeconds: this.getNodeParameter('stuckAfterSeconds', itemIndex, WAIT_DEFAULTS.stuckAfterSeconds) as number,
+				logTailLines: this.getNodeParameter('logTailLines', itemIndex, WAIT_DEFAULTS.logTailLines) as number,
+				deleteWhenDone: this.getNodeParameter('deleteWhenDone', itemIndex, false) as boolean,
+				signal,
+			});
+			if (result.status !== 'succeeded' && (this.getNodeParameter('failOnJobFailure', itemIndex, true) as boolean)) {
+				throw new NodeOperationError(this.getNode(), result.message, { itemIndex, description: failureDescription(result) });
 			}
-		};
-
-		return [await mapConcurrently(items, MAX_CONCURRENT_WAITS, waitOne)];
+			return { ...result };
+		});
 	}
 }

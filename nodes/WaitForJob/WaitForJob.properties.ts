@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { WAIT_DEFAULTS } from '../../lib/k8s/wait';
 
 export const waitForJobProperties: INodeProperties[] = [
 	{
@@ -22,7 +23,7 @@ export const waitForJobProperties: INodeProperties[] = [
 		displayName: 'Timeout Seconds',
 		name: 'timeoutSeconds',
 		type: 'number',
-		default: 1800,
+		default: WAIT_DEFAULTS.timeoutSeconds,
 		typeOptions: { minValue: 1 },
 		description: 'How long to wait before giving up with status "timeout"; the Job keeps running',
 	},
@@ -30,7 +31,7 @@ export const waitForJobProperties: INodeProperties[] = [
 		displayName: 'Stuck After Seconds',
 		name: 'stuckAfterSeconds',
 		type: 'number',
-		default: 300,
+		default: WAIT_DEFAULTS.stuckAfterSeconds,
 		typeOptions: { minValue: 0 },
 		description: 'End the wait with status "stuck" when a pod sits this long in ImagePullBackOff, Unschedulable or CrashLoopBackOff. 0 turns this off.',
 	},
@@ -38,7 +39,7 @@ export const waitForJobProperties: INodeProperties[] = [
 		displayName: 'Log Tail Lines',
 		name: 'logTailLines',
 		type: 'number',
-		default: 50,
+		default: WAIT_DEFAULTS.logTailLines,
 		typeOptions: { minValue: 0 },
 		description: 'Lines from the end of the log of the container that failed (or the build container on success); at most 16 KiB',
 	},

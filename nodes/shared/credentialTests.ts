@@ -3,7 +3,7 @@
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 import { checkGitAccess, type GitCredential } from '../../lib/gitops';
 import { checkCanCreateJobs } from '../../lib/k8s/checkAccess';
-import { defaultNamespace, kubeConfigFromCredential, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
+import { defaultNamespace, kubeConfigFromCredential, KubernetesCredentialError, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { checkRegistryAccess, type RegistryConnection } from '../../lib/registry';
 import { checkSigningSecret } from '../../lib/webhook';
 
@@ -21,14 +21,17 @@ export async function kubernetesApiConnectionTest(
 		const result = await checkCanCreateJobs(kc, defaultNamespace(kc, cred));
 		return { status: result.ok ? 'OK' : 'Error', message: result.message };
 	} catch (error) {
-		return { status: 'Error', message: (error as Error).message };
+		// Only our own credential errors are shown: any other message could carry what the client read.
+		return { status: 'Error', message: error instanceof KubernetesCredentialError ? error.message : 'The Kubernetes API credential could not be used' };
 	}
 }
 
 /** gitRepositoryApi: can the credential read (and push to) its test repository? */
 export async function gitRepositoryApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 	const cred = credential.data as unknown as GitCredential & { testRepositoryUrl?: string };
-	const result = await checkGitAccess(cred, cred.testRepositoryUrl ?? '', { allowFileProtocol: allowFileProtocol() });
+	// The test URL sits beside the token in the credential, so its owner chose where the token goes: http:// is
+	// accepted there (redirects are still not followed).
+	const result = await checkGitAccess(cred, cred.testRepositoryUrl ?? '', { allowFileProtocol: allowFileProtocol(), allowPlainHttp: true });
 	return { status: result.ok ? 'OK' : 'Error', message: result.message };
 }
 

@@ -1,8 +1,11 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { appFiles, pushBaseImage, pushScannerImage, scannerImageRef } from '../stack/buildkit';
 import { type GitServer, startGitServer } from '../stack/git';
+import { type ForgeDouble, startForgeDouble } from '../stack/forge';
 import { type KubeStandIn, startKubeStandIn } from '../stack/k8s';
+import { grantRolloutRead } from '../stack/k8s/rolloutRbac';
 import { type N8nInstance, type StackCredential, startN8n } from '../stack/n8n';
 import { startRegistry } from '../stack/registry';
 
@@ -31,7 +34,7 @@ export function loadWorkflow(file: string): Workflow {
  * A copy of the workflow with values of its "Pipeline settings" node replaced. Every key must name an existing
  * setting: the workflows are used as shipped, only pointed at this stack.
  */
-export function configureWorkflow(workflow: Workflow, values: Record<string, string | boolean>): Workflow {
+export function configureWorkflow(workflow: Workflow, values: Record<string, string | boolean | number>): Workflow {
 	const copy = JSON.parse(JSON.stringify(workflow)) as Workflow;
 	const settings = copy.nodes.find((n) => n.name === 'Pipeline settings');
 	if (!settings) throw new Error(`${workflow.name}: no "Pipeline settings" node`);
@@ -44,6 +47,12 @@ export function configureWorkflow(workflow: Workflow, values: Record<string, str
 	return copy;
 }
 
+/** Names of a workflow's "Pipeline settings". */
+export function settingNames(workflow: Workflow): string[] {
+	const settings = workflow.nodes.find((n) => n.name === 'Pipeline settings');
+	return ((settings?.parameters.assignments?.assignments ?? []) as Array<{ name: string }>).map((a) => a.name);
+}
+
 /** The GitOps repository the workflows bump: Flux markers for two images and a Helm chart. */
 export function gitopsFiles(registryHost: string): Record<string, string> {
 	return {
@@ -54,7 +63,12 @@ export function gitopsFiles(registryHost: string): Record<string, string> {
 			'metadata:',
 			'  name: webapp # the app built on every push',
 			'spec:',
+			'  replicas: 2',
+			'  selector:',
+			'    matchLabels: {app: webapp}',
 			'  template:',
+			'    metadata:',
+			'      labels: {app: webapp}',
 			'    spec:',
 			'      containers:',
 			'        - name: app',
@@ -67,7 +81,11 @@ export function gitopsFiles(registryHost: string): Record<string, string> {
 			'metadata:',
 			'  name: release',
 			'spec:',
+			'  selector:',
+			'    matchLabels: {app: release}',
 			'  template:',
+			'    metadata:',
+			'      labels: {app: release}',
 			'    spec:',
 			'      containers:',
 			'        - name: app',
@@ -79,16 +97,15 @@ export function gitopsFiles(registryHost: string): Record<string, string> {
 	};
 }
 
-export const APP_FILES: Record<string, string> = {
-	'Dockerfile': 'FROM scratch\nCOPY app /app\n',
-	'app/main.go': 'package main\n\nfunc main() {}\n',
-};
-
 export interface PipelineStack {
 	registry: { host: string; url: string; stop(): Promise<void> };
 	git: GitServer;
 	kube?: KubeStandIn;
+	/** Records the commit statuses build-on-push reports (GitHub API). */
+	forge: ForgeDouble;
 	n8n: N8nInstance;
+	/** Whether the stand-in's Jobs build with real BuildKit (and the base and scanner images were pushed). */
+	realBuilds: boolean;
 	secret: string;
 	gitopsUrl: string;
 	appUrl: string;
@@ -110,7 +127,7 @@ export interface PipelineStackOptions {
 	extraWorkflows?: object[];
 	ownerPassword?: string;
 	/** Extra settings per workflow id, e.g. a real registry for a real cluster. */
-	settings?: Record<string, Record<string, string | boolean>>;
+	settings?: Record<string, Record<string, string | boolean | number>>;
 	/** Log progress lines (the demo). */
 	log?: (line: string) => void;
 }
@@ -130,7 +147,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const git = await startGitServer({ username: 'n8n-bot', password: gitToken });
 		started.push(git);
 		const gitopsUrl = await git.createBareRepo('gitops', gitopsFiles(registry.host));
-		const appUrl = opts.appRepositoryUrl ?? (await git.createBareRepo('webapp', APP_FILES));
+		const appUrl = opts.appRepositoryUrl ?? (await git.createBareRepo('webapp', appFiles(registry.host)));
 		const imageRepository = opts.imageRepository ?? `${registry.host}/${APP_IMAGE}`;
 		const imageRegistry = imageRepository.split('/')[0];
 		log(`git          ${git.baseUrl} (gitops.git, webapp.git)`);
@@ -142,6 +159,17 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		} else {
 			kube = await startKubeStandIn({ registry: { host: registry.host } });
 			started.push(kube);
+			if (kube.realBuilder) {
+				await pushBaseImage(kube.realBuilder, registry.host);
+				await pushScannerImage(kube.realBuilder, registry.host);
+				log(`buildkit     real (${kube.realBuilder.binDir}); base and SBOM scanner images pushed`);
+			} else log(`buildkit     simulated: ${kube.simulatedBecause}`);
+			// Flux, simulated: applies clusters/prod of the GitOps repo to namespace prod; n8n may read both (deploy/rollout).
+			await grantRolloutRead(kube, ['flux-system', 'prod']);
+			await kube.gitops.configure({
+				kind: 'flux', namespace: 'flux-system', name: 'flux-system', fetchUrl: git.authedRepoUrl('gitops'), repoUrl: gitopsUrl,
+				branch: 'main', path: 'clusters/prod', targetNamespace: 'prod', intervalMs: 300,
+			});
 			kubernetes = {
 				name: 'Build cluster',
 				type: 'kubernetesApi',
@@ -149,6 +177,8 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			};
 			log(`kubernetes   ${kube.url} (API stand-in, RBAC from deploy/)`);
 		}
+		const forge = await startForgeDouble(`ghp_${randomBytes(12).toString('hex')}`);
+		started.push(forge);
 		const secret = randomBytes(24).toString('hex');
 		const credentials: StackCredential[] = [
 			kubernetes,
@@ -159,19 +189,30 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 				data: { authentication: 'https', username: 'n8n-bot', token: gitToken, authorName: 'n8n build bot', authorEmail: 'builds@n8n.local' },
 			},
 			{ name: 'Webhook signing secret', type: 'webhookSigningSecretApi', data: { secret } },
+			{ name: 'Forge (GitHub)', type: 'githubApi', data: { server: forge.url, user: 'n8n-bot', accessToken: forge.token } },
 		];
 		const common = { insecureRegistry: true, plainHttpGit: true, gitopsRepositoryUrl: gitopsUrl, gitopsBranch: 'main' };
+		// With real BuildKit, SBOMs come from the stack's scanner image (BuildKit's default scanner is on Docker Hub).
+		const scanner = (file: string): Record<string, string> =>
+			kube?.realBuilder && settingNames(loadWorkflow(file)).includes('sbomGenerator') ? { sbomGenerator: scannerImageRef(registry.host) } : {};
 		const workflows = [
 			configureWorkflow(loadWorkflow('build-on-push.json'), {
 				...common,
+				appRepositoryUrl: appUrl,
+				...scanner('build-on-push.json'),
 				imageRepository,
 				manifestPath: 'clusters/prod/webapp',
 				imagePolicy: 'flux-system:webapp',
+				rolloutStuckAfterSeconds: 5,
+				rolloutTimeoutSeconds: 120,
+				commitStatusProvider: 'github',
+				forgeApiUrl: forge.url,
 				...opts.settings?.[BUILD_ON_PUSH],
 			}),
 			configureWorkflow(loadWorkflow('poll-registry-and-bump.json'), {
 				imageRepository: `${registry.host}/${RELEASE_IMAGE}`,
 				semverRange: '>=1.0.0',
+				plainHttpGit: true,
 				gitopsRepositoryUrl: gitopsUrl,
 				gitopsBranch: 'main',
 				imagePolicy: 'flux-system:webapp-releases',
@@ -180,6 +221,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			}),
 			configureWorkflow(loadWorkflow('flux-alert-build.json'), {
 				...common,
+				...scanner('flux-alert-build.json'),
 				helmChart: HELM_CHART,
 				appRepositoryUrl: appUrl,
 				imageRepository,
@@ -192,7 +234,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const n8n = await startN8n({ workflows, credentials, activate: opts.activate ?? [BUILD_ON_PUSH, FLUX_ALERT], ownerPassword: opts.ownerPassword });
 		started.push(n8n);
 		log(`n8n          ${n8n.url}`);
-		return { registry, git, kube, n8n, secret, gitopsUrl, appUrl, stop: stopAll };
+		return { registry, git, kube, forge, n8n, secret, gitopsUrl, appUrl, realBuilds: !!kube?.realBuilder, stop: stopAll };
 	} catch (error) {
 		await stopAll();
 		throw error;
@@ -204,7 +246,7 @@ export const randomSha = () => randomBytes(20).toString('hex');
 /** A GitHub push delivery for `commit`, signed with X-Hub-Signature-256 over the exact body bytes. */
 export async function sendGithubPush(
 	stack: Pick<PipelineStack, 'n8n' | 'secret' | 'appUrl'>,
-	push: { commit: string; files: string[]; before?: string; branch?: string; deliveryId?: string },
+	push: { commit: string; files: string[]; before?: string; branch?: string; deliveryId?: string; timestamp?: string },
 ): Promise<Response> {
 	const body = JSON.stringify({
 		ref: `refs/heads/${push.branch ?? 'main'}`,
@@ -212,7 +254,7 @@ export async function sendGithubPush(
 		before: push.before ?? randomSha(),
 		after: push.commit,
 		repository: { name: 'webapp', full_name: 'homelab/webapp', clone_url: stack.appUrl },
-		head_commit: { id: push.commit, message: 'Change the app', added: [], removed: [], modified: push.files },
+		head_commit: { id: push.commit, message: 'Change the app', timestamp: push.timestamp ?? new Date().toISOString(), added: [], removed: [], modified: push.files },
 		commits: [{ id: push.commit, message: 'Change the app', added: [], removed: [], modified: push.files }],
 	});
 	return await fetch(stack.n8n.webhookUrl('build-on-push'), {

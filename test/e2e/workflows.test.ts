@@ -1,4 +1,5 @@
-import { readRemoteFile, remoteLog } from '../stack/git';
+import { commitFiles, readRemoteFile, remoteLog } from '../stack/git';
+import { pushFiles } from '../stack/k8s/gitopsRepo';
 import { pushTags, pushTestImage } from '../stack/registry';
 import {
 	APP_IMAGE,
@@ -50,7 +51,8 @@ describe('shipped workflows in real n8n on the local stack', () => {
 		it('builds the pushed commit, verifies SBOM, provenance and digest, and commits exactly one bump', async () => {
 			const before = await remoteLog(stack.gitopsUrl);
 			const original = await readRemoteFile(stack.gitopsUrl, 'main', deployment);
-			const commit = randomSha();
+			// A real commit: with real BuildKit the Job clones and builds it, and its provenance names it.
+			const commit = await commitFiles(stack.appUrl, { 'app/main.sh': '#!/bin/sh\necho "@GREETING@, second release"\n' });
 			const res = await sendGithubPush(stack, { commit, files: ['app/main.go'] });
 			expect(res.status).toBe(200);
 
@@ -62,7 +64,7 @@ describe('shipped workflows in real n8n on the local stack', () => {
 			expect(deployed.jobName).toMatch(/^webapp-/);
 			expect(typeof deployed.durationSeconds).toBe('number');
 
-			// The simulated build really pushed that tag; its digest is what the workflow verified and deployed.
+			// The build (real BuildKit when available) pushed that tag; its digest is what the workflow verified and deployed.
 			expect(await registryDigest(stack, APP_IMAGE, tag)).toBe(deployed.digest);
 			const [verified] = nodeOutput(execution, 'Verify image')!;
 			expect(verified.attestations).toMatchObject({ sbom: true, provenance: true });
@@ -78,6 +80,58 @@ describe('shipped workflows in real n8n on the local stack', () => {
 			expect(after[0].message).toContain(`Deploy webapp ${tag} (${commit.slice(0, 12)})`);
 			const expected = original.replace(`${APP_IMAGE}:main-000000000000`, `${APP_IMAGE}:${tag}@${deployed.digest}`);
 			expect(await readRemoteFile(stack.gitopsUrl, 'main', deployment)).toBe(expected);
+			expect(after[0].message).toContain(`Source-Commit: ${commit}`);
+
+			// The simulated Flux applied that commit and the Deployment rolled out the new image.
+			expect(deployed.rollout).toBe('rolledOut');
+			const [rollout] = nodeOutput(execution, 'Wait for Rollout')!;
+			expect(rollout).toMatchObject({ status: 'rolledOut', appliedRevision: `main@sha1:${deployed.gitopsCommit}` });
+			expect(rollout.workloads).toEqual([expect.objectContaining({ kind: 'Deployment', namespace: 'prod', name: 'webapp', image: `${stack.registry.host}/${APP_IMAGE}:${tag}@${deployed.digest}`, availableReplicas: 2 })]);
+			// The pushed commit shows pending, then success, with a link to the execution.
+			expect(stack.forge.statuses(commit).map((s) => [s.state, s.repository, s.context])).toEqual([
+				['pending', 'homelab/webapp', 'n8n/build-on-push'],
+				['success', 'homelab/webapp', 'n8n/build-on-push'],
+			]);
+			expect(stack.forge.statuses(commit)[1].targetUrl).toMatch(new RegExp(`/workflow/${BUILD_ON_PUSH}/executions/\\d+$`));
+		});
+
+		it('diagnoses a crash-looping image, reverts the bump and reports the failure on the commit', async () => {
+			const before = await remoteLog(stack.gitopsUrl);
+			const original = await readRemoteFile(stack.gitopsUrl, 'main', deployment);
+			const commit = randomSha();
+			await stack.kube!.gitops.setRolloutScenario({ tag: `main-${commit.slice(0, 12)}` }, { outcome: 'crashloop' });
+			expect((await sendGithubPush(stack, { commit, files: ['app/main.go'] })).status).toBe(200);
+			const execution = await nextExecution();
+			expect(execution.status).toBe('error');
+			const [rolledBack] = nodeOutput(execution, 'Rolled back')!;
+			expect(rolledBack).toMatchObject({ outcome: 'rolled back', failedStep: 'Wait for Rollout', status: 'failed', reason: 'CrashLoopBackOff', sourceCommit: commit });
+			expect(rolledBack.message).toMatch(/Container app keeps crashing \(CrashLoopBackOff/);
+			expect(rolledBack.logTail).toContain('panic: DATABASE_URL is not set');
+			// The GitOps repo ends where it started: the bump and exactly one revert of it.
+			const after = await remoteLog(stack.gitopsUrl);
+			expect(after.length).toBe(before.length + 2);
+			expect(after[1].sha).toBe(rolledBack.gitopsCommit);
+			expect(after[0]).toMatchObject({ sha: rolledBack.revertCommit, parents: [rolledBack.gitopsCommit] });
+			expect(after[0].message).toContain(`This reverts commit ${rolledBack.gitopsCommit}.`);
+			expect(after[0].message).toContain('CrashLoopBackOff');
+			expect(await readRemoteFile(stack.gitopsUrl, 'main', deployment)).toBe(original);
+			const statuses = stack.forge.statuses(commit);
+			expect(statuses.map((s) => s.state)).toEqual(['pending', 'failure']);
+			expect(statuses[1].description).toMatch(/^Wait for Rollout: CrashLoopBackOff/);
+		});
+
+		it('a replayed older push (an older head_commit.timestamp) builds but does not move GitOps back', async () => {
+			const before = await remoteLog(stack.gitopsUrl);
+			const deployed = await readRemoteFile(stack.gitopsUrl, 'main', deployment);
+			const older = randomSha();
+			const timestamp = new Date(Date.now() - 3600_000).toISOString();
+			expect((await sendGithubPush(stack, { commit: older, files: ['app/main.go'], timestamp })).status).toBe(200);
+			const execution = await nextExecution();
+			expect(execution.status).toBe('success');
+			const [bump] = nodeOutput(execution, 'Bump GitOps manifest')!;
+			expect(bump).toMatchObject({ changed: false, commit: null, superseded: { sourceCommit: older, deployedSourceCommit: before[0].message.match(/Source-Commit: (\w+)/)![1] } });
+			expect(await remoteLog(stack.gitopsUrl)).toEqual(before);
+			expect(await readRemoteFile(stack.gitopsUrl, 'main', deployment)).toBe(deployed);
 		});
 
 		it('starts nothing for a push that touches no app source', async () => {
@@ -124,6 +178,25 @@ describe('shipped workflows in real n8n on the local stack', () => {
 			} finally {
 				await stack.kube!.setScenario('default', { outcome: 'succeed' });
 			}
+		});
+	});
+
+	describe('build-on-push.json with a broken GitOps repository', () => {
+		it('reports the Flux reconcile error with the controller message', async () => {
+			const broken = 'clusters/prod/broken/deployment.yaml';
+			const bad = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: broken\nspec:\n  selector:\n    matchLabels: {app: broken}\n  template:\n    metadata:\n      labels: {app: broken}\n    spec:\n      containers:\n        - name: app\n';
+			await pushFiles(stack.git, 'gitops', { [broken]: bad }, 'add a broken manifest');
+			const previous = (await stack.n8n.executions(BUILD_ON_PUSH)).length;
+			const commit = randomSha();
+			expect((await sendGithubPush(stack, { commit, files: ['app/main.go'] })).status).toBe(200);
+			const execution = (await stack.n8n.waitForExecutions(BUILD_ON_PUSH, previous + 1, 180_000))[previous];
+			expect(execution.status).toBe('error');
+			const [rolledBack] = nodeOutput(execution, 'Rolled back')!;
+			expect(rolledBack).toMatchObject({ failedStep: 'Wait for Rollout', status: 'failed', reason: 'ReconciliationFailed' });
+			expect(rolledBack.message).toBe(
+				`Flux Kustomization flux-system/flux-system failed to apply main@sha1:${rolledBack.gitopsCommit}: Deployment/prod/broken dry-run failed (Invalid): Deployment.apps "broken" is invalid: spec.template.spec.containers[0].image: Required value`,
+			);
+			expect(stack.forge.statuses(commit).map((s) => s.state)).toEqual(['pending', 'failure']);
 		});
 	});
 

@@ -305,6 +305,7 @@ describe('git faults: server killed mid-push, bump process killed mid-push', () 
 		edit: { mode: 'imagePolicyMarkers', path: 'apps', policies: { 'flux-system:webapp': `reg.local/webapp:${tag}` } },
 		commitMessage: `bump webapp to ${tag}`,
 		maxAttempts: 3,
+		allowPlainHttp: true,
 	});
 
 	beforeAll(async () => {

@@ -193,6 +193,10 @@ export function hostileTable(ctx: TableContext): HostileRow[] {
 			check: { kind: 'argv', entry: `build-arg:VALUE=${value}` },
 		});
 	}
+	// BUILDKIT_* args configure BuildKit itself (BUILDKIT_SYNTAX runs any image as the frontend): refused without the opt-in.
+	for (const name of ['BUILDKIT_SYNTAX', 'BUILDKIT_CONTEXT_KEEP_GIT_DIR', 'BUILDKIT_SBOM_SCAN_STAGE', 'buildkit_syntax']) {
+		add('create', 'build arg name', name, { options: { buildArgs: { arg: [{ name, value: 'docker.io/evil/frontend:1' }] } } }, rejected('options.buildArgs'));
+	}
 	add('create', 'build arg value', 'NUL', { options: { buildArgs: { arg: [{ name: 'VALUE', value: 'a\u0000b' }] } } }, rejected('options.buildArgs'));
 	add('create', 'build arg value', '40,000 characters', { options: { buildArgs: { arg: [{ name: 'VALUE', value: 'x'.repeat(40_000) }] } } }, rejected('options.buildArgs'));
 	for (const target of ['--push', 'a b', 'stage;id', '1stage']) add('create', 'target stage', target, { options: { target } }, rejected('options.target'));
@@ -219,6 +223,24 @@ export function hostileTable(ctx: TableContext): HostileRow[] {
 	}
 	for (const key of ['webapp', 'buildkit.n8n.io/images', 'app.kubernetes.io/name', 'a/b/c', '-k', 'UPPER.example/x', 'k'.repeat(64), '']) {
 		add('create', 'label key', key, { options: { labels: { label: [{ name: key, value: 'v' }] } } }, rejected('options.labels'));
+	}
+
+	for (const key of ['batch.kubernetes.io/job-name', 'batch.kubernetes.io/controller-uid', 'kubernetes.io/hostname', 'node-role.kubernetes.io/control-plane', 'k8s.io/x', 'x.k8s.io/y']) {
+		add('create', 'label key', key, { options: { labels: { label: [{ name: key, value: 'v' }] } } }, rejected('options.labels'));
+	}
+
+	// ---- resource quantities: beyond what Kubernetes stores (1e400 is Infinity to JavaScript) ----
+	for (const memoryLimit of ['1e400', '9'.repeat(400), '9Ei', '1e19']) {
+		add('create', 'memory limit', memoryLimit.length > 40 ? `${memoryLimit.slice(0, 20)}… (${memoryLimit.length} digits)` : memoryLimit, { options: { memoryLimit } }, rejected('options.memoryLimit'));
+	}
+	add('create', 'cpu limit', '1e309', { options: { cpuLimit: '1e309' } }, rejected('options.cpuLimit'));
+
+	// ---- SBOM scanner image and buildkitd ConfigMap: references and names only ----
+	for (const sbomGenerator of ['--privileged', 'scanner:1 --opt x', 'scanner,push=true', 'scanner:1@sha256:bad']) {
+		add('create', 'SBOM generator', sbomGenerator, { options: { sbomGenerator } }, rejected('options.sbomGenerator'));
+	}
+	for (const buildkitdConfigMap of ['../config', 'A B', 'cm;rm', '-x']) {
+		add('create', 'buildkitd ConfigMap', buildkitdConfigMap, { options: { buildkitdConfigMap } }, rejected('options.buildkitdConfigMap'));
 	}
 
 	// ---- YAML paths and values ----

@@ -102,6 +102,7 @@ function baseline(row: HostileRow): { params: Params; credentials: Record<string
 			return {
 				params: {
 					repositoryUrl: fleetUrl,
+					allowPlainHttp: true,
 					branch: 'main',
 					pushBranch: '',
 					mode: 'imagePolicyMarkers',

@@ -7,6 +7,7 @@ import { kubeConfigFromCredential } from '../../lib/k8s/kubeConfig';
 import { CreateBuildKitJob } from '../../nodes/CreateBuildKitJob/CreateBuildKitJob.node';
 import { WaitForJob } from '../../nodes/WaitForJob/WaitForJob.node';
 import { startKubeStandIn, type KubeStandIn } from '../stack/k8s';
+import { grantRolloutRead } from '../stack/k8s/rolloutRbac';
 import { executeContext, outputItems, writeCounts } from './harness';
 
 /**
@@ -207,4 +208,56 @@ test('a whole build run by the nodes as automation/n8n uses only granted rights,
 	// The rights the run exercised (printed so the Role can be trimmed if one is never needed).
 	console.log(`[hardening:least-privilege] rights used by create (twice, reuse) + wait (deleteWhenDone): ${[...used.keys()].sort().join('; ')}`);
 	expect([...used.keys()]).toEqual(expect.arrayContaining(['create jobs.batch -n build-system', 'delete jobs.batch -n build-system', 'get pods/log -n build-system']));
+});
+
+describe('deploy/rollout applied to namespace prod: Wait for Rollout reads there, and only reads', () => {
+	const PROD = 'prod';
+	const READ = ['get', 'list', 'watch'];
+	const ROLLOUT_GRANTED: Right[] = [
+		...['deployments', 'statefulsets', 'daemonsets', 'replicasets'].flatMap((resource) => READ.map((verb) => ({ verb, resource, group: 'apps', namespace: PROD }))),
+		...READ.map((verb) => ({ verb, resource: 'pods', namespace: PROD })),
+		{ verb: 'get', resource: 'pods', subresource: 'log', namespace: PROD },
+		...READ.map((verb) => ({ verb, resource: 'kustomizations', group: 'kustomize.toolkit.fluxcd.io', namespace: PROD })),
+		...READ.map((verb) => ({ verb, resource: 'applications', group: 'argoproj.io', namespace: PROD })),
+	];
+	const ROLLOUT_DENIED: Right[] = [
+		...['create', 'update', 'patch', 'delete'].map((verb) => ({ verb, resource: 'deployments', group: 'apps', namespace: PROD })),
+		{ verb: 'update', resource: 'deployments', group: 'apps', subresource: 'scale', namespace: PROD },
+		{ verb: 'patch', resource: 'kustomizations', group: 'kustomize.toolkit.fluxcd.io', namespace: PROD },
+		{ verb: 'update', resource: 'applications', group: 'argoproj.io', namespace: PROD },
+		{ verb: 'create', resource: 'pods', namespace: PROD },
+		{ verb: 'delete', resource: 'pods', namespace: PROD },
+		{ verb: 'create', resource: 'pods', subresource: 'exec', namespace: PROD },
+		{ verb: 'get', resource: 'secrets', namespace: PROD },
+		{ verb: 'list', resource: 'secrets', namespace: PROD },
+		{ verb: 'get', resource: 'configmaps', namespace: PROD },
+		{ verb: 'create', resource: 'jobs', group: 'batch', namespace: PROD },
+		// not in namespaces nobody named, nor cluster-wide
+		...['staging', 'default', 'kube-system'].flatMap((namespace) => [
+			{ verb: 'list', resource: 'deployments', group: 'apps', namespace },
+			{ verb: 'get', resource: 'kustomizations', group: 'kustomize.toolkit.fluxcd.io', namespace },
+		]),
+		{ verb: 'list', resource: 'deployments', group: 'apps' },
+		{ verb: 'list', resource: 'applications', group: 'argoproj.io' },
+	];
+
+	beforeAll(async () => {
+		await grantRolloutRead(standIn, [PROD]);
+	});
+
+	test.each(ROLLOUT_GRANTED.map((r) => [show(r), r] as const))('granted: %s', async (_name, right) => {
+		expect({ review: await reviewAsN8n(right), kubectl: await kubectlCanI(right) }).toEqual({ review: true, kubectl: true });
+	});
+
+	test.each(ROLLOUT_DENIED.map((r) => [show(r), r] as const))('denied: %s', async (_name, right) => {
+		expect({ review: await reviewAsN8n(right), kubectl: await kubectlCanI(right) }).toEqual({ review: false, kubectl: false });
+	});
+
+	test('a real write or an unnamed namespace is refused with 403', async () => {
+		const apps = n8n.makeApiClient(k8s.AppsV1Api);
+		const code = (p: Promise<unknown>) => p.then(() => 200, (e) => (e as { code?: number }).code);
+		expect(await code(apps.listNamespacedDeployment({ namespace: PROD }))).toBe(200);
+		expect(await code(apps.listNamespacedDeployment({ namespace: 'staging' }))).toBe(403);
+		expect(await code(apps.createNamespacedDeployment({ namespace: PROD, body: { metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'x', image: 'busybox' }] } } } } }))).toBe(403);
+	});
 });

@@ -9,6 +9,8 @@ import { CreateBuildKitJob } from '../../nodes/CreateBuildKitJob/CreateBuildKitJ
 import { QueryRegistryTags } from '../../nodes/QueryRegistryTags/QueryRegistryTags.node';
 import { SignedWebhookTrigger } from '../../nodes/SignedWebhookTrigger/SignedWebhookTrigger.node';
 import { WaitForJob } from '../../nodes/WaitForJob/WaitForJob.node';
+import * as k8s from '@kubernetes/client-node';
+import { appFiles, pushBaseImage, realBuilderAvailability } from '../stack/buildkit';
 import { startGitServer, type GitServer } from '../stack/git';
 import { startKubeStandIn, type KubeStandIn } from '../stack/k8s';
 import { pushTestImage, startRegistry, startRegistryDouble, type RegistryDouble, type RunningRegistry } from '../stack/registry';
@@ -109,6 +111,11 @@ afterAll(async () => {
 
 const kubeToken = (token: string, server = standIn.url) => ({ authentication: 'token', server, token, caCertificate: standIn.caPem, namespace: 'build-system' });
 const kubeconfig = (token: string) => ({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(token) });
+const kubeConfigFor = (target: KubeStandIn, token: string) => {
+	const kc = new k8s.KubeConfig();
+	kc.loadFromString(target.kubeconfig(token));
+	return kc;
+};
 const registryCred = (host: string, password = secret('registryPassword')) => ({ registry: host, username: REGISTRY_USER, password, plainHttp: true });
 const gitCred = (token = secret('gitToken')) => ({ authentication: 'https', username: GIT_USER, token, testRepositoryUrl: fleetUrl });
 
@@ -230,6 +237,59 @@ describe('Wait for Job', () => {
 		expectNoCanary('wait unreachable', 'failure', execute('wait', waitParams('canary-ok', { timeoutSeconds: 2 }), { kubernetesApi: kubeToken(secret('kubeToken'), `https://127.0.0.1:${deadPort}`) }), failedWith(/time|reach|ECONNREFUSED/i)));
 });
 
+// ---- a real build with both Secrets mounted ----
+
+const real = realBuilderAvailability();
+const describeReal = 'binDir' in real ? describe : describe.skip;
+if (!('binDir' in real)) console.warn(`secretCanaries: real-build cases SKIPPED, no real BuildKit: ${real.reason}`);
+
+describeReal('a real BuildKit build that clones and pushes with canary Secrets', () => {
+	let buildStandIn: KubeStandIn;
+	let baseRegistry: RunningRegistry;
+
+	beforeAll(async () => {
+		// Anonymous registry for the base image; the app goes to the htpasswd registry with the canary password.
+		baseRegistry = await startRegistry();
+		buildStandIn = await startKubeStandIn({ registry: { host: htpasswdRegistry.host } });
+		await pushBaseImage(buildStandIn.realBuilder!, baseRegistry.host);
+		const core = kubeConfigFor(buildStandIn, buildStandIn.adminToken).makeApiClient(k8s.CoreV1Api);
+		const auth = Buffer.from(`${REGISTRY_USER}:${secret('registryPassword')}`).toString('base64');
+		const dockerconfig = JSON.stringify({ auths: { [htpasswdRegistry.host]: { auth } } });
+		await core.createNamespacedSecret({ namespace: 'build-system', body: { metadata: { name: 'registry-credentials' }, type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': dockerconfig } } });
+		await core.createNamespacedSecret({ namespace: 'build-system', body: { metadata: { name: 'git-credentials' }, stringData: { username: GIT_USER, token: secret('gitToken') } } });
+		CANARIES.buildN8nToken = { secret: buildStandIn.tokenFor('automation', 'n8n') };
+		await gitServer.createBareRepo('webapp', appFiles(baseRegistry.host));
+	}, 120_000);
+
+	afterAll(async () => {
+		await buildStandIn?.stop();
+		await baseRegistry?.stop();
+	});
+
+	test('git-clone reads the git Secret, BuildKit pushes with DOCKER_CONFIG; no output, error, log or termination message holds a secret', async () => {
+		const kube = { kubernetesApi: { ...kubeToken(secret('buildN8nToken')), server: buildStandIn.url, caCertificate: buildStandIn.caPem } };
+		const params = buildParams(
+			{ gitRepositoryUrl: gitServer.repoUrl('webapp'), image: `${htpasswdRegistry.host}/webapp/app:canary` },
+			{ jobName: 'canary-real', gitSecretName: 'git-credentials', registrySecretName: 'registry-credentials', insecureRegistry: true, allowPlainHttpGit: true, attestations: ['provenance'] },
+		);
+		await expectNoCanary('create real', 'success', execute('create', params, kube), succeeded);
+		let podText = '';
+		await expectNoCanary('wait real', 'success', execute('wait', waitParams('canary-real', { timeoutSeconds: 120, logTailLines: 200 }), kube), (c) => {
+			succeeded(c);
+			expect(outputItems(c.value)[0].json).toMatchObject({ status: 'succeeded', digest: expect.stringMatching(/^sha256:/) });
+		});
+		// Everything the pod let out: both containers' whole logs and their termination messages.
+		const core = kubeConfigFor(buildStandIn, buildStandIn.adminToken).makeApiClient(k8s.CoreV1Api);
+		const [pod] = (await core.listNamespacedPod({ namespace: 'build-system', labelSelector: 'job-name=canary-real' })).items;
+		for (const container of ['git-clone', 'buildkit']) podText += await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: 'build-system', container });
+		podText += JSON.stringify(pod.status);
+		expect(podText).toContain('pushing manifest for');
+		expect(leakedCanaries(podText, CANARIES)).toEqual([]);
+		// The push really used the Secret: the registry refuses anonymous reads.
+		expect((await fetch(`${htpasswdRegistry.url}/v2/webapp/app/manifests/canary`, { method: 'HEAD' })).status).toBe(401);
+	});
+});
+
 // ---- Query Registry Tags (containerRegistryApi) ----
 
 const queryParams = (repository: string, extra: Params = {}): Params => ({
@@ -295,6 +355,7 @@ describe('Query Registry Tags', () => {
 
 const bumpParams = (repositoryUrl: string, image: string, extra: Params = {}): Params => ({
 	repositoryUrl,
+	allowPlainHttp: true,
 	branch: 'main',
 	mode: 'imagePolicyMarkers',
 	policyName: 'flux-system:webapp',

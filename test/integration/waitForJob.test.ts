@@ -1,12 +1,16 @@
 /**
  * Wait for Job against the Kubernetes stand-in (its own process, real wire format, RBAC from deploy/) and a real
- * registry: Jobs are made by the real Create BuildKit Job code, the stand-in's Job simulator plays each outcome,
- * and the stand-in's fault hooks break the watch in every way the watcher must survive.
+ * registry: Jobs are made by the real Create BuildKit Job code. A succeeding Job runs for real (real git clone of
+ * the app, real BuildKit) when BuildKit is available; the stand-in's Job simulator plays every other outcome, and
+ * builds of a set length where a test needs one, while its fault hooks break the watch in every way the watcher
+ * must survive.
  */
 import * as k8s from '@kubernetes/client-node';
 import { createBuildKitJob } from '../../lib/k8s/build/createJob';
 import { kubeConfigFromCredential } from '../../lib/k8s/kubeConfig';
 import { waitForJob, type WaitForJobOptions, type WaitForJobResult, type WaitForJobStats } from '../../lib/k8s/wait/waitForJob';
+import { appFiles, pushBaseImage } from '../stack/buildkit';
+import { startGitServer, type GitServer } from '../stack/git';
 import { startKubeStandIn, type JobScenario, type KubeStandIn } from '../stack/k8s';
 import { startRegistry } from '../stack/registry';
 
@@ -14,6 +18,8 @@ jest.setTimeout(60_000);
 
 type Registry = Awaited<ReturnType<typeof startRegistry>>;
 let registry: Registry;
+let git: GitServer;
+let appUrl: string;
 let standIn: KubeStandIn;
 let kc: k8s.KubeConfig;
 let jobCount = 0;
@@ -23,13 +29,17 @@ const NAMESPACE = 'build-system';
 
 beforeAll(async () => {
 	registry = await startRegistry();
+	git = await startGitServer();
+	appUrl = await git.createBareRepo('webapp', appFiles(registry.host));
 	standIn = await startKubeStandIn({ registry: { host: registry.host } });
+	if (standIn.realBuilder) await pushBaseImage(standIn.realBuilder, registry.host);
 	// The identity n8n runs as, limited by deploy/'s Role: proves the Role is enough for waiting.
 	kc = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')) });
-});
+}, 60_000);
 
 afterAll(async () => {
 	await standIn?.stop();
+	await git?.stop();
 	await registry?.stop();
 });
 
@@ -40,7 +50,7 @@ async function startBuild(scenario: JobScenario, extra: { activeDeadlineSeconds?
 	const created = await createBuildKitJob(kc, {
 		namespace: NAMESPACE,
 		appName: 'webapp',
-		gitRepositoryUrl: 'http://127.0.0.1:9/webapp.git',
+		gitRepositoryUrl: appUrl,
 		allowPlainHttpGit: true,
 		image: `${registry.host}/webapp/app:${jobName}`,
 		insecureRegistry: true,
@@ -83,7 +93,7 @@ async function registryDigest(tag: string): Promise<string | null> {
 
 describe('each outcome of the Job simulator', () => {
 	it('succeed: status, digest and imageRef match what the registry holds; one LIST and one WATCH', async () => {
-		const jobName = await startBuild({ outcome: 'succeed', runMs: 300 });
+		const jobName = await startBuild({ outcome: 'succeed' });
 		// The default stuckAfterSeconds: a build shorter than that needs no pod look before the end.
 		const result = await wait(jobName, { stuckAfterSeconds: 300 });
 		expect(result).toMatchObject({ status: 'succeeded', reason: 'CompletionsReached', jobName, namespace: NAMESPACE, image: `${registry.host}/webapp/app:${jobName}` });
@@ -159,7 +169,7 @@ describe('a broken watch still ends with the right result', () => {
 	});
 
 	it('watches closed every second: re-watched from the last resourceVersion, never re-listed', async () => {
-		const jobName = await startBuild({ outcome: 'succeed', runMs: 3500 });
+		const jobName = await startBuild({ outcome: 'succeed', scripted: true, runMs: 3500 });
 		await standIn.faults.dropWatchesEvery(1000);
 		const stats = { lists: 0, watches: 0, relists: 0, retries: 0, podLists: 0, logReads: 0 };
 		const result = await wait(jobName, {}, stats);
@@ -181,7 +191,7 @@ describe('a broken watch still ends with the right result', () => {
 	});
 
 	it('a forced 410: re-lists, then watches from the new list', async () => {
-		const jobName = await startBuild({ outcome: 'succeed', runMs: 2000 });
+		const jobName = await startBuild({ outcome: 'succeed', scripted: true, runMs: 2000 });
 		const stats = { lists: 0, watches: 0, relists: 0, retries: 0, podLists: 0, logReads: 0 };
 		const waiting = wait(jobName, {}, stats);
 		await until(async () => (await requestsFor(jobName)).watches === 1);
@@ -231,7 +241,7 @@ describe('around the wait', () => {
 	});
 
 	it('deleteWhenDone removes the Job and its pods with background propagation', async () => {
-		const jobName = await startBuild({ outcome: 'succeed', runMs: 200 });
+		const jobName = await startBuild({ outcome: 'succeed' });
 		const result = await wait(jobName, { deleteWhenDone: true });
 		expect(result).toMatchObject({ status: 'succeeded', deleted: true });
 		const deletes = (await standIn.requests()).filter((r) => r.method === 'DELETE' && r.path.endsWith(`/jobs/${jobName}`));
@@ -249,7 +259,7 @@ describe('around the wait', () => {
 	});
 
 	it('several waits run side by side: all their watches are open at the same time', async () => {
-		const names = await Promise.all([1, 2, 3, 4].map(() => startBuild({ outcome: 'succeed', runMs: 1500 })));
+		const names = await Promise.all([1, 2, 3, 4].map(() => startBuild({ outcome: 'succeed', scripted: true, runMs: 1500 })));
 		const results = Promise.all(names.map((name) => wait(name)));
 		await until(async () => {
 			const seen = await Promise.all(names.map(requestsFor));

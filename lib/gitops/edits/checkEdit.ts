@@ -1,6 +1,7 @@
-import { quoteValue } from '../../fieldError';
+import { quoteValue } from '../../errors';
 import { isImageDigest, isImageTag, parseImageReference } from '../../imageReference/reference';
-import { asInputError, inputError } from '../errors';
+import { inputError } from '../errors';
+import { plainIsNumber, type ValueType } from '../yaml/scalarStyle';
 import { parseYamlPath } from '../yaml/yamlPath';
 import { repoPath } from './manifestTree';
 import type { CheckedEdit, ManifestEdit } from './types';
@@ -22,13 +23,13 @@ function checkDigest(digest: string, field: string): void {
 
 /** An image a marker gets: a full reference with a tag and/or digest (an untagged name would mean "latest"). */
 function checkMarkerImage(image: string): void {
-	const ref = asInputError(() => parseImageReference(image, 'image'));
+	const ref = parseImageReference(image, 'image');
 	if (!ref.tag && !ref.digest) throw inputError(`image ${quoteValue(image)} has no tag: give name:tag, e.g. ${ref.repository}:1.2.3`, 'image');
 }
 
 function checkImageRepository(repository: string): void {
 	if (!repository) return; // the edit itself says what to give
-	const ref = asInputError(() => parseImageReference(repository, 'imageRepository'));
+	const ref = parseImageReference(repository, 'imageRepository');
 	if (ref.tag || ref.digest) {
 		throw inputError(`imageRepository ${quoteValue(repository)} has a tag or digest: give the repository alone (${ref.repository}) and the new tag in Tag`, 'imageRepository');
 	}
@@ -40,6 +41,17 @@ function checkHelmValue(valuesPath: string, value: string): void {
 	if (typeof key !== 'string' || value === '') return;
 	if (/(?:^|[._-])tag$|[a-z0-9]Tag$/.test(key)) checkTag(value, 'value');
 	else if (/(?:^|[._-])digest$|[a-z0-9]Digest$/.test(key)) checkDigest(value, 'value');
+}
+
+const VALUE_TYPES: readonly ValueType[] = ['auto', 'string', 'number'];
+
+/** Value Type: one of VALUE_TYPES; `number` needs a value YAML 1.1 and 1.2 both read as that number. */
+function checkValueType(value: string, valueType: ValueType | undefined): void {
+	if (valueType === undefined) return;
+	if (!VALUE_TYPES.includes(valueType)) throw inputError(`valueType ${quoteValue(valueType)} is not one of ${VALUE_TYPES.join(', ')}`, 'valueType');
+	if (valueType === 'number' && value !== '' && !plainIsNumber(value)) {
+		throw inputError(`value ${quoteValue(value)} is not a number, and Value Type is Number: give a number such as 3 or 0.5, or set Value Type to Auto or String`, 'value');
+	}
 }
 
 /**
@@ -57,6 +69,7 @@ function checked(edit: ManifestEdit): ManifestEdit {
 			Object.values(edit.policies).forEach(checkMarkerImage);
 			return { ...edit, path: repoPath(edit.path, 'path') };
 		case 'yamlPath':
+			checkValueType(edit.value, edit.valueType);
 			return { ...edit, file: repoPath(edit.file, 'file') };
 		case 'imageReference':
 			checkImageRepository(edit.imageRepository);
@@ -65,6 +78,7 @@ function checked(edit: ManifestEdit): ManifestEdit {
 			return { ...edit, path: repoPath(edit.path, 'path') };
 		case 'helmChart':
 			checkHelmValue(edit.valuesPath, edit.value);
+			checkValueType(edit.value, edit.valueType);
 			return {
 				...edit,
 				chartPath: repoPath(edit.chartPath, 'chartPath'),

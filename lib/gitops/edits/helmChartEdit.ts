@@ -1,5 +1,6 @@
 import { inc, valid } from 'semver';
 import { inputError } from '../errors';
+import type { ValueType } from '../yaml/scalarStyle';
 import { scalarText } from '../yaml/yamlSource';
 import { isTreeDirectory } from './manifestTree';
 import { loadYamlFile } from './loadYaml';
@@ -29,6 +30,7 @@ export async function helmChartEdit(
 	valuesPath: string,
 	value: string,
 	versionBump: VersionBump,
+	valueType?: ValueType,
 ): Promise<EditResult> {
 	if (value === '') throw inputError('Value is empty: give the value to write', 'value');
 	if (!(await isTreeDirectory(root, chartPath))) throw inputError(`Chart folder "${chartPath}" does not exist in the repository`, 'chartPath');
@@ -36,7 +38,7 @@ export async function helmChartEdit(
 	const chartFile = `${prefix}Chart.yaml`;
 	const chart = await loadYamlFile(root, chartFile, 'chartPath');
 	const values = await loadYamlFile(root, `${prefix}${valuesFile}`, 'valuesFile');
-	const change = setPath(values, `${prefix}${valuesFile}`, valuesPath, value);
+	const change = setPath(values, `${prefix}${valuesFile}`, valuesPath, value, undefined, valueType);
 	if (!change) return { files: [], changes: [], skipped: [] };
 	const result: EditResult = { files: [{ file: `${prefix}${valuesFile}`, before: values.text, after: values.toString() }], changes: [change], skipped: [] };
 	if (versionBump === 'none') return result;

@@ -1,6 +1,6 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
-import { quoteValue } from '../../fieldError';
+import { quoteValue } from '../../errors';
 import { inputError } from '../errors';
 
 /** Files Flux's setters consider: `*.yaml`, `*.yml` and a file named exactly `Kustomization`. */

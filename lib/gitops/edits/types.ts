@@ -1,3 +1,5 @@
+import type { ValueType } from '../yaml/scalarStyle';
+
 /** One changed value: where it is (1-based line of the original file) and what it was and became. */
 export interface Change {
 	file: string;
@@ -28,9 +30,9 @@ export interface EditResult {
 /** What to change, per mode of the Bump Git Manifest node. Paths are relative to the repository root. */
 export type ManifestEdit =
 	| { mode: 'imagePolicyMarkers'; path: string; policies: Record<string, string> /* "ns:name" -> image ref */ }
-	| { mode: 'yamlPath'; file: string; yamlPath: string; value: string; documentKind?: string; documentName?: string }
+	| { mode: 'yamlPath'; file: string; yamlPath: string; value: string; valueType?: ValueType; documentKind?: string; documentName?: string }
 	| { mode: 'imageReference'; path: string; imageRepository: string; tag?: string; digest?: string }
-	| { mode: 'helmChart'; chartPath: string; valuesFile?: string; valuesPath: string; value: string; versionBump: 'patch' | 'minor' | 'major' | 'none' };
+	| { mode: 'helmChart'; chartPath: string; valuesFile?: string; valuesPath: string; value: string; valueType?: ValueType; versionBump: 'patch' | 'minor' | 'major' | 'none' };
 
 declare const checked: unique symbol;
 

@@ -1,5 +1,6 @@
 import { Document } from 'yaml';
 import { inputError } from '../errors';
+import type { ValueType } from '../yaml/scalarStyle';
 import { parseYamlPath, resolveScalar, ResolvedScalar } from '../yaml/yamlPath';
 import { scalarText, YamlSource } from '../yaml/yamlSource';
 import { loadYamlFile } from './loadYaml';
@@ -51,18 +52,18 @@ export function findPathTarget(source: YamlSource, file: string, yamlPath: strin
 }
 
 /** Sets one scalar; the change is reported against the original line. */
-export function setPath(source: YamlSource, file: string, yamlPath: string, value: string, selector?: DocumentSelector): Change | undefined {
+export function setPath(source: YamlSource, file: string, yamlPath: string, value: string, selector?: DocumentSelector, valueType?: ValueType): Change | undefined {
 	const target = findPathTarget(source, file, yamlPath, selector);
 	const old = scalarText(target.node);
-	if (!source.setScalar(target.node, value, target)) return undefined;
+	if (!source.setScalar(target.node, value, target, valueType)) return undefined;
 	return { file, line: source.lineOf(target.node.range![0]), old, new: value };
 }
 
 /** The `yamlPath` mode: one value in one file (e.g. a kpack Image's spec.source.git.revision). */
-export async function yamlPathEdit(root: string, file: string, yamlPath: string, value: string, selector?: DocumentSelector): Promise<EditResult> {
+export async function yamlPathEdit(root: string, file: string, yamlPath: string, value: string, selector?: DocumentSelector, valueType?: ValueType): Promise<EditResult> {
 	if (value === '') throw inputError('Value is empty: give the value to write', 'value');
 	const source = await loadYamlFile(root, file, 'file');
-	const change = setPath(source, file, yamlPath, value, selector);
+	const change = setPath(source, file, yamlPath, value, selector, valueType);
 	if (!change) return { files: [], changes: [], skipped: [] };
 	return { files: [{ file, before: source.text, after: source.toString() }], changes: [change], skipped: [] };
 }

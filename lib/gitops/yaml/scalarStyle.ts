@@ -30,17 +30,39 @@ function plainKeepsType(text: string, previous: unknown, inFlow: boolean): boole
 	});
 }
 
+/** True when plain `text` is a finite number under YAML 1.1 and 1.2 and prints back as itself. */
+export function plainIsNumber(text: string, inFlow = false): boolean {
+	return Number.isFinite(Number(text)) && plainKeepsType(text, 0, inFlow);
+}
+
+/**
+ * How a written value is typed. auto: a string unless the old value was a number or boolean and the new text
+ * is one too; string: always a string; number: always a number (the text must be one).
+ */
+export type ValueType = 'auto' | 'string' | 'number';
+
+/**
+ * A git commit id or an abbreviation of one (7 to 64 lower-case hex digits). `auto` always writes it as a
+ * string: an all-digit short SHA replacing an integer must not become a number, which Helm prints as 7.654321e+06.
+ */
+export function looksLikeCommitId(text: string): boolean {
+	return /^[0-9a-f]{7,64}$/.test(text);
+}
+
 /**
  * The style to write `value` in: the node's own style when that is safe (quotes stay quotes, block stays
  * block), plain only when it cannot be read back as another type, otherwise double quotes. A value that was
- * a number or boolean may stay plain when the new text is one too (`replicas: 1` → `3`).
+ * a number or boolean may stay plain when the new text is one too (`replicas: 1` → `3`), unless it looks like
+ * a commit id; `number` writes plain (checkEdit made sure the text is a number).
  */
-export function scalarTypeFor(node: Scalar, value: string, inFlow: boolean): Scalar.Type {
+export function scalarTypeFor(node: Scalar, value: string, inFlow: boolean, valueType: ValueType = 'auto'): Scalar.Type {
+	if (valueType === 'number') return 'PLAIN';
 	const current = node.type ?? 'PLAIN';
 	const multiLine = value.includes('\n');
 	if (current === 'BLOCK_LITERAL' || current === 'BLOCK_FOLDED') return current;
 	if (multiLine) return 'QUOTE_DOUBLE';
 	if (current === 'QUOTE_DOUBLE' || current === 'QUOTE_SINGLE') return current;
-	if (typeof node.value !== 'string' && node.value !== null && plainKeepsType(value, node.value, inFlow)) return 'PLAIN';
+	const keepsType = valueType === 'auto' && !looksLikeCommitId(value) && typeof node.value !== 'string' && node.value !== null;
+	if (keepsType && plainKeepsType(value, node.value, inFlow)) return 'PLAIN';
 	return plainKeepsString(value, inFlow) ? 'PLAIN' : 'QUOTE_DOUBLE';
 }

@@ -1,5 +1,5 @@
 import { Composer, CST, Document, LineCounter, Parser, Scalar, isScalar } from 'yaml';
-import { scalarTypeFor } from './scalarStyle';
+import { scalarTypeFor, type ValueType } from './scalarStyle';
 
 /**
  * One YAML file held as its original CST tokens plus the documents composed from them. Nodes are found with
@@ -36,13 +36,14 @@ export class YamlSource {
 
 	/**
 	 * Writes `value` into the scalar's source token. Returns false when the scalar already holds exactly that
-	 * value (then nothing is touched). The token keeps its quoting unless the plain form would change type.
+	 * value and type (then nothing is touched). The token keeps its quoting unless the plain form would change type.
 	 */
-	setScalar(node: Scalar, value: string, context: { inFlow: boolean; afterKey: boolean }): boolean {
-		if (scalarText(node) === value) return false;
+	setScalar(node: Scalar, value: string, context: { inFlow: boolean; afterKey: boolean }, valueType: ValueType = 'auto'): boolean {
+		const sameType = valueType === 'auto' || typeof node.value === valueType;
+		if (scalarText(node) === value && sameType) return false;
 		const token = node.srcToken;
 		if (!token) throw new Error('YAML node has no source token (parse with keepSourceTokens)');
-		CST.setScalarValue(token, value, { ...context, type: scalarTypeFor(node, value, context.inFlow) });
+		CST.setScalarValue(token, value, { ...context, type: scalarTypeFor(node, value, context.inFlow, valueType) });
 		this.edited = true;
 		return true;
 	}

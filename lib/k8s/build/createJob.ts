@@ -1,4 +1,6 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { RemoteError } from '../../errors';
+import { kubernetesClient } from '../kubernetesClient';
 import { describeKubernetesError, hintForAdmissionDenial, type KubernetesApiFailure } from '../apiError';
 import { validateBuildJobInput, type Attestation, type BuildJobInput } from './inputs';
 import { ANNOTATIONS, buildJobManifest } from './manifest';
@@ -39,20 +41,20 @@ export interface CreateBuildKitJobResult {
  * A Kubernetes API call that failed. `failure` carries the status code and the server's own Status message
  * (never a token); `hint` says what usually fixes that status.
  */
-export class KubernetesRequestError extends Error {
+export class KubernetesRequestError extends RemoteError {
 	constructor(
 		readonly action: string,
 		readonly failure: KubernetesApiFailure,
-		readonly hint: string,
+		hint: string,
 	) {
-		const status = failure.statusCode ? ` (HTTP ${failure.statusCode}${failure.reason ? ` ${failure.reason}` : ''})` : '';
+		const http = failure.statusCode ? `HTTP ${failure.statusCode}${failure.reason ? ` ${failure.reason}` : ''}` : '';
 		const denial = failure.admissionPolicy;
 		super(
 			denial
-				? `${action} was refused by admission policy "${denial.policy}"${denial.binding ? ` (binding "${denial.binding}")` : ''}${status}: ${denial.rule}`
-				: `${action} failed${status}: ${failure.message}`,
+				? `${action} was refused by admission policy "${denial.policy}" (${[denial.binding && `binding "${denial.binding}"`, http].filter(Boolean).join(', ')}): ${denial.rule}`
+				: `${action} failed${http ? ` (${http})` : ''}: ${failure.message}`,
+			{ statusCode: failure.statusCode, hint },
 		);
-		this.name = 'KubernetesRequestError';
 	}
 }
 
@@ -134,7 +136,7 @@ export async function createBuildKitJob(
 		};
 	}
 	if (!kc) throw new Error('createBuildKitJob needs a KubeConfig unless dryRun is set');
-	const batch = kc.makeApiClient(k8s.BatchV1Api);
+	const batch = kc.makeApiClient(kubernetesClient().BatchV1Api);
 	const namespace = plan.namespace;
 	try {
 		return describeJob(await batch.createNamespacedJob({ namespace, body: manifest }), false);

@@ -1,5 +1,5 @@
 import { checkGitUrl, type GitSource, type GitUrlKind } from '../../gitUrl';
-import { FieldError as BuildInputError, quoteValue } from '../../fieldError';
+import { InputError, quoteValue } from '../../errors';
 
 export { type GitSource, type GitUrlKind };
 
@@ -34,10 +34,10 @@ export function isFullCommitSha(revision: string): boolean {
  */
 export function validateGitRevision(text: string, field: string): string {
 	const fail = (why: string): never => {
-		throw new BuildInputError(field, `${field} ${quoteValue(String(text))} ${why}`);
+		throw new InputError(field, `${field} ${quoteValue(String(text))} ${why}`);
 	};
 	if (typeof text !== 'string' || text.length === 0) {
-		throw new BuildInputError(field, `${field} is empty: give a branch (main), a tag (v1.2.3) or a full 40-character commit SHA.`);
+		throw new InputError(field, `${field} is empty: give a branch (main), a tag (v1.2.3) or a full 40-character commit SHA.`);
 	}
 	if (isFullCommitSha(text)) return text.toLowerCase();
 	if (text.length > 255) fail('is longer than 255 characters.');

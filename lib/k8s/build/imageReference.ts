@@ -1,5 +1,5 @@
 import { isImageTag, parseImageReference, type ImageReference } from '../../imageReference/reference';
-import { FieldError as BuildInputError, quoteValue } from '../../fieldError';
+import { InputError, quoteValue } from '../../errors';
 
 // The reference grammar itself is shared with Bump Git Manifest (lib/imageReference.ts).
 export { parseImageReference, type ImageReference };
@@ -10,10 +10,10 @@ const EXAMPLE = 'registry.local:5000/webapp/app:1.2.3';
 export function parsePushReference(text: string, field: string): ImageReference {
 	const ref = parseImageReference(text, field);
 	if (ref.digest) {
-		throw new BuildInputError(field, `${field} ${quoteValue(text)} pins a digest; a build pushes to a tag. Drop the "@sha256:…" part, e.g. ${EXAMPLE}.`);
+		throw new InputError(field, `${field} ${quoteValue(text)} pins a digest; a build pushes to a tag. Drop the "@sha256:…" part, e.g. ${EXAMPLE}.`);
 	}
 	if (!ref.tag) {
-		throw new BuildInputError(field, `${field} ${quoteValue(text)} has no tag: add one, e.g. ${ref.repository}:1.2.3.`);
+		throw new InputError(field, `${field} ${quoteValue(text)} has no tag: add one, e.g. ${ref.repository}:1.2.3.`);
 	}
 	return ref;
 }

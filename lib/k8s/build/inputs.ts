@@ -1,8 +1,10 @@
-import { FieldError as BuildInputError, quoteValue } from '../../fieldError';
+import { InputError, quoteValue } from '../../errors';
 import { isFullCommitSha, validateGitRevision, validateGitUrl, type GitSource } from './gitSource';
 import { isBareTag, parseImageReference, parsePushReference, type ImageReference } from './imageReference';
 import {
 	parseQuantity,
+	refuseBuildkitBuildArg,
+	refuseReservedLabelPrefix,
 	validateBuildArgName,
 	validateBuildArgValue,
 	validateDns1123Label,
@@ -36,16 +38,26 @@ export interface BuildJobInput {
 	additionalTags?: string[];
 	target?: string;
 	buildArgs?: Array<{ name: string; value: string }>;
+	/** Accept build args named BUILDKIT_* (they configure BuildKit's frontend, see refuseBuildkitBuildArg). */
+	allowBuildkitBuildArgs?: boolean;
 	platforms?: string[];
 	cacheMode?: CacheMode;
 	cacheRef?: string;
 	attestations?: Attestation[];
+	/** Scanner image for attest:sbom (BuildKit's default is docker/buildkit-syft-scanner from Docker Hub). */
+	sbomGenerator?: string;
 	builderMode?: BuilderMode;
 	buildkitImage?: string;
 	gitImage?: string;
 	serviceAccountName?: string;
 	registrySecretName?: string;
 	gitSecretName?: string;
+	/** A ConfigMap in the namespace with key buildkitd.toml (mirrors, CAs, plain-HTTP registries), mounted read-only. */
+	buildkitdConfigMap?: string;
+	/** Accept an SSH server's host key unseen when the git Secret has no known_hosts. */
+	sshTrustOnFirstUse?: boolean;
+	/** SOURCE_DATE_EPOCH = the commit time and rewritten layer times: one commit, one image manifest digest. */
+	reproducible?: boolean;
 	insecureRegistry?: boolean;
 	allowPlainHttpGit?: boolean;
 	memoryLimit?: string;
@@ -77,12 +89,16 @@ export interface BuildPlan {
 	platforms: string[];
 	cache: { mode: CacheMode; ref?: string };
 	attestations: Attestation[];
+	sbomGenerator?: string;
 	builderMode: BuilderMode;
 	buildkitImage: string;
 	gitImage: string;
 	serviceAccountName: string;
 	registrySecretName?: string;
 	gitSecretName?: string;
+	buildkitdConfigMap?: string;
+	sshTrustOnFirstUse: boolean;
+	reproducible: boolean;
 	insecureRegistry: boolean;
 	resources: { memoryLimit: Quantity; memoryRequest: Quantity; cpuLimit?: Quantity; cpuRequest?: Quantity };
 	ttlSecondsAfterFinished: number;
@@ -116,7 +132,7 @@ function integerIn(value: number | undefined, fallback: number, field: string, m
 	if (value === undefined || value === null || (typeof value === 'string' && value === '')) return fallback;
 	const n = Number(value);
 	if (!Number.isInteger(n) || n < min || n > max) {
-		throw new BuildInputError(field, `${field} ${quoteValue(String(value))} must be a whole number from ${min} to ${max}.`);
+		throw new InputError(field, `${field} ${quoteValue(String(value))} must be a whole number from ${min} to ${max}.`);
 	}
 	return n;
 }
@@ -144,8 +160,8 @@ function buildArgsOf(input: BuildJobInput): Array<{ name: string; value: string 
 	const seen = new Set<string>();
 	const args: Array<{ name: string; value: string }> = [];
 	for (const arg of input.buildArgs ?? []) {
-		const name = validateBuildArgName(arg?.name, field);
-		if (seen.has(name)) throw new BuildInputError(field, `${field}: build argument ${name} is given twice: keep one.`);
+		const name = refuseBuildkitBuildArg(validateBuildArgName(arg?.name, field), field, input.allowBuildkitBuildArgs === true);
+		if (seen.has(name)) throw new InputError(field, `${field}: build argument ${name} is given twice: keep one.`);
 		seen.add(name);
 		args.push({ name, value: validateBuildArgValue(name, arg.value ?? '', field) });
 	}
@@ -156,9 +172,9 @@ function userLabels(input: BuildJobInput): Record<string, string> {
 	const field = 'options.labels';
 	const labels: Record<string, string> = {};
 	for (const label of input.labels ?? []) {
-		const key = validateLabelKey(label?.name, field);
+		const key = refuseReservedLabelPrefix(validateLabelKey(label?.name, field), field);
 		if (RESERVED_LABEL_KEYS.includes(key) || key.startsWith('buildkit.n8n.io/')) {
-			throw new BuildInputError(field, `${field}: label ${key} is set by the node itself: choose another key.`);
+			throw new InputError(field, `${field}: label ${key} is set by the node itself: choose another key.`);
 		}
 		labels[key] = validateLabelValue(label.value ?? '', field);
 	}
@@ -168,7 +184,7 @@ function userLabels(input: BuildJobInput): Record<string, string> {
 function cacheOf(input: BuildJobInput, primary: ImageReference): BuildPlan['cache'] {
 	const mode = input.cacheMode ?? 'max';
 	if (!['max', 'min', 'disabled'].includes(mode)) {
-		throw new BuildInputError('options.cacheMode', `options.cacheMode ${quoteValue(String(mode))} must be max, min or disabled.`);
+		throw new InputError('options.cacheMode', `options.cacheMode ${quoteValue(String(mode))} must be max, min or disabled.`);
 	}
 	if (mode === 'disabled') return { mode };
 	const ref = blank(input.cacheRef) ? `${primary.repository}:buildcache` : parsePushReference(String(input.cacheRef), 'options.cacheRef').text;
@@ -179,14 +195,14 @@ function attestationsOf(input: BuildJobInput): Attestation[] {
 	const requested = input.attestations ?? [...DEFAULTS.attestations];
 	for (const a of requested) {
 		if (a !== 'sbom' && a !== 'provenance') {
-			throw new BuildInputError('options.attestations', `options.attestations ${quoteValue(String(a))} is unknown: choose sbom and/or provenance.`);
+			throw new InputError('options.attestations', `options.attestations ${quoteValue(String(a))} is unknown: choose sbom and/or provenance.`);
 		}
 	}
 	// Fixed order, so the annotation reads "sbom,provenance" however the user listed them.
 	return (['sbom', 'provenance'] as Attestation[]).filter((a) => requested.includes(a));
 }
 
-/** Checks and defaults every parameter; throws BuildInputError naming the first bad field. */
+/** Checks and defaults every parameter; throws InputError naming the first bad field. */
 export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 	const namespace = validateDns1123Label(blank(input.namespace) ? DEFAULTS.namespace : String(input.namespace), 'namespace', 'namespace name');
 	const appName = validateDns1123Label(input.appName, 'appName', 'app name');
@@ -194,7 +210,7 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 	const gitRevision = validateGitRevision(blank(input.gitRevision) ? DEFAULTS.gitRevision : String(input.gitRevision), 'gitRevision');
 	const contextPath = validateRepoPath(input.contextPath ?? '', 'contextPath', 'the build context directory');
 	const dockerfile = validateRepoPath(blank(input.dockerfile) ? DEFAULTS.dockerfile : String(input.dockerfile), 'dockerfile', 'the Dockerfile path');
-	if (dockerfile === '') throw new BuildInputError('dockerfile', 'dockerfile is empty: give the Dockerfile path relative to the context, e.g. "Dockerfile".');
+	if (dockerfile === '') throw new InputError('dockerfile', 'dockerfile is empty: give the Dockerfile path relative to the context, e.g. "Dockerfile".');
 	const slash = dockerfile.lastIndexOf('/');
 
 	const images = pushTargets(input);
@@ -203,7 +219,7 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 
 	const builderMode = input.builderMode ?? 'rootless';
 	if (builderMode !== 'rootless' && builderMode !== 'privileged') {
-		throw new BuildInputError('options.builderMode', `options.builderMode ${quoteValue(String(builderMode))} must be rootless or privileged.`);
+		throw new InputError('options.builderMode', `options.builderMode ${quoteValue(String(builderMode))} must be rootless or privileged.`);
 	}
 	const defaultImage = builderMode === 'rootless' ? DEFAULT_ROOTLESS_IMAGE : DEFAULT_PRIVILEGED_IMAGE;
 	const buildkitImage = blank(input.buildkitImage) ? defaultImage : parseImageReference(String(input.buildkitImage), 'options.buildkitImage').text;
@@ -212,19 +228,20 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 	const memoryLimit = parseQuantity(blank(input.memoryLimit) ? DEFAULTS.memoryLimit : String(input.memoryLimit), 'options.memoryLimit', 'memory');
 	const memoryRequest = parseQuantity(blank(input.memoryRequest) ? DEFAULTS.memoryRequest : String(input.memoryRequest), 'options.memoryRequest', 'memory');
 	if (memoryRequest.value > memoryLimit.value) {
-		throw new BuildInputError('options.memoryRequest', `options.memoryRequest ${memoryRequest.text} is above options.memoryLimit ${memoryLimit.text}: lower the request or raise the limit.`);
+		throw new InputError('options.memoryRequest', `options.memoryRequest ${memoryRequest.text} is above options.memoryLimit ${memoryLimit.text}: lower the request or raise the limit.`);
 	}
 	const cpuLimit = blank(input.cpuLimit) ? undefined : parseQuantity(String(input.cpuLimit), 'options.cpuLimit', 'cpu');
 	const cpuRequest = blank(input.cpuRequest) ? undefined : parseQuantity(String(input.cpuRequest), 'options.cpuRequest', 'cpu');
 	if (cpuLimit && cpuRequest && cpuRequest.value > cpuLimit.value) {
-		throw new BuildInputError('options.cpuRequest', `options.cpuRequest ${cpuRequest.text} is above options.cpuLimit ${cpuLimit.text}: lower the request or raise the limit.`);
+		throw new InputError('options.cpuRequest', `options.cpuRequest ${cpuRequest.text} is above options.cpuLimit ${cpuLimit.text}: lower the request or raise the limit.`);
 	}
 
+	const attestations = attestationsOf(input);
 	const activeDeadlineSeconds = integerIn(input.activeDeadlineSeconds, DEFAULTS.activeDeadlineSeconds, 'options.activeDeadlineSeconds', 0, 7 * 24 * 3600);
 	const jobName = blank(input.jobName) ? undefined : validateDns1123Label(String(input.jobName), 'options.jobName', 'Job name');
 	const deterministicName = input.deterministicName === true;
 	if (deterministicName && !jobName && !isFullCommitSha(gitRevision)) {
-		throw new BuildInputError(
+		throw new InputError(
 			'options.deterministicName',
 			`options.deterministicName needs gitRevision to be a full commit SHA (a branch such as ${quoteValue(gitRevision)} moves, so its name would repeat across commits): pass the commit, e.g. from the webhook's "commit".`,
 		);
@@ -244,7 +261,8 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 		buildArgs: buildArgsOf(input),
 		platforms,
 		cache: cacheOf(input, images[0]),
-		attestations: attestationsOf(input),
+		attestations,
+		sbomGenerator: attestations.includes('sbom') && !blank(input.sbomGenerator) ? parseImageReference(String(input.sbomGenerator), 'options.sbomGenerator').text : undefined,
 		builderMode,
 		buildkitImage,
 		gitImage,
@@ -256,6 +274,9 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 		// An explicitly empty registry secret means anonymous pushes (e.g. a local registry).
 		registrySecretName: input.registrySecretName === undefined ? DEFAULTS.registrySecretName : optionalSecretName(input.registrySecretName, 'options.registrySecretName'),
 		gitSecretName: optionalSecretName(input.gitSecretName, 'options.gitSecretName'),
+		buildkitdConfigMap: blank(input.buildkitdConfigMap) ? undefined : validateDns1123Subdomain(String(input.buildkitdConfigMap), 'options.buildkitdConfigMap', 'ConfigMap name'),
+		sshTrustOnFirstUse: input.sshTrustOnFirstUse === true,
+		reproducible: input.reproducible === true,
 		insecureRegistry: input.insecureRegistry === true,
 		resources: { memoryLimit, memoryRequest, cpuLimit, cpuRequest },
 		ttlSecondsAfterFinished: integerIn(input.ttlSecondsAfterFinished, DEFAULTS.ttlSecondsAfterFinished, 'options.ttlSecondsAfterFinished', 0, 30 * 24 * 3600),

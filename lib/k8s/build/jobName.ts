@@ -47,6 +47,8 @@ export function buildIdentity(plan: BuildPlan): string {
 		target: plan.target ?? null,
 		buildArgs: plan.buildArgs,
 		platforms: [...plan.platforms].sort(),
+		// Only when on, so names of builds without it stay what they were.
+		...(plan.reproducible ? { reproducible: true } : {}),
 	});
 }
 

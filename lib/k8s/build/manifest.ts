@@ -2,12 +2,14 @@ import type { V1Container, V1EnvVar, V1Job, V1ResourceRequirements, V1SecurityCo
 import type { BuildPlan } from './inputs';
 import { buildctlArgs, PATHS } from './buildctlArgs';
 import { BUILD_SCRIPT, GIT_CLONE_SCRIPT } from './scripts';
+import { gitServerOf } from './gitServer';
+import { DEFAULT_SBOM_GENERATOR } from './sbomGenerator';
 
 /**
  * The build Job as a typed V1Job (the client's serializer silently drops misspelled fields, so the type is
  * what catches them). Shape: init container `git-clone` fetches the revision into an emptyDir; container
  * `buildkit` runs rootless BuildKit daemonless and pushes. Names and annotations below are the contract
- * with Wait for Job and the test stack's Job simulator (see docs/createBuildKitJob.md).
+ * with Wait for Job and the test stack's Job simulator (see docs/nodes/create-buildkit-job.md).
  */
 
 export const CONTAINER_NAMES = { gitClone: 'git-clone', buildkit: 'buildkit' } as const;
@@ -19,6 +21,8 @@ export const ANNOTATIONS = {
 	attestations: 'buildkit.n8n.io/attestations',
 	contextPath: 'buildkit.n8n.io/context-path',
 	dockerfile: 'buildkit.n8n.io/dockerfile',
+	/** The SBOM scanner image BuildKit pulls (set when SBOM is on), so Wait for Job can name it when the pull fails. */
+	sbomGenerator: 'buildkit.n8n.io/sbom-generator',
 } as const;
 
 export const LABELS = {
@@ -35,6 +39,7 @@ const VOLUMES = {
 	gitTmp: 'git-tmp',
 	dockerConfig: 'docker-config',
 	gitSecret: 'git-secret',
+	buildkitdConfig: 'buildkitd-config',
 } as const;
 
 export function jobLabels(plan: BuildPlan): Record<string, string> {
@@ -59,6 +64,7 @@ export function jobAnnotations(plan: BuildPlan): Record<string, string> {
 		[ANNOTATIONS.attestations]: plan.attestations.join(','),
 		[ANNOTATIONS.contextPath]: plan.contextPath,
 		[ANNOTATIONS.dockerfile]: plan.dockerfileDir ? `${plan.dockerfileDir}/${plan.dockerfileName}` : plan.dockerfileName,
+		...(plan.attestations.includes('sbom') ? { [ANNOTATIONS.sbomGenerator]: plan.sbomGenerator ?? DEFAULT_SBOM_GENERATOR } : {}),
 	};
 }
 
@@ -80,6 +86,7 @@ function gitCloneContainer(plan: BuildPlan): V1Container {
 	];
 	if (plan.gitSecretName) mounts.push({ name: VOLUMES.gitSecret, mountPath: PATHS.gitSecret, readOnly: true });
 	const dockerfilePath = plan.dockerfileDir ? `${plan.dockerfileDir}/${plan.dockerfileName}` : plan.dockerfileName;
+	const server = gitServerOf(plan.git);
 	return {
 		name: CONTAINER_NAMES.gitClone,
 		image: plan.gitImage,
@@ -87,6 +94,8 @@ function gitCloneContainer(plan: BuildPlan): V1Container {
 		command: ['/bin/sh', '-c', GIT_CLONE_SCRIPT, CONTAINER_NAMES.gitClone],
 		env: env({
 			GIT_URL: plan.git.url,
+			GIT_URL_SCHEME: server.scheme,
+			GIT_URL_HOST: server.host,
 			GIT_REVISION: plan.gitRevision,
 			CONTEXT_PATH: plan.contextPath || '.',
 			DOCKERFILE_PATH: dockerfilePath,
@@ -98,6 +107,7 @@ function gitCloneContainer(plan: BuildPlan): V1Container {
 			// git refuses every other transport (ext::, file://, fd::) even if one slipped past validation.
 			GIT_ALLOW_PROTOCOL: plan.git.kind === 'http' ? 'https:ssh:http' : 'https:ssh',
 			...(plan.gitSecretName ? { GIT_SECRET_DIR: PATHS.gitSecret } : {}),
+			...(plan.sshTrustOnFirstUse && server.scheme === 'ssh' ? { SSH_TRUST_ON_FIRST_USE: 'true' } : {}),
 		}),
 		resources: resources(plan),
 		securityContext: {
@@ -117,7 +127,7 @@ function gitCloneContainer(plan: BuildPlan): V1Container {
 
 function buildkitSecurityContext(plan: BuildPlan): V1SecurityContext {
 	if (plan.builderMode === 'privileged') return { privileged: true };
-	// What rootless BuildKit needs (docs/rootless.md): user namespaces via newuidmap/newgidmap (setuid, hence
+	// What rootless BuildKit needs (docs/nodes/create-buildkit-job.md, "What the Job looks like"): user namespaces via newuidmap/newgidmap (setuid, hence
 	// allowPrivilegeEscalation) and unshare/mount, which the default seccomp and AppArmor profiles block.
 	return {
 		runAsUser: BUILD_UID,
@@ -135,6 +145,7 @@ function buildkitContainer(plan: BuildPlan): V1Container {
 		{ name: VOLUMES.state, mountPath: plan.builderMode === 'rootless' ? PATHS.rootlessState : PATHS.privilegedState },
 	];
 	if (plan.registrySecretName) mounts.push({ name: VOLUMES.dockerConfig, mountPath: PATHS.dockerConfig, readOnly: true });
+	if (plan.buildkitdConfigMap) mounts.push({ name: VOLUMES.buildkitdConfig, mountPath: PATHS.buildkitdConfig, readOnly: true });
 	return {
 		name: CONTAINER_NAMES.buildkit,
 		image: plan.buildkitImage,
@@ -148,6 +159,9 @@ function buildkitContainer(plan: BuildPlan): V1Container {
 			TERMINATION_LOG: PATHS.terminationLog,
 			PRIMARY_IMAGE: plan.images[0].text,
 			...(plan.registrySecretName ? { DOCKER_CONFIG: PATHS.dockerConfig } : {}),
+			...(plan.cache.mode !== 'disabled' && plan.cache.ref ? { CACHE_REF: plan.cache.ref } : {}),
+			...(plan.reproducible ? { SOURCE_DATE_EPOCH_FROM_COMMIT: 'true' } : {}),
+			...(plan.buildkitdConfigMap ? { BUILDKITD_CONFIG: `${PATHS.buildkitdConfig}/buildkitd.toml`, BUILDKITD_CONFIG_MAP: plan.buildkitdConfigMap } : {}),
 		}),
 		resources: resources(plan),
 		securityContext: buildkitSecurityContext(plan),
@@ -171,6 +185,12 @@ function volumes(plan: BuildPlan): V1Volume[] {
 			// build log, instead of a pod stuck in ContainerCreating until the deadline.
 			secret: { secretName: plan.registrySecretName, items: [{ key: '.dockerconfigjson', path: 'config.json' }], defaultMode: 0o440, optional: true },
 		});
+	}
+	if (plan.buildkitdConfigMap) {
+		// The pod mounts it, so n8n's Role needs no ConfigMap rights; other keys (CA files) land beside
+		// buildkitd.toml. optional: a missing ConfigMap fails the build step at once with a message naming it
+		// (the script checks the file), instead of a pod stuck in ContainerCreating until the deadline.
+		list.push({ name: VOLUMES.buildkitdConfig, configMap: { name: plan.buildkitdConfigMap, defaultMode: 0o444, optional: true } });
 	}
 	if (plan.gitSecretName) {
 		list.push({ name: VOLUMES.gitSecret, secret: { secretName: plan.gitSecretName, defaultMode: 0o440, optional: false } });

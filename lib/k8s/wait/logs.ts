@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubernetesClient } from '../kubernetesClient';
 import { BUILD_CONTAINER, newestFirst, type PodLike, type PodProblem } from './podDiagnosis';
 import { redactUrlCredentials } from '../../gitUrl';
 
@@ -54,7 +55,7 @@ export function chooseLogSource(pods: PodLike[], problem?: PodProblem): LogSourc
 export async function readLogTail(kc: k8s.KubeConfig, namespace: string, source: LogSource, lines: number, maxBytes = LOG_TAIL_MAX_BYTES): Promise<string> {
 	if (lines <= 0) return '';
 	try {
-		const text = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedPodLog({
+		const text = await kc.makeApiClient(kubernetesClient().CoreV1Api).readNamespacedPodLog({
 			name: source.pod,
 			namespace,
 			container: source.container,

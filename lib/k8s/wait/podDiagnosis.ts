@@ -303,6 +303,8 @@ export function findStuckPod(pods: PodLike[], now: number, stuckAfterMs: number,
 export interface BuildOutput {
 	digest?: string;
 	image?: string;
+	/** Whether the registry build cache was written (absent when the build exported none or did not say). */
+	cacheWritten?: boolean;
 }
 
 const DIGEST = /sha256:[0-9a-f]{64}/;
@@ -317,10 +319,11 @@ export function readBuildOutput(pods: PodLike[]): BuildOutput {
 		const message = status?.state?.terminated?.message?.trim();
 		if (!message) continue;
 		try {
-			const parsed = JSON.parse(message) as { digest?: unknown; image?: unknown };
+			const parsed = JSON.parse(message) as { digest?: unknown; image?: unknown; cache?: unknown };
 			const digest = typeof parsed.digest === 'string' && DIGEST.test(parsed.digest) ? parsed.digest : undefined;
 			const image = typeof parsed.image === 'string' && parsed.image ? parsed.image : undefined;
-			if (digest || image) return { digest, image };
+			const cacheWritten = parsed.cache === 'written' ? true : parsed.cache === 'not written' ? false : undefined;
+			if (digest || image) return { digest, image, ...(cacheWritten === undefined ? {} : { cacheWritten }) };
 		} catch {
 			const match = DIGEST.exec(message);
 			if (match) return { digest: match[0] };
@@ -337,9 +340,21 @@ export function repositoryOf(image: string): string {
 	return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
 }
 
-/** The digest of the last log line that pushes or exports a manifest (BuildKit: `pushing manifest for <ref>@sha256:…`), else of any line. */
+/**
+ * BuildKit's plain-progress lines that name the pushed image's digest, most telling first: the push of a tag
+ * (`pushing manifest for <ref>@sha256:…`), else the exported index or manifest. The cache export that follows
+ * writes its own manifest (`writing cache image manifest sha256:…`), which is never the image.
+ */
+const IMAGE_DIGEST_LINES = [/pushing manifest for \S+@(sha256:[0-9a-f]{64})/, /exporting manifest list (sha256:[0-9a-f]{64})/, /exporting manifest (sha256:[0-9a-f]{64})/];
+
+/** The image digest a BuildKit build log reports (the last match of the most telling kind), if any. */
 export function digestFromLog(text: string): string | undefined {
 	const lines = text.split('\n').reverse();
-	const line = lines.find((l) => /manifest/i.test(l) && DIGEST.test(l)) ?? lines.find((l) => DIGEST.test(l));
-	return line ? DIGEST.exec(line)?.[0] : undefined;
+	for (const pattern of IMAGE_DIGEST_LINES) {
+		for (const line of lines) {
+			const match = pattern.exec(line);
+			if (match) return match[1];
+		}
+	}
+	return undefined;
 }

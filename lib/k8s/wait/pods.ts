@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubernetesClient } from '../kubernetesClient';
 import type { PodLike } from './podDiagnosis';
 
 /**
@@ -7,7 +8,7 @@ import type { PodLike } from './podDiagnosis';
  * only pods owned by this Job when owner references say so.
  */
 export async function listJobPods(kc: k8s.KubeConfig, namespace: string, jobName: string, uid: string | undefined): Promise<PodLike[]> {
-	const core = kc.makeApiClient(k8s.CoreV1Api);
+	const core = kc.makeApiClient(kubernetesClient().CoreV1Api);
 	if (uid) {
 		const byUid = await core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/controller-uid=${uid}` });
 		if (byUid.items.length > 0) return byUid.items;

@@ -1,8 +1,8 @@
 import type { JobWatchEnd } from './watcher';
 import { classifyJob, toIsoTime, type JobLike } from './outcome';
-import { diagnosePods, digestFromLog, readBuildOutput, repositoryOf, summarizePods, type PodLike, type PodProblem, type PodSummary } from './podDiagnosis';
+import { BUILD_CONTAINER, diagnosePods, digestFromLog, readBuildOutput, repositoryOf, summarizePods, type PodLike, type PodProblem, type PodSummary } from './podDiagnosis';
 
-/** The Wait for Job output (DESIGN §3 waitForJob). Absent values are null so every item has the same shape. */
+/** The Wait for Job output (docs/nodes/wait-for-job.md). Absent values are null so every item has the same shape. */
 export interface WaitForJobResult {
 	jobName: string;
 	namespace: string;
@@ -15,6 +15,8 @@ export interface WaitForJobResult {
 	image: string | null;
 	digest: string | null;
 	imageRef: string | null;
+	/** Whether the build wrote its registry cache: false means the next build starts without it; null when not known. */
+	cacheWritten: boolean | null;
 	logTail: string;
 	pods: PodSummary[];
 	/** True when deleteWhenDone removed the Job. */
@@ -36,6 +38,8 @@ export interface ResultInput {
 
 /** The annotation Create BuildKit Job writes: comma-separated refs, the first is the primary image. */
 export const IMAGES_ANNOTATION = 'buildkit.n8n.io/images';
+/** The SBOM scanner image the build pulls (Create BuildKit Job sets it when SBOM is on). */
+export const SBOM_GENERATOR_ANNOTATION = 'buildkit.n8n.io/sbom-generator';
 
 function primaryImage(job: JobLike | undefined): string | undefined {
 	return job?.metadata?.annotations?.[IMAGES_ANNOTATION]?.split(',')[0]?.trim() || undefined;
@@ -57,6 +61,30 @@ function progressNote(job: JobLike | undefined, problem: PodProblem | undefined)
 	return `; it was ${progress.state}`;
 }
 
+/** Docker Hub names as BuildKit prints them: `docker/x:1` is `docker.io/docker/x:1`, `alpine` is `docker.io/library/alpine`. */
+function spellings(image: string): string[] {
+	const first = image.split('/')[0];
+	if (image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) return [image];
+	return [image, `docker.io/${image.includes('/') ? image : `library/${image}`}`];
+}
+
+/**
+ * A build that failed because BuildKit could not pull the SBOM scanner image (Docker Hub by default, which
+ * air-gapped clusters cannot reach) gets a diagnosis naming the image and both ways out.
+ */
+function sbomGeneratorProblem(job: JobLike | undefined, problem: PodProblem | undefined): PodProblem | undefined {
+	const generator = job?.metadata?.annotations?.[SBOM_GENERATOR_ANNOTATION];
+	if (!generator || !problem || problem.container !== BUILD_CONTAINER || problem.reason !== 'BuildFailed') return problem;
+	if (!spellings(generator).some((name) => problem.message.includes(`${name}:`) || problem.message.includes(`${name} `))) return problem;
+	return {
+		...problem,
+		reason: 'SbomGeneratorUnavailable',
+		message:
+			`BuildKit could not pull the SBOM scanner image ${generator} (${problem.message}): mirror it into a registry the cluster can reach ` +
+			'and name the copy in Create BuildKit Job → Options → SBOM Generator, or leave SBOM out of Options → Attestations',
+	};
+}
+
 /** Combines how the wait ended, the Job, its pods and the log tail into the output item (pure). */
 export function assembleResult(input: ResultInput): WaitForJobResult {
 	const { jobName, namespace, end, pods } = input;
@@ -71,11 +99,12 @@ export function assembleResult(input: ResultInput): WaitForJobResult {
 		image: primaryImage(job) ?? null,
 		digest: null as string | null,
 		imageRef: null as string | null,
+		cacheWritten: null as boolean | null,
 		logTail: input.logTail,
 		pods: summarizePods(pods),
 		deleted: false,
 	};
-	const problem = end.kind === 'stuck' ? end.problem : diagnosePods(pods);
+	const problem = sbomGeneratorProblem(job, end.kind === 'stuck' ? end.problem : diagnosePods(pods));
 
 	switch (end.kind) {
 		case 'terminal': {
@@ -86,14 +115,16 @@ export function assembleResult(input: ResultInput): WaitForJobResult {
 				const output = readBuildOutput(pods);
 				const image = output.image ?? base.image;
 				const digest = output.digest ?? digestFromLog(input.logTail) ?? null;
+				const cacheNote = output.cacheWritten === false ? '; the build cache was not written, so the next build starts without it (see the log)' : '';
 				return {
 					...finished,
 					status: 'succeeded',
 					reason: progress.reason,
-					message: `Job ${jobName} completed${digest ? ` and pushed ${image ?? 'its image'}@${digest}` : ''}`,
+					message: `Job ${jobName} completed${digest ? ` and pushed ${image ?? 'its image'}@${digest}` : ''}${cacheNote}`,
 					image,
 					digest,
 					imageRef: image && digest ? `${repositoryOf(image)}@${digest}` : null,
+					cacheWritten: output.cacheWritten ?? null,
 				};
 			}
 			// The deadline is the cause even when the killed container shows an exit code; otherwise the pod says why.

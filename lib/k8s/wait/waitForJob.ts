@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubernetesClient } from '../kubernetesClient';
 import { describeKubernetesError } from '../apiError';
 import { redactUrlCredentials } from '../../gitUrl';
 import { chooseLogSource, LOG_TAIL_MAX_BYTES, readLogTail } from './logs';
@@ -8,7 +9,7 @@ import { listJobPods } from './pods';
 import { assembleResult, type WaitEnd, type WaitForJobResult } from './result';
 import { StuckPodMonitor } from './stuckPod';
 import { diagnosePods, type PodLike, type PodProblem } from './podDiagnosis';
-import { FieldError } from '../../fieldError';
+import { InputError } from '../../errors';
 import { validateDns1123Label } from '../build/kubernetesFields';
 
 export type { WaitForJobResult } from './result';
@@ -39,9 +40,6 @@ export interface WaitForJobStats extends JobWatchStats {
 	noticedAt?: number;
 }
 
-/** Bad input to the wait, naming the parameter (the FieldError every node maps to a NodeOperationError). */
-export { FieldError as WaitForJobInputError };
-
 export class WaitCancelledError extends Error {
 	constructor(jobName: string) {
 		super(`Stopped waiting for Job ${jobName}: the execution was cancelled`);
@@ -53,11 +51,11 @@ function validate(options: WaitForJobOptions): Required<Pick<WaitForJobOptions, 
 	validateDns1123Label(options.jobName, 'jobName', 'Job name (e.g. the jobName output of Create BuildKit Job)');
 	validateDns1123Label(options.namespace, 'namespace', 'namespace name');
 	const timeoutSeconds = options.timeoutSeconds ?? WAIT_DEFAULTS.timeoutSeconds;
-	if (!(timeoutSeconds > 0)) throw new FieldError('timeoutSeconds', 'Timeout Seconds must be greater than 0');
+	if (!(timeoutSeconds > 0)) throw new InputError('timeoutSeconds', 'Timeout Seconds must be greater than 0');
 	const stuckAfterSeconds = options.stuckAfterSeconds ?? WAIT_DEFAULTS.stuckAfterSeconds;
-	if (!(stuckAfterSeconds >= 0)) throw new FieldError('stuckAfterSeconds', 'Stuck After Seconds must be 0 (off) or more');
+	if (!(stuckAfterSeconds >= 0)) throw new InputError('stuckAfterSeconds', 'Stuck After Seconds must be 0 (off) or more');
 	const logTailLines = options.logTailLines ?? WAIT_DEFAULTS.logTailLines;
-	if (!(logTailLines >= 0)) throw new FieldError('logTailLines', 'Log Tail Lines must be 0 or more');
+	if (!(logTailLines >= 0)) throw new InputError('logTailLines', 'Log Tail Lines must be 0 or more');
 	return { timeoutSeconds, stuckAfterSeconds, logTailLines };
 }
 
@@ -133,7 +131,7 @@ export async function waitForJob(kc: k8s.KubeConfig, options: WaitForJobOptions,
 
 	if (options.deleteWhenDone && end.kind !== 'notFound' && end.kind !== 'deleted') {
 		try {
-			await kc.makeApiClient(k8s.BatchV1Api).deleteNamespacedJob({ name: jobName, namespace, propagationPolicy: 'Background' });
+			await kc.makeApiClient(kubernetesClient().BatchV1Api).deleteNamespacedJob({ name: jobName, namespace, propagationPolicy: 'Background' });
 			result.deleted = true;
 		} catch (error) {
 			const failure = describeKubernetesError(error);

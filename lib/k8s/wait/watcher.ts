@@ -1,5 +1,7 @@
-import * as k8s from '@kubernetes/client-node';
-import { describeKubernetesError, type KubernetesApiFailure } from '../apiError';
+import type * as k8s from '@kubernetes/client-node';
+import { RemoteError } from '../../errors';
+import { kubernetesClient } from '../kubernetesClient';
+import { describeKubernetesError, hintForAdmissionDenial, type KubernetesApiFailure } from '../apiError';
 import { classifyJob, isTerminal, type JobLike } from './outcome';
 
 /**
@@ -45,10 +47,15 @@ export interface JobWatchStats {
 }
 
 /** A failure retrying cannot fix (bad token, no RBAC, bad request). */
-export class JobWatchApiError extends Error {
+export class JobWatchApiError extends RemoteError {
 	constructor(readonly failure: KubernetesApiFailure) {
-		super(failure.message);
-		this.name = 'JobWatchApiError';
+		const denial = failure.admissionPolicy;
+		super(denial ? `Kubernetes API refused the wait: admission policy "${denial.policy}" denied it: ${denial.rule}` : `Kubernetes API refused the wait: ${failure.message}`, {
+			statusCode: failure.statusCode,
+			hint: denial
+				? hintForAdmissionDenial(denial.policy)
+				: 'The identity needs get/list/watch on jobs and list on pods in the namespace (deploy/ Role build-job-manager)',
+		});
 	}
 }
 
@@ -70,7 +77,7 @@ type WatchRound =
 
 export async function watchJob(options: JobWatchOptions, stats: JobWatchStats = { lists: 0, watches: 0, relists: 0, retries: 0 }): Promise<JobWatchEnd> {
 	const { kc, namespace, jobName, deadline, signal } = options;
-	const batch = kc.makeApiClient(k8s.BatchV1Api);
+	const batch = kc.makeApiClient(kubernetesClient().BatchV1Api);
 	const fieldSelector = `metadata.name=${jobName}`;
 	const path = `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`;
 	let last: JobLike | undefined;
@@ -216,7 +223,7 @@ function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, stri
 			if (statusCodeOf(e) === 410) return finish({ end: 'relist' });
 			finish({ end: 'failed', error, events });
 		};
-		new k8s.Watch(kc).watch(path, query, onEvent, onDone).then(
+		new (kubernetesClient().Watch)(kc).watch(path, query, onEvent, onDone).then(
 			(c) => {
 				controller = c;
 				if (settled) c.abort();
@@ -226,7 +233,7 @@ function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, stri
 	});
 }
 
-function sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
+export function sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
 	if (signal?.aborted) return Promise.resolve();
 	return new Promise((resolve) => {
 		const done = (): void => {

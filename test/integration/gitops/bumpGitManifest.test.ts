@@ -2,7 +2,8 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bumpGitManifest, BumpError, checkGitAccess, type BumpRequest, type GitCredential } from '../../../lib/gitops';
+import { bumpGitManifest, checkGitAccess, type BumpRequest, type GitCredential } from '../../../lib/gitops';
+import { EngineError, RemoteError } from '../../../lib/errors';
 import { bareRepoDir, git, GitServer, onlyFastForwards, readRemoteFile, remoteLog, startGitServer, createFileRepo } from '../../stack/git';
 
 const TOKEN = 'tok-9f8e7d6c5b4a';
@@ -46,7 +47,7 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 	async function fleet(opts?: { allowFilter?: boolean }): Promise<string> {
 		return server.createBareRepo(`fleet-${repoCount++}`, FLEET, opts);
 	}
-	const request = (url: string, edit: BumpRequest['edit'], extra: Partial<BumpRequest> = {}): BumpRequest => ({ repositoryUrl: url, branch: 'main', edit, commitMessage: 'bump', ...extra });
+	const request = (url: string, edit: BumpRequest['edit'], extra: Partial<BumpRequest> = {}): BumpRequest => ({ repositoryUrl: url, branch: 'main', edit, commitMessage: 'bump', allowPlainHttp: true, ...extra });
 
 	it('10 concurrent bumps of different files from 10 separate caches (10 workers) all land, no force-push', async () => {
 		const url = await fleet();
@@ -239,18 +240,18 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 		});
 		afterEach(async () => expect(await remoteLog(url)).toHaveLength(1));
 
-		async function failure(req: BumpRequest, cred: GitCredential = credential): Promise<BumpError> {
+		async function failure(req: BumpRequest, cred: GitCredential = credential): Promise<EngineError> {
 			const error = await bumpGitManifest(req, cred, { cacheDir: freshCache() }).then(() => undefined, (e: unknown) => e);
-			expect(error).toBeInstanceOf(BumpError);
-			const text = `${(error as BumpError).message} ${(error as BumpError).description ?? ''}`;
+			expect(error).toBeInstanceOf(EngineError);
+			const text = `${(error as EngineError).message} ${(error as EngineError).hint ?? ''}`;
 			expect(text).not.toContain(TOKEN);
 			expect(text).not.toContain('wrong-token-123');
-			return error as BumpError;
+			return error as EngineError;
 		}
 
 		it('bad credentials', async () => {
 			const error = await failure(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-1', value: '2' }), { ...credential, token: 'wrong-token-123' });
-			expect(error).toMatchObject({ kind: 'remote' });
+			expect(error).toBeInstanceOf(RemoteError);
 			expect(error.message).toMatch(/^Authentication to http:\/\/127\.0\.0\.1:\d+\/fleet-\d+\.git failed/);
 		});
 
@@ -260,9 +261,9 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 		});
 
 		it('a missing branch, path, file and policy', async () => {
-			expect(await failure(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-1', value: '2' }, { branch: 'nope' }))).toMatchObject({ kind: 'input', field: 'branch' });
-			expect(await failure(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-99', value: '2' }))).toMatchObject({ kind: 'input', field: 'yamlPath' });
-			expect(await failure(request(url, { mode: 'yamlPath', file: 'apps/none.yaml', yamlPath: 'a', value: '2' }))).toMatchObject({ kind: 'input', field: 'file' });
+			expect(await failure(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-1', value: '2' }, { branch: 'nope' }))).toMatchObject({ name: 'InputError', field: 'branch' });
+			expect(await failure(request(url, { mode: 'yamlPath', file: 'apps/shared.yaml', yamlPath: 'app-99', value: '2' }))).toMatchObject({ name: 'InputError', field: 'yamlPath' });
+			expect(await failure(request(url, { mode: 'yamlPath', file: 'apps/none.yaml', yamlPath: 'a', value: '2' }))).toMatchObject({ name: 'InputError', field: 'file' });
 			const marker = await failure(request(url, { mode: 'imagePolicyMarkers', path: 'apps', policies: { 'flux-system:ghost': 'x:1' } }));
 			expect(marker.message).toMatch(/the markers there are for "flux-system:app-0"/);
 		});
@@ -276,8 +277,8 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 
 	it('credential test: ls-remote succeeds with the token and fails without', async () => {
 		const url = await fleet();
-		expect(await checkGitAccess(credential, url)).toEqual({ ok: true, message: expect.stringMatching(/^Connected to .*: 1 branch$/) });
-		const denied = await checkGitAccess({ ...credential, token: 'wrong-token-123' }, url);
+		expect(await checkGitAccess(credential, url, { allowPlainHttp: true })).toEqual({ ok: true, message: expect.stringMatching(/^Connected to .*: 1 branch$/) });
+		const denied = await checkGitAccess({ ...credential, token: 'wrong-token-123' }, url, { allowPlainHttp: true });
 		expect(denied.ok).toBe(false);
 		expect(denied.message).toMatch(/Authentication .* failed/);
 	});

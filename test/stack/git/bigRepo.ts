@@ -11,7 +11,7 @@ export interface BigRepoShape {
 	apps: number;
 }
 
-/** The benchmark repo of DESIGN §8: 20,000 commits, 5,000 Deployment files. */
+/** The Bump Git Manifest benchmark repo: 20,000 commits, 5,000 Deployment files. */
 export const BENCH_REPO: BigRepoShape = { commits: 20_000, clusters: 10, teams: 20, apps: 25 };
 
 export function bigRepoFile(cluster: number, team: number, app: number): string {

@@ -212,3 +212,37 @@ export async function onlyFastForwards(repoDirOrUrl: string, branch = 'main'): P
 	}
 	return true;
 }
+
+/**
+ * Commits `files` (path → content) on top of `branch` directly in the bare repo (no clone: hash-object +
+ * a temporary index + commit-tree + update-ref) and returns the new commit's SHA, as a developer's push would.
+ */
+export async function commitFiles(repoDirOrUrl: string, files: Record<string, string>, opts: { branch?: string; message?: string } = {}): Promise<string> {
+	const dir = bareRepoDir(repoDirOrUrl);
+	const branch = opts.branch ?? 'main';
+	const parent = (await git(['rev-parse', `refs/heads/${branch}`], dir)).trim();
+	const index = join(await mkdtemp(join(tmpdir(), 'stack-git-index-')), 'index');
+	const withIndex = (args: string[], input?: string) =>
+		new Promise<string>((resolve, reject) => {
+			const child = spawn('git', args, { cwd: dir, env: { ...stackGitEnv, GIT_INDEX_FILE: index } });
+			let out = '';
+			let err = '';
+			child.stdout.on('data', (d) => (out += d));
+			child.stderr.on('data', (d) => (err += d));
+			child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`git ${args.join(' ')}: ${err}`))));
+			child.stdin.end(input ?? '');
+		});
+	try {
+		await withIndex(['read-tree', parent]);
+		for (const [path, content] of Object.entries(files)) {
+			const blob = await withIndex(['hash-object', '-w', '--stdin'], content);
+			await withIndex(['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`]);
+		}
+		const tree = await withIndex(['write-tree']);
+		const commit = await withIndex(['commit-tree', tree, '-p', parent, '-m', opts.message ?? 'Change the app']);
+		await git(['update-ref', `refs/heads/${branch}`, commit, parent], dir);
+		return commit;
+	} finally {
+		await rm(dirname(index), { recursive: true, force: true });
+	}
+}

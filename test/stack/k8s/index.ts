@@ -5,16 +5,21 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { realBuilder, realBuilderAvailability, reportBuilds } from '../buildkit';
 import { makeCertificates } from './tls';
 import { ADMIN_IDENTITY, serviceAccountIdentity, signToken } from './tokens';
-import type { JobScenario, RegistryTarget, RequestRecord, ScenarioMatch, ServerConfig } from './types';
+import type { JobScenario, RealBuilder, RegistryTarget, RequestRecord, ScenarioMatch, ServerConfig } from './types';
+import type { GitOpsSourceConfig } from './server/gitops/controllers';
+import type { RolloutMatch, RolloutScenario } from './server/gitops/workloads';
 
 export type { JobOutcome, JobScenario, ScenarioMatch } from './types';
 export { JOB_OUTCOMES } from './types';
+export type { GitOpsSourceConfig } from './server/gitops/controllers';
+export type { RolloutMatch, RolloutOutcome, RolloutScenario } from './server/gitops/workloads';
 
 /**
  * The Kubernetes API stand-in, started from a test: its own Node process speaking the apiserver's REST wire
- * format over TLS (see docs/k8s-standin.md). It is controlled over admin-only `/_standin/*` endpoints, and
+ * format over TLS (see docs/development/kubernetes-stand-in.md). It is controlled over admin-only `/_standin/*` endpoints, and
  * `faults.restart()` really restarts the process on the same port with the same state.
  */
 export interface KubeStandInOptions {
@@ -37,6 +42,11 @@ export interface KubeStandInOptions {
 	enforceQuota?: boolean;
 	/** Extra environment for the server process (e.g. for a `pushModule`). */
 	env?: Record<string, string>;
+	/**
+	 * Run succeeding Jobs' pods for real with real BuildKit when it is available here (default true; needs
+	 * `registry`, the pods push to it). false keeps every build simulated (timing-driven tests).
+	 */
+	realBuilds?: boolean;
 }
 
 export interface KubeStandIn {
@@ -50,6 +60,12 @@ export interface KubeStandIn {
 	/** Writes kubeconfig(token) to a file in the stand-in's temp dir and returns its path. */
 	kubeconfigFile(token: string, name?: string): string;
 	setScenario(match: ScenarioMatch, scenario: JobScenario): Promise<void>;
+	/** The simulated Flux / Argo CD controllers and what the pods of rolled-out Deployments do. */
+	gitops: {
+		/** Creates the Kustomization / Application and starts polling its repository. */
+		configure(config: GitOpsSourceConfig): Promise<void>;
+		setRolloutScenario(match: RolloutMatch, scenario: RolloutScenario): Promise<void>;
+	};
 	faults: {
 		dropWatches(opts?: { abrupt?: boolean }): Promise<void>;
 		forgetHistory(): Promise<void>;
@@ -64,6 +80,12 @@ export interface KubeStandIn {
 	readonly pid: number;
 	/** Temp dir with certs, config, state and the server log. */
 	dir: string;
+	/** How many pods ran with real BuildKit and how many were simulated (with the reasons). */
+	builds(): Promise<{ real: number; simulated: number; reasons: Record<string, number> }>;
+	/** The real BuildKit its Jobs run with (undefined: builds are simulated, see simulatedBecause). */
+	realBuilder?: RealBuilder;
+	/** Why this stand-in simulates builds (undefined: real BuildKit runs them). */
+	simulatedBecause?: string;
 	stop(): Promise<void>;
 }
 
@@ -137,6 +159,15 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 		historyCapacity: opts.historyCapacity ?? 1000,
 		enforceQuota: opts.enforceQuota ?? false,
 	};
+	const availability = !opts.registry
+		? { reason: 'the stand-in has no registry to push to' }
+		: opts.pushModule
+			? { reason: 'the test pushes through its own module' }
+			: opts.realBuilds === false
+				? { reason: 'the test asked for simulated builds' }
+				: realBuilderAvailability();
+	if ('binDir' in availability) config.realBuilder = realBuilder(availability.binDir, join(dir, 'builds'));
+	else config.simulatedBecause = availability.reason;
 	const configFile = join(dir, 'config.json');
 	writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
 	const logFile = join(dir, 'server.log');
@@ -214,6 +245,14 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 		setScenario: async (match, scenario) => {
 			await call('POST', '/_standin/scenario', { match, scenario });
 		},
+		gitops: {
+			configure: async (config) => {
+				await call('POST', '/_standin/gitops', config);
+			},
+			setRolloutScenario: async (match, scenario) => {
+				await call('POST', '/_standin/rollout-scenario', { match, scenario });
+			},
+		},
 		faults: {
 			dropWatches: async (o) => {
 				await call('POST', '/_standin/faults/drop-watches', { abrupt: !!o?.abrupt });
@@ -235,12 +274,16 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 			await call('DELETE', '/_standin/requests');
 		},
 		openWatches: async () => (await call('GET', '/_standin/watches')).open,
+		builds: () => call('GET', '/_standin/builds'),
+		realBuilder: config.realBuilder,
+		simulatedBecause: config.simulatedBecause,
 		get pid() {
 			return running.child.pid!;
 		},
 		stop: async () => {
 			if (stopped) return;
 			stopped = true;
+			reportBuilds(await call('GET', '/_standin/builds').catch(() => ({ real: 0, simulated: 0, reasons: {} })));
 			running.child.kill('SIGTERM');
 			await waitForExit(running.child, 5000);
 			rmSync(dir, { recursive: true, force: true });

@@ -32,7 +32,7 @@ async function run(outcome: JobOutcome, job: Partial<TestJobOptions> = {}, runMs
 
 beforeAll(async () => {
 	registry = await startRegistry();
-	standIn = await startKubeStandIn({ registry: { host: registry.host } });
+	standIn = await startKubeStandIn({ registry: { host: registry.host }, realBuilds: false });
 	const kc = new k8s.KubeConfig();
 	kc.loadFromString(standIn.kubeconfig(standIn.adminToken));
 	batch = kc.makeApiClient(k8s.BatchV1Api);

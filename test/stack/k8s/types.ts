@@ -24,6 +24,21 @@ export interface JobScenario {
 	logLines?: number;
 	/** Exit code of the failing container for build-fail (default 1) and git-fail (default 128). */
 	exitCode?: number;
+	/**
+	 * true: play `succeed` as scripted even when real BuildKit is available, for tests that need a build of a
+	 * known length (runMs) rather than a real one.
+	 */
+	scripted?: boolean;
+}
+
+/** Real BuildKit for the Job simulator (see test/stack/buildkit). */
+export interface RealBuilder {
+	/** buildkitd and buildctl. */
+	binDir: string;
+	/** buildctl-daemonless.sh, as the moby/buildkit images ship it. */
+	scriptsDir: string;
+	/** Per-pod directories (emptyDirs, Secrets, BuildKit state) and the image's /etc. */
+	workDir: string;
 }
 
 export type ScenarioMatch = { jobName?: string; appName?: string } | 'default';
@@ -49,6 +64,10 @@ export interface ServerConfig {
 	historyCapacity: number;
 	/** Apply the namespace's ResourceQuota to Job and pod creation. */
 	enforceQuota: boolean;
+	/** Run succeeding Jobs' pods for real with these binaries; absent: every build is simulated. */
+	realBuilder?: RealBuilder;
+	/** Why builds are simulated when realBuilder is absent. */
+	simulatedBecause?: string;
 }
 
 export interface RequestRecord {

@@ -1,7 +1,7 @@
 /**
  * The environment of a local n8n: listens on 127.0.0.1 only (the default is every interface), makes no outbound
  * calls (telemetry, version checks, templates, banners, license renewal, the MCP registry refresh), and sets
- * the instance owner from env so no setup screen is needed. Names come from @n8n/config 2.41 (research/n8n.md §1.3).
+ * the instance owner from env so no setup screen is needed. Names come from @n8n/config 2.41.
  */
 export interface N8nEnvOptions {
 	userFolder: string;

@@ -24,7 +24,7 @@ export interface StartN8nQueueOptions extends StartN8nOptions {
 	/**
 	 * Let the processes share one Bump Git Manifest clone cache (the default dir under /tmp), as workers on one
 	 * host do unless told otherwise. Off by default: each process gets its own N8N_BUILDKIT_GIT_CACHE_DIR, as
-	 * separate containers have, because the cache's lock holds within one process only (docs/queueMode.md).
+	 * separate containers have, because the cache's lock holds within one process only (docs/development/queue-mode.md).
 	 */
 	sharedGitCache?: boolean;
 }

@@ -1,4 +1,4 @@
-// The registry part of the local test stack (contract: briefs/interfaces.md). A real registry (distribution
+// The registry part of the local test stack. A real registry (distribution
 // 2.8) with anonymous, htpasswd and bearer-token variants, seeding helpers, and a paginating test double.
 export { startRegistry, type RegistryAuth, type RunningRegistry } from './realRegistry';
 export { pushTestImage, pushTags, type PushTestImageOptions } from './seed';

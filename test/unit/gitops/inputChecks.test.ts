@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { bumpGitManifest } from '../../../lib/gitops';
 import { checkEdit } from '../../../lib/gitops/edits';
 import type { ManifestEdit } from '../../../lib/gitops/edits/types';
-import { BumpError } from '../../../lib/gitops/errors';
+import { InputError } from '../../../lib/errors';
 import { checkRepositoryUrl } from '../../../lib/gitops/gitAccess';
 
 /**
@@ -14,13 +14,12 @@ import { checkRepositoryUrl } from '../../../lib/gitops/gitAccess';
  * git or ssh would read as an option. Each refusal is an input error naming the parameter.
  */
 
-function inputErrorOf(fn: () => unknown): BumpError {
+function inputErrorOf(fn: () => unknown): InputError {
 	try {
 		fn();
 	} catch (error) {
-		expect(error).toBeInstanceOf(BumpError);
-		expect((error as BumpError).kind).toBe('input');
-		return error as BumpError;
+		expect(error).toBeInstanceOf(InputError);
+		return error as InputError;
 	}
 	throw new Error('expected an input error');
 }
@@ -93,8 +92,8 @@ describe('edit paths are checked before git sees them', () => {
 				[helm({ valuesFile: '../x.yaml' }), 'valuesFile'],
 			] as const) {
 				const error = await bumpGitManifest({ repositoryUrl: `http://127.0.0.1:${port}/fleet.git`, branch: 'main', edit, commitMessage: 'x' }, undefined, { cacheDir }).catch((e: unknown) => e);
-				expect(error).toBeInstanceOf(BumpError);
-				expect(error).toMatchObject({ kind: 'input', field });
+				expect(error).toBeInstanceOf(InputError);
+				expect(error).toMatchObject({ field });
 			}
 			expect(await readdir(cacheDir)).toEqual([]);
 		} finally {
@@ -200,11 +199,12 @@ describe('repository URLs', () => {
 
 	test('accepted forms and their transports', () => {
 		expect(checkRepositoryUrl('https://github.com/org/app.git')).toBe('http');
-		expect(checkRepositoryUrl('http://127.0.0.1:3000/org/app.git')).toBe('http');
+		expect(checkRepositoryUrl('http://127.0.0.1:3000/org/app.git', false, true)).toBe('http');
+		expect(inputErrorOf(() => checkRepositoryUrl('http://127.0.0.1:3000/org/app.git')).message).toMatch(/plain http.*Allow Plain HTTP/);
 		expect(checkRepositoryUrl('ssh://git@127.0.0.1:2222/org/app.git')).toBe('ssh');
 		expect(checkRepositoryUrl('git@github.com:org/app.git')).toBe('ssh');
 		// git gets the URL as one argv entry after "--": characters RFC 3986 leaves out are harmless here.
-		expect(checkRepositoryUrl('http://127.0.0.1:3000/repo.git;touch${IFS}x')).toBe('http');
+		expect(checkRepositoryUrl('http://127.0.0.1:3000/repo.git;touch${IFS}x', false, true)).toBe('http');
 		expect(checkRepositoryUrl('file:///srv/git/repo.git', true)).toBe('file');
 		expect(inputErrorOf(() => checkRepositoryUrl('file:///-x/repo.git', true)).field).toBe('repositoryUrl');
 	});

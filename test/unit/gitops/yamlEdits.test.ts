@@ -8,7 +8,7 @@ import { checkEdit, planEdit } from '../../../lib/gitops/edits';
 import { bumpChartVersion } from '../../../lib/gitops/edits/helmChartEdit';
 import { applyImagePolicyMarkers, parseMarker } from '../../../lib/gitops/edits/imagePolicyMarkers';
 import type { ManifestEdit } from '../../../lib/gitops/edits/types';
-import { BumpError } from '../../../lib/gitops/errors';
+import { InputError } from '../../../lib/errors';
 import { parseImageRef } from '../../../lib/imageReference/fluxImageRef';
 import { unifiedDiff } from '../../../lib/gitops/unifiedDiff';
 import { plainKeepsString } from '../../../lib/gitops/yaml/scalarStyle';
@@ -42,10 +42,9 @@ async function expectInputError(promise: Promise<unknown>, field: string, messag
 		() => undefined,
 		(e: unknown) => e,
 	);
-	expect(error).toBeInstanceOf(BumpError);
-	expect((error as BumpError).kind).toBe('input');
-	expect((error as BumpError).field).toBe(field);
-	expect((error as BumpError).message).toMatch(message);
+	expect(error).toBeInstanceOf(InputError);
+	expect((error as InputError).field).toBe(field);
+	expect((error as InputError).message).toMatch(message);
 }
 
 const KPACK = [
@@ -198,10 +197,10 @@ describe('imagePolicyMarkers mode', () => {
 			'apps/tmpl.yaml': 'image: {{ .Values.x }} # {"$imagepolicy": "ns:app"}\nbad: [\n',
 			'apps/notes.txt': 'image: a:1 # {"$imagepolicy": "ns:app"}\n',
 		});
-		const error = await plan(root, { mode: 'imagePolicyMarkers', path: 'apps', policies: { 'ns:app': 'a:2' } }).catch((e: BumpError) => e);
-		expect(error).toBeInstanceOf(BumpError);
-		expect((error as BumpError).message).toMatch(/No \{"\$imagepolicy": "ns:app"\} marker under "apps": the markers there are for "ns:other"/);
-		expect((error as BumpError).description).toMatch(/apps\/tmpl\.yaml/);
+		const error = await plan(root, { mode: 'imagePolicyMarkers', path: 'apps', policies: { 'ns:app': 'a:2' } }).catch((e: InputError) => e);
+		expect(error).toBeInstanceOf(InputError);
+		expect((error as InputError).message).toMatch(/No \{"\$imagepolicy": "ns:app"\} marker under "apps": the markers there are for "ns:other"/);
+		expect((error as InputError).hint).toMatch(/apps\/tmpl\.yaml/);
 		await expectInputError(plan(root, { mode: 'imagePolicyMarkers', path: 'nope', policies: { 'ns:app': 'a:2' } }), 'path', /Folder "nope" does not exist/);
 	});
 });
@@ -255,7 +254,7 @@ describe('YAML path syntax', () => {
 	it('parses dots, indexes and quoted keys; rejects the malformed', () => {
 		expect(parseYamlPath('spec.containers[0].image')).toEqual(['spec', 'containers', 0, 'image']);
 		expect(parseYamlPath('metadata.annotations["fluxcd.io/automated"]')).toEqual(['metadata', 'annotations', 'fluxcd.io/automated']);
-		for (const bad of ['', 'a..b', 'a.', '.a', 'a[x]', 'a[0']) expect(() => parseYamlPath(bad)).toThrow(BumpError);
+		for (const bad of ['', 'a..b', 'a.', '.a', 'a[x]', 'a[0']) expect(() => parseYamlPath(bad)).toThrow(InputError);
 	});
 });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubernetesCredentialError, defaultNamespace, kubeConfigFromCredential } from '../../../lib/k8s/kubeConfig';
+import { KubernetesCredentialError, defaultNamespace, kubeConfigFromCredential, type KubernetesCredential } from '../../../lib/k8s/kubeConfig';
 
 const TOKEN = 'canary-kube-token-7f3a';
 
@@ -91,8 +91,8 @@ describe('kubeConfigFromCredential', () => {
 		process.env.KUBERNETES_SERVICE_HOST = '10.96.0.1';
 		process.env.KUBERNETES_SERVICE_PORT = '443';
 		try {
-			const cred = { authentication: 'serviceAccount' as const, serviceAccountRoot: root };
-			const kc = kubeConfigFromCredential(cred);
+			const cred = { authentication: 'serviceAccount' as const };
+			const kc = kubeConfigFromCredential(cred, { serviceAccountRoot: root });
 			expect(kc.getCurrentCluster()?.server).toBe('https://10.96.0.1:443');
 			expect(defaultNamespace(kc, cred)).toBe('automation');
 		} finally {
@@ -124,9 +124,13 @@ current-context: ctx
 `;
 
 	it.each([
-		['an exec command', '    exec: { apiVersion: client.authentication.k8s.io/v1, command: /bin/sh, args: ["-c", "touch /tmp/pwned"] }', /exec command/],
-		['an auth-provider command', '    auth-provider: { name: gcp, config: { cmd-path: /bin/sh } }', /auth provider "gcp"/],
-		['a client key file', '    client-certificate: /etc/passwd\n    client-key: /etc/shadow', /certificate files on disk/],
+		['an exec command', '    exec: { apiVersion: client.authentication.k8s.io/v1, command: /bin/sh, args: ["-c", "touch /tmp/pwned"] }', /user "u" sets exec, which runs a command on the n8n host: paste a service account token as token:/],
+		['an auth-provider command', '    auth-provider: { name: gcp, config: { cmd-path: /bin/sh } }', /sets auth-provider, which runs a command/],
+		['a client certificate file', '    client-certificate: /etc/passwd\n    client-key: /etc/shadow', /sets client-certificate, which reads a file on the n8n host: inline it as client-certificate-data:/],
+		['a client key file', '    client-certificate-data: LS0t\n    client-key: /etc/shadow', /sets client-key, .*client-key-data:/],
+		['a token file', '    token-file: /proc/self/environ', /sets token-file, which reads a file on the n8n host: paste the token itself as token:/],
+		['a token file, camelCase', '    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token', /sets tokenFile, .*token:/],
+		['a token file behind a YAML merge key', '    <<: { token-file: /etc/hostname }', /sets token-file/],
 	])('refuses %s naming the kubeconfig field', (_what, user, message) => {
 		const { field, message: text } = fieldOf(() => kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: withUser(user) }));
 		expect(field).toBe('kubeconfig');
@@ -135,8 +139,33 @@ current-context: ctx
 
 	it('refuses a CA file path, and accepts inline data', () => {
 		const caFile = withUser(`    token: ${TOKEN}`, 'server: https://10.0.0.1:6443, certificate-authority: /etc/ssl/private/ca.pem');
-		expect(fieldOf(() => kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: caFile })).message).toMatch(/CA file on disk/);
+		expect(fieldOf(() => kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: caFile })).message).toMatch(/cluster "c" sets certificate-authority, .*certificate-authority-data:/);
 		const inline = withUser(`    token: ${TOKEN}`, 'server: https://10.0.0.1:6443, certificate-authority-data: LS0tLS1CRUdJTg==');
 		expect(kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: inline }).getCurrentUser()?.token).toBe(TOKEN);
+	});
+
+	it('never hands the pasted text to the client: fields it would read are not even passed on', () => {
+		const kc = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: withUser(`    token: ${TOKEN}\n    extensions: [{ name: x, extension: { token-file: /etc/hostname } }]`) });
+		expect(kc.getCurrentUser()).toEqual({ name: 'u', token: TOKEN, certData: undefined, keyData: undefined, username: undefined, password: undefined, impersonateUser: undefined });
+	});
+
+	it('allows an http(s) or socks proxy-url and refuses any other scheme', () => {
+		const withProxy = (url: string) => withUser(`    token: ${TOKEN}`, `server: https://10.0.0.1:6443, proxy-url: "${url}"`);
+		expect(kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: withProxy('socks5://127.0.0.1:1080') }).getCurrentCluster()?.proxyUrl).toBe('socks5://127.0.0.1:1080');
+		expect(fieldOf(() => kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: withProxy('file:///etc/passwd') })).message).toMatch(/proxy-url/);
+	});
+
+	it('refuses a token with a line break instead of sending it as a header', () => {
+		const { field, message } = fieldOf(() => kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: withUser(`    token: "${TOKEN}\\nX"`) }));
+		expect(field).toBe('kubeconfig');
+		expect(message).toMatch(/line break/);
+		expect(message).not.toContain(TOKEN);
+		expect(fieldOf(() => kubeConfigFromCredential({ authentication: 'token', server: 'https://x', token: `${TOKEN}\nsecond line` })).field).toBe('token');
+	});
+
+	it('never reads the in-cluster files from a root given in credential data', () => {
+		delete process.env.KUBERNETES_SERVICE_HOST;
+		const data = { authentication: 'serviceAccount', serviceAccountRoot: tmpdir() } as unknown as KubernetesCredential;
+		expect(fieldOf(() => kubeConfigFromCredential(data)).field).toBe('authentication');
 	});
 });

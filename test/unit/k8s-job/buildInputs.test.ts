@@ -1,5 +1,5 @@
 import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/build/inputs';
-import { FieldError as BuildInputError } from '../../../lib/fieldError';
+import { InputError } from '../../../lib/errors';
 import { validateGitRevision, validateGitUrl } from '../../../lib/k8s/build/gitSource';
 import { redactUrlCredentials as redactUrl } from '../../../lib/gitUrl';
 import { parseImageReference, parsePushReference } from '../../../lib/k8s/build/imageReference';
@@ -9,14 +9,14 @@ import { buildIdentity, composeJobName, jobNameFor } from '../../../lib/k8s/buil
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const base: BuildJobInput = { appName: 'webapp', gitRepositoryUrl: 'https://git.example.com/org/webapp.git', gitRevision: SHA, image: 'registry.local:5000/webapp/app:1.2.3' };
 
-function errorOf(fn: () => unknown): BuildInputError {
+function errorOf(fn: () => unknown): InputError {
 	try {
 		fn();
 	} catch (e) {
-		if (e instanceof BuildInputError) return e;
+		if (e instanceof InputError) return e;
 		throw e;
 	}
-	throw new Error('expected a BuildInputError');
+	throw new Error('expected a InputError');
 }
 
 describe('image references (distribution reference grammar)', () => {
@@ -251,10 +251,33 @@ describe('validateBuildJobInput', () => {
 		[{ labels: [{ name: 'team name', value: 'x' }] }, 'options.labels'],
 		[{ labels: [{ name: 'team', value: 'a b' }] }, 'options.labels'],
 		[{ labels: [{ name: 'webapp', value: 'other' }] }, 'options.labels'],
+		[{ labels: [{ name: 'batch.kubernetes.io/job-name', value: 'other' }] }, 'options.labels'],
+		[{ labels: [{ name: 'kubernetes.io/arch', value: 'arm64' }] }, 'options.labels'],
+		[{ labels: [{ name: 'node.k8s.io/x', value: 'y' }] }, 'options.labels'],
+		[{ labels: [{ name: 'k8s.io/x', value: 'y' }] }, 'options.labels'],
+		[{ memoryLimit: '1e400' }, 'options.memoryLimit'],
+		[{ memoryLimit: `${'9'.repeat(400)}` }, 'options.memoryLimit'],
+		[{ memoryLimit: '9Ei' }, 'options.memoryLimit'],
+		[{ cpuLimit: '1e309' }, 'options.cpuLimit'],
+		[{ buildArgs: [{ name: 'BUILDKIT_SYNTAX', value: 'evil.example/frontend' }] }, 'options.buildArgs'],
+		[{ buildArgs: [{ name: 'buildkit_context_keep_git_dir', value: '1' }] }, 'options.buildArgs'],
 		[{ jobName: 'Job_1' }, 'options.jobName'],
 		[{ deterministicName: true, gitRevision: 'main' }, 'options.deterministicName'],
 	])('%j → error on %s', (input, field) => {
 		expect(fieldOf(input)).toBe(field);
+	});
+});
+
+describe('opt-ins and what stays allowed', () => {
+	test('BUILDKIT_* build args pass only with allowBuildkitBuildArgs', () => {
+		const buildArgs = [{ name: 'BUILDKIT_INLINE_CACHE', value: '1' }];
+		expect(validateBuildJobInput({ ...base, buildArgs, allowBuildkitBuildArgs: true }).buildArgs).toEqual(buildArgs);
+		expect(errorOf(() => validateBuildJobInput({ ...base, buildArgs })).field).toBe('options.buildArgs');
+	});
+
+	test('app.kubernetes.io/ labels (the recommended ones) stay allowed; a quantity of 8Ei is the limit', () => {
+		expect(validateBuildJobInput({ ...base, labels: [{ name: 'app.kubernetes.io/version', value: '1.2.3' }] }).labels).toEqual({ 'app.kubernetes.io/version': '1.2.3' });
+		expect(validateBuildJobInput({ ...base, memoryLimit: '7Ei', memoryRequest: '1Gi' }).resources.memoryLimit.text).toBe('7Ei');
 	});
 });
 

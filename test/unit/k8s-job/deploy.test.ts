@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { validateBuildJobInput } from '../../../lib/k8s/build/inputs';
+import { DEFAULT_PRIVILEGED_IMAGE, DEFAULT_ROOTLESS_IMAGE, DEFAULTS, validateBuildJobInput } from '../../../lib/k8s/build/inputs';
 import { parseQuantity } from '../../../lib/k8s/build/kubernetesFields';
 import { buildJobManifest } from '../../../lib/k8s/build/manifest';
 
@@ -11,9 +11,11 @@ import { buildJobManifest } from '../../../lib/k8s/build/manifest';
 const DEPLOY = resolve(__dirname, '../../../deploy');
 type Obj = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: any };
 
-const objects: Obj[] = readdirSync(DEPLOY)
-	.filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
-	.flatMap((f) => parseAllDocuments(readFileSync(join(DEPLOY, f), 'utf8')).map((d) => d.toJS() as Obj));
+const objects: Obj[] = [DEPLOY, join(DEPLOY, 'admission')].flatMap((dir) =>
+	readdirSync(dir)
+		.filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+		.flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as Obj)),
+);
 const find = (kind: string) => objects.find((o) => o.kind === kind)!;
 
 function kubectlAvailable(): boolean {
@@ -33,7 +35,10 @@ describe('deploy/', () => {
 		}
 		const rendered = parseAllDocuments(execFileSync('kubectl', ['kustomize', DEPLOY], { encoding: 'utf8' })).map((d) => d.toJS() as Obj);
 		expect(rendered.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
-			['Namespace/build-system', 'ResourceQuota/build-quota', 'Role/build-job-manager', 'RoleBinding/n8n-build-manager', 'ServiceAccount/buildkit-sa'].sort(),
+			[
+				'Namespace/build-system', 'ResourceQuota/build-quota', 'Role/build-job-manager', 'RoleBinding/n8n-build-manager', 'ServiceAccount/buildkit-sa',
+				'ConfigMap/build-job-policy', 'ValidatingAdmissionPolicy/build-job-shape', 'ValidatingAdmissionPolicyBinding/build-job-shape',
+			].sort(),
 		);
 	});
 
@@ -74,5 +79,39 @@ describe('deploy/', () => {
 		expect(pods * plan.resources.memoryLimit.value).toBeLessThanOrEqual(parseQuantity(hard['limits.memory'], 'q', 'memory').value);
 		// Finished Jobs count until their TTL; a burst of 50 builds must not hit the Job count.
 		expect(Number(hard['count/jobs.batch'] ?? Infinity)).toBeGreaterThanOrEqual(50);
+	});
+
+	describe('admission/ (the build-job-shape policy; its effect is tested in test/hardening/admission.test.ts)', () => {
+		const policy = find('ValidatingAdmissionPolicy');
+		const binding = find('ValidatingAdmissionPolicyBinding');
+		const params = find('ConfigMap').data as Record<string, string>;
+		const list = (key: string) => params[key].split(',').map((s) => s.trim()).filter(Boolean);
+
+		test('the params allow exactly the node\'s pinned images, its service account and its default registry Secret', () => {
+			expect(list('images').sort()).toEqual([DEFAULT_ROOTLESS_IMAGE, DEFAULT_PRIVILEGED_IMAGE].sort());
+			expect(params.serviceAccountName).toBe(find('ServiceAccount').metadata.name);
+			expect(list('secrets')).toContain(DEFAULTS.registrySecretName);
+			expect(params.allowPrivilegedBuilder).toBe('false');
+			expect(parseQuantity(params.maxMemory, 'maxMemory', 'memory').value).toBeGreaterThanOrEqual(parseQuantity(DEFAULTS.memoryLimit, 'q', 'memory').value);
+		});
+
+		test('it matches the identity the RoleBinding grants, in the namespace it grants it, and denies without its params', () => {
+			const subject = find('RoleBinding').subjects[0];
+			expect(policy.spec.matchConditions).toEqual([
+				{ name: 'n8n-service-account', expression: `request.userInfo.username == 'system:serviceaccount:${subject.namespace}:${subject.name}'` },
+			]);
+			expect(policy.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: ['batch'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['jobs'] }]);
+			expect(policy.spec.failurePolicy).toBe('Fail');
+			expect(binding.spec).toMatchObject({
+				policyName: policy.metadata.name,
+				validationActions: ['Deny'],
+				paramRef: { name: find('ConfigMap').metadata.name, namespace: find('ConfigMap').metadata.namespace, parameterNotFoundAction: 'Deny' },
+				matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': find('Namespace').metadata.name } } },
+			});
+		});
+
+		test('every validation is reason Forbidden and has a message', () => {
+			for (const v of policy.spec.validations) expect(v).toMatchObject({ reason: 'Forbidden', message: expect.stringMatching(/refused/) });
+		});
 	});
 });

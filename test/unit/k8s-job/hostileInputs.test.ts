@@ -1,7 +1,7 @@
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import type { V1Container, V1Job } from '@kubernetes/client-node';
 import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/build/inputs';
-import { FieldError as BuildInputError } from '../../../lib/fieldError';
+import { InputError } from '../../../lib/errors';
 import { buildJobManifest } from '../../../lib/k8s/build/manifest';
 import { BUILD_SCRIPT, GIT_CLONE_SCRIPT } from '../../../lib/k8s/build/scripts';
 import { jobNameFor } from '../../../lib/k8s/build/jobName';
@@ -182,10 +182,10 @@ describe('hostile input', () => {
 				} catch (e) {
 					error = e;
 				}
-				expect(error).toBeInstanceOf(BuildInputError);
+				expect(error).toBeInstanceOf(InputError);
 				const wanted = FIELD_NAMES[field] ?? field;
-				expect((error as BuildInputError).field).toBe(wanted);
-				expect((error as BuildInputError).message).toContain(wanted);
+				expect((error as InputError).field).toBe(wanted);
+				expect((error as InputError).message).toContain(wanted);
 				return;
 			}
 			const plan = validateBuildJobInput(input);

@@ -47,6 +47,7 @@ const VARIANTS: Record<string, Partial<BuildJobInput>> = {
 		serviceAccountName: 'builder',
 		registrySecretName: 'ghcr-push',
 		gitSecretName: 'git-deploy-key',
+		buildkitdConfigMap: 'buildkitd-config',
 		insecureRegistry: true,
 		memoryLimit: '4Gi',
 		memoryRequest: '3Gi',
@@ -164,17 +165,42 @@ describe('the Job manifest', () => {
 			'platform=linux/amd64,linux/arm64',
 			'build-arg:A=1',
 			'attest:sbom=',
-			'attest:provenance=mode=max',
+			'attest:provenance=mode=max,version=v1',
 			'vcs:source=https://git.example.com/org/webapp.git',
 			'label:org.opencontainers.image.source=https://git.example.com/org/webapp.git',
 		]);
 		expect(flagValues(args, '--output')).toEqual(['type=image,"name=registry.local:5000/webapp/app:1.2.3,registry.local:5000/webapp/app:latest",push=true']);
 		expect(flagValues(args, '--import-cache')).toEqual(['type=registry,ref=registry.local:5000/webapp/app:buildcache']);
-		expect(flagValues(args, '--export-cache')).toEqual(['type=registry,ref=registry.local:5000/webapp/app:buildcache,mode=max']);
+		expect(flagValues(args, '--export-cache')).toEqual(['type=registry,ref=registry.local:5000/webapp/app:buildcache,mode=max,ignore-error=true']);
+		expect(envOf(buildkit(manifest())).CACHE_REF).toBe('registry.local:5000/webapp/app:buildcache');
+		expect(envOf(buildkit(manifest({ cacheMode: 'disabled' }))).CACHE_REF).toBeUndefined();
+	});
+
+	test('SBOM generator: the BuildKit default unless set, named in an annotation for Wait for Job; ignored with SBOM off', () => {
+		const plain = manifest();
+		expect(flagValues(buildkit(plain).args!, '--opt')).toContain('attest:sbom=');
+		expect(plain.metadata!.annotations!['buildkit.n8n.io/sbom-generator']).toBe('docker/buildkit-syft-scanner:stable-1');
+		const mirrored = manifest({ sbomGenerator: 'registry.local:5000/mirror/buildkit-syft-scanner:stable-1' });
+		expect(flagValues(buildkit(mirrored).args!, '--opt')).toContain('attest:sbom=generator=registry.local:5000/mirror/buildkit-syft-scanner:stable-1');
+		expect(mirrored.metadata!.annotations!['buildkit.n8n.io/sbom-generator']).toBe('registry.local:5000/mirror/buildkit-syft-scanner:stable-1');
+		const off = manifest({ attestations: ['provenance'], sbomGenerator: 'registry.local:5000/mirror/scanner:1' });
+		expect(flagValues(buildkit(off).args!, '--opt').filter((o) => o.startsWith('attest:sbom'))).toEqual([]);
+		expect(off.metadata!.annotations!['buildkit.n8n.io/sbom-generator']).toBeUndefined();
+	});
+
+	test('buildkitd.toml from a ConfigMap: mounted read-only into the build container only, its path in BUILDKITD_CONFIG', () => {
+		const job = manifest({ buildkitdConfigMap: 'buildkitd-config' });
+		const c = buildkit(job);
+		expect(envOf(c)).toMatchObject({ BUILDKITD_CONFIG: '/etc/buildkitd-config/buildkitd.toml', BUILDKITD_CONFIG_MAP: 'buildkitd-config' });
+		const mount = c.volumeMounts!.find((m) => m.mountPath === '/etc/buildkitd-config')!;
+		expect(mount.readOnly).toBe(true);
+		expect(pod(job).volumes!.find((v) => v.name === mount.name)!.configMap).toMatchObject({ name: 'buildkitd-config' });
+		expect(pod(job).initContainers![0].volumeMounts!.map((m) => m.name)).not.toContain(mount.name);
+		expect(envOf(buildkit(manifest())).BUILDKITD_CONFIG).toBeUndefined();
 	});
 
 	test('attestations can be switched off one by one', () => {
-		expect(flagValues(buildkit(manifest({ attestations: ['sbom'] })).args!, '--opt')).not.toContain('attest:provenance=mode=max');
+		expect(flagValues(buildkit(manifest({ attestations: ['sbom'] })).args!, '--opt')).not.toContain('attest:provenance=mode=max,version=v1');
 		const none = flagValues(buildkit(manifest({ attestations: [] })).args!, '--opt');
 		expect(none.filter((o) => o.startsWith('attest:'))).toEqual([]);
 	});

@@ -12,6 +12,8 @@ import { git, runContainer, scratchPod } from './podRunner';
  * buildctl-daemonless.sh that records its argv and writes a metadata file the way buildctl does.
  */
 
+jest.setTimeout(60_000);
+
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 
@@ -157,33 +159,44 @@ describe('build script', () => {
 	const digest = `sha256:${'ab'.repeat(32)}`;
 	const commit = 'c'.repeat(40);
 
-	/** Stands in for buildctl-daemonless.sh: records argv, writes metadata as buildctl does (indented JSON). */
-	function stubBuildctl(dir: string, exitCode = 0, writeDigest = true): string {
+	/**
+	 * Stands in for buildctl-daemonless.sh: records argv and BUILDKITD_FLAGS, prints `output` (as buildctl prints
+	 * progress and its final error), writes metadata as buildctl does (indented JSON; "cache.manifest" only when
+	 * the cache export worked).
+	 */
+	function stubBuildctl(dir: string, opts: { exitCode?: number; writeDigest?: boolean; cacheWritten?: boolean; output?: string }): string {
 		const bin = join(dir, 'bin');
 		mkdirSync(bin);
+		const meta: Record<string, unknown> = { 'containerimage.config.digest': `sha256:${'0'.repeat(64)}` };
+		if (opts.writeDigest ?? true) meta['containerimage.digest'] = digest;
+		if (opts.cacheWritten ?? true) meta['cache.manifest'] = { mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${'d'.repeat(64)}` };
 		const script = `#!/usr/bin/env node
 const fs = require('fs');
 const argv = process.argv.slice(2);
 fs.writeFileSync(${JSON.stringify(join(dir, 'argv.json'))}, JSON.stringify(argv));
+fs.writeFileSync(${JSON.stringify(join(dir, 'flags'))}, process.env.BUILDKITD_FLAGS || '');
+process.stderr.write(${JSON.stringify(opts.output ?? '')});
 const i = argv.indexOf('--metadata-file');
-const meta = { 'containerimage.config.digest': 'sha256:${'0'.repeat(64)}', 'containerimage.digest': ${writeDigest ? `'${digest}'` : 'undefined'} };
-fs.writeFileSync(argv[i + 1], JSON.stringify(meta, null, '  '));
-process.exit(${exitCode});
+if (${(opts.exitCode ?? 0) === 0}) fs.writeFileSync(argv[i + 1], JSON.stringify(${JSON.stringify(meta)}, null, '  '));
+process.exit(${opts.exitCode ?? 0});
 `;
 		writeFileSync(join(bin, 'buildctl-daemonless.sh'), script);
 		chmodSync(join(bin, 'buildctl-daemonless.sh'), 0o755);
 		return bin;
 	}
 
-	async function build(input: Partial<BuildJobInput>, opts: { exitCode?: number; writeDigest?: boolean; revision?: string } = {}) {
+	async function build(
+		input: Partial<BuildJobInput>,
+		opts: { exitCode?: number; writeDigest?: boolean; cacheWritten?: boolean; output?: string; revision?: string; env?: Record<string, string> } = {},
+	) {
 		const pod = scratchPod();
 		roots.push(pod.root);
 		writeFileSync(join(pod.workspace, 'git-revision'), `${opts.revision ?? commit}\n`);
-		const bin = stubBuildctl(pod.root, opts.exitCode, opts.writeDigest ?? true);
+		const bin = stubBuildctl(pod.root, opts);
 		const container = containers(input).buildkit;
 		const run = await runContainer(
 			container,
-			{ PATH: `${bin}:${process.env.PATH}`, WORKSPACE: pod.workspace, METADATA_FILE: join(pod.tmp, 'metadata.json'), TERMINATION_LOG: pod.terminationLog },
+			{ PATH: `${bin}:${process.env.PATH}`, WORKSPACE: pod.workspace, METADATA_FILE: join(pod.tmp, 'metadata.json'), TERMINATION_LOG: pod.terminationLog, ...opts.env },
 			pod.root,
 		);
 		const argvFile = join(pod.root, 'argv.json');
@@ -191,6 +204,7 @@ process.exit(${exitCode});
 			...run,
 			container,
 			argv: existsSync(argvFile) ? (JSON.parse(readFileSync(argvFile, 'utf8')) as string[]) : [],
+			buildkitdFlags: existsSync(join(pod.root, 'flags')) ? readFileSync(join(pod.root, 'flags'), 'utf8') : undefined,
 			message: readFileSync(pod.terminationLog, 'utf8'),
 		};
 	}
@@ -209,13 +223,47 @@ process.exit(${exitCode});
 			'--metadata-file',
 			expect.stringContaining('metadata.json'),
 		]);
-		expect(JSON.parse(r.message)).toEqual({ digest, image: 'registry.local:5000/webapp/app:1.0.0', revision: commit });
+		expect(JSON.parse(r.message)).toEqual({ digest, image: 'registry.local:5000/webapp/app:1.0.0', revision: commit, cache: 'written' });
 	});
 
-	test('a failed build fails the container and writes no digest', async () => {
-		const r = await build({}, { exitCode: 3 });
+	test('a failed build fails the container with no digest, and leaves the final error line, credentials masked, as the termination message', async () => {
+		const output = [
+			'#5 [2/2] RUN exit 3',
+			'#5 ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3',
+			'error: failed to solve: failed to fetch https://bot:s3cr3t-tok@git.example.com/x: token=abc123 refused',
+			'',
+		].join('\n');
+		const r = await build({}, { exitCode: 3, output });
 		expect(r.code).toBe(3);
-		expect(r.message).toBe('');
+		expect(r.message).toBe('failed to solve: failed to fetch https://***@git.example.com/x: token=*** refused');
+		expect(r.stdout + r.stderr).toContain('#5 ERROR: process');
+		const long = await build({}, { exitCode: 1, output: `error: ${'x'.repeat(5000)}\n` });
+		expect(long.message.length).toBe(1024);
+		const noErrorLine = await build({}, { exitCode: 1, output: 'could not connect to unix:///run/buildkit/buildkitd.sock after 10 trials\n\n' });
+		expect(noErrorLine.message).toBe('could not connect to unix:///run/buildkit/buildkitd.sock after 10 trials');
+	});
+
+	test('a cache that was not written does not fail the build; the result and the log say so', async () => {
+		const r = await build({}, { cacheWritten: false });
+		expect(r.code).toBe(0);
+		expect(JSON.parse(r.message)).toMatchObject({ digest, cache: 'not written' });
+		expect(r.stderr).toContain('the build cache was not written to registry.local:5000/webapp/app:buildcache');
+		const disabled = await build({ cacheMode: 'disabled' }, { cacheWritten: false });
+		expect(JSON.parse(disabled.message)).toEqual({ digest, image: 'registry.local:5000/webapp/app:1.0.0', revision: commit });
+	});
+
+	test('buildkitd.toml: passed to buildkitd with --config; a missing ConfigMap key fails at once, naming the ConfigMap', async () => {
+		const pod = scratchPod();
+		roots.push(pod.root);
+		const config = join(pod.root, 'buildkitd.toml');
+		writeFileSync(config, '[registry."docker.io"]\n  mirrors = ["127.0.0.1:5000"]\n');
+		const r = await build({ buildkitdConfigMap: 'buildkitd-config' }, { env: { BUILDKITD_CONFIG: config, BUILDKITD_FLAGS: '--oci-worker-no-process-sandbox' } });
+		expect(r.code).toBe(0);
+		expect(r.buildkitdFlags).toBe(`--oci-worker-no-process-sandbox --config=${config}`);
+		const missing = await build({ buildkitdConfigMap: 'buildkitd-config' }, { env: { BUILDKITD_CONFIG: join(pod.root, 'absent.toml') } });
+		expect(missing.code).not.toBe(0);
+		expect(missing.argv).toEqual([]);
+		expect(missing.message).toBe('ConfigMap buildkitd-config has no key buildkitd.toml, or is not in this namespace (Options → BuildKit Config Map)');
 	});
 
 	test('a build that reports no digest fails instead of claiming success', async () => {

@@ -106,7 +106,7 @@ describe('rate limits and server errors', () => {
 		const d = await startDouble({ tags: tagsOf(5), faults: { serverError: { times: Infinity, status: 503 } } });
 		const failure = listTags(clientFor(d), 'app');
 		await expect(failure).rejects.toThrow(/answered HTTP 503 to GET \/v2\/app\/tags\/list 4 time\(s\) \(UNAVAILABLE: service unavailable\); giving up/);
-		await expect(failure).rejects.toMatchObject({ status: 503, attempts: 4 });
+		await expect(failure).rejects.toMatchObject({ statusCode: 503, attempts: 4 });
 		expect(listRequests(d)).toHaveLength(4);
 	});
 
@@ -225,13 +225,15 @@ describe('token realm protocol', () => {
 describe('blob size limit', () => {
 	const MiB = 1024 * 1024;
 	const TOTAL = 64 * MiB;
+	// Well-formed digests (any other is refused before a request); the server tells the two cases apart by them.
+	const DIGEST = { declared: `sha256:${'d'.repeat(64)}`, chunked: `sha256:${'c'.repeat(64)}` };
 
 	/** Serves TOTAL bytes per blob request, with or without Content-Length, as fast as the client reads them. */
 	async function startHugeBlobServer() {
 		const served: Array<Promise<{ written: number; complete: boolean }>> = [];
 		const chunk = Buffer.alloc(MiB, 'x');
 		const server = createHttpServer((req, res) => {
-			res.writeHead(200, req.url?.endsWith('declared') ? { 'content-length': String(TOTAL) } : {});
+			res.writeHead(200, req.url?.endsWith(DIGEST.declared) ? { 'content-length': String(TOTAL) } : {});
 			served.push(
 				(async () => {
 					let written = 0;
@@ -250,13 +252,13 @@ describe('blob size limit', () => {
 		return { host: `127.0.0.1:${port}`, served, stop: () => new Promise<void>((done) => server.close(() => done())) };
 	}
 
-	it.each(['declared', 'chunked'])('refuses a blob over the limit (%s length) and stops reading it', async (kind) => {
+	it.each(['declared', 'chunked'] as const)('refuses a blob over the limit (%s length) and stops reading it', async (kind) => {
 		const server = await startHugeBlobServer();
 		try {
 			const client = new RegistryClient({ registry: server.host, plainHttp: true }, { ...FAST, maxAttempts: 1 });
-			const error: RegistryError = await getBlob(client, 'app', `sha256:${kind}`, MiB).catch((e) => e);
+			const error: RegistryError = await getBlob(client, 'app', DIGEST[kind], MiB).catch((e) => e);
 			expect(error).toBeInstanceOf(RegistryError);
-			expect(error.message).toMatch(new RegExp(`answered GET /v2/app/blobs/sha256:${kind} with more than ${MiB} bytes`));
+			expect(error.message).toMatch(new RegExp(`answered GET /v2/app/blobs/${DIGEST[kind]} with more than ${MiB} bytes`));
 			expect(error.code).toBe('TOO_LARGE');
 			const [served] = await Promise.all(server.served);
 			expect(served.complete).toBe(false);

@@ -20,6 +20,8 @@ import { jsonPatch, mergePatch } from './patch';
 import { containerStatus, logContainer, podLogText } from './podLog';
 import { defaultJob, generateName, invalidOrNull, validateJob, validateMetadata, validatePodSpec } from './validation';
 import { WatchStream } from './watch';
+import { GitOpsControllers } from './gitops/controllers';
+import { WorkloadController } from './gitops/workloads';
 import { admitWithPolicies } from './admission/policies';
 
 /**
@@ -110,9 +112,19 @@ function parseObject(ctx: Ctx, allowProtobuf = false): any {
 	throw errors.unsupportedMediaType(type);
 }
 
+/** As the apiserver does: a Secret's write-only stringData goes into data (base64), stringData winning. */
+function foldStringData(secret: any): void {
+	if (!secret.stringData) return;
+	secret.data = { ...(secret.data ?? {}) };
+	for (const [key, value] of Object.entries(secret.stringData)) secret.data[key] = Buffer.from(String(value)).toString('base64');
+	delete secret.stringData;
+}
+
 export class ApiServer {
 	readonly store: Store;
 	readonly simulator: JobSimulator;
+	readonly workloads: WorkloadController;
+	readonly gitops: GitOpsControllers;
 	private readonly authorizer: Authorizer;
 	private readonly watches = new Set<WatchStream>();
 	private requestLog: RequestRecord[] = [];
@@ -131,6 +143,8 @@ export class ApiServer {
 			pushModule: config.pushModule,
 			admitPod: (pod) => (config.enforceQuota ? podQuotaViolation(this.store, pod) : undefined),
 			deleteJob: (ns, name) => this.deleteJob(ns, name, 'Background'),
+			realBuilder: config.realBuilder,
+			simulatedBecause: config.simulatedBecause,
 		});
 		if (saved) {
 			this.store.restore(saved.store);
@@ -141,6 +155,8 @@ export class ApiServer {
 			if (e.resource === PODS && e.type === 'DELETED') this.simulator.podRemoved(e.object.metadata.namespace, e.object.metadata.name);
 		});
 		if (saved) this.simulator.restore(saved.simulator);
+		this.workloads = new WorkloadController(this.store);
+		this.gitops = new GitOpsControllers(this.store);
 	}
 
 	/** A fresh cluster: default namespaces, the service account n8n runs as, default RBAC, then deploy/. */
@@ -183,6 +199,8 @@ export class ApiServer {
 		clearInterval(this.dropTimer);
 		for (const w of [...this.watches]) w.destroy();
 		this.simulator.stopAll();
+		this.workloads.stopAll();
+		this.gitops.stopAll();
 		this.persist(this.state());
 	}
 
@@ -480,6 +498,8 @@ export class ApiServer {
 		if (invalid) throw invalid;
 		obj.metadata.uid = randomUUID();
 		if (def.kind === 'Job') defaultJob(obj);
+		if (def.kind === 'Secret') foldStringData(obj);
+		else if (def.kind !== 'Pod' && obj.spec) obj.metadata.generation = 1;
 		// Validating admission sees the defaulted object, after validation and before storage (409).
 		warnings.push(...this.admit(ctx, info, 'CREATE', obj));
 		if (this.store.get(resourceId(def), info.namespace, name)) throw errors.alreadyExists(gr(def), name);
@@ -521,7 +541,8 @@ export class ApiServer {
 		next.kind = current.kind;
 		next.metadata = { ...next.metadata, name: current.metadata.name, namespace: current.metadata.namespace, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp };
 		if (info.subresource === 'status') next = { ...current, status: next.status };
-		else if (def.kind === 'Job' || def.kind === 'Pod') next.status = current.status;
+		else if (def.kind === 'Job' || def.kind === 'Pod' || def.subresources?.status) next.status = current.status;
+		if (def.kind === 'Secret') foldStringData(next);
 		if (def.kind === 'Job' && info.subresource !== 'status') {
 			const causes = [...validateJob(next)];
 			if (JSON.stringify(next.spec?.template) !== JSON.stringify(current.spec.template)) causes.push(immutableField('spec.template'));
@@ -529,6 +550,9 @@ export class ApiServer {
 			const invalid = invalidOrNull('Job', 'batch', info.name!, causes);
 			if (invalid) throw invalid;
 			if (JSON.stringify(next.spec) !== JSON.stringify(current.spec)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+		}
+		if (def.kind !== 'Job' && def.kind !== 'Pod' && info.subresource !== 'status' && JSON.stringify(next.spec) !== JSON.stringify(current.spec)) {
+			next.metadata.generation = (current.metadata.generation ?? 1) + 1;
 		}
 		const warnings = this.admit(ctx, info, 'UPDATE', next, current);
 		const headers: Record<string, string[]> = warnings.length ? { Warning: warnings } : {};
@@ -640,7 +664,7 @@ export class ApiServer {
 		if (info.verb !== 'get') throw errors.methodNotAllowed();
 		const pod = this.mustGet(info.def, info.namespace, info.name!);
 		const q = ctx.url.searchParams;
-		const text = podLogText(pod, q, this.simulator.logs(info.namespace!, info.name!));
+		const text = podLogText(pod, q, this.workloads.logs(info.namespace!, info.name!) ?? this.simulator.logs(info.namespace!, info.name!));
 		if (q.get('follow') !== 'true') {
 			ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
 			ctx.res.end(text);
@@ -685,6 +709,12 @@ export class ApiServer {
 				this.simulator.setScenario(body.match as ScenarioMatch, body.scenario as JobScenario);
 				this.schedulePersist();
 				return sendJson(ctx.res, 200, { ok: true });
+			case 'POST /_standin/gitops':
+				this.gitops.configure(body);
+				return sendJson(ctx.res, 200, { ok: true });
+			case 'POST /_standin/rollout-scenario':
+				this.workloads.setScenario(body.match, body.scenario);
+				return sendJson(ctx.res, 200, { ok: true });
 			case 'POST /_standin/faults/drop-watches':
 				this.dropWatches(!!body.abrupt);
 				return sendJson(ctx.res, 200, { ok: true });
@@ -701,6 +731,8 @@ export class ApiServer {
 			case 'DELETE /_standin/requests':
 				this.requestLog = [];
 				return sendJson(ctx.res, 200, { ok: true });
+			case 'GET /_standin/builds':
+				return sendJson(ctx.res, 200, this.simulator.buildCounts());
 			case 'GET /_standin/watches':
 				return sendJson(ctx.res, 200, { open: this.watches.size });
 			default:

@@ -23,6 +23,20 @@ export interface ResourceDef {
 
 const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
+/** apps/v1 workloads and the Flux / Argo CD custom resources the GitOps simulator (gitops/) drives. */
+const statusOf = (kind: string) => ({ status: { kind, verbs: ['get', 'patch', 'update'] } });
+const WORKLOAD_RESOURCES: ResourceDef[] = [
+	...(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'] as const).map((kind): ResourceDef => ({
+		group: 'apps', version: 'v1', plural: `${kind.toLowerCase()}s`, singular: kind.toLowerCase(), kind, namespaced: true, verbs: CRUD,
+		shortNames: [{ Deployment: 'deploy', ReplicaSet: 'rs', StatefulSet: 'sts', DaemonSet: 'ds' }[kind]], categories: ['all'],
+		subresources: statusOf(kind),
+	})),
+	{ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', singular: 'kustomization', kind: 'Kustomization', namespaced: true,
+		verbs: CRUD, shortNames: ['ks'], categories: ['all'], subresources: statusOf('Kustomization') },
+	{ group: 'argoproj.io', version: 'v1alpha1', plural: 'applications', singular: 'application', kind: 'Application', namespaced: true,
+		verbs: CRUD, shortNames: ['app', 'apps'], categories: ['argo'] },
+];
+
 export const RESOURCES: ResourceDef[] = [
 	{ group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false,
 		verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'], fields: ['status.phase'] },
@@ -54,6 +68,7 @@ export const RESOURCES: ResourceDef[] = [
 		kind: 'SubjectAccessReview', namespaced: false, verbs: ['create'], virtual: true },
 	{ group: 'authorization.k8s.io', version: 'v1', plural: 'localsubjectaccessreviews', singular: 'localsubjectaccessreview',
 		kind: 'LocalSubjectAccessReview', namespaced: true, verbs: ['create'], virtual: true },
+	...WORKLOAD_RESOURCES,
 	...([['ValidatingAdmissionPolicy', 'validatingadmissionpolicies'], ['ValidatingAdmissionPolicyBinding', 'validatingadmissionpolicybindings']] as const).map(
 		([kind, plural]): ResourceDef => ({
 			group: 'admissionregistration.k8s.io', version: 'v1', plural, singular: kind.toLowerCase(), kind, namespaced: false, verbs: CRUD, categories: ['api-extensions'],

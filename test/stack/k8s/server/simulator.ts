@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { JobScenario, RegistryTarget, ScenarioMatch } from '../types';
+import type { JobScenario, RealBuilder, RegistryTarget, ScenarioMatch } from '../types';
 import { pushImages, resolveRevision } from './push';
+import { type ContainerExit, podDirFor, RealPod } from './realPod';
 import { timestamp, type Store } from './store';
 import { generateName } from './validation';
 
@@ -9,6 +10,10 @@ import { generateName } from './validation';
  * `buildkit`) that moves through the phases a real cluster shows for the scenario the test picked, with the
  * Job's status (startTime, active/ready/succeeded/failed, SuccessCriteriaMet/FailureTarget before
  * Complete/Failed, completionTime) following. Every step is a store write, so watches see each change.
+ *
+ * With a real builder, a Job whose scenario is `succeed` runs for real (see realPod.ts): its containers' exits,
+ * termination messages and output make the statuses and logs, and the image is whatever BuildKit pushed. The
+ * scripted outcomes remain for what a host cannot produce (OOMKilled, ImagePullBackOff, Unschedulable, …).
  *
  * State is a small record per Job (phase + when it was entered) that is persisted with the objects, so after a
  * restart each Job resumes where it was; steps that fell due while the server was down are applied at once.
@@ -22,6 +27,7 @@ type Phase =
 	| 'running' // buildkit running
 	| 'crashloop' // buildkit crashed, back-off before restart
 	| 'pushing'
+	| 'real' // the pod's containers are running as real processes
 	| 'succeeded' // SuccessCriteriaMet set, Complete pending
 	| 'backoff' // pod failed, replacement pending
 	| 'failing' // FailureTarget set, Failed pending
@@ -41,6 +47,15 @@ interface SimRecord {
 	restarts: number;
 	failReason?: string;
 	failMessage?: string;
+	/** Why this Job's pods are simulated; undefined: they run for real. */
+	simulatedBecause?: string;
+}
+
+/** How many pods ran for real and how many were simulated, with the reasons. */
+export interface BuildCounts {
+	real: number;
+	simulated: number;
+	reasons: Record<string, number>;
 }
 
 export interface SimulatorSnapshot {
@@ -48,6 +63,7 @@ export interface SimulatorSnapshot {
 	scenarios: Array<{ match: ScenarioMatch; scenario: JobScenario }>;
 	/** "namespace/pod" -> container -> log lines written so far */
 	logs: Record<string, Record<string, string[]>>;
+	builds?: BuildCounts;
 }
 
 export interface SimulatorOptions {
@@ -57,6 +73,9 @@ export interface SimulatorOptions {
 	admitPod?: (pod: any) => string | undefined;
 	/** Deletes a finished Job and its pods when its ttlSecondsAfterFinished runs out. */
 	deleteJob: (namespace: string, name: string) => void;
+	realBuilder?: RealBuilder;
+	/** Why there is no real builder (reported per Job). */
+	simulatedBecause?: string;
 }
 
 const JOBS = 'batch/jobs';
@@ -77,6 +96,12 @@ function setCondition(conditions: any[], type: string, status: string, reason?: 
 	return existing ? conditions.map((c) => (c.type === type ? next : c)) : [...conditions, next];
 }
 
+/** Whether a URL (or `//host/...`) names a host on this machine's loopback. */
+function onLoopback(url: string): boolean {
+	const host = /^(?:[a-z+]+:)?\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^/:]*)/i.exec(url)?.[1] ?? '';
+	return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 function redactUrl(url: string): string {
 	return url.replace(/\/\/[^/@]*@/, '//');
 }
@@ -86,6 +111,8 @@ export class JobSimulator {
 	private readonly timers = new Map<string, NodeJS.Timeout>();
 	private scenarios: SimulatorSnapshot['scenarios'] = [];
 	private podLogs: SimulatorSnapshot['logs'] = {};
+	private readonly realPods = new Map<string, RealPod>();
+	private builds: BuildCounts = { real: 0, simulated: 0, reasons: {} };
 
 	constructor(
 		private readonly store: Store,
@@ -108,17 +135,20 @@ export class JobSimulator {
 	}
 
 	snapshot(): SimulatorSnapshot {
-		return { sims: [...this.sims.values()], scenarios: this.scenarios, logs: this.podLogs };
+		return { sims: [...this.sims.values()], scenarios: this.scenarios, logs: this.podLogs, builds: this.builds };
 	}
 
 	restore(snapshot: Partial<SimulatorSnapshot>): void {
 		this.scenarios = snapshot.scenarios ?? [];
 		this.podLogs = snapshot.logs ?? {};
+		this.builds = snapshot.builds ?? this.builds;
 		for (const sim of snapshot.sims ?? []) {
 			this.sims.set(`${sim.namespace}/${sim.jobName}`, sim);
 			const job = this.job(sim);
 			// A push cut short by the restart is simply done again (pushes are idempotent).
 			if (sim.phase === 'pushing' && job) void this.push(sim, job);
+			// The processes died with the server: the node runs the pod's containers again (builds are idempotent).
+			else if (sim.phase === 'real' && job) void this.runReal(sim);
 			else this.wake(sim);
 		}
 	}
@@ -126,6 +156,11 @@ export class JobSimulator {
 	stopAll(): void {
 		for (const t of this.timers.values()) clearTimeout(t);
 		this.timers.clear();
+		for (const pod of this.realPods.values()) pod.kill();
+	}
+
+	buildCounts(): BuildCounts {
+		return this.builds;
 	}
 
 	/** What each container of a pod has written so far. */
@@ -151,6 +186,7 @@ export class JobSimulator {
 			failures: 0,
 			restarts: 0,
 		};
+		sim.simulatedBecause = this.simulatedBecause(job, sim.scenario);
 		this.sims.set(`${sim.namespace}/${sim.jobName}`, sim);
 		this.updateJob(sim, (j) => {
 			j.status = { startTime: timestamp(sim.startedAt), active: 1, ready: 0, terminating: 0, uncountedTerminatedPods: {} };
@@ -165,6 +201,24 @@ export class JobSimulator {
 		clearTimeout(this.timers.get(key));
 		this.timers.delete(key);
 		this.sims.delete(key);
+		this.realPods.get(key)?.kill();
+	}
+
+	/** Undefined when the Job's pods can run for real, else why not. */
+	private simulatedBecause(job: any, scenario: JobScenario): string | undefined {
+		if (!this.opts.realBuilder) return this.opts.simulatedBecause ?? 'no real BuildKit configured';
+		if (scenario.outcome !== 'succeed') return `scripted outcome '${scenario.outcome}'`;
+		if (scenario.attestations === false) return 'scripted build without attestations';
+		if (scenario.scripted) return 'scripted build of a set length';
+		// A real pod reaches what the Job names; tests reach loopback only.
+		const annotations = job.metadata.annotations ?? {};
+		const gitUrl = String(annotations[`${ANNOTATION}/git-url`] ?? '');
+		if (!onLoopback(gitUrl)) return 'git URL not on loopback';
+		if (!this.images(job).every((ref) => onLoopback(`//${ref}`))) return 'image registry not on loopback';
+		const args: string[] = job.spec.template.spec.containers.flatMap((c: any) => [...(c.command ?? []), ...(c.args ?? [])]);
+		// Without generator=, BuildKit pulls docker/buildkit-syft-scanner from Docker Hub; tests reach loopback only.
+		if (args.some((a) => a.startsWith('attest:sbom') && !a.includes('generator='))) return 'SBOM without a generator image would pull from Docker Hub';
+		return undefined;
 	}
 
 	private runMs(sim: SimRecord): number {
@@ -224,7 +278,7 @@ export class JobSimulator {
 			case 'failing':
 				return sim.phaseSince + TERMINAL_SETTLE_MS;
 			default:
-				return undefined; // stalled, pushing (async), finished
+				return undefined; // stalled, pushing and real (async), finished
 		}
 	}
 
@@ -291,6 +345,14 @@ export class JobSimulator {
 			}
 		}
 		if (sim.phase !== 'pushing') this.wake(sim);
+	}
+
+	private countBuild(sim: SimRecord): void {
+		if (sim.simulatedBecause === undefined) this.builds.real++;
+		else {
+			this.builds.simulated++;
+			this.builds.reasons[sim.simulatedBecause] = (this.builds.reasons[sim.simulatedBecause] ?? 0) + 1;
+		}
 	}
 
 	private advance(sim: SimRecord, job: any): void {
@@ -457,7 +519,11 @@ export class JobSimulator {
 			p.status.containerStatuses = p.spec.containers.map((mc: any) =>
 				this.containerStatus(mc, { waiting: { reason: init.length ? 'PodInitializing' : 'ContainerCreating' } }));
 		});
-		if (init.length) {
+		this.countBuild(sim);
+		if (sim.simulatedBecause === undefined) {
+			this.enter(sim, 'real');
+			void this.runReal(sim);
+		} else if (init.length) {
 			this.log(sim, init[0], `Cloning into '/workspace/src'...`);
 			if (sim.scenario.outcome !== 'git-fail') this.log(sim, init[0], `remote: Enumerating objects: 42, done.`);
 			this.enter(sim, 'initializing');
@@ -648,13 +714,122 @@ export class JobSimulator {
 				...images.map((ref) => `#6 pushing manifest for ${ref}@${digest} 0.1s done`), '#6 DONE 1.4s');
 			const message = JSON.stringify({ digest, image: images[0] ?? '' });
 			this.terminateBuild(sim, { exitCode: 0, reason: 'Completed', message }, 'Succeeded');
-			this.updateJob(sim, (j) => {
-				j.status.active = 0;
-				j.status.ready = 0;
-				j.status.succeeded = 1;
-				j.status.conditions = setCondition(j.status.conditions ?? [], 'SuccessCriteriaMet', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', true);
+			this.jobSucceeded(sim);
+		}
+		this.wake(sim);
+	}
+
+	private jobSucceeded(sim: SimRecord): void {
+		this.updateJob(sim, (j) => {
+			j.status.active = 0;
+			j.status.ready = 0;
+			j.status.succeeded = 1;
+			j.status.conditions = setCondition(j.status.conditions ?? [], 'SuccessCriteriaMet', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', true);
+		});
+		this.enter(sim, 'succeeded');
+	}
+
+	/** An event on the pod, as the kubelet records them (Pulled, FailedMount). */
+	private podEvent(sim: SimRecord, reason: string, message: string, type = 'Normal'): void {
+		const pod = sim.podName && this.store.get(PODS, sim.namespace, sim.podName);
+		if (!pod) return;
+		const now = timestamp();
+		this.store.create('/events', {
+			apiVersion: 'v1', kind: 'Event',
+			metadata: { name: `${pod.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: sim.namespace },
+			involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: sim.namespace, name: pod.metadata.name, uid: pod.metadata.uid },
+			reason, message, type, count: 1, firstTimestamp: now, lastTimestamp: now,
+			source: { component: 'kubelet', host: NODE }, reportingComponent: 'kubelet', reportingInstance: NODE,
+		});
+	}
+
+	/**
+	 * The pod's containers as real processes (realPod.ts). Statuses follow their starts and exits; the
+	 * termination message is what the container wrote to its terminationMessagePath (with
+	 * FallbackToLogsOnError, the log tail when that is empty and the container failed), as the kubelet does.
+	 */
+	private async runReal(sim: SimRecord): Promise<void> {
+		const key = `${sim.namespace}/${sim.jobName}`;
+		const pod = sim.podName && this.store.get(PODS, sim.namespace, sim.podName);
+		const builder = this.opts.realBuilder;
+		if (!pod || !builder) return;
+		const real = new RealPod(builder, podDirFor(builder, pod));
+		this.realPods.set(key, real);
+		let blocked = false;
+		const initNames: string[] = (pod.spec.initContainers ?? []).map((c: any) => c.name);
+		const messageOf = (name: string, exit: ContainerExit): string | undefined => {
+			if (exit.message) return exit.message;
+			const c = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((x: any) => x.name === name);
+			if (exit.exitCode === 0 || c?.terminationMessagePolicy !== 'FallbackToLogsOnError') return undefined;
+			return (this.podLogs[`${sim.namespace}/${sim.podName}`]?.[name] ?? []).slice(-80).join('\n').slice(-2048) || undefined;
+		};
+		const live = () => this.sims.get(key) === sim && sim.phase === 'real';
+		let ok = false;
+		try {
+			ok = await real.run(pod, (name) => this.store.get('/secrets', sim.namespace, name)?.data, {
+				started: (name, isInit, note) => {
+					if (!live()) return;
+					this.podEvent(sim, 'Pulled', note);
+					const now = timestamp();
+					if (isInit) {
+						this.updatePod(sim, (p) => {
+							p.status.initContainerStatuses = p.status.initContainerStatuses.map((s: any) => (s.name === name ? { ...s, state: { running: { startedAt: now } } } : s));
+						});
+						return;
+					}
+					this.updatePod(sim, (p) => {
+						p.status.phase = 'Running';
+						p.status.containerStatuses = p.status.containerStatuses.map((s: any) => (s.name === name ? { ...s, ready: true, started: true, state: { running: { startedAt: now } } } : s));
+						p.status.conditions = setCondition(p.status.conditions, 'Ready', 'True');
+						p.status.conditions = setCondition(p.status.conditions, 'ContainersReady', 'True');
+					});
+					this.updateJob(sim, (j) => {
+						j.status.ready = 1;
+					});
+				},
+				line: (name, line) => this.log(sim, name, line),
+				exited: (name, isInit, exit) => {
+					if (!live()) return;
+					const message = messageOf(name, exit);
+					const terminated = {
+						exitCode: exit.exitCode,
+						reason: exit.exitCode === 0 ? 'Completed' : 'Error',
+						...(message ? { message } : {}),
+						startedAt: exit.startedAt,
+						finishedAt: exit.finishedAt,
+					};
+					if (!isInit) {
+						this.terminateBuild(sim, terminated, exit.exitCode === 0 ? 'Succeeded' : 'Failed');
+						return;
+					}
+					const last = initNames[initNames.length - 1] === name;
+					this.updatePod(sim, (p) => {
+						p.status.initContainerStatuses = p.status.initContainerStatuses.map((s: any) =>
+							s.name === name ? { ...s, ready: exit.exitCode === 0, started: false, state: { terminated: { ...terminated, containerID: s.containerID } } } : s);
+						if (exit.exitCode !== 0) {
+							p.status.phase = 'Failed';
+							p.status.conditions = setCondition(p.status.conditions, 'PodReadyToStartContainers', 'False');
+						} else if (last) p.status.conditions = setCondition(p.status.conditions, 'Initialized', 'True');
+					});
+				},
+				blocked: (reason) => {
+					blocked = true;
+					this.podEvent(sim, 'FailedMount', reason, 'Warning');
+				},
 			});
-			this.enter(sim, 'succeeded');
+		} catch (err) {
+			this.log(sim, 'buildkit', `stand-in: could not run the pod: ${err instanceof Error ? err.message : String(err)}`);
+		}
+		this.realPods.delete(key);
+		real.cleanUp();
+		// Deleted, past its deadline or restarted meanwhile: whoever ended it has written the statuses.
+		if (!live() || !this.job(sim)) return;
+		if (blocked) {
+			this.enter(sim, 'stalled');
+		} else if (ok) {
+			this.jobSucceeded(sim);
+		} else {
+			this.podFailed(sim);
 		}
 		this.wake(sim);
 	}
@@ -673,6 +848,7 @@ export class JobSimulator {
 
 	/** FailureTarget now; Failed once the pods are gone (the settle step), as the real controller orders them. */
 	private failJob(sim: SimRecord, reason: string, message: string, terminatePods: boolean): void {
+		if (terminatePods) this.realPods.get(`${sim.namespace}/${sim.jobName}`)?.kill();
 		sim.failReason = reason;
 		sim.failMessage = message;
 		if (terminatePods) {

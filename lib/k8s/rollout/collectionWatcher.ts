@@ -1,0 +1,162 @@
+import * as k8s from '@kubernetes/client-node';
+import { describeKubernetesError } from '../apiError';
+import { isPermanentFailure, JobWatchApiError, sleepUntil } from '../wait/watcher';
+
+/**
+ * Keeps an up-to-date copy of one collection (a named object, or the objects a label selector picks) until the
+ * caller aborts or the deadline passes, with the discipline of Wait for Job's watcher: LIST, then WATCH from the
+ * list's resourceVersion; re-watch from the last resourceVersion when a stream ends; LIST again on 410 or an
+ * ERROR event; back off and retry on network errors and 5xx; throw (JobWatchApiError) only on refusals no retry
+ * fixes (401/403/404 of the type, 400). A quiet object costs one LIST and one WATCH.
+ */
+export interface CollectionRef {
+	/** API group, '' for the core group (pods). */
+	group: string;
+	version: string;
+	plural: string;
+	namespace: string;
+	/** `metadata.name=<name>` for one object. */
+	fieldSelector?: string;
+	labelSelector?: string;
+}
+
+export interface WatchStats {
+	lists: number;
+	watches: number;
+	relists: number;
+	retries: number;
+}
+
+export interface CollectionWatchOptions {
+	deadline: number;
+	signal: AbortSignal;
+	/** Called with every object of the collection (by name) after the LIST and after each change. */
+	onChange: (objects: Map<string, any>) => void;
+	watchTimeoutSeconds?: number;
+}
+
+const DEFAULT_WATCH_TIMEOUT_SECONDS = 25;
+
+export function collectionPath(ref: CollectionRef): string {
+	const base = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`;
+	return `${base}/namespaces/${encodeURIComponent(ref.namespace)}/${ref.plural}`;
+}
+
+async function list(kc: k8s.KubeConfig, ref: CollectionRef): Promise<{ items: any[]; resourceVersion?: string }> {
+	const selectors = { fieldSelector: ref.fieldSelector, labelSelector: ref.labelSelector };
+	const result: any = ref.group
+		? await kc.makeApiClient(k8s.CustomObjectsApi).listNamespacedCustomObject({ group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, ...selectors })
+		: await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: ref.namespace, ...selectors });
+	return { items: result.items ?? [], resourceVersion: result.metadata?.resourceVersion };
+}
+
+type Round = { end: 'closed'; events: number; ms: number } | { end: 'relist' } | { end: 'failed'; error: unknown; events: number } | { end: 'stopped' };
+
+export async function watchCollection(kc: k8s.KubeConfig, ref: CollectionRef, options: CollectionWatchOptions, stats: WatchStats): Promise<void> {
+	const { deadline, signal } = options;
+	const path = collectionPath(ref);
+	let failures = 0;
+	const stopped = () => signal.aborted || Date.now() >= deadline;
+	const backOff = async (): Promise<void> => {
+		failures++;
+		stats.retries++;
+		const base = Math.min(5000, 200 * 2 ** Math.min(failures - 1, 5));
+		await sleepUntil(Math.min(deadline, Date.now() + base * (0.5 + Math.random() / 2)), signal);
+	};
+	const refuse = (error: unknown): void => {
+		const failure = describeKubernetesError(error);
+		if (isPermanentFailure(failure.statusCode)) throw new JobWatchApiError(failure);
+	};
+
+	while (!stopped()) {
+		let listed: Awaited<ReturnType<typeof list>>;
+		try {
+			stats.lists++;
+			listed = await list(kc, ref);
+		} catch (error) {
+			refuse(error);
+			await backOff();
+			continue;
+		}
+		failures = 0;
+		const objects = new Map<string, any>(listed.items.map((o) => [o.metadata?.name, o]));
+		options.onChange(objects);
+		let rv = listed.resourceVersion;
+		let quickEmptyRounds = 0;
+		watching: while (!stopped()) {
+			stats.watches++;
+			const round = await watchRound(kc, path, {
+				fieldSelector: ref.fieldSelector,
+				labelSelector: ref.labelSelector,
+				resourceVersion: rv,
+				allowWatchBookmarks: true,
+				timeoutSeconds: Math.max(1, Math.min(options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS, Math.ceil((deadline - Date.now()) / 1000))),
+			}, deadline, signal, (type, obj) => {
+				const next = obj?.metadata?.resourceVersion;
+				if (next) rv = next;
+				if (type === 'BOOKMARK') return;
+				if (type === 'DELETED') objects.delete(obj.metadata.name);
+				else objects.set(obj.metadata.name, obj);
+				options.onChange(objects);
+			});
+			switch (round.end) {
+				case 'stopped':
+					return;
+				case 'relist':
+					stats.relists++;
+					break watching;
+				case 'failed':
+					if (round.events > 0) failures = 0;
+					refuse(round.error);
+					await backOff();
+					continue;
+				case 'closed':
+					failures = 0;
+					quickEmptyRounds = round.events === 0 && round.ms < 200 ? quickEmptyRounds + 1 : 0;
+					if (quickEmptyRounds > 1) await sleepUntil(Math.min(deadline, Date.now() + Math.min(1000, 25 * 2 ** quickEmptyRounds)), signal);
+			}
+		}
+	}
+}
+
+function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, string | number | boolean | undefined>, deadline: number, signal: AbortSignal, onEvent: (type: string, obj: any) => void): Promise<Round> {
+	return new Promise<Round>((resolve) => {
+		const startedAt = Date.now();
+		let events = 0;
+		let settled = false;
+		let controller: AbortController | undefined;
+		const finish = (round: Round): void => {
+			if (settled) return;
+			settled = true;
+			clearTimeout(timer);
+			signal.removeEventListener('abort', onAbort);
+			controller?.abort();
+			resolve(round);
+		};
+		const onAbort = (): void => finish({ end: 'stopped' });
+		const timer = setTimeout(() => finish({ end: 'stopped' }), Math.max(0, deadline - Date.now()));
+		signal.addEventListener('abort', onAbort, { once: true });
+		if (signal.aborted) return finish({ end: 'stopped' });
+		const done = (error: unknown): void => {
+			if (settled) return;
+			const e = error as { name?: string } | null;
+			if (!e || e.name === 'TimeoutError') return finish({ end: 'closed', events, ms: Date.now() - startedAt });
+			if (describeKubernetesError(e).statusCode === 410) return finish({ end: 'relist' });
+			finish({ end: 'failed', error, events });
+		};
+		const clean = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
+		new k8s.Watch(kc).watch(path, clean, (type, obj) => {
+			if (settled) return;
+			events++;
+			// 410 Expired/Gone or any other ERROR event: the stream is unusable, list again.
+			if (type === 'ERROR') return finish({ end: 'relist' });
+			onEvent(type, obj);
+		}, done).then(
+			(c) => {
+				controller = c;
+				if (settled) c.abort();
+			},
+			(error) => done(error ?? new Error('watch failed')),
+		);
+	});
+}

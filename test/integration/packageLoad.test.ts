@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodeBinary } from '../stack/k8s';
+import { ensureBuilt } from '../stack/n8n/packageInstall';
+import { REPO_ROOT } from '../stack/n8n/toolchain';
+
+/**
+ * n8n requires every node and credential file of an installed package in every process it starts; the
+ * dependencies only one node needs must wait until that node runs. The bench's probe (bench/load/probe.js)
+ * requires the compiled files in a fresh Node 24 process on top of n8n-workflow, then runs Create BuildKit Job
+ * (dry run) and Query Registry Tags (against a loopback registry), and lists the packages in the module cache
+ * after each step; the second list is the control that the first one would show them.
+ */
+
+const LAZY = ['@kubernetes/client-node', 'undici'];
+
+interface Probe {
+	packagesAfterLoad: string[];
+	packagesAfterRun: string[];
+}
+
+let probe: Probe;
+
+beforeAll(() => {
+	ensureBuilt();
+	const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } };
+	const files = [...pkg.n8n.nodes, ...pkg.n8n.credentials];
+	expect(files.length).toBe(9);
+	const out = execFileSync(nodeBinary(), [join(REPO_ROOT, 'bench/load/probe.js'), JSON.stringify({ files, run: true })], {
+		cwd: REPO_ROOT,
+		encoding: 'utf8',
+		env: { ...process.env, NODE_OPTIONS: '' },
+	});
+	probe = JSON.parse(out.trim().split('\n').pop()!) as Probe;
+}, 120_000);
+
+test('requiring every node and credential file loads neither @kubernetes/client-node nor undici', () => {
+	expect(probe.packagesAfterLoad).toContain('n8n-workflow');
+	expect(probe.packagesAfterLoad.filter((name) => LAZY.includes(name))).toEqual([]);
+});
+
+test('running the nodes that need them loads them (the control: the module cache shows them)', () => {
+	expect(LAZY.filter((name) => probe.packagesAfterRun.includes(name))).toEqual(LAZY);
+});

@@ -1,0 +1,144 @@
+import * as k8s from '@kubernetes/client-node';
+import { git, startGitServer, type GitServer } from '../stack/git';
+import { startKubeStandIn, type KubeStandIn } from '../stack/k8s';
+import { deploymentManifest, pushFiles } from '../stack/k8s/gitopsRepo';
+import { grantRolloutRead } from '../stack/k8s/rolloutRbac';
+import { InputError } from '../../lib/errors';
+import { JobWatchApiError } from '../../lib/k8s/wait/watcher';
+import { waitForRollout, type WaitForRolloutOptions, type WaitForRolloutStats } from '../../lib/k8s/rollout/waitForRollout';
+
+// Wait for Rollout's engine against the stand-in with the simulated Flux / Argo CD controllers polling a real
+// git repository: each outcome comes from what the controllers and the Deployment rollout write, as on a cluster.
+jest.setTimeout(120_000);
+
+let standIn: KubeStandIn;
+let server: GitServer;
+let kc: k8s.KubeConfig;
+
+const REGISTRY = 'registry.local:5000/webapp/app';
+const manifest = (tag: string) => deploymentManifest('web', `${REGISTRY}:${tag}`, { progressDeadlineSeconds: 600 });
+
+async function source(kind: 'flux' | 'argo', name: string): Promise<void> {
+	await server.createBareRepo(name, { 'deploy/web.yaml': manifest('initial') });
+	await standIn.gitops.configure({
+		kind, namespace: kind === 'flux' ? 'flux-system' : 'argocd', name, fetchUrl: server.authedRepoUrl(name), repoUrl: server.repoUrl(name),
+		branch: 'main', path: 'deploy', targetNamespace: name, intervalMs: 250,
+	});
+}
+
+function options(name: string, commit: string, tag: string, extra: Partial<WaitForRolloutOptions> = {}): WaitForRolloutOptions {
+	return {
+		commit, source: 'fluxKustomization', sourceNamespace: 'flux-system', sourceName: name,
+		workloads: [{ kind: 'Deployment', namespace: name, name: 'web', image: `${REGISTRY}:${tag}` }],
+		timeoutSeconds: 60, stuckAfterSeconds: 3, logTailLines: 20, ...extra,
+	};
+}
+
+beforeAll(async () => {
+	standIn = await startKubeStandIn();
+	server = await startGitServer({ username: 'bot', password: 'pw' });
+	// n8n's own service account, with deploy/rollout applied to exactly these namespaces.
+	await grantRolloutRead(standIn, ['flux-system', 'argocd', 'shop', 'store']);
+	kc = new k8s.KubeConfig();
+	kc.loadFromString(standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')));
+	for (const scenario of ['crashloop', 'imagepullbackoff', 'unready', 'oomkilled'] as const) await standIn.gitops.setRolloutScenario({ tag: scenario }, { outcome: scenario });
+	await source('flux', 'shop');
+});
+
+afterAll(async () => {
+	await standIn?.stop();
+	await server?.stop();
+});
+
+describe('waitForRollout with a Flux Kustomization', () => {
+	it('reports rolledOut once Flux applied the commit and the Deployment runs the image, with one LIST and WATCH per object', async () => {
+		const commit = await pushFiles(server, 'shop', { 'deploy/web.yaml': manifest('v2') });
+		const stats: WaitForRolloutStats = { lists: 0, watches: 0, relists: 0, retries: 0, logReads: 0 };
+		const result = await waitForRollout(kc, options('shop', commit, 'v2'), stats);
+		expect(result).toMatchObject({ status: 'rolledOut', reason: 'RolledOut', commit, appliedRevision: `main@sha1:${commit}`, pods: [], logTail: '' });
+		expect(result.workloads).toEqual([{ kind: 'Deployment', namespace: 'shop', name: 'web', image: `${REGISTRY}:v2`, desiredReplicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, reason: 'RolledOut' }]);
+		expect(result.message).toContain(`Flux Kustomization flux-system/shop applied main@sha1:${commit}`);
+		// Kustomization, Deployment and its pods: three objects, watched, never polled.
+		expect(stats.lists).toBe(3);
+		expect(stats.relists).toBe(0);
+		expect(stats.watches).toBeLessThanOrEqual(4);
+	});
+
+	it('diagnoses a crash-looping image: CrashLoopBackOff, the pods and the log tail', async () => {
+		const commit = await pushFiles(server, 'shop', { 'deploy/web.yaml': manifest('crashloop') });
+		const result = await waitForRollout(kc, options('shop', commit, 'crashloop'));
+		expect(result).toMatchObject({ status: 'failed', reason: 'CrashLoopBackOff', appliedRevision: `main@sha1:${commit}` });
+		expect(result.message).toMatch(/Deployment shop\/web did not roll out .*:crashloop: Container app keeps crashing \(CrashLoopBackOff/);
+		expect(result.logTail).toContain('panic: DATABASE_URL is not set');
+		expect(result.pods.length).toBeGreaterThan(0);
+		expect(result.pods.flatMap((p) => p.containers).some((c) => c.name === 'app' && c.restartCount > 0)).toBe(true);
+	});
+
+	it.each([
+		['imagepullbackoff', 'ImagePullBackOff', /cannot pull image/],
+		['oomkilled', 'OOMKilled', /OOMKilled/],
+		['unready', 'NotReady', /running but not ready/],
+	])('diagnoses %s pods as %s', async (tag, reason, message) => {
+		const commit = await pushFiles(server, 'shop', { 'deploy/web.yaml': manifest(tag) });
+		const result = await waitForRollout(kc, options('shop', commit, tag));
+		expect(result).toMatchObject({ status: 'failed', reason });
+		expect(result.message).toMatch(message);
+	});
+
+	it('reports a reconcile error with the controller message', async () => {
+		const commit = await pushFiles(server, 'shop', { 'deploy/web.yaml': manifest('v3').replace('    matchLabels: {app: web}\n', '    matchLabels: {app: other}\n') });
+		const result = await waitForRollout(kc, options('shop', commit, 'v3'));
+		expect(result).toMatchObject({ status: 'failed', reason: 'ReconciliationFailed' });
+		expect(result.message).toBe(
+			`Flux Kustomization flux-system/shop failed to apply main@sha1:${commit}: Deployment/shop/web dry-run failed (Invalid): Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: {"app":"web"}: \`selector\` does not match template \`labels\``,
+		);
+		expect(result.appliedRevision).not.toBe(`main@sha1:${commit}`);
+	});
+
+	it('reports superseded when a newer commit is applied first', async () => {
+		const admin = new k8s.KubeConfig();
+		admin.loadFromString(standIn.kubeconfig(standIn.adminToken));
+		const patch = (suspend: boolean) =>
+			admin.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
+				{ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', namespace: 'flux-system', plural: 'kustomizations', name: 'shop', body: { spec: { suspend } } },
+				k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+			);
+		await patch(true);
+		const ours = await pushFiles(server, 'shop', { 'deploy/web.yaml': manifest('v4') });
+		const newer = await pushFiles(server, 'shop', { 'deploy/web.yaml': manifest('v5') });
+		const waiting = waitForRollout(kc, options('shop', ours, 'v4'));
+		await new Promise((r) => setTimeout(r, 500));
+		await patch(false);
+		const result = await waiting;
+		expect(result).toMatchObject({ status: 'superseded', appliedRevision: `main@sha1:${newer}` });
+		expect(result.message).toContain(`applied main@sha1:${newer} instead of ${ours}`);
+	});
+
+	it('times out naming what it was waiting for', async () => {
+		const head = (await git(['rev-parse', 'refs/heads/main'], server.repoDir('shop'))).trim();
+		const never = head.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'));
+		const result = await waitForRollout(kc, options('shop', never, 'never', { timeoutSeconds: 2 }));
+		expect(result.status).toBe('timedOut');
+		expect(result.message).toMatch(/did not finish within 2 s: .*Flux Kustomization flux-system\/shop: last applied main@sha1:/);
+	});
+
+	it('refuses bad input naming the parameter, and an API that forbids the read', async () => {
+		await expect(waitForRollout(kc, options('shop', 'not-a-sha', 'v1'))).rejects.toMatchObject({ field: 'commit' });
+		await expect(waitForRollout(kc, options('shop', 'abcdef1', 'v1', { sourceName: '' }))).rejects.toBeInstanceOf(InputError);
+		const forbidden = await waitForRollout(kc, options('shop', 'abcdef1', 'v1', { workloads: [{ kind: 'Deployment', namespace: 'kube-system', name: 'coredns' }] })).catch((e) => e);
+		expect(forbidden).toBeInstanceOf(JobWatchApiError);
+		expect(forbidden.failure.statusCode).toBe(403);
+	});
+});
+
+describe('waitForRollout with an Argo CD Application', () => {
+	it('reports rolledOut once the app is Synced to the commit and Healthy', async () => {
+		await source('argo', 'store');
+		const commit = await pushFiles(server, 'store', { 'deploy/web.yaml': manifest('v2') });
+		const result = await waitForRollout(kc, {
+			...options('store', commit, 'v2'), source: 'argoApplication', sourceNamespace: 'argocd',
+		});
+		expect(result.message).toContain(`Argo CD Application argocd/store applied ${commit}`);
+		expect(result).toMatchObject({ status: 'rolledOut', appliedRevision: commit, source: { kind: 'argoApplication', namespace: 'argocd', name: 'store' } });
+	});
+});
