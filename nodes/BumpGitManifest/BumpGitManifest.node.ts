@@ -13,7 +13,7 @@ import { revertGitManifest } from '../../lib/gitops/revert';
 import { allowFileProtocol, gitRepositoryApiConnectionTest } from '../shared/credentialTests';
 import { executeItems } from '../shared/executeItems';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
-import { bumpGitManifestTool } from './BumpGitManifest.tool';
+import { bumpGitManifestToolProperties } from './BumpGitManifest.tool';
 import { operationProperty, revertProperties } from './BumpGitManifest.revertProperties';
 
 type Parameter = (name: string, fallback?: string) => string;
@@ -60,11 +60,11 @@ export class BumpGitManifest implements INodeType {
 		subtitle: '={{$parameter["mode"] + ": " + $parameter["repositoryUrl"]}}',
 		description: 'Update image tags and values in a GitOps repository and push one commit, safely under concurrency',
 		defaults: { name: 'Bump Git Manifest' },
-		usableAsTool: bumpGitManifestTool,
+		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'gitRepositoryApi', required: true, testedBy: 'gitRepositoryApiConnectionTest' }],
-		properties: [operationProperty, ...bumpGitManifestProperties, ...revertProperties],
+		properties: [operationProperty, ...bumpGitManifestToolProperties, ...revertProperties],
 	};
 
 	methods = {

@@ -1,7 +1,7 @@
-import { toolVariant } from '../shared/aiTool';
+import { withToolMode } from '../shared/aiTool';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
 
-export const bumpGitManifestTool = toolVariant(
+export const bumpGitManifestToolProperties = withToolMode(
 	'Sets a new image (or value) in the GitOps repository the user configured on this tool and pushes one commit ' +
 		'to its branch, so Flux or Argo CD deploys it. Returns changed, commit, files and a diff; changed is false ' +
 		'when the repository already had that value. It edits only the files and fields the user configured (mode, ' +

@@ -11,7 +11,7 @@ import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeC
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
 import { kubeConfigForNode } from '../shared/kubernetesCredential';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
-import { createBuildKitJobTool } from './CreateBuildKitJob.tool';
+import { createBuildKitJobToolProperties } from './CreateBuildKitJob.tool';
 import { executeItems } from '../shared/executeItems';
 import { listParameter } from '../shared/listParameter';
 
@@ -79,11 +79,11 @@ export class CreateBuildKitJob implements INodeType {
 		subtitle: '={{$parameter["image"]}}',
 		description: 'Start a Kubernetes Job that fetches a git revision and builds and pushes an image with rootless BuildKit',
 		defaults: { name: 'Create BuildKit Job' },
-		usableAsTool: createBuildKitJobTool,
+		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'kubernetesApi', required: true, testedBy: 'kubernetesApiConnectionTest' }],
-		properties: createBuildKitJobProperties,
+		properties: createBuildKitJobToolProperties,
 	};
 
 	methods = {

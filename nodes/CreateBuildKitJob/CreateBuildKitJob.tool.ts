@@ -1,7 +1,7 @@
-import { toolVariant } from '../shared/aiTool';
+import { withToolMode } from '../shared/aiTool';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
 
-export const createBuildKitJobTool = toolVariant(
+export const createBuildKitJobToolProperties = withToolMode(
 	'Starts a Kubernetes Job that builds a container image with BuildKit from one revision of the git repository ' +
 		'the user configured on this tool and pushes it under the given image reference. Returns jobName, namespace ' +
 		'and the image tags at once, before the build finishes: use the Wait for Job tool with jobName to get the ' +

@@ -16,7 +16,7 @@ import {
 	type RegistryConnection,
 } from '../../lib/registry';
 import { queryRegistryTagsProperties } from './QueryRegistryTags.properties';
-import { queryRegistryTagsTool } from './QueryRegistryTags.tool';
+import { queryRegistryTagsToolProperties } from './QueryRegistryTags.tool';
 import { containerRegistryApiConnectionTest } from '../shared/credentialTests';
 import { executeItems } from '../shared/executeItems';
 import { listParameter } from '../shared/listParameter';
@@ -47,11 +47,11 @@ export class QueryRegistryTags implements INodeType {
 		subtitle: '={{$parameter["policy"] + ": " + $parameter["repository"]}}',
 		description: 'List an OCI registry repository\'s tags and pick the latest by a Flux-style policy, with digest, platforms and attestations',
 		defaults: { name: 'Query Registry Tags' },
-		usableAsTool: queryRegistryTagsTool,
+		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'containerRegistryApi', required: false, testedBy: 'containerRegistryApiConnectionTest' }],
-		properties: queryRegistryTagsProperties,
+		properties: queryRegistryTagsToolProperties,
 	};
 
 	methods = {

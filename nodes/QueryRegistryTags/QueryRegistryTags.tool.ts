@@ -1,7 +1,7 @@
-import { toolVariant } from '../shared/aiTool';
+import { withToolMode } from '../shared/aiTool';
 import { queryRegistryTagsProperties } from './QueryRegistryTags.properties';
 
-export const queryRegistryTagsTool = toolVariant(
+export const queryRegistryTagsToolProperties = withToolMode(
 	'Finds the latest tag of a container image repository in an OCI registry by a Flux-style policy and returns ' +
 		'latestTag, image (repository:tag), digest, platforms and how many tags matched; the list policy returns every ' +
 		'matching tag. Read-only: it changes nothing. The registry credential, tag filters and exclusions are set by ' +

@@ -12,7 +12,7 @@ import { kubeConfigForNode } from '../shared/kubernetesCredential';
 import { WAIT_DEFAULTS, waitForJob, type WaitForJobResult } from '../../lib/k8s/wait';
 import { executeItems } from '../shared/executeItems';
 import { waitForJobProperties } from './WaitForJob.properties';
-import { waitForJobTool } from './WaitForJob.tool';
+import { waitForJobToolProperties } from './WaitForJob.tool';
 
 /** Items waiting at once; each holds one watch connection, so this bounds connections, not builds. */
 const MAX_CONCURRENT_WAITS = 32;
@@ -40,11 +40,11 @@ export class WaitForJob implements INodeType {
 		subtitle: '={{$parameter["jobName"]}}',
 		description: 'Watch a Kubernetes Job until it finishes, explain failures and return the pushed image digest',
 		defaults: { name: 'Wait for Job' },
-		usableAsTool: waitForJobTool,
+		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'kubernetesApi', required: true, testedBy: 'kubernetesApiConnectionTest' }],
-		properties: waitForJobProperties,
+		properties: waitForJobToolProperties,
 	};
 
 	methods = {

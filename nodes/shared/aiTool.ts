@@ -1,4 +1,4 @@
-import type { INodeProperties, UsableAsToolDescription } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
 /** A parameter the model fills when the node runs as an AI-agent tool. */
 export interface ModelArgument {
@@ -28,43 +28,67 @@ export function fromAiExpression(name: string, argument: ModelArgument): string 
 	return `={{ $fromAI(${args.join(', ')}) }}`;
 }
 
+type Conditions = NonNullable<INodeProperties['displayOptions']>['show'];
+
+function without(conditions: Conditions, names: Set<string>): Conditions {
+	if (!conditions) return undefined;
+	const kept = Object.fromEntries(Object.entries(conditions).filter(([name]) => !names.has(name)));
+	return Object.keys(kept).length ? kept : undefined;
+}
+
 /**
- * The node's tool variant. n8n makes `<name>Tool` from the node description with `usableAsTool.replacements`
- * spread over it, and builds the tool's schema only from the `$fromAI()` calls in the parameters. So the
- * parameters a model should fill get `$fromAI` defaults that carry their description to the model (and may be
- * expressions even where the plain node fixes them), and defaults that read `$json` (the previous node's output,
- * which in tool mode is the model's arguments) are cleared, so nothing resolves to empty behind the user's back.
- * Every other parameter stays as the user sets it on the tool.
+ * The node's properties with a tool mode. n8n runs a node as an AI-agent tool under the name `<name>Tool`, with
+ * the node's own properties (its `usableAsTool.replacements` reach only the editor's type list), and builds the
+ * tool's schema from the `$fromAI()` calls in the parameters. So each parameter the model fills gets a twin shown
+ * only in tool mode (`@tool`), whose `$fromAI` default carries the description to the model; a parameter shown
+ * only for some values of a model-filled one is always shown there (the editor cannot know the model's choice);
+ * and defaults that read `$json` (in tool mode: the model's arguments) are cleared there. The plain node is
+ * unchanged, and a `toolDescription` shown only in tool mode is what the model reads about the tool.
  */
-export function toolVariant(
-	description: string,
+export function withToolMode(
+	toolDescription: string,
 	properties: INodeProperties[],
 	modelArguments: Record<string, ModelArgument>,
-): UsableAsToolDescription {
+): INodeProperties[] {
 	const names = new Set(properties.map((property) => property.name));
 	for (const name of Object.keys(modelArguments)) {
 		if (!names.has(name)) throw new Error(`Tool argument "${name}" is not a parameter of the node`);
 	}
-	// A parameter shown only for some values of a model-filled one (Semver Range for policy semver) is always
-	// shown: the editor cannot know the model's choice, and a hidden parameter would run with its default.
+	const modelFilled = new Set(Object.keys(modelArguments));
 	const dependsOnModel = (property: INodeProperties) =>
-		[property.displayOptions?.show, property.displayOptions?.hide].some((on) => Object.keys(on ?? {}).some((name) => name in modelArguments));
-	const toolProperties = properties.map((property): INodeProperties => {
-		let result = property;
-		if (dependsOnModel(result)) {
-			const { displayOptions: _shownFor, ...rest } = result;
-			result = rest;
-		}
+		[property.displayOptions?.show, property.displayOptions?.hide].some((on) => Object.keys(on ?? {}).some((name) => modelFilled.has(name)));
+	const readsJson = (property: INodeProperties) => typeof property.default === 'string' && /^=.*\$json\b/s.test(property.default);
+	const result: INodeProperties[] = [];
+	for (const property of properties) {
 		const argument = modelArguments[property.name];
-		if (argument) {
-			// Not `required`: n8n checks required parameters against the stored values, and a default is not
-			// stored, so an untouched tool could not be published. The model's schema still requires the argument.
-			const { noDataExpression: _fixed, required: _required, ...rest } = result;
-			return { ...rest, default: fromAiExpression(property.name, argument) };
+		if (!argument && !dependsOnModel(property) && !readsJson(property)) {
+			result.push(property);
+			continue;
 		}
-		if (typeof result.default === 'string' && /^=.*\$json\b/s.test(result.default)) return { ...result, default: '' };
-		return result;
+		result.push({ ...property, displayOptions: { ...property.displayOptions, hide: { ...property.displayOptions?.hide, '@tool': [true] } } });
+		const { displayOptions, required: _required, noDataExpression: _fixed, ...rest } = property;
+		const hide = without(displayOptions?.hide, modelFilled);
+		const twin: INodeProperties = {
+			...rest,
+			displayOptions: { show: { ...without(displayOptions?.show, modelFilled), '@tool': [true] }, ...(hide ? { hide } : {}) },
+			default: argument ? fromAiExpression(property.name, argument) : readsJson(property) ? '' : property.default,
+		};
+		// Not `required` when the model fills it: n8n checks required parameters against the stored values, and
+		// a default is not stored, so an untouched tool could not be published. The model's schema requires it.
+		if (!argument) {
+			if (property.required) twin.required = true;
+			if (property.noDataExpression) twin.noDataExpression = true;
+		}
+		result.push(twin);
+	}
+	result.push({
+		displayName: 'Tool Description',
+		name: 'toolDescription',
+		type: 'string',
+		default: toolDescription,
+		typeOptions: { rows: 3 },
+		description: 'What the AI agent reads about this tool: what it does, returns and will not do',
+		displayOptions: { show: { '@tool': [true] } },
 	});
-	// The type of `replacements` names only base fields, but n8n spreads any description field over the node.
-	return { replacements: { description, properties: toolProperties } as UsableAsToolDescription['replacements'] };
+	return result;
 }
