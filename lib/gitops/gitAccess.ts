@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkGitUrl, type GitUrlRules } from '../gitUrl';
 import { InputError } from '../errors';
-import { inputError } from './errors';
 
 /** The gitRepositoryApi credential's fields (credentials/GitRepositoryApi.credentials.ts). */
 export interface GitCredential {
