@@ -139,6 +139,9 @@ describe('the nodes as AI-agent tools in real n8n', () => {
 		const toolResults = requests.at(-1)!.messages.filter((message) => message.role === 'tool').map((message) => String(message.content));
 		expect(toolResults[0]).toContain('"latestTag":"1.2.0"');
 		expect(toolResults[1]).toMatch(/"changed":false/);
-		expect(streamed).toContain('Last tool result');
+		// n8n streams JSON lines; the agent's answer is the content of its `item` chunks, in order.
+		const chunks = streamed.trim().split('\n').map((line) => JSON.parse(line) as { type: string; content?: string });
+		const answer = chunks.filter((chunk) => chunk.type === 'item').map((chunk) => chunk.content).join('');
+		expect(answer).toMatch(/^Done\. Last tool result: .*"changed":false/);
 	});
 });
