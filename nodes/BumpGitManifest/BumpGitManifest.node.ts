@@ -13,6 +13,7 @@ import { revertGitManifest } from '../../lib/gitops/revert';
 import { allowFileProtocol, gitRepositoryApiConnectionTest } from '../shared/credentialTests';
 import { executeItems } from '../shared/executeItems';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
+import { bumpGitManifestToolProperties } from './BumpGitManifest.tool';
 import { operationProperty, revertProperties } from './BumpGitManifest.revertProperties';
 
 type Parameter = (name: string, fallback?: string) => string;
@@ -63,7 +64,7 @@ export class BumpGitManifest implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'gitRepositoryApi', required: true, testedBy: 'gitRepositoryApiConnectionTest' }],
-		properties: [operationProperty, ...bumpGitManifestProperties, ...revertProperties],
+		properties: [operationProperty, ...bumpGitManifestToolProperties, ...revertProperties],
 	};
 
 	methods = {

@@ -11,6 +11,7 @@ import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeC
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
 import { kubeConfigForNode } from '../shared/kubernetesCredential';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
+import { createBuildKitJobToolProperties } from './CreateBuildKitJob.tool';
 import { executeItems } from '../shared/executeItems';
 import { listParameter } from '../shared/listParameter';
 
@@ -82,7 +83,7 @@ export class CreateBuildKitJob implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'kubernetesApi', required: true, testedBy: 'kubernetesApiConnectionTest' }],
-		properties: createBuildKitJobProperties,
+		properties: createBuildKitJobToolProperties,
 	};
 
 	methods = {

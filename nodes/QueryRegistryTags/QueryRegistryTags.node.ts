@@ -16,6 +16,7 @@ import {
 	type RegistryConnection,
 } from '../../lib/registry';
 import { queryRegistryTagsProperties } from './QueryRegistryTags.properties';
+import { queryRegistryTagsToolProperties } from './QueryRegistryTags.tool';
 import { containerRegistryApiConnectionTest } from '../shared/credentialTests';
 import { executeItems } from '../shared/executeItems';
 import { listParameter } from '../shared/listParameter';
@@ -50,7 +51,7 @@ export class QueryRegistryTags implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'containerRegistryApi', required: false, testedBy: 'containerRegistryApiConnectionTest' }],
-		properties: queryRegistryTagsProperties,
+		properties: queryRegistryTagsToolProperties,
 	};
 
 	methods = {

@@ -12,6 +12,7 @@ import { kubeConfigForNode } from '../shared/kubernetesCredential';
 import { WAIT_DEFAULTS, waitForJob, type WaitForJobResult } from '../../lib/k8s/wait';
 import { executeItems } from '../shared/executeItems';
 import { waitForJobProperties } from './WaitForJob.properties';
+import { waitForJobToolProperties } from './WaitForJob.tool';
 
 /** Items waiting at once; each holds one watch connection, so this bounds connections, not builds. */
 const MAX_CONCURRENT_WAITS = 32;
@@ -43,7 +44,7 @@ export class WaitForJob implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'kubernetesApi', required: true, testedBy: 'kubernetesApiConnectionTest' }],
-		properties: waitForJobProperties,
+		properties: waitForJobToolProperties,
 	};
 
 	methods = {
