@@ -9,5 +9,8 @@ export default [
   { files: ['package.json'], rules: { '@n8n/community-nodes/no-runtime-dependencies': 'off' } },
   // Defaults come from lib constants (defined once, imported by properties and execute); the rule only sees
   // literals and reports a default it cannot read as missing. Every parameter still has a default (tsc checks it).
-  { files: ['nodes/**/*.properties.ts'], rules: { 'n8n-nodes-base/node-param-default-missing': 'off' } },
+  {
+    files: ['nodes/**/*.properties.ts'],
+    rules: { 'n8n-nodes-base/node-param-default-missing': 'off', 'n8n-nodes-base/node-param-default-wrong-for-boolean': 'off' },
+  },
 ];

@@ -188,7 +188,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		type: 'options',
 		default: 'auto',
 		options: [
-			{ name: 'Auto', value: 'auto', description: 'A string, unless the old value was a number or boolean and the new one is too; commit ids are always strings' },
+			{ name: 'Auto', value: 'auto', description: 'A string, unless the old value was a number or boolean and the new one is too; commit IDs are always strings' },
 			{ name: 'Number', value: 'number', description: 'Always a number; the value must be one' },
 			{ name: 'String', value: 'string', description: 'Always a string, quoted when YAML would read it as another type' },
 		],

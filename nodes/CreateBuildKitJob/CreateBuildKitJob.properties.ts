@@ -300,20 +300,20 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				description: 'Comma-separated target platforms (os/arch[/variant]) for a multi-platform image. Empty builds for the node the Job runs on.',
 			},
 			{
-				displayName: 'Reproducible Image',
-				name: 'reproducible',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to build with SOURCE_DATE_EPOCH set to the commit time and layer file times rewritten to it, so two builds of one commit give the same image manifest digest (the provenance, with its build times, still differs)',
-			},
-			{
 				displayName: 'Registry Secret Name',
 				name: 'registrySecretName',
 				// eslint-disable-next-line n8n-nodes-base/node-param-type-options-password-missing -- the name of a Kubernetes Secret, not its value
 				type: 'string',
 				default: 'registry-credentials',
 				description: 'Name of a kubernetes.io/dockerconfigjson Secret with the push credentials. Empty pushes anonymously.',
+			},
+			{
+				displayName: 'Reproducible Image',
+				name: 'reproducible',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to build with SOURCE_DATE_EPOCH set to the commit time and layer file times rewritten to it, so two builds of one commit give the same image manifest digest (the provenance, with its build times, still differs)',
 			},
 			{
 				displayName: 'SBOM Generator',

@@ -66,7 +66,9 @@ export function withToolMode(
 			continue;
 		}
 		result.push({ ...property, displayOptions: { ...property.displayOptions, hide: { ...property.displayOptions?.hide, '@tool': [true] } } });
-		const { displayOptions, required: _required, noDataExpression: _fixed, ...rest } = property;
+		const { displayOptions, ...rest } = property;
+		delete rest.required;
+		delete rest.noDataExpression;
 		const hide = without(displayOptions?.hide, modelFilled);
 		const twin: INodeProperties = {
 			...rest,
