@@ -45,7 +45,11 @@ describe('shipped workflows in real n8n on the local stack', () => {
 		async function nextExecution() {
 			executionsSoFar += 1;
 			const all = await stack.n8n.waitForExecutions(BUILD_ON_PUSH, executionsSoFar, 120_000);
-			return all[executionsSoFar - 1];
+			const execution = all[executionsSoFar - 1];
+			// Where a run ended and why, printed so that an unexpected status explains itself.
+			const result = execution.data?.resultData;
+			console.log(`build-on-push execution ${execution.id}: ${execution.status}, last node ${result?.lastNodeExecuted}${result?.error ? `: ${result.error.message}` : ''}`);
+			return execution;
 		}
 
 		it('builds the pushed commit, verifies SBOM, provenance and digest, and commits exactly one bump', async () => {

@@ -216,9 +216,9 @@ describe('finding 5: the registry client reads bounded bodies within one deadlin
 
 	counted('a 64 MiB error answer: only its start is read, the status is reported', async () => {
 		mode = 'huge-error';
-		const error = (await query().catch((e: unknown) => e)) as { status?: number; message: string };
+		const error = (await query().catch((e: unknown) => e)) as { statusCode?: number; message: string };
 		counts.largestBodySentBeforeCut = Math.max(counts.largestBodySentBeforeCut, sentBytes);
-		expect(error.status).toBe(404);
+		expect(error.statusCode).toBe(404);
 		expect(sentBytes).toBeLessThan(HUGE / 4);
 	});
 

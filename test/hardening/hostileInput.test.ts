@@ -288,9 +288,16 @@ function fieldError(c: Capture<unknown>): string | undefined {
 	return `${c.error.message}\n${c.error.description ?? ''}`;
 }
 
-function namesField(c: Capture<unknown>, field: string): boolean {
+/** The label the user sees for a parameter (the node error adapter names fields by it), if the node has one. */
+function labelOf(node: keyof typeof nodes, field: string): string | undefined {
+	const name = field.split('.').pop();
+	return nodes[node].description.properties.find((property) => property.name === name)?.displayName;
+}
+
+function namesField(c: Capture<unknown>, field: string, node: keyof typeof nodes): boolean {
 	const text = fieldError(c);
-	return text !== undefined && (text.includes(`"${field}"`) || text.includes(`${field} `) || text.includes(`${field}:`));
+	const label = labelOf(node, field);
+	return text !== undefined && [field, label].some((name) => name !== undefined && (text.includes(`"${name}"`) || text.includes(`${name} `) || text.includes(`${name}:`)));
 }
 
 function describeOutcome(c: Capture<unknown>): string {
@@ -362,11 +369,11 @@ async function runRow(row: HostileRow): Promise<{ verdict: 'rejected' | 'safe'; 
 	if (existsSync(sentinel)) return { verdict: 'safe', problem: `a command ran: ${sentinel} exists` };
 	const expect = row.expect;
 	if ('rejected' in expect) {
-		return namesField(c, expect.rejected) ? { verdict: 'rejected' } : { verdict: 'safe', problem: `not rejected naming "${expect.rejected}": ${describeOutcome(c)}` };
+		return namesField(c, expect.rejected, row.node) ? { verdict: 'rejected' } : { verdict: 'safe', problem: `not rejected naming "${expect.rejected}": ${describeOutcome(c)}` };
 	}
 	if ('bounded' in expect) {
 		if (elapsed > HANG_GUARD_MS) return { verdict: 'safe', problem: `took ${elapsed} ms (hang guard ${HANG_GUARD_MS} ms)` };
-		if (namesField(c, expect.bounded)) return { verdict: 'rejected' };
+		if (namesField(c, expect.bounded, row.node)) return { verdict: 'rejected' };
 		const problem = await verifySafe({ kind: 'answered' }, c);
 		return { verdict: 'safe', problem };
 	}

@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubernetesClient } from '../kubernetesClient';
 import { describeKubernetesError } from '../apiError';
 import { isPermanentFailure, JobWatchApiError, sleepUntil } from '../wait/watcher';
 
@@ -45,8 +46,8 @@ export function collectionPath(ref: CollectionRef): string {
 async function list(kc: k8s.KubeConfig, ref: CollectionRef): Promise<{ items: any[]; resourceVersion?: string }> {
 	const selectors = { fieldSelector: ref.fieldSelector, labelSelector: ref.labelSelector };
 	const result: any = ref.group
-		? await kc.makeApiClient(k8s.CustomObjectsApi).listNamespacedCustomObject({ group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, ...selectors })
-		: await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: ref.namespace, ...selectors });
+		? await kc.makeApiClient(kubernetesClient().CustomObjectsApi).listNamespacedCustomObject({ group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, ...selectors })
+		: await kc.makeApiClient(kubernetesClient().CoreV1Api).listNamespacedPod({ namespace: ref.namespace, ...selectors });
 	return { items: result.items ?? [], resourceVersion: result.metadata?.resourceVersion };
 }
 
@@ -145,7 +146,7 @@ function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, stri
 			finish({ end: 'failed', error, events });
 		};
 		const clean = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-		new k8s.Watch(kc).watch(path, clean, (type, obj) => {
+		new (kubernetesClient().Watch)(kc).watch(path, clean, (type, obj) => {
 			if (settled) return;
 			events++;
 			// 410 Expired/Gone or any other ERROR event: the stream is unusable, list again.

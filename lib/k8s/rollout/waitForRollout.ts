@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubernetesClient } from '../kubernetesClient';
 import { InputError } from '../../errors';
 import { redactUrlCredentials } from '../../gitUrl';
 import { validateDns1123Label } from '../build/kubernetesFields';
@@ -41,7 +42,7 @@ export const ROLLOUT_DEFAULTS = { timeoutSeconds: 600, stuckAfterSeconds: 120, l
 
 export type RolloutStatus = 'rolledOut' | 'failed' | 'timedOut' | 'superseded';
 
-/** The Wait for Rollout output (DESIGN §3 waitForRollout); absent values are null so every item has one shape. */
+/** The Wait for Rollout output; absent values are null so every item has one shape. */
 export interface WaitForRolloutResult {
 	status: RolloutStatus;
 	reason: string;
@@ -323,7 +324,7 @@ export async function waitForRollout(
  * the previous one. Unreadable logs give '' rather than hiding the outcome behind a log error.
  */
 async function readContainerLog(kc: k8s.KubeConfig, namespace: string, pod: string, container: string, lines: number): Promise<string> {
-	const core = kc.makeApiClient(k8s.CoreV1Api);
+	const core = kc.makeApiClient(kubernetesClient().CoreV1Api);
 	for (const previous of [false, true]) {
 		try {
 			const text = await core.readNamespacedPodLog({ name: pod, namespace, container, tailLines: lines, previous, limitBytes: 256 * 1024 });

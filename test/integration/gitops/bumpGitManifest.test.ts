@@ -102,7 +102,7 @@ describe('Bump Git Manifest over the stack git HTTP server (basic auth)', () => 
 			`--- a/kpack/image.yaml\n+++ b/kpack/image.yaml\n@@ -6,7 +6,7 @@\n   source:\n     git:\n       url: https://git.local/webapp.git\n-      revision: main\n+      revision: "${sha}"\n ---\n apiVersion: v1\n kind: ConfigMap\n`,
 		);
 		const [head] = await remoteLog(url);
-		expect(head).toMatchObject({ sha: result.commit, message: 'pin webapp [skip ci]' });
+		expect(head).toMatchObject({ sha: result.commit, message: 'pin webapp [skip ci]\n\nBumped-by: n8n-nodes-buildkit' });
 	});
 
 	it('bumps a Helm chart: values tag and Chart.yaml version in one commit', async () => {
