@@ -45,6 +45,7 @@ export function describeFluxEvent(body: unknown): GitEventDescription {
 		branch: parsed.branch,
 		tag: parsed.tag,
 		commit: parsed.commit,
+		commitTimestamp: null,
 		changedFiles: [],
 		changedFilesComplete: false,
 		involvedObject,

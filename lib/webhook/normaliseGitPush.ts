@@ -80,8 +80,17 @@ interface EventFields {
 	repositoryName: string | null;
 	cloneUrl: string | null;
 	commits: unknown[];
+	/** GitHub's and Gitea's `head_commit`, where the payload has one. */
+	headCommit?: unknown;
 	/** For a branch push: why the file list may be incomplete (null: it is complete). Other events list no files. */
 	incompleteBecause: string | null;
+}
+
+/** When the pushed commit was made, as the payload states it (ISO 8601), from the listed commit with its id. */
+function commitTimestampOf(commit: string | null, candidates: unknown[]): string | null {
+	if (!commit) return null;
+	const listed = candidates.map(asObject).find((candidate) => candidate.id === commit);
+	return asString(listed?.timestamp) ?? null;
 }
 
 function describe(fields: EventFields): GitEventDescription {
@@ -93,6 +102,7 @@ function describe(fields: EventFields): GitEventDescription {
 		ref: fields.ref,
 		...branchAndTag(fields.ref),
 		commit: fields.commit,
+		commitTimestamp: commitTimestampOf(fields.commit, [fields.headCommit, ...fields.commits]),
 		changedFiles: isPush ? changedFilesOf(fields.commits) : [],
 		changedFilesComplete: isPush && fields.incompleteBecause === null,
 		...(isPush && fields.incompleteBecause !== null ? { changedFilesIncompleteReason: fields.incompleteBecause } : {}),
@@ -116,6 +126,7 @@ export function describeGitHubStylePush(provider: WebhookProvider, headerEvent: 
 		repositoryName: asString(repository.full_name) ?? asString(repository.name),
 		cloneUrl: asString(repository.clone_url),
 		commits,
+		headCommit: payload.head_commit,
 		incompleteBecause: null,
 	};
 	if (headerEvent === 'create' || headerEvent === 'delete') {

@@ -57,6 +57,8 @@ export interface NormalisedEvent {
 	tag: string | null;
 	/** The full commit SHA the ref now points at; null when the payload names none (or only a short one). */
 	commit: string | null;
+	/** When that commit was made (ISO 8601), where the payload lists it; orders deliveries (Bump Git Manifest's Source Commit Time). */
+	commitTimestamp: string | null;
 	changedFiles: string[];
 	/** False when the payload may not name every changed file (commits cut or unlisted, force push, new branch). */
 	changedFilesComplete: boolean;

@@ -60,11 +60,11 @@ function shapeOf({ event, payload }: Example): string {
 /** The normalised fields, read off the payload as GitHub documents it. */
 function expectedFields({ event, payload }: Example): Json {
 	const repository = { name: payload.repository?.full_name ?? null, cloneUrl: payload.repository?.clone_url ?? null };
-	if (event === 'ping') return { provider: 'github', event: 'ping', repository, ref: null, branch: null, tag: null, commit: null, changedFiles: [], changedFilesComplete: false };
+	if (event === 'ping') return { provider: 'github', event: 'ping', repository, ref: null, branch: null, tag: null, commit: null, commitTimestamp: null, changedFiles: [], changedFilesComplete: false };
 	if (event !== 'push') {
 		const ref = `refs/${payload.ref_type === 'tag' ? 'tags' : 'heads'}/${payload.ref}`;
 		const named = payload.ref_type === 'tag' ? { branch: null, tag: payload.ref } : { branch: payload.ref, tag: null };
-		return { provider: 'github', event, repository, ref, ...named, commit: null, changedFiles: [], changedFilesComplete: false };
+		return { provider: 'github', event, repository, ref, ...named, commit: null, commitTimestamp: null, changedFiles: [], changedFilesComplete: false };
 	}
 	const isTag = payload.ref.startsWith('refs/tags/');
 	const name = payload.ref.replace(/^refs\/(heads|tags)\//, '');
@@ -80,6 +80,8 @@ function expectedFields({ event, payload }: Example): Json {
 		branch: isTag ? null : name,
 		tag: isTag ? name : null,
 		commit: payload.deleted ? null : (payload.head_commit?.id ?? payload.after),
+		// The head commit's own time, as the payload states it.
+		commitTimestamp: payload.deleted ? null : (payload.head_commit?.timestamp ?? null),
 		changedFiles: files,
 		changedFilesComplete: complete,
 		...(kind === 'push' && !complete ? { changedFilesIncompleteReason: expect.any(String) } : {}),

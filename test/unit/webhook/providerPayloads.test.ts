@@ -39,6 +39,7 @@ describe('GitLab (docs examples)', () => {
 			branch: 'master',
 			tag: null,
 			commit: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
+			commitTimestamp: '2012-01-03T23:36:29+02:00',
 			changedFiles: ['CHANGELOG', 'app/controller/application.rb'],
 			changedFilesComplete: false,
 			changedFilesIncompleteReason: 'the payload lists 2 of 4 pushed commits',
