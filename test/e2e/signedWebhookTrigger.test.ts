@@ -99,6 +99,7 @@ describe('Signed Webhook Trigger in real n8n', () => {
 			branch: 'main',
 			tag: null,
 			commit: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
+			commitTimestamp: '2026-05-01T10:05:00+02:00',
 			changedFiles: ['src/health.ts', 'src/server.ts', 'package.json', 'src/legacy.ts'],
 			changedFilesComplete: true,
 			deliveryId: 'e2e-delivery-1',
