@@ -36,6 +36,8 @@ export interface CollectionWatchOptions {
 	watchTimeoutSeconds?: number;
 }
 
+const ROLLOUT_RIGHTS_HINT = 'The identity needs get/list/watch on the source, the workloads and their pods in each namespace: apply deploy/rollout there';
+
 const DEFAULT_WATCH_TIMEOUT_SECONDS = 25;
 
 export function collectionPath(ref: CollectionRef): string {
@@ -66,7 +68,7 @@ export async function watchCollection(kc: k8s.KubeConfig, ref: CollectionRef, op
 	};
 	const refuse = (error: unknown): void => {
 		const failure = describeKubernetesError(error);
-		if (isPermanentFailure(failure.statusCode)) throw new JobWatchApiError(failure);
+		if (isPermanentFailure(failure.statusCode)) throw new JobWatchApiError(failure, ROLLOUT_RIGHTS_HINT);
 	};
 
 	while (!stopped()) {

@@ -48,13 +48,15 @@ export interface JobWatchStats {
 
 /** A failure retrying cannot fix (bad token, no RBAC, bad request). */
 export class JobWatchApiError extends RemoteError {
-	constructor(readonly failure: KubernetesApiFailure) {
+	/** `rightsHint`: which rights the watch needs and where they come from (a Job wait's by default). */
+	constructor(
+		readonly failure: KubernetesApiFailure,
+		rightsHint = 'The identity needs get/list/watch on jobs and list on pods in the namespace (deploy/ Role build-job-manager)',
+	) {
 		const denial = failure.admissionPolicy;
 		super(denial ? `Kubernetes API refused the wait: admission policy "${denial.policy}" denied it: ${denial.rule}` : `Kubernetes API refused the wait: ${failure.message}`, {
 			statusCode: failure.statusCode,
-			hint: denial
-				? hintForAdmissionDenial(denial.policy)
-				: 'The identity needs get/list/watch on jobs and list on pods in the namespace (deploy/ Role build-job-manager)',
+			hint: denial ? hintForAdmissionDenial(denial.policy) : rightsHint,
 		});
 	}
 }
