@@ -112,6 +112,8 @@ export class SignedWebhookTrigger implements INodeType {
 				name: 'default',
 				httpMethod: 'POST',
 				responseMode: 'onReceived',
+				// n8n 2.41 sends its default ('firstEntryJson', as text) unless this is blank; blank sends webhookResponse.
+				responseData: '',
 				...webhookPathField,
 				isFullPath: true,
 			},
@@ -121,8 +123,8 @@ export class SignedWebhookTrigger implements INodeType {
 
 	/**
 	 * Nothing is registered with the sender (its webhook URL and secret are set there by hand, as for n8n's own
-	 * Webhook node), so the lifecycle manages this trigger's local state: every activation starts with an empty
-	 * replay memory and deactivation frees it.
+	 * Webhook node), so the lifecycle manages this trigger's local state: deactivation frees the replay memory.
+	 * create() keeps it, because n8n also runs create() again for a workflow that is already active.
 	 */
 	webhookMethods = {
 		default: {
@@ -135,7 +137,6 @@ export class SignedWebhookTrigger implements INodeType {
 				const secret = String((await this.getCredentials('webhookSigningSecretApi')).secret ?? '');
 				const problem = triggerConfigProblem({ provider, secret, generic: provider === 'generic' ? genericScheme(this) : undefined });
 				if (problem !== null) throw new NodeOperationError(this.getNode(), `This trigger cannot check deliveries: ${problem}`);
-				replayCaches.forget(triggerKey(this));
 				signingSecrets.forget(triggerKey(this));
 				return true;
 			},

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { appFiles, pushBaseImage, pushScannerImage, scannerImageRef } from '../stack/buildkit';
+import { appFiles, hostPlatform, pushBaseImage, pushScannerImage, scannerImageRef } from '../stack/buildkit';
 import { type GitServer, startGitServer } from '../stack/git';
 import { type ForgeDouble, startForgeDouble } from '../stack/forge';
 import { type KubeStandIn, startKubeStandIn } from '../stack/k8s';
@@ -22,6 +22,7 @@ export const FLUX_ALERT = 'fluxAlertBuild01';
 
 export const APP_IMAGE = 'webapp/app';
 export const RELEASE_IMAGE = 'webapp/release';
+const APP_GIT_SECRET = 'webapp-git';
 export const HELM_CHART = 'flux-system/flux-system-webapp';
 
 export type Workflow = { id: string; name: string; nodes: Array<{ name: string; type: string; parameters: any }>; [key: string]: unknown };
@@ -45,12 +46,6 @@ export function configureWorkflow(workflow: Workflow, values: Record<string, str
 		entry.value = value;
 	}
 	return copy;
-}
-
-/** Names of a workflow's "Pipeline settings". */
-export function settingNames(workflow: Workflow): string[] {
-	const settings = workflow.nodes.find((n) => n.name === 'Pipeline settings');
-	return ((settings?.parameters.assignments?.assignments ?? []) as Array<{ name: string }>).map((a) => a.name);
 }
 
 /** The GitOps repository the workflows bump: Flux markers for two images and a Helm chart. */
@@ -191,15 +186,23 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			{ name: 'Webhook signing secret', type: 'webhookSigningSecretApi', data: { secret } },
 			{ name: 'Forge (GitHub)', type: 'githubApi', data: { server: forge.url, user: 'n8n-bot', accessToken: forge.token } },
 		];
-		const common = { insecureRegistry: true, plainHttpGit: true, gitopsRepositoryUrl: gitopsUrl, gitopsBranch: 'main' };
-		// With real BuildKit, SBOMs come from the stack's scanner image (BuildKit's default scanner is on Docker Hub).
-		const scanner = (file: string): Record<string, string> =>
-			kube?.realBuilder && settingNames(loadWorkflow(file)).includes('sbomGenerator') ? { sbomGenerator: scannerImageRef(registry.host) } : {};
+		// The app repository needs the bot's login, as a private repository does: the Jobs' git-clone reads it
+		// from a Secret an admin created in the build namespace.
+		if (kube) await kube.createSecret('build-system', APP_GIT_SECRET, { username: 'n8n-bot', password: gitToken });
+		const common = {
+			insecureRegistry: true,
+			plainHttpGit: true,
+			gitopsRepositoryUrl: gitopsUrl,
+			gitopsBranch: 'main',
+			...(kube ? { appGitSecretName: APP_GIT_SECRET } : {}),
+			// Real BuildKit builds for this host only (no QEMU here) and takes SBOMs from the stack's scanner image
+			// (BuildKit's default scanner is on Docker Hub).
+			...(kube?.realBuilder ? { platforms: hostPlatform(), sbomGenerator: scannerImageRef(registry.host) } : {}),
+		};
 		const workflows = [
 			configureWorkflow(loadWorkflow('build-on-push.json'), {
 				...common,
 				appRepositoryUrl: appUrl,
-				...scanner('build-on-push.json'),
 				imageRepository,
 				manifestPath: 'clusters/prod/webapp',
 				imagePolicy: 'flux-system:webapp',
@@ -221,7 +224,6 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			}),
 			configureWorkflow(loadWorkflow('flux-alert-build.json'), {
 				...common,
-				...scanner('flux-alert-build.json'),
 				helmChart: HELM_CHART,
 				appRepositoryUrl: appUrl,
 				imageRepository,

@@ -87,6 +87,7 @@ describe('Signed Webhook Trigger in real n8n', () => {
 	it('a correctly signed push starts one execution whose item is the normalised event', async () => {
 		const res = await post(pushFixture, 'e2e-delivery-1', sign(pushFixture));
 		expect(res.status).toBe(200);
+		expect(JSON.parse(res.text)).toEqual({ status: 'accepted', deliveryId: 'e2e-delivery-1' });
 		const [execution] = await n8n.waitForExecutions(WORKFLOW_ID, 1);
 		expect(execution).toMatchObject({ status: 'success', mode: 'webhook' });
 		const items = triggerOutput(execution);

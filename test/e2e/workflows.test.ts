@@ -1,3 +1,4 @@
+import { hostPlatform } from '../stack/buildkit';
 import { commitFiles, readRemoteFile, remoteLog } from '../stack/git';
 import { pushFiles } from '../stack/k8s/gitopsRepo';
 import { pushTags, pushTestImage } from '../stack/registry';
@@ -44,6 +45,13 @@ describe('shipped workflows in real n8n on the local stack', () => {
 		await stack?.stop();
 	});
 
+	/**
+	 * A new commit in the app repository for a build to clone: with real BuildKit every succeeding build is a real
+	 * one, so the pushed commit must exist (a made-up sha is enough only where the build outcome is scripted).
+	 */
+	let commitCount = 0;
+	const appCommit = (script = `#!/bin/sh\necho "@GREETING@, release ${++commitCount}"\n`) => commitFiles(stack.appUrl, { 'app/main.sh': script });
+
 	describe('build-on-push.json', () => {
 		let executionsSoFar = 0;
 
@@ -61,7 +69,7 @@ describe('shipped workflows in real n8n on the local stack', () => {
 			const before = await remoteLog(stack.gitopsUrl);
 			const original = await readRemoteFile(stack.gitopsUrl, 'main', deployment);
 			// A real commit: with real BuildKit the Job clones and builds it, and its provenance names it.
-			const commit = await commitFiles(stack.appUrl, { 'app/main.sh': '#!/bin/sh\necho "@GREETING@, second release"\n' });
+			const commit = await appCommit();
 			const res = await sendGithubPush(stack, { commit, files: ['app/main.go'] });
 			expect(res.status).toBe(200);
 
@@ -78,7 +86,8 @@ describe('shipped workflows in real n8n on the local stack', () => {
 			const [verified] = nodeOutput(execution, 'Verify image')!;
 			expect(verified.attestations).toMatchObject({ sbom: true, provenance: true });
 			expect(verified.provenance).toMatchObject({ revision: commit, revisionMatches: true });
-			expect(verified.platforms).toEqual(expect.arrayContaining(['linux/amd64', 'linux/arm64']));
+			// Real BuildKit builds this host's platform only (no QEMU here); the scripted build pushes both of the workflow's.
+			expect(verified.platforms).toEqual(stack.realBuilds ? [hostPlatform()] : expect.arrayContaining(['linux/amd64', 'linux/arm64']));
 			expect(verified.platforms).not.toContain('unknown/unknown');
 
 			// Exactly one new GitOps commit, changing only the marked image line.
@@ -107,7 +116,7 @@ describe('shipped workflows in real n8n on the local stack', () => {
 		it('diagnoses a crash-looping image, reverts the bump and reports the failure on the commit', async () => {
 			const before = await remoteLog(stack.gitopsUrl);
 			const original = await readRemoteFile(stack.gitopsUrl, 'main', deployment);
-			const commit = randomSha();
+			const commit = await appCommit();
 			await stack.kube!.gitops.setRolloutScenario({ tag: `main-${commit.slice(0, 12)}` }, { outcome: 'crashloop' });
 			expect((await sendGithubPush(stack, { commit, files: ['app/main.go'] })).status).toBe(200);
 			const execution = await nextExecution();
@@ -132,7 +141,7 @@ describe('shipped workflows in real n8n on the local stack', () => {
 		it('a replayed older push (an older head_commit.timestamp) builds but does not move GitOps back', async () => {
 			const before = await remoteLog(stack.gitopsUrl);
 			const deployed = await readRemoteFile(stack.gitopsUrl, 'main', deployment);
-			const older = randomSha();
+			const older = await appCommit();
 			const timestamp = new Date(Date.now() - 3600_000).toISOString();
 			expect((await sendGithubPush(stack, { commit: older, files: ['app/main.go'], timestamp })).status).toBe(200);
 			const execution = await nextExecution();
@@ -151,10 +160,11 @@ describe('shipped workflows in real n8n on the local stack', () => {
 		});
 
 		it('ends a failing build on the error branch with the reason and the log tail, and bumps nothing', async () => {
-			await stack.kube!.setScenario('default', { outcome: 'build-fail' });
+			// The Dockerfile's RUN step runs the app's self-test: this commit makes it fail (scripted without BuildKit).
+			if (!stack.realBuilds) await stack.kube!.setScenario('default', { outcome: 'build-fail' });
 			try {
 				const before = await remoteLog(stack.gitopsUrl);
-				const commit = randomSha();
+				const commit = await appCommit('#!/bin/sh\necho "selftest: DATABASE_URL is not set" >&2\nexit 3\n');
 				expect((await sendGithubPush(stack, { commit, files: ['app/main.go'] })).status).toBe(200);
 				const execution = await nextExecution();
 				expect(execution.status).toBe('error');
@@ -163,6 +173,10 @@ describe('shipped workflows in real n8n on the local stack', () => {
 				expect(failure.reason).toBeTruthy();
 				expect(failure.message).toBeTruthy();
 				expect(failure.logTail.length).toBeGreaterThan(0);
+				if (stack.realBuilds) {
+					expect(failure.reason).toBe('BuildFailed');
+					expect(failure.logTail).toContain('selftest: DATABASE_URL is not set');
+				}
 				expect(nodesRun(execution)).not.toContain('Bump GitOps manifest');
 				expect(await remoteLog(stack.gitopsUrl)).toEqual(before);
 			} finally {
@@ -196,7 +210,7 @@ describe('shipped workflows in real n8n on the local stack', () => {
 			const bad = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: broken\nspec:\n  selector:\n    matchLabels: {app: broken}\n  template:\n    metadata:\n      labels: {app: broken}\n    spec:\n      containers:\n        - name: app\n';
 			await pushFiles(stack.git, 'gitops', { [broken]: bad }, 'add a broken manifest');
 			const previous = (await stack.n8n.executions(BUILD_ON_PUSH)).length;
-			const commit = randomSha();
+			const commit = await appCommit();
 			expect((await sendGithubPush(stack, { commit, files: ['app/main.go'] })).status).toBe(200);
 			const execution = (await stack.n8n.waitForExecutions(BUILD_ON_PUSH, previous + 1, 180_000))[previous];
 			expect(execution.status).toBe('error');

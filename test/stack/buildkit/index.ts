@@ -129,6 +129,12 @@ export function pushScannerImage(builder: RealBuilder, registryHost: string): Pr
 	});
 }
 
+/** The OCI platform of this machine: the only one real BuildKit can run RUN steps for here (no QEMU). */
+export function hostPlatform(): string {
+	const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm' } as Record<string, string>)[process.arch] ?? process.arch;
+	return `linux/${arch}`;
+}
+
 /**
  * The app the Jobs build: a multi-stage Dockerfile on the busybox base image in the test registry, with a build
  * arg, a RUN step, a `debug` target and the final `app` stage as the default target.

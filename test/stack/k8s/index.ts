@@ -80,6 +80,8 @@ export interface KubeStandIn {
 	readonly pid: number;
 	/** Temp dir with certs, config, state and the server log. */
 	dir: string;
+	/** Creates a Secret as a cluster admin would (`kubectl create secret generic`), e.g. the build's git credentials. */
+	createSecret(namespace: string, name: string, stringData: Record<string, string>): Promise<void>;
 	/** How many pods ran with real BuildKit and how many were simulated (with the reasons). */
 	builds(): Promise<{ real: number; simulated: number; reasons: Record<string, number> }>;
 	/** The real BuildKit its Jobs run with (undefined: builds are simulated, see simulatedBecause). */
@@ -274,6 +276,9 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 			await call('DELETE', '/_standin/requests');
 		},
 		openWatches: async () => (await call('GET', '/_standin/watches')).open,
+		createSecret: async (namespace, name, stringData) => {
+			await call('POST', `/api/v1/namespaces/${namespace}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name }, type: 'Opaque', stringData });
+		},
 		builds: () => call('GET', '/_standin/builds'),
 		realBuilder: config.realBuilder,
 		simulatedBecause: config.simulatedBecause,
