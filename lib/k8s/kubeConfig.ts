@@ -1,5 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { InputError } from '../errors';
+import { shareConnections } from './connections';
 import { kubernetesClient } from './kubernetesClient';
 
 /** The fields of the `kubernetesApi` credential, as plain data (lib/ never sees n8n types). */
@@ -26,9 +27,12 @@ export class KubernetesCredentialError extends InputError {
 	}
 }
 
-/** Builds a KubeConfig from the credential, rejecting shapes that would silently talk to the wrong place. */
+/**
+ * Builds a KubeConfig from the credential, rejecting shapes that would silently talk to the wrong place. Its
+ * requests share keep-alive connections with every other KubeConfig of the same TLS identity (connections.ts).
+ */
 export function kubeConfigFromCredential(cred: KubernetesCredential, host: KubeConfigHostOptions = {}): k8s.KubeConfig {
-	const kc = new (kubernetesClient().KubeConfig)();
+	const kc = shareConnections(new (kubernetesClient().KubeConfig)());
 	switch (cred.authentication) {
 		case 'serviceAccount':
 			// serviceAccountRoot lets tests point at a temp dir holding var/run/secrets/kubernetes.io/serviceaccount/*.

@@ -58,9 +58,19 @@ function describeRun(execution: { status: string; data?: any }): void {
 		say(`5. gitops       ${bump.changed ? `commit ${bump.commit} on ${bump.branch}` : 'nothing to change'}  files ${bump.files.join(', ')}  (${took('Bump GitOps manifest')})`);
 		if (bump.diff) say(bump.diff.trimEnd().replace(/^/gm, '                '));
 	}
+	const rollout = first('Wait for Rollout');
+	if (rollout && !rollout.error) {
+		const applied = rollout.source ? `  ${rollout.source.kind} ${rollout.source.namespace}/${rollout.source.name} applied ${rollout.appliedRevision ?? '-'}` : '';
+		say(`6. rollout      ${rollout.status} in ${rollout.durationSeconds} s${applied}${rollout.status !== 'rolledOut' ? `  reason ${rollout.reason}` : ''}`);
+		for (const w of rollout.workloads) {
+			say(`                ${w.kind} ${w.namespace}/${w.name} runs ${w.image}  ready ${w.readyReplicas}/${w.desiredReplicas} (updated ${w.updatedReplicas}, available ${w.availableReplicas})`);
+		}
+	}
+	const revert = first('Revert the bump');
+	if (revert && !revert.error) say(`7. reverted     ${revert.reverted} by ${revert.alreadyReverted ? 'the earlier ' : ''}commit ${revert.commit} on ${revert.branch}`);
 	const done = first('Deployed');
 	if (done) say(`=> ${done.outcome}: ${done.image}@${done.digest} (job ${done.jobName}, ${done.durationSeconds} s, gitops ${done.gitopsCommit})`);
-	for (const node of ['Build failed', 'Rollout refused', 'Step failed']) {
+	for (const node of ['Build failed', 'Rollout refused', 'Step failed', 'Rolled back']) {
 		const failure = first(node);
 		if (failure) {
 			say(`=> FAILED at ${failure.failedStep}: ${failure.reason}`);
@@ -68,6 +78,15 @@ function describeRun(execution: { status: string; data?: any }): void {
 		}
 	}
 	say(`execution status: ${execution.status}`);
+}
+
+/** Whether the Job's build ran with real BuildKit, as the stand-in counts its build pods. */
+async function describeBuilds(stack: PipelineStack): Promise<string> {
+	if (!stack.kube) return 'build: on the cluster of $KUBECONFIG';
+	const builds = await stack.kube.builds();
+	if (builds.real > 0 && builds.simulated === 0) return `build: real BuildKit (buildkitd + buildctl from ${stack.kube.realBuilder?.binDir}), ${builds.real} build pod(s)`;
+	const why = Object.entries(builds.reasons).map(([reason, n]) => `${reason} (${n})`).join('; ');
+	return `build: ${builds.real} real, ${builds.simulated} simulated${why ? `: ${why}` : ''}`;
 }
 
 let stack: PipelineStack | undefined;
@@ -104,6 +123,8 @@ async function main(): Promise<void> {
 	const [execution] = await stack.n8n.waitForExecutions(BUILD_ON_PUSH, 1, 30 * 60_000);
 	say();
 	describeRun(execution);
+	for (const status of stack.forge.statuses(commit)) say(`commit status  ${status.state.padEnd(8)} ${status.description ?? ''}  (${status.targetUrl ?? '-'})`);
+	say(await describeBuilds(stack));
 	say();
 	say(`n8n: ${stack.n8n.url}/workflow/${BUILD_ON_PUSH}/executions  (login ${stack.n8n.owner.email} / ${stack.n8n.owner.password})`);
 	if (process.env.DEMO_SCREENSHOTS) {

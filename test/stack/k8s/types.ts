@@ -80,4 +80,6 @@ export interface RequestRecord {
 	/** Content-Type of the request body, if any (kubectl's `auth can-i` sends protobuf). */
 	contentType?: string;
 	at: number;
+	/** Which TLS connection carried it (numbered in order of first use): how a client reuses connections. */
+	connection: number;
 }

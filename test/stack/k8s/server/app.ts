@@ -54,6 +54,13 @@ interface Ctx {
 
 const MAX_BODY = 3 * 1024 * 1024;
 const MAX_REQUEST_LOG = 50_000;
+const connectionIds = new WeakMap<object, number>();
+let connectionCount = 0;
+const connectionOf = (socket: object): number => {
+	let id = connectionIds.get(socket);
+	if (id === undefined) connectionIds.set(socket, (id = ++connectionCount));
+	return id;
+};
 const DEFAULT_WATCH_TIMEOUT_MS = 30 * 60 * 1000;
 const JOBS = 'batch/jobs';
 const PODS = '/pods';
@@ -149,6 +156,8 @@ export class ApiServer {
 		if (saved) {
 			this.store.restore(saved.store);
 			this.requestLog = saved.requests ?? [];
+			// After a restart new connections are numbered on from the saved log's.
+			connectionCount = this.requestLog.reduce((max, r) => Math.max(max, r.connection ?? 0), connectionCount);
 		} else this.seed();
 		this.store.onChange = () => this.schedulePersist();
 		this.store.subscribe((e) => {
@@ -210,7 +219,7 @@ export class ApiServer {
 		const url = new URL(req.url ?? '/', 'https://127.0.0.1');
 		const record: RequestRecord = {
 			method: req.method ?? 'GET', path: url.pathname, query: url.search.replace(/^\?/, ''), status: 0,
-			watch: url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1', user: '', at: Date.now(),
+			watch: url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1', user: '', at: Date.now(), connection: connectionOf(req.socket),
 			...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
 		};
 		const control = url.pathname.startsWith('/_standin/');
