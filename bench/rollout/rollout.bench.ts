@@ -16,7 +16,8 @@
  * rolled out (updated = ready = available, Progressing NewReplicaSetAvailable) and takes the moment it sent that
  * request as t0, so every figure includes the PATCH round trip.
  *
- * Run: bash bench/rollout/run.sh   (ROLLOUT_BENCH_N=40 waits, ROLLOUT_BENCH_BATCH=8 at a time)
+ * Run: bash bench/rollout/run.sh   (ROLLOUT_BENCH_N=40 waits, ROLLOUT_BENCH_BATCH=8 at a time,
+ *   ROLLOUT_BENCH_DIAGNOSIS_N=10 crash-looping rollouts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -51,6 +52,14 @@ type Waiter = keyof typeof USERS;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+	for (let i = 0; i < 1200; i++) {
+		if (await check()) return;
+		await sleep(50);
+	}
+	throw new Error(`timed out waiting for ${what}`);
+}
+
 /** The bench's own API calls (as Flux, the controller and the poller), impersonating `user` with admin rights. */
 function api(standIn: KubeStandIn, agent: Agent, user: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<any> {
 	return new Promise((resolve, reject) => {
@@ -75,10 +84,10 @@ function api(standIn: KubeStandIn, agent: Agent, user: string, method: string, p
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const condition = (type: string, reason: string, message: string) => ({ type, status: 'True', reason, message, lastTransitionTime: now(), lastUpdateTime: now() });
 
-function deployment(name: string): any {
+function deployment(name: string, image = IMAGE): any {
 	return {
 		apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: NAMESPACE },
-		spec: { replicas: 2, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: IMAGE }] } } },
+		spec: { replicas: 2, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } } },
 	};
 }
 
@@ -136,12 +145,10 @@ async function trial(standIn: KubeStandIn, agent: Agent, kcs: Record<'shared' | 
 	}, 'application/merge-patch+json');
 	// The stand-in's Deployment controller creates the ReplicaSet and pods, which never become ready.
 	await api(standIn, agent, 'bench', 'POST', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`, deployment(name));
-	for (let i = 0; ; i++) {
+	await until(async () => {
 		const d = await api(standIn, agent, 'bench', 'GET', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${name}`);
-		if (d.status?.updatedReplicas === 2 && d.status?.observedGeneration === d.metadata.generation) break;
-		if (i > 500) throw new Error(`${name} never progressed`);
-		await sleep(20);
-	}
+		return d.status?.updatedReplicas === 2 && d.status?.observedGeneration === d.metadata.generation;
+	}, `${name} to progress`);
 
 	const options = (): Parameters<typeof waitForRollout>[1] => ({
 		commit, source: 'fluxKustomization', sourceNamespace: FLUX_NS, sourceName: ks,
@@ -152,19 +159,19 @@ async function trial(standIn: KubeStandIn, agent: Agent, kcs: Record<'shared' | 
 		const calledAt = Date.now();
 		return { calledAt, stats, done: waitForRollout(kcs[which], options(), stats).then((r) => ({ at: Date.now(), status: r.status })) };
 	};
-	const shared = ours('shared');
-	const plain = ours('plain');
+	// Ours first (in random order, as both share this process), then the peers: so the time to open the
+	// watches is ours alone.
+	const first = Math.random() < 0.5 ? 'shared' : 'plain';
+	const started = { [first]: ours(first) } as Record<'shared' | 'plain', ReturnType<typeof ours>>;
+	const second = first === 'shared' ? 'plain' : 'shared';
+	started[second] = ours(second);
+	const { shared, plain } = started;
+	await until(async () => shared.stats.watches >= 3 && plain.stats.watches >= 3, `our watches of ${name}`);
 	const kubectl = runKubectl(kubeconfig, cacheDir, name);
 	let polling = false;
 	const polled = poll(standIn, agent, ks, name, commit, () => (polling = true));
-
 	const watchesOf = (records: RequestRecord[], user: string) => records.filter((r) => r.watch && r.user === user && selectsTrial(r, name, ks));
-	for (let i = 0; ; i++) {
-		const records = await standIn.requests();
-		if (polling && watchesOf(records, USERS.shared).length >= 3 && watchesOf(records, USERS.plain).length >= 3 && watchesOf(records, USERS.kubectl).length >= 1) break;
-		if (i > 1500) throw new Error(`not every waiter watches ${name}`);
-		await sleep(20);
-	}
+	await until(async () => polling && watchesOf(await standIn.requests(), USERS.kubectl).length >= 1, `kubectl rollout status of ${name}`);
 	const records = await standIn.requests();
 	const lastWatch = (user: string, from: number) => Math.max(...watchesOf(records, user).map((r) => r.at)) - from;
 	// A uniformly random moment within the poller's cycle, which also spreads the batch's completions apart.
@@ -187,6 +194,26 @@ async function trial(standIn: KubeStandIn, agent: Agent, kcs: Record<'shared' | 
 		watching: { shared: lastWatch(USERS.shared, shared.calledAt), plain: lastWatch(USERS.plain, plain.calledAt) },
 		kubectl: k - t0, polling: pl - t0, statuses: [s.status, p.status],
 	};
+}
+
+const DIAGNOSIS_N = Number(process.env.ROLLOUT_BENCH_DIAGNOSIS_N ?? 10);
+const CRASH_IMAGE = 'registry.local:5000/bench/app:crash';
+
+/**
+ * A crash-looping rollout, both our variants at once: from the outcome noticed (watches closed) to the result
+ * returned, which reads the failing container's log (the current run, else the previous one) after the watches
+ * ended: the requests where a kept-alive connection can save a TLS handshake.
+ */
+async function diagnosisTrial(standIn: KubeStandIn, agent: Agent, kcs: Record<'shared' | 'plain', k8s.KubeConfig>, index: number): Promise<Record<'shared' | 'plain', { ms: number; reason: string; logTail: boolean }>> {
+	const name = `crash-${index}`;
+	await api(standIn, agent, 'bench', 'POST', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`, deployment(name, CRASH_IMAGE));
+	const run = async (which: 'shared' | 'plain') => {
+		const stats: WaitForRolloutStats = { lists: 0, watches: 0, relists: 0, retries: 0, logReads: 0 };
+		const result = await waitForRollout(kcs[which], { source: 'none', workloads: [{ kind: 'Deployment', namespace: NAMESPACE, name, image: CRASH_IMAGE }], timeoutSeconds: 60, stuckAfterSeconds: 1 }, stats);
+		return { ms: Date.now() - stats.noticedAt!, reason: result.reason, logTail: result.logTail.length > 0 };
+	};
+	const [shared, plain] = Math.random() < 0.5 ? await Promise.all([run('shared'), run('plain')]) : (await Promise.all([run('plain'), run('shared')])).reverse();
+	return { shared, plain };
 }
 
 interface Counts {
@@ -245,8 +272,12 @@ async function main(): Promise<void> {
 			trials.push(...(await Promise.all(Array.from({ length: Math.min(BATCH, N - start) }, (_, i) => trial(standIn, agent, kcs, kubeconfig, cacheDir, start + i)))));
 			process.stderr.write(`${trials.length}/${N} waits\n`);
 		}
-		const loadAfter = loadavg()[0];
 		const records = await standIn.requests();
+		await standIn.gitops.setRolloutScenario({ tag: 'crash' }, { outcome: 'crashloop' });
+		const diagnoses = [];
+		for (let i = 0; i < DIAGNOSIS_N; i++) diagnoses.push(await diagnosisTrial(standIn, agent, kcs, i));
+		process.stderr.write(`${DIAGNOSIS_N} diagnoses\n`);
+		const loadAfter = loadavg()[0];
 		const countsOf = (w: Waiter) => trials.map((t) => count(records, t, USERS[w]));
 		const connections = (w: Waiter) => new Set(records.filter((r) => r.user === USERS[w]).map((r) => r.connection)).size;
 		const requestsOf = (w: Waiter) => records.filter((r) => r.user === USERS[w]).length;
@@ -275,6 +306,8 @@ async function main(): Promise<void> {
 			'',
 			`From the call to the last of its three watches open (p50 / p95): shared connections ${fmt(p50(trials.map((t) => t.watching.shared)))} / ${fmt(percentile(trials.map((t) => t.watching.shared), 95))}, a new connection per request ${fmt(p50(trials.map((t) => t.watching.plain)))} / ${fmt(percentile(trials.map((t) => t.watching.plain), 95))}.`,
 			'',
+			`A crash-looping rollout (${DIAGNOSIS_N} Deployments one after another, both variants at once, stuckAfterSeconds 1): from the outcome noticed to the result returned with the pods and the log tail read after the watches closed, p50 / max: shared connections ${fmt(p50(diagnoses.map((d) => d.shared.ms)))} / ${fmt(Math.max(...diagnoses.map((d) => d.shared.ms)))}, a new connection per request ${fmt(p50(diagnoses.map((d) => d.plain.ms)))} / ${fmt(Math.max(...diagnoses.map((d) => d.plain.ms)))} (reasons: ${[...new Set(diagnoses.flatMap((d) => [d.shared.reason, d.plain.reason]))].join(', ')}; log tail in ${diagnoses.filter((d) => d.shared.logTail && d.plain.logTail).length}/${DIAGNOSIS_N}).`,
+			'',
 			'Requests per wait (mean; max in brackets) and TLS connections, from the stand-in\'s request log (each request records the connection that carried it):',
 			'',
 			'| waiter | LIST | WATCH | GET | requests in all | TLS connections in all (per wait) |',
@@ -287,7 +320,7 @@ async function main(): Promise<void> {
 			'',
 			`kubectl's requests in all include ${kubectlDiscovery} discovery requests (${(kubectlDiscovery / N).toFixed(2)} per wait, warm shared cache dir); each kubectl process opens its own connection. The poller's GETs grow with the rollout's length (two per 2 s); the watchers' do not (one re-watch per 25 s quiet stream). Targets (issue 18): one LIST + one WATCH per watched object: ${max(shared, 'lists') <= 3 && max(shared, 'watches') <= 3 ? 'met' : 'NOT met'} (3 objects: max ${max(shared, 'lists')} LIST, ${max(shared, 'watches')} WATCH); connections reused per credential: ${connections('shared') < connections('plain') ? 'met' : 'NOT met'} (${connections('shared')} vs ${connections('plain')} for the same ${N} waits).`,
 			'',
-			'Reproduce: `bash bench/rollout/run.sh` (env `ROLLOUT_BENCH_N`, `ROLLOUT_BENCH_BATCH`).',
+			'Reproduce: `bash bench/rollout/run.sh` (env `ROLLOUT_BENCH_N`, `ROLLOUT_BENCH_BATCH`, `ROLLOUT_BENCH_DIAGNOSIS_N`).',
 		].join('\n');
 		writeResultsSection('rollout', md);
 		process.stdout.write(`${md}\n`);

@@ -60,7 +60,8 @@ function describeRun(execution: { status: string; data?: any }): void {
 	}
 	const rollout = first('Wait for Rollout');
 	if (rollout && !rollout.error) {
-		const applied = rollout.source ? `  ${rollout.source.kind} ${rollout.source.namespace}/${rollout.source.name} applied ${rollout.appliedRevision ?? '-'}` : '';
+		const kind = rollout.source?.kind === 'argoApplication' ? 'Argo CD Application' : 'Flux Kustomization';
+		const applied = rollout.source ? `  ${kind} ${rollout.source.namespace}/${rollout.source.name} applied ${rollout.appliedRevision ?? '-'}` : '';
 		say(`6. rollout      ${rollout.status} in ${rollout.durationSeconds} s${applied}${rollout.status !== 'rolledOut' ? `  reason ${rollout.reason}` : ''}`);
 		for (const w of rollout.workloads) {
 			say(`                ${w.kind} ${w.namespace}/${w.name} runs ${w.image}  ready ${w.readyReplicas}/${w.desiredReplicas} (updated ${w.updatedReplicas}, available ${w.availableReplicas})`);

@@ -4,6 +4,8 @@ import { startKubeStandIn, type KubeStandIn } from '../stack/k8s';
 import { deploymentManifest, pushFiles } from '../stack/k8s/gitopsRepo';
 import { grantRolloutRead } from '../stack/k8s/rolloutRbac';
 import { InputError } from '../../lib/errors';
+import { closeKubernetesConnections } from '../../lib/k8s/connections';
+import { kubeConfigFromCredential } from '../../lib/k8s/kubeConfig';
 import { JobWatchApiError } from '../../lib/k8s/wait/watcher';
 import { waitForRollout, type WaitForRolloutOptions, type WaitForRolloutStats } from '../../lib/k8s/rollout/waitForRollout';
 
@@ -46,6 +48,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+	await closeKubernetesConnections();
 	await standIn?.stop();
 	await server?.stop();
 });
@@ -62,6 +65,25 @@ describe('waitForRollout with a Flux Kustomization', () => {
 		expect(stats.lists).toBe(3);
 		expect(stats.relists).toBe(0);
 		expect(stats.watches).toBeLessThanOrEqual(4);
+	});
+
+	it('reuses kept-alive connections: within a wait, and from one KubeConfig of the credential to the next', async () => {
+		const credential = { authentication: 'kubeconfig' as const, kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')) };
+		const commit = await pushFiles(server, 'shop', { 'deploy/web.yaml': manifest('v2-shared') });
+		await standIn.clearRequests();
+		const result = await waitForRollout(kubeConfigFromCredential(credential), options('shop', commit, 'v2-shared'));
+		expect(result.status).toBe('rolledOut');
+		const ours = (await standIn.requests()).filter((r) => r.user === 'system:serviceaccount:automation:n8n');
+		expect(ours.filter((r) => !r.watch)).toHaveLength(3);
+		// The client alone opens one connection per request; a WATCH here follows its LIST on a kept-alive one.
+		expect(new Set(ours.map((r) => r.connection)).size).toBeLessThan(ours.length);
+
+		// Each execution builds a new KubeConfig from the credential: their requests ride the same idle connections.
+		await standIn.clearRequests();
+		for (let i = 0; i < 4; i++) await kubeConfigFromCredential(credential).makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'shop' });
+		const lists = await standIn.requests();
+		expect(lists).toHaveLength(4);
+		expect(new Set(lists.map((r) => r.connection)).size).toBeLessThan(4);
 	});
 
 	it('diagnoses a crash-looping image: CrashLoopBackOff, the pods and the log tail', async () => {
