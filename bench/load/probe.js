@@ -6,7 +6,8 @@
 //
 // files: paths relative to the repository root, required in order; run: then run Create BuildKit Job (dry run)
 // and Query Registry Tags (against a loopback registry on this process); eager: first require the dependencies
-// the package loads on first use, which is what every n8n process paid before they were deferred.
+// the package loads on first use, which is what every n8n process paid before they were deferred; workflow: false
+// skips n8n-workflow (the bare process, for instruction counts).
 'use strict';
 const { createServer } = require('node:http');
 const { join, resolve } = require('node:path');
@@ -83,7 +84,7 @@ async function runNodes() {
 
 async function main() {
 	const start = sample();
-	require(require.resolve('n8n-workflow', { paths: [ROOT] }));
+	if (opts.workflow !== false) require(require.resolve('n8n-workflow', { paths: [ROOT] }));
 	const workflow = since(start);
 	const base = sample();
 	if (opts.eager) {

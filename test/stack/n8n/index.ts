@@ -67,7 +67,7 @@ export interface N8nInstance {
 	stop(): Promise<void>;
 }
 
-const OWNER_EMAIL = 'owner@buildkit.test';
+export const OWNER_EMAIL = 'owner@buildkit.test';
 const FINISHED = new Set(['success', 'error', 'crashed', 'canceled']);
 
 /** A free TCP port on 127.0.0.1 (the kernel picks it; released before n8n binds it). */
@@ -106,7 +106,7 @@ function prepareUserFolder(tools: N8nToolchain): { userFolder: string; encryptio
 	return { userFolder, encryptionKey: template.encryptionKey };
 }
 
-function ownerPasswordHash(tools: N8nToolchain, password: string): string {
+export function ownerPasswordHash(tools: N8nToolchain, password: string): string {
 	// n8n's own bcryptjs, so the hash is exactly what its login checks.
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const bcrypt = require(join(tools.n8nDir, 'node_modules', 'bcryptjs')) as { hashSync(s: string, rounds: number): string };
