@@ -1,9 +1,10 @@
 /**
  * Wait for Job: how soon after a Job's Complete condition is set does each waiter have its result, and how many
- * API requests does one wait cost? Three waiters watch the very same Jobs side by side on the Kubernetes
- * stand-in: our waitForJob (in-process, full result incl. pods and log tail), real `kubectl wait
- * --for=condition=complete` (its own process, as a script would run it), and a 5-second polling loop (GET the
- * Job every 5 s, the design this node replaced).
+ * API requests does one wait cost? Four waiters watch the very same Jobs side by side on the Kubernetes
+ * stand-in: our waitForJob (in-process, full result incl. pods and log tail) with the KubeConfig the nodes build
+ * (kubeConfigFromCredential: kept-alive connections shared per TLS identity), the same with a bare client-node
+ * KubeConfig (a new connection per request), real `kubectl wait --for=condition=complete` (its own process, as
+ * a script would run it), and a 5-second polling loop (GET the Job every 5 s, the design this node replaced).
  *
  * The bench itself plays the Job controller: the stand-in's simulator runs each Job as `hang` (the build never
  * ends on its own), and once all three waiters are in place the bench PATCHes status (Complete=True) and takes
@@ -20,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { createBuildKitJob } from '../../lib/k8s/build/createJob';
+import { closeKubernetesConnections } from '../../lib/k8s/connections';
 import { kubeConfigFromCredential } from '../../lib/k8s/kubeConfig';
 import { waitForJob, type WaitForJobStats } from '../../lib/k8s/wait/waitForJob';
 import { startKubeStandIn, type KubeStandIn } from '../../test/stack/k8s';
@@ -28,6 +30,8 @@ import { percentile, writeResultsSection } from '../results';
 const N = Number(process.env.WAIT_BENCH_N ?? 60);
 const BATCH = Number(process.env.WAIT_BENCH_BATCH ?? 10);
 const POLL_MS = 5000;
+/** The service account of the bare-KubeConfig waiter (its requests told apart from ours by name). */
+const PLAIN_SA = 'automation:bench-plain';
 const NAMESPACE = 'build-system';
 
 interface Trial {
@@ -37,6 +41,8 @@ interface Trial {
 	patchMs: number;
 	ours: number;
 	oursNoticed: number;
+	plain: number;
+	plainNoticed: number;
 	kubectl: number;
 	polling: number;
 	oursStatus: string;
@@ -94,7 +100,7 @@ async function poll(kc: k8s.KubeConfig, jobName: string, started: () => void): P
 	}
 }
 
-async function trial(standIn: KubeStandIn, kc: k8s.KubeConfig, kubeconfig: string, cacheDir: string, index: number): Promise<Trial> {
+async function trial(standIn: KubeStandIn, kc: k8s.KubeConfig, plainKc: k8s.KubeConfig, pollerKc: k8s.KubeConfig, kubeconfig: string, cacheDir: string, index: number): Promise<Trial> {
 	const jobName = `bench-wait-${index}-${process.pid % 10000}`;
 	const created = await createBuildKitJob(kc, {
 		namespace: NAMESPACE,
@@ -111,17 +117,22 @@ async function trial(standIn: KubeStandIn, kc: k8s.KubeConfig, kubeconfig: strin
 
 	const stats = { lists: 0, watches: 0, relists: 0, retries: 0, podLists: 0, logReads: 0 } as WaitForJobStats;
 	const ours = waitForJob(kc, { namespace: NAMESPACE, jobName, timeoutSeconds: 120 }, stats).then((result) => ({ at: Date.now(), status: result.status }));
+	const plainStats = { lists: 0, watches: 0, relists: 0, retries: 0, podLists: 0, logReads: 0 } as WaitForJobStats;
+	const plain = waitForJob(plainKc, { namespace: NAMESPACE, jobName, timeoutSeconds: 120 }, plainStats).then(() => Date.now());
 	const kubectl = runKubectl(kubeconfig, cacheDir, jobName);
 	let polling = false;
-	const polled = poll(kc, jobName, () => (polling = true));
-	await until(async () => polling && (await watching((u) => u.includes('automation:n8n'))) && (await watching((u) => !u.includes('serviceaccount'))), `all waiters on ${jobName}`);
+	const polled = poll(pollerKc, jobName, () => (polling = true));
+	await until(async () => polling && (await watching((u) => u.includes('automation:n8n'))) && (await watching((u) => u.includes(PLAIN_SA))) && (await watching((u) => !u.includes('serviceaccount'))), `all waiters on ${jobName}`);
 	// A uniformly random moment within the poller's cycle, which also spreads the batch's completions apart.
 	await sleep(100 + Math.random() * POLL_MS);
 	const t0 = Date.now();
 	await completeJob(standIn, jobName);
 	const patchMs = Date.now() - t0;
-	const [o, k, p] = await Promise.all([ours, kubectl, polled]);
-	return { jobName, uid: created.uid, t0, patchMs, ours: o.at - t0, oursNoticed: (stats.noticedAt ?? NaN) - t0, kubectl: k - t0, polling: p - t0, oursStatus: o.status };
+	const [o, pl, k, p] = await Promise.all([ours, plain, kubectl, polled]);
+	return {
+		jobName, uid: created.uid, t0, patchMs, ours: o.at - t0, oursNoticed: (stats.noticedAt ?? NaN) - t0, plain: pl - t0, plainNoticed: (plainStats.noticedAt ?? NaN) - t0,
+		kubectl: k - t0, polling: p - t0, oursStatus: o.status,
+	};
 }
 
 interface Counts {
@@ -158,27 +169,42 @@ async function main(): Promise<void> {
 	try {
 		await standIn.setScenario('default', { outcome: 'hang', runMs: 100 });
 		const kc = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')) });
+		// The bare client and the poller each under their own service account with n8n's rights (the role of
+		// deploy/rolebinding.yaml), so the request log tells every waiter apart.
+		const admin = new k8s.KubeConfig();
+		admin.loadFromString(standIn.kubeconfig(standIn.adminToken));
+		for (const sa of ['bench-plain', 'bench-poller']) {
+			await admin.makeApiClient(k8s.RbacAuthorizationV1Api).createNamespacedRoleBinding({
+				namespace: NAMESPACE,
+				body: { metadata: { name: `${sa}-build-manager` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'build-job-manager' }, subjects: [{ kind: 'ServiceAccount', name: sa, namespace: 'automation' }] },
+			});
+		}
+		const plainKc = new k8s.KubeConfig();
+		plainKc.loadFromString(standIn.kubeconfig(standIn.tokenFor('automation', 'bench-plain')));
+		const pollerKc = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'bench-poller')) });
 		// kubectl as a separate identity (admin), so its requests can be told from ours and the poller's.
 		const kubeconfig = standIn.kubeconfigFile(standIn.adminToken, 'kubectl.yaml');
 		const cacheDir = join(dir, 'kube-cache');
 		const trials: Trial[] = [];
 		for (let start = 0; start < N; start += BATCH) {
-			const batch = await Promise.all(Array.from({ length: Math.min(BATCH, N - start) }, (_, i) => trial(standIn, kc, kubeconfig, cacheDir, start + i)));
+			const batch = await Promise.all(Array.from({ length: Math.min(BATCH, N - start) }, (_, i) => trial(standIn, kc, plainKc, pollerKc, kubeconfig, cacheDir, start + i)));
 			trials.push(...batch);
 			process.stderr.write(`${trials.length}/${N} waits\n`);
 		}
 		const records = await standIn.requests();
 		const isOurs = (u: string) => u.includes('automation:n8n');
+		const connections = (user: (u: string) => boolean) => new Set(records.filter((r) => user(r.user)).map((r) => r.connection)).size;
 		const isKubectl = (u: string) => !u.includes('serviceaccount');
 		const oursCounts = trials.map((t) => count(records, t, isOurs));
 		const kubectlCounts = trials.map((t) => count(records, t, isKubectl));
-		// The poller shares our identity but is the only one that GETs the Job by name.
-		const pollGets = oursCounts.map((c) => c.gets);
+		const pollGets = trials.map((t) => count(records, t, (u) => u.includes('automation:bench-poller')).gets);
 		const kubectlDiscovery = records.filter((r) => isKubectl(r.user) && r.method === 'GET' && (r.path === '/api' || r.path === '/apis' || r.path === '/api/v1' || /^\/apis\/[^/]+\/[^/]+$/.test(r.path))).length;
 
 		const rows = [
 			['waitForJob (ours): outcome noticed', trials.map((t) => t.oursNoticed)],
 			['waitForJob (ours): full result (+ pods LIST, log read)', trials.map((t) => t.ours)],
+			['waitForJob, a new connection per request: noticed', trials.map((t) => t.plainNoticed)],
+			['waitForJob, a new connection per request: full result', trials.map((t) => t.plain)],
 			['kubectl wait --for=condition=complete', trials.map((t) => t.kubectl)],
 			['5 s polling loop', trials.map((t) => t.polling)],
 		] as const;
@@ -191,7 +217,7 @@ async function main(): Promise<void> {
 		const md = [
 			'## Wait for Job: condition set → result, and API requests per wait',
 			'',
-			`${N} Jobs on the Kubernetes stand-in, ${BATCH} at a time; each Job watched by all three waiters at once. t0 = when the bench sent the PATCH that set Complete=True (the PATCH round trip, p50 ${p50(trials.map((t) => t.patchMs)).toFixed(1)} ms, is included in every figure). "Noticed" is when our watch loop ended with the outcome; "full result" adds the pods LIST and log-tail read (each a new TLS connection: client-node 2.x makes a dispatcher per request); kubectl's figure is its process exit. Node ${process.version}, kubectl on PATH, ${new Date().toISOString().slice(0, 10)}. Our status on every wait: ${statuses}.`,
+			`${N} Jobs on the Kubernetes stand-in, ${BATCH} at a time; each Job watched by all three waiters at once. t0 = when the bench sent the PATCH that set Complete=True (the PATCH round trip, p50 ${p50(trials.map((t) => t.patchMs)).toFixed(1)} ms, is included in every figure). "Noticed" is when our watch loop ended with the outcome; "full result" adds the pods LIST and log-tail read. Ours uses the KubeConfig the nodes build (\`kubeConfigFromCredential\`: kept-alive connections shared per TLS identity, \`lib/k8s/connections.ts\`); "a new connection per request" is the same wait with a bare @kubernetes/client-node 2.x KubeConfig, which makes a new dispatcher (a new TLS connection) for every request. kubectl's figure is its process exit. Node ${process.version}, kubectl on PATH, ${new Date().toISOString().slice(0, 10)}. Our status on every wait: ${statuses}.`,
 			'',
 			'| waiter | p50 | p95 | max | p50 vs ours (noticed) |',
 			'| --- | --- | --- | --- | --- |',
@@ -201,9 +227,11 @@ async function main(): Promise<void> {
 			'',
 			'| waiter | Job LIST | Job WATCH | Job GET | pods LIST | log GET |',
 			'| --- | --- | --- | --- | --- | --- |',
-			`| waitForJob (ours) | ${avg(oursCounts, 'lists')} (${maxOf(oursCounts, 'lists')}) | ${avg(oursCounts, 'watches')} (${maxOf(oursCounts, 'watches')}) | 0 | ${avg(oursCounts, 'podLists')} (${maxOf(oursCounts, 'podLists')}) | ${avg(oursCounts, 'logs')} (${maxOf(oursCounts, 'logs')}) |`,
+			`| waitForJob (ours) | ${avg(oursCounts, 'lists')} (${maxOf(oursCounts, 'lists')}) | ${avg(oursCounts, 'watches')} (${maxOf(oursCounts, 'watches')}) | ${avg(oursCounts, 'gets')} | ${avg(oursCounts, 'podLists')} (${maxOf(oursCounts, 'podLists')}) | ${avg(oursCounts, 'logs')} (${maxOf(oursCounts, 'logs')}) |`,
 			`| kubectl wait | ${avg(kubectlCounts, 'lists')} | ${avg(kubectlCounts, 'watches')} | ${avg(kubectlCounts, 'gets')} | – | – |`,
 			`| 5 s polling | 0 | 0 | ${mean(pollGets).toFixed(2)} (${Math.max(...pollGets)}) | – | – |`,
+			'',
+			`TLS connections in all for the ${N} waits (from the stand-in's request log, which records the connection of each request): ours ${connections(isOurs)}, a new connection per request ${connections((u) => u.includes(PLAIN_SA))}, kubectl ${connections(isKubectl)}.`,
 			'',
 			`kubectl also made ${kubectlDiscovery} discovery requests in all (${(kubectlDiscovery / N).toFixed(2)} per wait) with a shared, warm cache dir. Polling's request count grows with the build's length (one per 5 s); ours and kubectl's do not (one re-watch per 25 s quiet stream, resp. 5–10 min for kubectl). Targets: noticed ≤ 50 ms p50 ${oursP50 <= 50 ? 'met' : 'NOT met'}; ≤ 1 LIST + 1 WATCH per wait ${maxOf(oursCounts, 'lists') <= 1 && maxOf(oursCounts, 'watches') <= 1 ? 'met' : 'NOT met'}.`,
 			'',
@@ -212,6 +240,7 @@ async function main(): Promise<void> {
 		writeResultsSection('waitForJob', md);
 		process.stdout.write(`${md}\n`);
 	} finally {
+		await closeKubernetesConnections();
 		await standIn.stop();
 		rmSync(dir, { recursive: true, force: true });
 	}
