@@ -57,7 +57,7 @@ export interface BumpResult {
 	superseded: Superseded | null;
 }
 
-const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*[\s~^:?*[\\])(?!.*@\{)(?!.*\/\/)(?!\/)[^\x00-\x1f\x7f]+(?<![./])(?<!\.lock)$/;
+const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*[\s~^:?*[\\])(?!.*@\{)(?!.*\/\/)(?!\/)[^\p{Cc}]+(?<![./])(?<!\.lock)$/u;
 
 export function checkBranch(name: string, field: string): string {
 	const branch = name.trim().replace(/^refs\/heads\//, '');

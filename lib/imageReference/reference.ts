@@ -68,7 +68,7 @@ export function parseImageReference(text: string, field: string): ImageReference
 	};
 	if (typeof text !== 'string' || text.length === 0) fail('it is empty');
 	if (text.length > 512) fail('it is longer than 512 characters');
-	if (/[\s\u0000-\u001f\u007f]/.test(text)) fail('it contains whitespace or control characters');
+	if (/[\s\p{Cc}]/u.test(text)) fail('it contains whitespace or control characters');
 	if (text.startsWith('-')) fail('it starts with "-"');
 	if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) fail('drop the URL scheme (no https://)');
 

@@ -27,11 +27,6 @@ const bumpPush = Buffer.from(
 	}),
 );
 
-/** GitHub's own examples (@octokit/webhooks-examples): a tag push and the delete event of the same tag. */
-const githubExamples = require('@octokit/webhooks-examples') as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
-const githubExample = (name: string, match: (payload: Record<string, any>) => boolean) =>
-	Buffer.from(JSON.stringify(githubExamples.find((d) => d.name === name)!.examples.find(match)));
-
 function workflow(credentialId: string, id = WORKFLOW_ID, path = PATH, credentialName = CREDENTIAL_NAME) {
 	return {
 		id,
