@@ -1,6 +1,6 @@
 import { InputError, quoteValue } from '../../errors';
 import { isFullCommitSha, validateGitRevision, validateGitUrl, type GitSource } from './gitSource';
-import { isBareTag, parseImageReference, parsePushReference, type ImageReference } from './imageReference';
+import { isImageTag, parseImageReference, parsePushReference, type ImageReference } from '../../imageReference';
 import {
 	parseQuantity,
 	refuseBuildkitBuildArg,
@@ -147,7 +147,7 @@ function pushTargets(input: BuildJobInput): ImageReference[] {
 	for (const entry of input.additionalTags ?? []) {
 		if (blank(entry)) continue;
 		// A bare tag ("latest") means the same repository; anything else is a full reference.
-		const ref = isBareTag(entry)
+		const ref = isImageTag(entry)
 			? parsePushReference(`${primary.repository}:${entry}`, 'options.additionalTags')
 			: parsePushReference(entry, 'options.additionalTags');
 		if (!images.some((i) => i.repository === ref.repository && i.tag === ref.tag)) images.push(ref);
