@@ -22,7 +22,8 @@ export const FLUX_ALERT = 'fluxAlertBuild01';
 
 export const APP_IMAGE = 'webapp/app';
 export const RELEASE_IMAGE = 'webapp/release';
-const APP_GIT_SECRET = 'webapp-git';
+// The name deploy/admission's build-job-policy allows a build pod to mount.
+const APP_GIT_SECRET = 'git-credentials';
 export const HELM_CHART = 'flux-system/flux-system-webapp';
 
 export type Workflow = { id: string; name: string; nodes: Array<{ name: string; type: string; parameters: any }>; [key: string]: unknown };
