@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import webhookDefinitions from '@octokit/webhooks-examples';
 import { type N8nInstance, startN8n } from '../stack/n8n';
 
 // Real n8n 2.41 under Node 24, the package packed and installed as n8n's installer does, a workflow whose
@@ -26,6 +27,11 @@ const bumpPush = Buffer.from(
 		head_commit: { id: 'bffeb74224043ba2feb48d137756c8a9331c449a', message: 'Bump image', added: [], removed: [], modified: ['deploy/values.yaml'] },
 	}),
 );
+
+/** GitHub's own examples (@octokit/webhooks-examples): a tag push and the delete event of the same tag. */
+const githubExamples = webhookDefinitions as unknown as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
+const githubExample = (name: string, match: (payload: Record<string, any>) => boolean) =>
+	Buffer.from(JSON.stringify(githubExamples.find((d) => d.name === name)!.examples.find(match)));
 
 function workflow(credentialId: string, id = WORKFLOW_ID, path = PATH, credentialName = CREDENTIAL_NAME) {
 	return {
