@@ -194,6 +194,27 @@ describe('shipped workflows in real n8n on the local stack', () => {
 			}
 		});
 
+		it('refuses to roll out a build whose provenance names another commit than the one pushed', async () => {
+			const other = await appCommit();
+			const pushed = await appCommit();
+			// The builder checks out `other` although the Job names `pushed` (real BuildKit records what it built).
+			await stack.kube!.setScenario('default', { outcome: 'succeed', cloneRevision: other });
+			try {
+				const before = await remoteLog(stack.gitopsUrl);
+				expect((await sendGithubPush(stack, { commit: pushed, files: ['app/main.go'] })).status).toBe(200);
+				const execution = await nextExecution();
+				expect(execution.status).toBe('error');
+				const [verified] = nodeOutput(execution, 'Verify image')!;
+				expect(verified.provenance).toMatchObject({ revision: other, revisionMatches: false });
+				const [refused] = nodeOutput(execution, 'Rollout refused')!;
+				expect(refused).toMatchObject({ outcome: 'failed', failedStep: 'Verify image', sourceCommit: pushed, reason: `the provenance records revision ${other}, not the pushed commit ${pushed}` });
+				expect(nodesRun(execution)).not.toContain('Bump GitOps manifest');
+				expect(await remoteLog(stack.gitopsUrl)).toEqual(before);
+			} finally {
+				await stack.kube!.setScenario('default', { outcome: 'succeed' });
+			}
+		});
+
 		it('refuses to roll out an image built without SBOM and provenance', async () => {
 			await stack.kube!.setScenario('default', { outcome: 'succeed', attestations: false });
 			try {
