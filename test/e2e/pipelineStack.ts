@@ -25,7 +25,7 @@ export const FLUX_ALERT = 'fluxAlertBuild01';
 
 export const APP_IMAGE = 'webapp/app';
 export const RELEASE_IMAGE = 'webapp/release';
-const APP_GIT_SECRET = 'webapp-git';
+const APP_GIT_SECRET = 'git-credentials';
 export const HELM_CHART = 'flux-system/flux-system-webapp';
 
 export type Workflow = { id: string; name: string; nodes: Array<{ name: string; type: string; parameters: any }>; [key: string]: unknown };
