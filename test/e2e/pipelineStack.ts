@@ -25,6 +25,7 @@ export const FLUX_ALERT = 'fluxAlertBuild01';
 
 export const APP_IMAGE = 'webapp/app';
 export const RELEASE_IMAGE = 'webapp/release';
+// The name deploy/admission's build-job-policy allows a build pod to mount.
 const APP_GIT_SECRET = 'git-credentials';
 export const HELM_CHART = 'flux-system/flux-system-webapp';
 
