@@ -224,14 +224,15 @@ export async function commitFiles(repoDirOrUrl: string, files: Record<string, st
 	const index = join(await mkdtemp(join(tmpdir(), 'stack-git-index-')), 'index');
 	const withIndex = (args: string[], input?: string) =>
 		new Promise<string>((resolve, reject) => {
-			// No stdin unless there is input: writing to a git that already exited (read-tree does not read it) threw EPIPE.
-			const child = spawn('git', args, { cwd: dir, env: { ...stackGitEnv, GIT_INDEX_FILE: index }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+			const child = spawn('git', args, { cwd: dir, env: { ...stackGitEnv, GIT_INDEX_FILE: index } });
 			let out = '';
 			let err = '';
-			child.stdout!.on('data', (d) => (out += d));
-			child.stderr!.on('data', (d) => (err += d));
+			child.stdout.on('data', (d) => (out += d));
+			child.stderr.on('data', (d) => (err += d));
 			child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`git ${args.join(' ')}: ${err}`))));
-			child.stdin?.end(input);
+			// git may exit before reading all of stdin (EPIPE); its exit code and stderr tell what happened.
+			child.stdin.on('error', () => undefined);
+			child.stdin.end(input);
 		});
 	try {
 		await withIndex(['read-tree', parent]);
