@@ -29,6 +29,7 @@ export class KubernetesApi implements ICredentialType {
 				{ name: 'Server + Token', value: 'token', description: 'API server URL, bearer token and CA' },
 			],
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- a kubeconfig carries tokens and client keys
 		{
 			displayName: 'Kubeconfig',
 			name: 'kubeconfig',

@@ -58,8 +58,11 @@ export class RemoteError extends EngineError {
 	}
 }
 
-/** Shows a user value inside an error message: JSON-quoted (so newlines and quotes are visible) and cut short. */
+/**
+ * Shows a user value inside an error message: JSON-quoted (so newlines and quotes are visible) and cut short.
+ * JSON leaves DEL and the C1 controls as they are; they are escaped too, so no control character reaches a log.
+ */
 export function quoteValue(value: string, max = 80): string {
 	const shown = value.length > max ? `${value.slice(0, max)}…` : value;
-	return JSON.stringify(shown);
+	return JSON.stringify(shown).replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -72,7 +72,7 @@ export function checkGitUrl(text: string, field: string, rules: GitUrlRules): Gi
 		throw new InputError(field, `${label} is empty: give the repository's clone URL, e.g. https://github.com/org/app.git or git@github.com:org/app.git.`);
 	}
 	if (text.length > MAX_URL_LENGTH) fail(`is longer than ${MAX_URL_LENGTH} characters.`);
-	if (/[\s\u0000-\u001f\u007f]/.test(text)) fail('contains whitespace or control characters: paste the clone URL alone.');
+	if (/[\s\p{Cc}]/u.test(text)) fail('contains whitespace or control characters: paste the clone URL alone.');
 	if (/[^\u0020-\u007e]/.test(text)) fail('contains non-ASCII characters: percent-encode them (e.g. %C3%A9).');
 	if (text.startsWith('-')) fail('starts with "-", which git would read as an option: give the clone URL.');
 	if (/^[a-z][a-z0-9+.-]*::/i.test(text)) fail('uses a git remote helper ("ext::", "fd::" …), which can run commands: use an https:// or ssh URL.');

@@ -40,12 +40,6 @@ async function timeIt(fn: () => Promise<unknown>): Promise<number> {
 	return performance.now() - start;
 }
 
-async function sample(times: number, fn: () => Promise<unknown>): Promise<number[]> {
-	const values: number[] = [];
-	for (let i = 0; i < times; i++) values.push(await timeIt(fn));
-	return values;
-}
-
 const skopeoRuns = () => Math.ceil(RUNS / Math.ceil(RUNS / SKOPEO_RUNS));
 const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BUMP_DEFAULTS } from './defaults';
 import type * as Edits from './edits';
 import { editScope, type Change, type EditResult, type ManifestEdit, type SkippedFile } from './edits/types';
 import { inputError } from './errors';
@@ -11,8 +12,6 @@ import { withBumpTrailer } from './trailer';
 import { unifiedDiff } from './unifiedDiff';
 import { defaultCacheDir, Workspace, workspaceDir } from './workspace';
 
-/** Defaults of a bump request, shared with the node's parameters. */
-export const BUMP_DEFAULTS = { branch: 'main', commitMessage: 'Update image', maxAttempts: 5 } as const;
 /** The edits (and the yaml and semver packages under them) on first use: n8n loads every node in every process. */
 const edits = (): typeof Edits => require('./edits');
 
@@ -57,7 +56,7 @@ export interface BumpResult {
 	superseded: Superseded | null;
 }
 
-const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*[\s~^:?*[\\])(?!.*@\{)(?!.*\/\/)(?!\/)[^\x00-\x1f\x7f]+(?<![./])(?<!\.lock)$/;
+const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*[\s~^:?*[\\])(?!.*@\{)(?!.*\/\/)(?!\/)[^\p{Cc}]+(?<![./])(?<!\.lock)$/u;
 
 export function checkBranch(name: string, field: string): string {
 	const branch = name.trim().replace(/^refs\/heads\//, '');

@@ -1,4 +1,5 @@
-export { BUMP_DEFAULTS, bumpGitManifest, commitMessageFor } from './bumpGitManifest';
+export { bumpGitManifest, commitMessageFor } from './bumpGitManifest';
+export { BUMP_DEFAULTS } from './defaults';
 export type { BumpRequest, BumpResult, BumpOptions } from './bumpGitManifest';
 export { checkGitAccess } from './checkGitAccess';
 export type { BumpError } from './errors';

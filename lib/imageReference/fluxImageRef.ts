@@ -1,3 +1,5 @@
+import { splitReference } from './reference';
+
 /** An image reference split the way Flux's ImageRef is: `name[:tag][@digest]`. */
 export interface ImageRef {
 	name: string;
@@ -5,14 +7,12 @@ export interface ImageRef {
 	digest?: string;
 }
 
-/** Splits at the last `@`, then at the last `:` after the last `/` (so a registry port is not a tag). */
+/**
+ * Splits a reference found in a manifest or a policy, valid or not (a setter replaces what it finds): the same
+ * split as every parser here, with an empty tag or digest taken as absent.
+ */
 export function parseImageRef(ref: string): ImageRef {
-	const at = ref.lastIndexOf('@');
-	const digest = at >= 0 ? ref.slice(at + 1) : undefined;
-	const rest = at >= 0 ? ref.slice(0, at) : ref;
-	const colon = rest.lastIndexOf(':');
-	const tag = colon > rest.lastIndexOf('/') ? rest.slice(colon + 1) : undefined;
-	const name = tag !== undefined ? rest.slice(0, colon) : rest;
+	const { name, tag, digest } = splitReference(ref);
 	return { name, tag: tag || undefined, digest: digest || undefined };
 }
 

@@ -1,10 +1,12 @@
-import { InputError } from '../errors';
+import { InputError, quoteValue } from '../errors';
+import { looksLikeDomain, NAME_TOTAL_LENGTH_MAX, splitName, splitReference } from './reference';
 
 /**
  * Turns what a user types as a repository (`nginx`, `org/app`, `ghcr.io/org/app`, `registry.local:5000/web/app`,
  * optionally with an `http://` or `https://` prefix) into the registry host, the host its API answers on, and
- * the repository path, following Docker's rules: the first segment is a registry only if it has a `.` or a
- * `:` or is `localhost`; otherwise the image is on Docker Hub, whose single-segment names live under `library/`.
+ * the repository path, with the grammar and Docker's rules of parseImageReference: the first segment is a
+ * registry only if it has a `.` or a `:`, is `localhost` or has upper-case letters; otherwise the image is on
+ * Docker Hub, whose single-segment names live under `library/`.
  */
 export interface RepositoryReference {
 	/** Registry as users name it (docker.io for Docker Hub). */
@@ -62,20 +64,24 @@ export function parseRepository(input: string): RepositoryReference {
 		throw new RepositoryReferenceError('The repository must not contain a user name or password: put them in the Container Registry credential');
 	}
 	if (!text) throw new RepositoryReferenceError('The repository is empty: give one such as registry.local:5000/webapp/app or nginx');
-	const lastSegment = text.slice(text.lastIndexOf('/') + 1);
-	if (lastSegment.includes('@') || lastSegment.includes(':')) {
-		throw new RepositoryReferenceError(`"${input}" includes a tag or digest: give the repository only (e.g. ${text.split(/[:@](?=[^/]*$)/)[0]})`);
+	const parts = splitReference(text);
+	if (parts.tag !== undefined || parts.digest !== undefined) {
+		throw new RepositoryReferenceError(`${quoteValue(input)} includes a tag or digest: give the repository only (e.g. ${parts.name})`);
 	}
-	const segments = text.split('/');
-	const first = segments[0];
-	const hasRegistry = segments.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
-	const registry = hasRegistry ? first : 'docker.io';
-	let pathSegments = hasRegistry ? segments.slice(1) : segments;
-	if (isDockerHub(registry) && pathSegments.length === 1) pathSegments = ['library', ...pathSegments];
-	const bad = pathSegments.find((s) => !PATH_COMPONENT.test(s));
-	if (bad !== undefined) {
-		throw new RepositoryReferenceError(`"${input}" is not a valid repository: "${bad}" must be lowercase letters, digits and separators (. _ -)`);
+	const name = splitName(text);
+	if (!name) {
+		const segments = text.split('/');
+		const domain = segments.length > 1 && looksLikeDomain(segments[0]) ? segments[0] : undefined;
+		if (domain !== undefined && !splitName(`${domain}/x`)) {
+			throw new RepositoryReferenceError(`${quoteValue(input)} is not a valid repository: ${quoteValue(domain)} is not a registry host (letters, digits, "-" and "." with an optional :port)`);
+		}
+		const bad = segments.slice(domain === undefined ? 0 : 1).find((s) => !PATH_COMPONENT.test(s)) ?? text;
+		throw new RepositoryReferenceError(`${quoteValue(input)} is not a valid repository: ${quoteValue(bad)} must be lowercase letters, digits and separators (. _ -)`);
 	}
-	const path = pathSegments.join('/');
+	if (text.length > NAME_TOTAL_LENGTH_MAX) {
+		throw new RepositoryReferenceError(`${quoteValue(input)} is not a valid repository: the name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
+	}
+	const registry = name.domain ?? 'docker.io';
+	const path = isDockerHub(registry) && !name.path.includes('/') ? `library/${name.path}` : name.path;
 	return { registry, apiHost: apiHostOf(registry), path, name: `${isDockerHub(registry) ? 'docker.io' : registry}/${path}`, plainHttp };
 }

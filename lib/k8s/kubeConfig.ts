@@ -212,8 +212,7 @@ const protocolOf = (url: string): string => {
 
 /** A token with a line break or control character is not one header value; say so instead of sending it. */
 function refuseControlCharacters(token: string, what: string, field: string): void {
-	// eslint-disable-next-line no-control-regex
-	if (/[\x00-\x1f\x7f]/.test(token)) throw new KubernetesCredentialError(`${what} contains a line break or control character: paste it as one line.`, field);
+	if (/\p{Cc}/u.test(token)) throw new KubernetesCredentialError(`${what} contains a line break or control character: paste it as one line.`, field);
 }
 
 /** The namespace to default to: the credential's, else the kubeconfig context's, else build-system. */

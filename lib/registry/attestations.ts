@@ -55,15 +55,32 @@ function stripFragment(uri: string | undefined): string | undefined {
 	return uri?.split('#')[0] || undefined;
 }
 
+interface ConfigSource {
+	uri?: string;
+	digest?: { sha1?: unknown; gitCommit?: unknown };
+}
+type BuildKitMetadata = Record<string, { vcs?: { source?: string; revision?: unknown } } | undefined>;
+/** The fields read of an in-toto statement (JSON from the registry) with an SLSA v0.2 or v1 predicate. */
+interface ProvenanceStatement {
+	predicateType?: string;
+	predicate?: {
+		buildType?: string;
+		metadata?: BuildKitMetadata;
+		invocation?: { configSource?: ConfigSource };
+		runDetails?: { metadata?: BuildKitMetadata };
+		buildDefinition?: { buildType?: string; externalParameters?: { configSource?: ConfigSource } };
+	};
+}
+
 /**
  * Source and revision from an in-toto provenance statement (SLSA v0.2 or v1, both as BuildKit writes them),
  * preferring BuildKit's own `vcs` metadata and then
  * the SLSA config source (`invocation.configSource` in v0.2, `buildDefinition.externalParameters.configSource`
  * in v1), whose digest holds the commit as sha1.
  */
-export function provenanceSourceOf(statement: any): Omit<ProvenanceReport, 'platform'> {
-	const predicate = statement?.predicate ?? {};
-	const predicateType = String(statement?.predicateType ?? '');
+export function provenanceSourceOf(statement: unknown): Omit<ProvenanceReport, 'platform'> {
+	const predicate = (statement as ProvenanceStatement | null)?.predicate ?? {};
+	const predicateType = String((statement as ProvenanceStatement | null)?.predicateType ?? '');
 	const v1 = predicateType.startsWith(PREDICATE_TYPES.slsaProvenance1);
 	const metadata = v1 ? predicate.runDetails?.metadata : predicate.metadata;
 	const vcs = metadata?.[v1 ? BUILDKIT_METADATA_V1 : BUILDKIT_METADATA_V02]?.vcs ?? {};

@@ -9,5 +9,5 @@ export { listTags, type TagListing } from './tags';
 export { getManifest, getBlob, resolveDigest, MANIFEST_ACCEPT } from './manifests';
 export { platformsOfIndex, hasPlatform, isAttestationEntry } from './platforms';
 export { inspectAttestations, provenanceSourceOf, PREDICATE_TYPES, type AttestationKind, type AttestationReport, type ProvenanceReport } from './attestations';
-export { queryRegistryTags, NoCandidateError, MAX_INSPECTED_CANDIDATES, type QueryRegistryTagsRequest, type QueryRegistryTagsResult, type PolicyName } from './queryTags';
+export { queryRegistryTags, QUERY_DEFAULTS, NoCandidateError, MAX_INSPECTED_CANDIDATES, type QueryRegistryTagsRequest, type QueryRegistryTagsResult, type PolicyName } from './queryTags';
 export { checkRegistryAccess } from './checkAccess';

@@ -1,12 +1,12 @@
 import { InputError } from '../errors';
-import { selectLatestTag, type TagFilter, type TagPolicy, type TagSelection } from '../policy';
+import { DEFAULT_EXCLUDE, selectLatestTag, type TagFilter, type TagPolicy, type TagSelection } from '../policy';
 import { inspectAttestations, type AttestationKind, type AttestationReport, type ProvenanceReport } from './attestations';
 import { RegistryClient, type RegistryClientOptions, type RegistryConnection } from './client';
 import { getBlob, getManifest, isIndex, resolveDigest } from './manifests';
 import { formatPlatform, hasPlatform, platformsOfIndex } from './platforms';
 import { parseRepository, RepositoryReferenceError, sameRegistry } from '../imageReference/repository';
 import { RegistryError } from './errors';
-import { listTags } from './tags';
+import { listTags, TAG_LIST_DEFAULTS } from './tags';
 
 /**
  * Query Registry Tags, one item: list the repository's tags, pick the best by a Flux-style policy, and, when
@@ -16,6 +16,16 @@ import { listTags } from './tags';
  */
 
 export type PolicyName = 'semver' | 'numerical' | 'alphabetical' | 'list';
+
+/** Defaults of a query, shared with the node's parameters. */
+export const QUERY_DEFAULTS = { policy: 'semver', semverRange: '*', order: 'asc', exclude: DEFAULT_EXCLUDE, ...TAG_LIST_DEFAULTS } as const satisfies {
+	policy: PolicyName;
+	semverRange: string;
+	order: 'asc' | 'desc';
+	exclude: readonly string[];
+	pageSize: number;
+	maxPages: number;
+};
 
 export interface QueryRegistryTagsRequest {
 	repository: string;
@@ -81,9 +91,9 @@ function policyOf(req: QueryRegistryTagsRequest): TagPolicy {
 		case 'semver':
 			return { kind: 'semver', range: req.semverRange ?? '' };
 		case 'numerical':
-			return { kind: 'numerical', order: req.order ?? 'asc' };
+			return { kind: 'numerical', order: req.order ?? QUERY_DEFAULTS.order };
 		case 'alphabetical':
-			return { kind: 'alphabetical', order: req.order ?? 'asc' };
+			return { kind: 'alphabetical', order: req.order ?? QUERY_DEFAULTS.order };
 		default:
 			// `list` uses alphabetical only to apply the filter and the exclusions and to sort. Flux's `asc` ranks
 			// the highest tag first, so the candidates come out descending; `order` is applied to them below.

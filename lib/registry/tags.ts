@@ -22,6 +22,7 @@ export interface TagListing {
 }
 
 const FALLBACK_PAGE_SIZE = 100;
+export const TAG_LIST_DEFAULTS = { pageSize: 1000, maxPages: 100 } as const;
 
 function isPageSizeRefusal(error: unknown): boolean {
 	if (!(error instanceof RegistryError)) return false;
@@ -30,8 +31,8 @@ function isPageSizeRefusal(error: unknown): boolean {
 }
 
 export async function listTags(client: RegistryClient, repository: string, opts: ListTagsOptions = {}): Promise<TagListing> {
-	const pageSize = opts.pageSize ?? 1000;
-	const maxPages = opts.maxPages ?? 100;
+	const pageSize = opts.pageSize ?? TAG_LIST_DEFAULTS.pageSize;
+	const maxPages = opts.maxPages ?? TAG_LIST_DEFAULTS.maxPages;
 	const scope = `repository:${repository}:pull`;
 	const origin = new URL(client.baseUrl).origin;
 	const first = new URL(`/v2/${repository}/tags/list?n=${pageSize}`, client.baseUrl);

@@ -7,8 +7,6 @@ import { parseDeliveryBody } from './parseBody';
 import { verifySignature } from './verifySignature';
 import type { GenericSignatureScheme, HmacAlgorithm, NormalisedEvent, RequestHeaders, WebhookProvider } from './types';
 
-export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
-
 export interface DeliveryRequest {
 	headers: RequestHeaders;
 	/** The exact bytes received: signatures are over these, never over re-serialised JSON. */

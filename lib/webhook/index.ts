@@ -9,7 +9,6 @@ export { ReplayCache, ReplayCacheRegistry, type ReplayCacheOptions } from './rep
 export { parseDeliveryBody } from './parseBody';
 export {
 	handleDelivery,
-	DEFAULT_MAX_BODY_BYTES,
 	REPLAY_KEYS_PER_DELIVERY,
 	type DeliveryConfig,
 	type DeliveryOutcome,

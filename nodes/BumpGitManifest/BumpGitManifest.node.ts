@@ -29,7 +29,7 @@ function manifestEdit(mode: string, param: Parameter, node: INode, itemIndex: nu
 				file: param('file'),
 				yamlPath: param('yamlPath'),
 				value: param('value'),
-				valueType: (param('valueType', 'auto') || 'auto') as ValueType,
+				valueType: (param('valueType', BUMP_DEFAULTS.valueType) || BUMP_DEFAULTS.valueType) as ValueType,
 				documentKind: param('documentKind', '') || undefined,
 				documentName: param('documentName', '') || undefined,
 			};
@@ -42,8 +42,8 @@ function manifestEdit(mode: string, param: Parameter, node: INode, itemIndex: nu
 				valuesFile: param('valuesFile', ''), // empty: checkEdit's default
 				valuesPath: param('valuesPath'),
 				value: param('value'),
-				valueType: (param('valueType', 'auto') || 'auto') as ValueType,
-				versionBump: param('versionBump', 'patch') as 'patch' | 'minor' | 'major' | 'none',
+				valueType: (param('valueType', BUMP_DEFAULTS.valueType) || BUMP_DEFAULTS.valueType) as ValueType,
+				versionBump: param('versionBump', BUMP_DEFAULTS.versionBump) as typeof BUMP_DEFAULTS.versionBump,
 			};
 		default:
 			throw new NodeOperationError(node, `Unknown mode "${mode}"`, { itemIndex });
@@ -75,14 +75,14 @@ export class BumpGitManifest implements INodeType {
 		const credential = (await this.getCredentials('gitRepositoryApi')) as unknown as GitCredential;
 		return executeItems(this, { properties: bumpGitManifestProperties, note: 'Nothing was pushed.' }, async (itemIndex) => {
 			const param: Parameter = (name, fallback) => String(this.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
-			if (this.getNodeParameter('operation', itemIndex, 'bump') === 'revert') {
+			if (this.getNodeParameter('operation', itemIndex, operationProperty.default) === 'revert') {
 				const reverted = await revertGitManifest(
 					{
 						repositoryUrl: param('repositoryUrl'),
 						branch: param('branch', BUMP_DEFAULTS.branch) || BUMP_DEFAULTS.branch,
 						commit: param('revertCommit'),
 						reason: param('revertReason', '') || undefined,
-						skipCi: this.getNodeParameter('skipCi', itemIndex, false) as boolean,
+						skipCi: this.getNodeParameter('skipCi', itemIndex, BUMP_DEFAULTS.skipCi) as boolean,
 						authorName: param('authorName', '') || undefined,
 						authorEmail: param('authorEmail', '') || undefined,
 						maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, BUMP_DEFAULTS.maxAttempts) as number,
@@ -98,12 +98,12 @@ export class BumpGitManifest implements INodeType {
 					repositoryUrl: param('repositoryUrl'),
 					branch: param('branch', BUMP_DEFAULTS.branch) || BUMP_DEFAULTS.branch,
 					pushBranch: param('pushBranch', '') || undefined,
-					edit: manifestEdit(param('mode'), param, this.getNode(), itemIndex),
+					edit: manifestEdit(param('mode', BUMP_DEFAULTS.mode), param, this.getNode(), itemIndex),
 					commitMessage: param('commitMessage', BUMP_DEFAULTS.commitMessage),
-					skipCi: this.getNodeParameter('skipCi', itemIndex, false) as boolean,
+					skipCi: this.getNodeParameter('skipCi', itemIndex, BUMP_DEFAULTS.skipCi) as boolean,
 					authorName: param('authorName', '') || undefined,
 					authorEmail: param('authorEmail', '') || undefined,
-					dryRun: this.getNodeParameter('dryRun', itemIndex, false) as boolean,
+					dryRun: this.getNodeParameter('dryRun', itemIndex, BUMP_DEFAULTS.dryRun) as boolean,
 					maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, BUMP_DEFAULTS.maxAttempts) as number,
 					allowPlainHttp: this.getNodeParameter('allowPlainHttp', itemIndex, DEFAULT_ALLOW_PLAIN_HTTP) === true,
 					sourceOrder: { repository: param('sourceRepository', ''), commit: param('sourceCommit', ''), time: param('sourceCommitTime', '') },

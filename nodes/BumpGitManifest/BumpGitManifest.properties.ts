@@ -26,7 +26,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		displayOptions: { show: { operation: ['bump'] } },
-		default: 'imagePolicyMarkers',
+		default: BUMP_DEFAULTS.mode,
 		options: [
 			{
 				name: 'Flux Image Policy Markers',
@@ -159,7 +159,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		displayName: 'Values File',
 		name: 'valuesFile',
 		type: 'string',
-		default: 'values.yaml',
+		default: BUMP_DEFAULTS.valuesFile,
 		description: 'Values file in the chart folder',
 		displayOptions: show('helmChart'),
 	},
@@ -167,7 +167,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		displayName: 'Values Path',
 		name: 'valuesPath',
 		type: 'string',
-		default: 'image.tag',
+		default: BUMP_DEFAULTS.valuesPath,
 		required: true,
 		description: 'Path of the value in the values file, e.g. image.tag',
 		displayOptions: show('helmChart'),
@@ -186,7 +186,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		displayName: 'Value Type',
 		name: 'valueType',
 		type: 'options',
-		default: 'auto',
+		default: BUMP_DEFAULTS.valueType,
 		options: [
 			{ name: 'Auto', value: 'auto', description: 'A string, unless the old value was a number or boolean and the new one is too; commit IDs are always strings' },
 			{ name: 'Number', value: 'number', description: 'Always a number; the value must be one' },
@@ -199,7 +199,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		displayName: 'Version Bump',
 		name: 'versionBump',
 		type: 'options',
-		default: 'patch',
+		default: BUMP_DEFAULTS.versionBump,
 		options: [
 			{ name: 'Patch', value: 'patch' },
 			{ name: 'Minor', value: 'minor' },
@@ -221,7 +221,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		displayName: 'Skip CI',
 		name: 'skipCi',
 		type: 'boolean',
-		default: false,
+		default: BUMP_DEFAULTS.skipCi,
 		description: 'Whether to append [skip ci] to the commit message, so the push does not start another build',
 	},
 	{
@@ -252,7 +252,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		displayName: 'Dry Run',
 		name: 'dryRun',
 		type: 'boolean',
-		default: false,
+		default: BUMP_DEFAULTS.dryRun,
 		description: 'Whether to return the changes and diff without committing or pushing',
 		displayOptions: { show: { operation: ['bump'] } },
 	},

@@ -1,3 +1,4 @@
+import { BUMP_DEFAULTS } from '../../lib/gitops';
 import { withToolMode } from '../shared/aiTool';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
 
@@ -14,6 +15,6 @@ export const bumpGitManifestToolProperties = withToolMode(
 		tag: { description: 'The new image tag, e.g. 1.4.2 (leave empty to keep the tag and set only the digest)', default: '' },
 		digest: { description: 'The new image digest sha256:<64 hex> (leave empty to set only the tag)', default: '' },
 		value: { description: 'The new value to write, e.g. an image tag or a commit id' },
-		commitMessage: { description: 'Commit message: what changes and why', default: 'Update image' },
+		commitMessage: { description: 'Commit message: what changes and why', default: BUMP_DEFAULTS.commitMessage },
 	},
 );

@@ -6,10 +6,10 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { createBuildKitJob, DEFAULTS, type BuildJobInput, type IfExists } from '../../lib/k8s/build';
-import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
+import { createBuildKitJob, BUILD_DEFAULTS, type BuildJobInput, type IfExists } from '../../lib/k8s/build';
+import { defaultNamespace } from '../../lib/k8s/kubeConfig';
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
-import { kubeConfigForNode } from '../shared/kubernetesCredential';
+import { kubernetesAccess } from '../shared/kubernetesCredential';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
 import { createBuildKitJobToolProperties } from './CreateBuildKitJob.tool';
 import { executeItems } from '../shared/executeItems';
@@ -91,8 +91,7 @@ export class CreateBuildKitJob implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const cred = (await this.getCredentials('kubernetesApi')) as unknown as KubernetesCredential;
-		const kc = kubeConfigForNode(this.getNode(), cred);
+		const { cred, kc } = await kubernetesAccess(this);
 
 		return executeItems(this, { properties: createBuildKitJobProperties }, async (itemIndex) => {
 			const param = (name: string, fallback?: unknown) => this.getNodeParameter(name, itemIndex, fallback) as unknown;
@@ -102,16 +101,16 @@ export class CreateBuildKitJob implements INodeType {
 					namespace: String(param('namespace', '') ?? '').trim() || defaultNamespace(kc, cred),
 					appName: param('appName', ''),
 					gitRepositoryUrl: param('gitRepositoryUrl', ''),
-					gitRevision: param('gitRevision', DEFAULTS.gitRevision),
+					gitRevision: param('gitRevision', BUILD_DEFAULTS.gitRevision),
 					contextPath: param('contextPath', ''),
-					dockerfile: param('dockerfile', DEFAULTS.dockerfile),
+					dockerfile: param('dockerfile', BUILD_DEFAULTS.dockerfile),
 					image: param('image', ''),
 				},
 				options,
 			);
 			const result = await createBuildKitJob(kc, input, {
 				dryRun: flag(options.dryRun),
-				ifExists: (options.ifExists as IfExists | undefined) ?? 'fail',
+				ifExists: (options.ifExists as IfExists | undefined) ?? BUILD_DEFAULTS.ifExists,
 			});
 			return { ...result } as unknown as IDataObject;
 		});

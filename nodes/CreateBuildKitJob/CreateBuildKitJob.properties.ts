@@ -1,12 +1,12 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { DEFAULTS } from '../../lib/k8s/build';
+import { BUILD_DEFAULTS } from '../../lib/k8s/build';
 
 export const createBuildKitJobProperties: INodeProperties[] = [
 	{
 		displayName: 'Namespace',
 		name: 'namespace',
 		type: 'string',
-		default: DEFAULTS.namespace,
+		default: BUILD_DEFAULTS.namespace,
 		placeholder: 'build-system',
 		description: "Namespace to run the build Job in. Empty uses the credential's default namespace.",
 	},
@@ -32,7 +32,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 		displayName: 'Git Revision',
 		name: 'gitRevision',
 		type: 'string',
-		default: DEFAULTS.gitRevision,
+		default: BUILD_DEFAULTS.gitRevision,
 		placeholder: 'main',
 		description: 'Branch, tag or full commit SHA to build. A full SHA is built exactly; a branch or tag is resolved when the Job starts.',
 	},
@@ -48,7 +48,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 		displayName: 'Dockerfile',
 		name: 'dockerfile',
 		type: 'string',
-		default: DEFAULTS.dockerfile,
+		default: BUILD_DEFAULTS.dockerfile,
 		description: 'Path of the Dockerfile, relative to the context path',
 	},
 	{
@@ -71,7 +71,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Active Deadline Seconds',
 				name: 'activeDeadlineSeconds',
 				type: 'number',
-				default: DEFAULTS.activeDeadlineSeconds,
+				default: BUILD_DEFAULTS.activeDeadlineSeconds,
 				typeOptions: { minValue: 0 },
 				description: 'Kubernetes stops the build after this many seconds (reason DeadlineExceeded). 0 means no deadline.',
 			},
@@ -102,7 +102,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Attestations',
 				name: 'attestations',
 				type: 'multiOptions',
-				default: [...DEFAULTS.attestations],
+				default: [...BUILD_DEFAULTS.attestations],
 				options: [
 					{ name: 'SBOM', value: 'sbom', description: 'An SPDX software bill of materials (BuildKit attest:sbom)' },
 					{ name: 'Provenance', value: 'provenance', description: 'SLSA v1 provenance with mode=max, recording the git source and commit' },
@@ -113,7 +113,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Backoff Limit',
 				name: 'backoffLimit',
 				type: 'number',
-				default: DEFAULTS.backoffLimit,
+				default: BUILD_DEFAULTS.backoffLimit,
 				typeOptions: { minValue: 0, maxValue: 10 },
 				description: 'How many times Kubernetes retries a failed build pod. 0: a failed build fails the Job at once.',
 			},
@@ -140,7 +140,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Builder Mode',
 				name: 'builderMode',
 				type: 'options',
-				default: 'rootless',
+				default: BUILD_DEFAULTS.builderMode,
 				options: [
 					{ name: 'Rootless', value: 'rootless', description: 'BuildKit as uid 1000 with user namespaces (recommended)' },
 					{ name: 'Privileged', value: 'privileged', description: 'A privileged container running as root; only where rootless cannot work' },
@@ -168,7 +168,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Cache Mode',
 				name: 'cacheMode',
 				type: 'options',
-				default: 'max',
+				default: BUILD_DEFAULTS.cacheMode,
 				options: [
 					{ name: 'Max', value: 'max', description: 'Export the cache of every stage' },
 					{ name: 'Min', value: 'min', description: 'Export the cache of the final image layers only' },
@@ -236,7 +236,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'If Exists',
 				name: 'ifExists',
 				type: 'options',
-				default: 'fail',
+				default: BUILD_DEFAULTS.ifExists,
 				options: [
 					{ name: 'Fail', value: 'fail', description: 'Stop with an error naming the existing Job' },
 					{ name: 'Reuse', value: 'reuse', description: 'Return the existing Job as if it had just been created' },
@@ -281,14 +281,14 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Memory Limit',
 				name: 'memoryLimit',
 				type: 'string',
-				default: DEFAULTS.memoryLimit,
+				default: BUILD_DEFAULTS.memoryLimit,
 				description: 'Memory limit of the build (Kubernetes quantity); a build above it is OOMKilled',
 			},
 			{
 				displayName: 'Memory Request',
 				name: 'memoryRequest',
 				type: 'string',
-				default: DEFAULTS.memoryRequest,
+				default: BUILD_DEFAULTS.memoryRequest,
 				description: 'Memory request of the build (Kubernetes quantity); counted against the namespace quota',
 			},
 			{
@@ -304,7 +304,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				name: 'registrySecretName',
 				// eslint-disable-next-line n8n-nodes-base/node-param-type-options-password-missing -- the name of a Kubernetes Secret, not its value
 				type: 'string',
-				default: 'registry-credentials',
+				default: BUILD_DEFAULTS.registrySecretName,
 				description: 'Name of a kubernetes.io/dockerconfigjson Secret with the push credentials. Empty pushes anonymously.',
 			},
 			{
@@ -328,7 +328,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'Service Account Name',
 				name: 'serviceAccountName',
 				type: 'string',
-				default: 'buildkit-sa',
+				default: BUILD_DEFAULTS.serviceAccountName,
 				description: 'Service account the build pod runs as (it gets no API token)',
 			},
 			{
@@ -351,7 +351,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				displayName: 'TTL Seconds After Finished',
 				name: 'ttlSecondsAfterFinished',
 				type: 'number',
-				default: 600,
+				default: BUILD_DEFAULTS.ttlSecondsAfterFinished,
 				typeOptions: { minValue: 0 },
 				description: 'Kubernetes deletes the finished Job and its pods after this many seconds',
 			},

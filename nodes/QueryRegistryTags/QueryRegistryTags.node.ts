@@ -7,9 +7,9 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { DEFAULT_EXCLUDE } from '../../lib/policy';
 import {
 	queryRegistryTags,
+	QUERY_DEFAULTS,
 	type AttestationKind,
 	type PolicyName,
 	type QueryRegistryTagsRequest,
@@ -62,16 +62,16 @@ export class QueryRegistryTags implements INodeType {
 		const credential = await registryCredentialOf(this);
 		return executeItems(this, { properties: queryRegistryTagsProperties }, async (itemIndex) => {
 			const text = (name: string, fallback = '') => String(this.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
-			const policy = this.getNodeParameter('policy', itemIndex) as PolicyName;
+			const policy = this.getNodeParameter('policy', itemIndex, QUERY_DEFAULTS.policy) as PolicyName;
 			const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 			const request: QueryRegistryTagsRequest = {
 				repository: text('repository'),
 				policy,
-				semverRange: policy === 'semver' ? text('semverRange', '*') : undefined,
-				order: policy === 'semver' ? undefined : (text('order', 'asc') as 'asc' | 'desc'),
+				semverRange: policy === 'semver' ? text('semverRange', QUERY_DEFAULTS.semverRange) : undefined,
+				order: policy === 'semver' ? undefined : (text('order', QUERY_DEFAULTS.order) as 'asc' | 'desc'),
 				filterPattern: text('filterPattern') || undefined,
 				filterExtract: text('filterExtract') || undefined,
-				exclude: listParameter(text('exclude', DEFAULT_EXCLUDE.join('\n')), /\r?\n/),
+				exclude: listParameter(text('exclude', QUERY_DEFAULTS.exclude.join('\n')), /\r?\n/),
 				resolveDigest: options.resolveDigest === true,
 				requirePlatforms: listParameter(options.requirePlatforms, /[,\s]+/),
 				requireAttestations: (options.requireAttestations as AttestationKind[] | undefined) ?? [],

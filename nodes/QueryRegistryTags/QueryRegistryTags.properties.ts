@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { DEFAULT_EXCLUDE } from '../../lib/policy';
+import { QUERY_DEFAULTS } from '../../lib/registry';
 
 const forPolicy = (...policy: string[]) => ({ show: { policy } });
 
@@ -19,7 +19,7 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 		name: 'policy',
 		type: 'options',
 		noDataExpression: true,
-		default: 'semver',
+		default: QUERY_DEFAULTS.policy,
 		options: [
 			{ name: 'Alphabetical', value: 'alphabetical', description: 'The greatest tag in byte order (Flux alphabetical policy)' },
 			{ name: 'List', value: 'list', description: 'Return every tag that passes the filter and exclusions, sorted' },
@@ -31,7 +31,7 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 		displayName: 'Semver Range',
 		name: 'semverRange',
 		type: 'string',
-		default: '*',
+		default: QUERY_DEFAULTS.semverRange,
 		placeholder: '>=1.0.0 <2.0.0',
 		description: 'Masterminds constraint, e.g. ^1.2, ~1.4, >=1.0.0-0 (admits prereleases), 1.x || 2.x, >1.0, <2.0',
 		displayOptions: forPolicy('semver'),
@@ -40,7 +40,7 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 		displayName: 'Order',
 		name: 'order',
 		type: 'options',
-		default: 'asc',
+		default: QUERY_DEFAULTS.order,
 		options: [
 			{ name: 'Ascending (Latest = Greatest)', value: 'asc' },
 			{ name: 'Descending (Latest = Smallest)', value: 'desc' },
@@ -69,7 +69,7 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 		name: 'exclude',
 		type: 'string',
 		typeOptions: { rows: 2 },
-		default: DEFAULT_EXCLUDE.join('\n'),
+		default: QUERY_DEFAULTS.exclude.join('\n'),
 		description: 'Regular expressions, one per line; a tag matching any of them is ignored (default: cosign signature tags)',
 	},
 	{
@@ -93,7 +93,7 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 				name: 'maxPages',
 				type: 'number',
 				typeOptions: { minValue: 1 },
-				default: 100,
+				default: QUERY_DEFAULTS.maxPages,
 				description: 'Stop with an error after this many tag-list pages, rather than scanning an unbounded repository',
 			},
 			{
@@ -101,7 +101,7 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 				name: 'pageSize',
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 10000 },
-				default: 1000,
+				default: QUERY_DEFAULTS.pageSize,
 				description: 'Tags asked for per page (n); registries that refuse it get 100',
 			},
 			{

@@ -1,3 +1,4 @@
+import { QUERY_DEFAULTS } from '../../lib/registry';
 import { withToolMode } from '../shared/aiTool';
 import { queryRegistryTagsProperties } from './QueryRegistryTags.properties';
 
@@ -13,11 +14,11 @@ export const queryRegistryTagsToolProperties = withToolMode(
 		},
 		policy: {
 			description: 'How to pick the latest tag: semver (highest version in semverRange), numerical, alphabetical, or list (all tags)',
-			default: 'semver',
+			default: QUERY_DEFAULTS.policy,
 		},
 		semverRange: {
 			description: 'For policy semver: a Masterminds range such as >=1.0.0 <2.0.0, ^1.2 or ~1.4; * means any release',
-			default: '*',
+			default: QUERY_DEFAULTS.semverRange,
 		},
 	},
 );

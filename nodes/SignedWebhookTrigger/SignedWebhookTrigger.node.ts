@@ -11,13 +11,12 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 import {
-	DEFAULT_EVENTS,
-	DEFAULT_MAX_BODY_BYTES,
 	handleDelivery,
 	REPLAY_KEYS_PER_DELIVERY,
 	ReplayCacheRegistry,
 	SigningSecretCache,
 	triggerConfigProblem,
+	WEBHOOK_DEFAULTS,
 	type DeliveryConfig,
 	type GenericSignatureScheme,
 	type HmacAlgorithm,
@@ -26,10 +25,6 @@ import {
 import { signedWebhookTriggerProperties } from './SignedWebhookTrigger.properties';
 import { webhookSigningSecretTest } from '../shared/credentialTests';
 import { listParameter } from '../shared/listParameter';
-
-const DEFAULT_REPLAY_WINDOW_SECONDS = 24 * 60 * 60;
-const DEFAULT_REPLAY_MAX_ENTRIES = 10_000;
-const DEFAULT_SECRET_CACHE_SECONDS = 60;
 
 /**
  * Replay memory lives in this process, per workflow trigger. Static data would survive restarts but is read and
@@ -59,28 +54,28 @@ function triggerKey(context: IWebhookFunctions | IHookFunctions): string {
 
 function genericScheme(context: IWebhookFunctions | IHookFunctions): GenericSignatureScheme {
 	return {
-		header: String(context.getNodeParameter('signatureHeader', 'X-Signature')),
-		algorithm: context.getNodeParameter('signatureAlgorithm', 'sha256') as HmacAlgorithm,
-		prefix: String(context.getNodeParameter('signaturePrefix', '')),
-		encoding: context.getNodeParameter('signatureEncoding', 'hex') as 'hex' | 'base64',
+		header: String(context.getNodeParameter('signatureHeader', WEBHOOK_DEFAULTS.signatureHeader)),
+		algorithm: context.getNodeParameter('signatureAlgorithm', WEBHOOK_DEFAULTS.signatureAlgorithm) as HmacAlgorithm,
+		prefix: String(context.getNodeParameter('signaturePrefix', WEBHOOK_DEFAULTS.signaturePrefix)),
+		encoding: context.getNodeParameter('signatureEncoding', WEBHOOK_DEFAULTS.signatureEncoding) as 'hex' | 'base64',
 		deliveryIdHeader: String(context.getNodeParameter('deliveryIdHeader', '')),
 		eventHeader: String(context.getNodeParameter('eventHeader', '')),
 	};
 }
 
 function deliveryConfig(context: IWebhookFunctions, options: IDataObject): Omit<DeliveryConfig, 'secret'> {
-	const provider = context.getNodeParameter('provider', 'github') as WebhookProvider;
+	const provider = context.getNodeParameter('provider', WEBHOOK_DEFAULTS.provider) as WebhookProvider;
 	const isFlux = provider === 'flux';
 	return {
 		provider,
-		maxBodyBytes: Number(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+		maxBodyBytes: Number(options.maxBodyBytes ?? WEBHOOK_DEFAULTS.maxBodyBytes),
 		filter: {
-			events: listParameter(context.getNodeParameter(isFlux ? 'fluxReasons' : 'events', isFlux ? '' : [...DEFAULT_EVENTS])),
+			events: listParameter(context.getNodeParameter(isFlux ? 'fluxReasons' : 'events', isFlux ? '' : [...WEBHOOK_DEFAULTS.events])),
 			branches: listParameter(context.getNodeParameter('branches', '')),
 			tags: listParameter(context.getNodeParameter('tags', '')),
 			paths: isFlux ? [] : listParameter(context.getNodeParameter('paths', '')),
 		},
-		fluxAlgorithms: isFlux ? (listParameter(options.fluxAlgorithms ?? ['sha256']) as HmacAlgorithm[]) : undefined,
+		fluxAlgorithms: isFlux ? (listParameter(options.fluxAlgorithms ?? [...WEBHOOK_DEFAULTS.fluxAlgorithms]) as HmacAlgorithm[]) : undefined,
 		generic: provider === 'generic' ? genericScheme(context) : undefined,
 	};
 }
@@ -133,7 +128,7 @@ export class SignedWebhookTrigger implements INodeType {
 			},
 			/** Activation fails, with the setting to fix, when no delivery could be checked safely (see webhook()). */
 			async create(this: IHookFunctions): Promise<boolean> {
-				const provider = this.getNodeParameter('provider', 'github') as WebhookProvider;
+				const provider = this.getNodeParameter('provider', WEBHOOK_DEFAULTS.provider) as WebhookProvider;
 				const secret = String((await this.getCredentials('webhookSigningSecretApi')).secret ?? '');
 				const problem = triggerConfigProblem({ provider, secret, generic: provider === 'generic' ? genericScheme(this) : undefined });
 				if (problem !== null) throw new NodeOperationError(this.getNode(), `This trigger cannot check deliveries: ${problem}`);
@@ -155,7 +150,7 @@ export class SignedWebhookTrigger implements INodeType {
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const request = this.getRequestObject();
 		const options = this.getNodeParameter('options', {}) as IDataObject;
-		const maxBodyBytes = Number(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+		const maxBodyBytes = Number(options.maxBodyBytes ?? WEBHOOK_DEFAULTS.maxBodyBytes);
 
 		// Refuse what is declared too big before reading it; what arrives chunked is measured after reading.
 		if (Number(request.headers['content-length'] ?? 0) > maxBodyBytes) return respond(this, 413);
@@ -170,12 +165,12 @@ export class SignedWebhookTrigger implements INodeType {
 		}
 
 		const config = deliveryConfig(this, options);
-		const replayWindowSeconds = Number(options.replayWindowSeconds ?? DEFAULT_REPLAY_WINDOW_SECONDS);
+		const replayWindowSeconds = Number(options.replayWindowSeconds ?? WEBHOOK_DEFAULTS.replayWindowSeconds);
 		const replay =
 			replayWindowSeconds > 0
 				? replayCaches.cacheFor(triggerKey(this), {
 						windowMs: replayWindowSeconds * 1000,
-						maxEntries: Number(options.replayMaxEntries ?? DEFAULT_REPLAY_MAX_ENTRIES) * REPLAY_KEYS_PER_DELIVERY,
+						maxEntries: Number(options.replayMaxEntries ?? WEBHOOK_DEFAULTS.replayMaxEntries) * REPLAY_KEYS_PER_DELIVERY,
 					})
 				: { isReplay: () => false };
 
@@ -183,7 +178,7 @@ export class SignedWebhookTrigger implements INodeType {
 		const secretHolder = {
 			key: triggerKey(this),
 			credentialId: String(this.getNode().credentials?.webhookSigningSecretApi?.id ?? ''),
-			maxAgeMs: Number(options.secretCacheSeconds ?? DEFAULT_SECRET_CACHE_SECONDS) * 1000,
+			maxAgeMs: Number(options.secretCacheSeconds ?? WEBHOOK_DEFAULTS.secretCacheSeconds) * 1000,
 		};
 		const readSecret = async () => String((await this.getCredentials('webhookSigningSecretApi')).secret ?? '');
 		const outcome = await signingSecrets.decide(secretHolder, readSecret, (secret) => handleDelivery(delivery, { ...config, secret }, replay));

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { DEFAULT_EVENTS } from '../../lib/webhook';
+import { WEBHOOK_DEFAULTS } from '../../lib/webhook';
 
 const notFlux = { hide: { provider: ['flux'] } };
 
@@ -9,7 +9,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		name: 'provider',
 		type: 'options',
 		noDataExpression: true,
-		default: 'github',
+		default: WEBHOOK_DEFAULTS.provider,
 		options: [
 			{ name: 'Flux (Generic-Hmac Alert Provider)', value: 'flux', description: 'X-Signature: sha256=… from notification-controller' },
 			{ name: 'Generic HMAC', value: 'generic', description: 'Any sender that signs the body with an HMAC in a header' },
@@ -32,7 +32,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		displayName: 'Events',
 		name: 'events',
 		type: 'multiOptions',
-		default: [...DEFAULT_EVENTS],
+		default: [...WEBHOOK_DEFAULTS.events],
 		options: [
 			{ name: 'Branch Push', value: 'push', description: 'Commits pushed to a branch' },
 			{ name: 'Tag Push', value: 'tag', description: 'A tag created or moved (a tag can point at any commit: filter with Tags)' },
@@ -82,7 +82,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		displayName: 'Signature Header',
 		name: 'signatureHeader',
 		type: 'string',
-		default: 'X-Signature',
+		default: WEBHOOK_DEFAULTS.signatureHeader,
 		required: true,
 		description: 'Request header that carries the signature',
 		displayOptions: { show: { provider: ['generic'] } },
@@ -91,7 +91,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		displayName: 'Algorithm',
 		name: 'signatureAlgorithm',
 		type: 'options',
-		default: 'sha256',
+		default: WEBHOOK_DEFAULTS.signatureAlgorithm,
 		options: [
 			{ name: 'HMAC-SHA256', value: 'sha256' },
 			{ name: 'HMAC-SHA384', value: 'sha384' },
@@ -103,7 +103,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		displayName: 'Signature Prefix',
 		name: 'signaturePrefix',
 		type: 'string',
-		default: 'sha256=',
+		default: WEBHOOK_DEFAULTS.signaturePrefix,
 		description: 'Text before the digest in the header, exactly as the sender writes it (empty for a bare digest)',
 		displayOptions: { show: { provider: ['generic'] } },
 	},
@@ -111,7 +111,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		displayName: 'Digest Encoding',
 		name: 'signatureEncoding',
 		type: 'options',
-		default: 'hex',
+		default: WEBHOOK_DEFAULTS.signatureEncoding,
 		options: [
 			{ name: 'Hex (Lower-Case)', value: 'hex' },
 			{ name: 'Base64', value: 'base64' },
@@ -147,7 +147,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				displayName: 'Accepted Flux Algorithms',
 				name: 'fluxAlgorithms',
 				type: 'multiOptions',
-				default: ['sha256'],
+				default: [...WEBHOOK_DEFAULTS.fluxAlgorithms],
 				options: [
 					{ name: 'SHA-256', value: 'sha256' },
 					{ name: 'SHA-384', value: 'sha384' },
@@ -160,7 +160,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				displayName: 'Max Body Size (Bytes)',
 				name: 'maxBodyBytes',
 				type: 'number',
-				default: 5242880,
+				default: WEBHOOK_DEFAULTS.maxBodyBytes,
 				typeOptions: { minValue: 1024 },
 				description: 'Larger deliveries are refused with 413 before their signature is checked',
 			},
@@ -168,7 +168,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				displayName: 'Remember Secret (Seconds)',
 				name: 'secretCacheSeconds',
 				type: 'number',
-				default: 60,
+				default: WEBHOOK_DEFAULTS.secretCacheSeconds,
 				typeOptions: { minValue: 0 },
 				description:
 					'How long the secret read from the credential is reused; a changed secret works at once, the previous one is still accepted for at most this long. 0 reads the credential for every delivery (n8n takes tens of milliseconds for that).',
@@ -177,7 +177,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				displayName: 'Replay Memory (Deliveries)',
 				name: 'replayMaxEntries',
 				type: 'number',
-				default: 10000,
+				default: WEBHOOK_DEFAULTS.replayMaxEntries,
 				typeOptions: { minValue: 1 },
 				description: 'How many deliveries (ID and body fingerprint each) this trigger remembers at most; the oldest are forgotten first',
 			},
@@ -185,7 +185,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				displayName: 'Replay Window (Seconds)',
 				name: 'replayWindowSeconds',
 				type: 'number',
-				default: 86400,
+				default: WEBHOOK_DEFAULTS.replayWindowSeconds,
 				typeOptions: { minValue: 0 },
 				description: 'A delivery whose ID or signed body was seen within this window is answered 200 and starts nothing; 0 turns replay protection off',
 			},

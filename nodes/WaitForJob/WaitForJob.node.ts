@@ -6,11 +6,11 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { defaultNamespace, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
+import { defaultNamespace } from '../../lib/k8s/kubeConfig';
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
-import { kubeConfigForNode } from '../shared/kubernetesCredential';
+import { kubernetesAccess } from '../shared/kubernetesCredential';
 import { WAIT_DEFAULTS, waitForJob, type WaitForJobResult } from '../../lib/k8s/wait';
-import { executeItems } from '../shared/executeItems';
+import { executeItems, stopOnFailure } from '../shared/executeItems';
 import { waitForJobProperties } from './WaitForJob.properties';
 import { waitForJobToolProperties } from './WaitForJob.tool';
 
@@ -52,14 +52,10 @@ export class WaitForJob implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const cred = (await this.getCredentials('kubernetesApi')) as unknown as KubernetesCredential;
-		const kc = kubeConfigForNode(this.getNode(), cred);
-		// One failing item (without Continue On Fail) fails the node: stop the other waits instead of leaking them.
-		const stopAll = new AbortController();
-		const cancel = this.getExecutionCancelSignal?.();
-		const signal = cancel ? AbortSignal.any([cancel, stopAll.signal]) : stopAll.signal;
+		const { cred, kc } = await kubernetesAccess(this);
+		const { signal, onFail } = stopOnFailure(this);
 
-		return executeItems(this, { properties: waitForJobProperties, concurrency: MAX_CONCURRENT_WAITS, onFail: () => stopAll.abort() }, async (itemIndex) => {
+		return executeItems(this, { properties: waitForJobProperties, concurrency: MAX_CONCURRENT_WAITS, onFail }, async (itemIndex) => {
 			const namespace = String(this.getNodeParameter('namespace', itemIndex, '') ?? '').trim() || defaultNamespace(kc, cred);
 			const result = await waitForJob(kc, {
 				namespace,
@@ -67,10 +63,10 @@ export class WaitForJob implements INodeType {
 				timeoutSeconds: this.getNodeParameter('timeoutSeconds', itemIndex, WAIT_DEFAULTS.timeoutSeconds) as number,
 				stuckAfterSeconds: this.getNodeParameter('stuckAfterSeconds', itemIndex, WAIT_DEFAULTS.stuckAfterSeconds) as number,
 				logTailLines: this.getNodeParameter('logTailLines', itemIndex, WAIT_DEFAULTS.logTailLines) as number,
-				deleteWhenDone: this.getNodeParameter('deleteWhenDone', itemIndex, false) as boolean,
+				deleteWhenDone: this.getNodeParameter('deleteWhenDone', itemIndex, WAIT_DEFAULTS.deleteWhenDone) as boolean,
 				signal,
 			});
-			if (result.status !== 'succeeded' && (this.getNodeParameter('failOnJobFailure', itemIndex, true) as boolean)) {
+			if (result.status !== 'succeeded' && (this.getNodeParameter('failOnJobFailure', itemIndex, WAIT_DEFAULTS.failOnJobFailure) as boolean)) {
 				throw new NodeOperationError(this.getNode(), result.message, { itemIndex, description: failureDescription(result) });
 			}
 			return { ...result };

@@ -47,14 +47,14 @@ export const waitForJobProperties: INodeProperties[] = [
 		displayName: 'Fail on Job Failure',
 		name: 'failOnJobFailure',
 		type: 'boolean',
-		default: true,
+		default: WAIT_DEFAULTS.failOnJobFailure,
 		description: 'Whether a Job that does not succeed (failed, timeout, stuck) stops the workflow with an error. Off: it becomes an output item with its status.',
 	},
 	{
 		displayName: 'Delete When Done',
 		name: 'deleteWhenDone',
 		type: 'boolean',
-		default: false,
+		default: WAIT_DEFAULTS.deleteWhenDone,
 		description: 'Whether to delete the Job and its pods once the result is read, whatever the outcome',
 	},
 ];

@@ -1,9 +1,8 @@
 import { NodeConnectionTypes, NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
-import type { KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { ROLLOUT_DEFAULTS, waitForRollout, type SourceKind, type WaitForRolloutResult, type WorkloadKind } from '../../lib/k8s/rollout/waitForRollout';
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
-import { kubeConfigForNode } from '../shared/kubernetesCredential';
-import { executeItems } from '../shared/executeItems';
+import { kubernetesAccess } from '../shared/kubernetesCredential';
+import { executeItems, stopOnFailure } from '../shared/executeItems';
 import { waitForRolloutProperties } from './WaitForRollout.properties';
 
 /** Items waiting at once; each holds a few watch connections. */
@@ -54,18 +53,14 @@ export class WaitForRollout implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const cred = (await this.getCredentials('kubernetesApi')) as unknown as KubernetesCredential;
-		const kc = kubeConfigForNode(this.getNode(), cred);
-		// One failing item (without Continue On Fail) fails the node: stop the other waits instead of leaking them.
-		const stopAll = new AbortController();
-		const cancel = this.getExecutionCancelSignal?.();
-		const signal = cancel ? AbortSignal.any([cancel, stopAll.signal]) : stopAll.signal;
+		const { kc } = await kubernetesAccess(this);
+		const { signal, onFail } = stopOnFailure(this);
 
-		return executeItems(this, { properties: waitForRolloutProperties, concurrency: MAX_CONCURRENT_WAITS, onFail: () => stopAll.abort() }, async (itemIndex) => {
+		return executeItems(this, { properties: waitForRolloutProperties, concurrency: MAX_CONCURRENT_WAITS, onFail }, async (itemIndex) => {
 			const text = (name: string, fallback = '') => String(this.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
-			const source = this.getNodeParameter('source', itemIndex, 'fluxKustomization') as SourceKind;
+			const source = this.getNodeParameter('source', itemIndex, ROLLOUT_DEFAULTS.source) as SourceKind;
 			const workloads = (this.getNodeParameter('workloads.workload', itemIndex, []) as WorkloadParameter[]).map((w) => ({
-				kind: w.kind ?? 'Deployment',
+				kind: w.kind ?? ROLLOUT_DEFAULTS.kind,
 				namespace: String(w.namespace ?? '').trim(),
 				name: String(w.name ?? '').trim() || undefined,
 				labelSelector: String(w.labelSelector ?? '').trim() || undefined,
@@ -74,7 +69,7 @@ export class WaitForRollout implements INodeType {
 			const result = await waitForRollout(kc, {
 				commit: text('commit') || undefined,
 				source,
-				sourceNamespace: source === 'none' ? undefined : text('sourceNamespace'),
+				sourceNamespace: source === 'none' ? undefined : text('sourceNamespace', ROLLOUT_DEFAULTS.sourceNamespace),
 				sourceName: source === 'none' ? undefined : text('sourceName'),
 				workloads,
 				timeoutSeconds: this.getNodeParameter('timeoutSeconds', itemIndex, ROLLOUT_DEFAULTS.timeoutSeconds) as number,
@@ -82,7 +77,7 @@ export class WaitForRollout implements INodeType {
 				logTailLines: this.getNodeParameter('logTailLines', itemIndex, ROLLOUT_DEFAULTS.logTailLines) as number,
 				signal,
 			});
-			if (result.status !== 'rolledOut' && (this.getNodeParameter('failOnRolloutFailure', itemIndex, true) as boolean)) {
+			if (result.status !== 'rolledOut' && (this.getNodeParameter('failOnRolloutFailure', itemIndex, ROLLOUT_DEFAULTS.failOnRolloutFailure) as boolean)) {
 				throw new NodeOperationError(this.getNode(), result.message, { itemIndex, description: failureDescription(result) });
 			}
 			return { ...result };

@@ -14,7 +14,7 @@ export const waitForRolloutProperties: INodeProperties[] = [
 		displayName: 'Source',
 		name: 'source',
 		type: 'options',
-		default: 'fluxKustomization',
+		default: ROLLOUT_DEFAULTS.source,
 		options: [
 			{ name: 'Flux Kustomization', value: 'fluxKustomization', description: 'Wait for status.lastAppliedRevision to be the commit and Ready=True' },
 			{ name: 'Argo CD Application', value: 'argoApplication', description: 'Wait for sync.revision to be the commit, Synced and Healthy' },
@@ -26,7 +26,7 @@ export const waitForRolloutProperties: INodeProperties[] = [
 		displayName: 'Source Namespace',
 		name: 'sourceNamespace',
 		type: 'string',
-		default: 'flux-system',
+		default: ROLLOUT_DEFAULTS.sourceNamespace,
 		displayOptions: { hide: { source: ['none'] } },
 		description: 'Namespace of the Kustomization (usually flux-system) or Application (usually argocd)',
 	},
@@ -57,7 +57,7 @@ export const waitForRolloutProperties: INodeProperties[] = [
 						displayName: 'Kind',
 						name: 'kind',
 						type: 'options',
-						default: 'Deployment',
+						default: ROLLOUT_DEFAULTS.kind,
 						options: [
 							{ name: 'Deployment', value: 'Deployment' },
 							{ name: 'StatefulSet', value: 'StatefulSet' },
@@ -100,7 +100,7 @@ export const waitForRolloutProperties: INodeProperties[] = [
 		displayName: 'Fail on Rollout Failure',
 		name: 'failOnRolloutFailure',
 		type: 'boolean',
-		default: true,
+		default: ROLLOUT_DEFAULTS.failOnRolloutFailure,
 		description: 'Whether a rollout that does not finish (failed, timedOut, superseded) stops the workflow with an error. Off: it becomes an output item with its status, e.g. to revert the bump.',
 	},
 ];

@@ -34,3 +34,13 @@ export async function executeItems(
 	};
 	return [await mapConcurrently(context.getInputData(), options.concurrency ?? 1, one)];
 }
+
+/**
+ * The signal for waits that run side by side: n8n's cancellation, and the first item that fails the node
+ * (without Continue On Fail), so the other waits stop instead of leaking. Pass `onFail` to executeItems.
+ */
+export function stopOnFailure(context: IExecuteFunctions): { signal: AbortSignal; onFail: () => void } {
+	const failed = new AbortController();
+	const cancel = context.getExecutionCancelSignal?.();
+	return { signal: cancel ? AbortSignal.any([cancel, failed.signal]) : failed.signal, onFail: () => failed.abort() };
+}

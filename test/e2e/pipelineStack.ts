@@ -7,22 +7,25 @@ import { type ForgeDouble, startForgeDouble } from '../stack/forge';
 import { type KubeStandIn, startKubeStandIn } from '../stack/k8s';
 import { grantRolloutRead } from '../stack/k8s/rolloutRbac';
 import { type N8nInstance, type StackCredential, startN8n } from '../stack/n8n';
+import { type RunningPrometheus, type RunningProcess, startPrometheus, startPushgateway } from '../stack/prometheus';
 import { startRegistry } from '../stack/registry';
 
 /**
  * The whole pipeline on 127.0.0.1: the real registry, git over HTTP, the Kubernetes API stand-in (whose Jobs
- * push to that registry) and real n8n with this package and the workflows from workflows/, wired to them by
- * editing only each workflow's "Pipeline settings" node. Used by the e2e tests, the demo and bench/e2e.
+ * push to that registry), a Pushgateway scraped by Prometheus with deploy/monitoring's rules, and real n8n with
+ * this package and the workflows from workflows/, wired to them by editing only each workflow's "Pipeline
+ * settings" node. Used by the e2e tests, the demo and bench/e2e.
  */
 
 export const WORKFLOWS_DIR = resolve(__dirname, '../../workflows');
+const MONITORING_RULES = resolve(__dirname, '../../deploy/monitoring/rules.yaml');
 export const BUILD_ON_PUSH = 'buildOnPush00001';
 export const POLL_REGISTRY = 'pollRegistry0001';
 export const FLUX_ALERT = 'fluxAlertBuild01';
 
 export const APP_IMAGE = 'webapp/app';
 export const RELEASE_IMAGE = 'webapp/release';
-// The name deploy/admission's build-job-policy admits for the build's git login (docs/deploying.md).
+// The name deploy/admission's build-job-policy allows a build pod to mount.
 const APP_GIT_SECRET = 'git-credentials';
 export const HELM_CHART = 'flux-system/flux-system-webapp';
 
@@ -99,6 +102,9 @@ export interface PipelineStack {
 	kube?: KubeStandIn;
 	/** Records the commit statuses build-on-push reports (GitHub API). */
 	forge: ForgeDouble;
+	/** Where build-on-push pushes its metrics, and the Prometheus that scrapes it (1 s) and evaluates the repo's rules. */
+	pushgateway: RunningProcess;
+	prometheus: RunningPrometheus;
 	n8n: N8nInstance;
 	/** Whether the stand-in's Jobs build with real BuildKit (and the base and scanner images were pushed). */
 	realBuilds: boolean;
@@ -175,6 +181,11 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		}
 		const forge = await startForgeDouble(`ghp_${randomBytes(12).toString('hex')}`);
 		started.push(forge);
+		const pushgateway = await startPushgateway();
+		started.push(pushgateway);
+		const prometheus = await startPrometheus({ pushgateway, ruleFiles: [MONITORING_RULES] });
+		started.push(prometheus);
+		log(`prometheus   ${prometheus.url} (scrapes the Pushgateway ${pushgateway.url})`);
 		const secret = randomBytes(24).toString('hex');
 		const credentials: StackCredential[] = [
 			kubernetes,
@@ -211,6 +222,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 				rolloutTimeoutSeconds: 120,
 				commitStatusProvider: 'github',
 				forgeApiUrl: forge.url,
+				pushgatewayUrl: pushgateway.url,
 				...opts.settings?.[BUILD_ON_PUSH],
 			}),
 			configureWorkflow(loadWorkflow('poll-registry-and-bump.json'), {
@@ -237,7 +249,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const n8n = await startN8n({ workflows, credentials, activate: opts.activate ?? [BUILD_ON_PUSH, FLUX_ALERT], ownerPassword: opts.ownerPassword });
 		started.push(n8n);
 		log(`n8n          ${n8n.url}`);
-		return { registry, git, kube, forge, n8n, secret, gitopsUrl, appUrl, realBuilds: !!kube?.realBuilder, stop: stopAll };
+		return { registry, git, kube, forge, pushgateway, prometheus, n8n, secret, gitopsUrl, appUrl, realBuilds: !!kube?.realBuilder, stop: stopAll };
 	} catch (error) {
 		await stopAll();
 		throw error;

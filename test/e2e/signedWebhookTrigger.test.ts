@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import webhookDefinitions from '@octokit/webhooks-examples';
 import { type N8nInstance, startN8n } from '../stack/n8n';
 
 // Real n8n 2.41 under Node 24, the package packed and installed as n8n's installer does, a workflow whose
@@ -28,7 +29,7 @@ const bumpPush = Buffer.from(
 );
 
 /** GitHub's own examples (@octokit/webhooks-examples): a tag push and the delete event of the same tag. */
-const githubExamples = require('@octokit/webhooks-examples') as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
+const githubExamples = webhookDefinitions as unknown as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
 const githubExample = (name: string, match: (payload: Record<string, any>) => boolean) =>
 	Buffer.from(JSON.stringify(githubExamples.find((d) => d.name === name)!.examples.find(match)));
 
@@ -134,6 +135,40 @@ describe('Signed Webhook Trigger in real n8n', () => {
 		await n8n.waitForExecutions(WORKFLOW_ID, 2);
 		const executions = await n8n.executions(WORKFLOW_ID);
 		expect(executions.map((execution) => triggerOutput(execution)[0].json.deliveryId)).toEqual(['e2e-delivery-1', 'e2e-delivery-2']);
+	});
+
+	it('GitHub\'s own tag push and delete event start nothing (tag past a branch filter, deletion left to the push); a force push is let past the path filter, and the answer says why', async () => {
+		const tagPush = githubExample('push', (p) => p.ref === 'refs/tags/simple-tag' && p.created === true);
+		const tagged = await post(tagPush, 'e2e-octokit-tag', sign(tagPush));
+		expect(tagged.status).toBe(202);
+		expect(JSON.parse(tagged.text).reason).toBe('tag "simple-tag" is not built: Branches is set (main) and Tags is empty; add tag globs (e.g. v*) to build tags');
+
+		const deleteEvent = githubExample('delete', (p) => p.ref === 'simple-tag');
+		const deleted = await post(deleteEvent, 'e2e-octokit-delete', sign(deleteEvent), 'delete');
+		expect(deleted.status).toBe(202);
+		expect(JSON.parse(deleted.text).reason).toBe('GitHub also sends this deletion as a push event (deleted: true); the push starts the workflow');
+
+		const forcedPush = Buffer.from(JSON.stringify({ ...JSON.parse(bumpPush.toString('utf8')), forced: true, after: 'f0'.repeat(20) }));
+		const forced = await post(forcedPush, 'e2e-forced', sign(forcedPush));
+		expect(forced.status).toBe(200);
+		expect(JSON.parse(forced.text)).toEqual({
+			status: 'accepted',
+			deliveryId: 'e2e-forced',
+			note: 'path filter not applied: it is a force push, and the commits it replaced are not listed',
+		});
+		await n8n.waitForExecutions(WORKFLOW_ID, 3);
+		const executions = await n8n.executions(WORKFLOW_ID);
+		expect(executions.map((execution) => triggerOutput(execution)[0].json.deliveryId)).toEqual(['e2e-delivery-1', 'e2e-delivery-2', 'e2e-forced']);
+		expect(triggerOutput(executions[2])[0].json).toMatchObject({ changedFilesComplete: false, changedFilesIncompleteReason: 'it is a force push, and the commits it replaced are not listed' });
+	});
+
+	it('refuses to activate a trigger whose secret is under 16 characters, naming the fix', async () => {
+		const id = 'signedHookShort1';
+		await n8n.client.rest('POST', '/workflows', workflow(n8n.credentialIds[SHORT_CREDENTIAL_NAME], id, 'e2e-short-secret', SHORT_CREDENTIAL_NAME));
+		await expect(n8n.activate(id)).rejects.toThrow(/was not published: .*use at least 16/);
+		// Nothing listens on its path: n8n took the webhook back when the trigger refused to start.
+		expect((await fetch(n8n.webhookUrl('e2e-short-secret'), { method: 'POST', body: '{}' })).status).toBe(404);
+		expect(readFileSync(n8n.logFile, 'utf8')).not.toContain(SHORT_SECRET);
 	});
 
 	it('never writes the secret to n8n\'s log', () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { hostPlatform } from '../stack/buildkit';
 import { commitFiles, readRemoteFile, remoteLog } from '../stack/git';
 import { pushFiles } from '../stack/k8s/gitopsRepo';
@@ -26,6 +27,15 @@ const INDEX_TYPES = 'application/vnd.oci.image.index.v1+json, application/vnd.do
 async function registryDigest(stack: PipelineStack, repository: string, tag: string): Promise<string | null> {
 	const res = await fetch(`${stack.registry.url}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { accept: INDEX_TYPES } });
 	return res.ok ? res.headers.get('docker-content-digest') : null;
+}
+
+const seconds = (iso: string) => Date.parse(iso) / 1000;
+
+/** The value of the one series a PromQL query returns. */
+async function promValue(stack: PipelineStack, promql: string): Promise<number> {
+	const result = await stack.prometheus.query(promql);
+	expect(result).toHaveLength(1);
+	return Number(result[0].value[1]);
 }
 
 /** The Source-Commit of the newest bump in a log (a revert of a bump, as after a rollback, carries none). */
@@ -184,6 +194,27 @@ describe('shipped workflows in real n8n on the local stack', () => {
 			}
 		});
 
+		it('refuses to roll out a build whose provenance names another commit than the one pushed', async () => {
+			const other = await appCommit();
+			const pushed = await appCommit();
+			// The builder checks out `other` although the Job names `pushed` (real BuildKit records what it built).
+			await stack.kube!.setScenario('default', { outcome: 'succeed', cloneRevision: other });
+			try {
+				const before = await remoteLog(stack.gitopsUrl);
+				expect((await sendGithubPush(stack, { commit: pushed, files: ['app/main.go'] })).status).toBe(200);
+				const execution = await nextExecution();
+				expect(execution.status).toBe('error');
+				const [verified] = nodeOutput(execution, 'Verify image')!;
+				expect(verified.provenance).toMatchObject({ revision: other, revisionMatches: false });
+				const [refused] = nodeOutput(execution, 'Rollout refused')!;
+				expect(refused).toMatchObject({ outcome: 'failed', failedStep: 'Verify image', sourceCommit: pushed, reason: `the provenance records revision ${other}, not the pushed commit ${pushed}` });
+				expect(nodesRun(execution)).not.toContain('Bump GitOps manifest');
+				expect(await remoteLog(stack.gitopsUrl)).toEqual(before);
+			} finally {
+				await stack.kube!.setScenario('default', { outcome: 'succeed' });
+			}
+		});
+
 		it('refuses to roll out an image built without SBOM and provenance', async () => {
 			await stack.kube!.setScenario('default', { outcome: 'succeed', attestations: false });
 			try {
@@ -201,6 +232,59 @@ describe('shipped workflows in real n8n on the local stack', () => {
 			} finally {
 				await stack.kube!.setScenario('default', { outcome: 'succeed' });
 			}
+		});
+
+		it('pushes its numbers to the Pushgateway, which the real Prometheus scrapes and turns into delivery rates', async () => {
+			const runs = await stack.n8n.executions(BUILD_ON_PUSH);
+			// Every run pushed, failed ones too (before Fail the execution), and the Pushgateway took it.
+			for (const run of runs) expect(nodeOutput(run, 'Push metrics')).toEqual([expect.not.objectContaining({ error: expect.anything() })]);
+			const deployed = runs.find((run) => nodeOutput(run, 'Deployed')?.[0].outcome === 'deployed')!;
+			const rolledBack = runs.find((run) => nodeOutput(run, 'Rolled back'))!;
+			const buildFailed = runs.find((run) => nodeOutput(run, 'Build failed'))!;
+			const lastBuilt = runs.filter((run) => nodeOutput(run, 'Wait for Job')?.[0]?.status === 'succeeded').at(-1)!;
+			const last = runs.at(-1)!;
+			const group = '{job="n8n_buildkit_pipeline",app="webapp"}';
+			// Prometheus scrapes every second: wait until it has the last run's push.
+			for (let i = 0; (await stack.prometheus.query(`push_time_seconds${group} >= ${seconds(last.startedAt)}`)).length === 0; i++) {
+				if (i === 100) throw new Error('Prometheus did not scrape the last push within 10 s');
+				await new Promise((done) => setTimeout(done, 100));
+			}
+			const within = (value: number, run: { startedAt: string; stoppedAt: string | null }) => {
+				expect(value).toBeGreaterThanOrEqual(seconds(run.startedAt));
+				expect(value).toBeLessThanOrEqual(seconds(run.stoppedAt!));
+			};
+
+			// Later runs (the replayed push that deployed nothing, the failures) left the deploy time as it was.
+			const deployTime = await promValue(stack, `n8n_buildkit_last_deploy_timestamp_seconds${group}`);
+			within(deployTime, deployed);
+			const [pushed] = nodeOutput(deployed, 'Push to main')!;
+			const leadTime = await promValue(stack, `n8n_buildkit_lead_time_seconds${group}`);
+			expect(leadTime).toBeGreaterThan(0);
+			expect(leadTime).toBeCloseTo(deployTime - seconds(pushed.commitTimestamp), 0);
+			within(await promValue(stack, `n8n_buildkit_last_failed_rollout_timestamp_seconds${group}`), rolledBack);
+			within(await promValue(stack, `n8n_buildkit_last_build_failure_timestamp_seconds${group}`), buildFailed);
+			expect(await promValue(stack, `n8n_buildkit_build_duration_seconds${group}`)).toBe(nodeOutput(lastBuilt, 'Wait for Job')![0].durationSeconds);
+			expect(await promValue(stack, `n8n_buildkit_last_run_success${group}`)).toBe(nodeOutput(last, 'Deployed') ? 1 : 0);
+
+			// deploy/monitoring's recording rules: one rollout deployed, one failed.
+			expect(await promValue(stack, 'n8n_buildkit_app:deployments:7d{app="webapp"}')).toBe(1);
+			expect(await promValue(stack, 'n8n_buildkit_app:failed_deployments:7d{app="webapp"}')).toBe(1);
+			expect(await promValue(stack, 'n8n_buildkit_app:change_failure_ratio:7d{app="webapp"}')).toBe(0.5);
+
+			// The exposition as pushed, read back from the Pushgateway, passes promtool's lint.
+			const exposed = await (await fetch(`${stack.pushgateway.url}/metrics`)).text();
+			const ours = exposed.split('\n').filter((line) => /^(# (HELP|TYPE) )?n8n_buildkit_/.test(line));
+			expect(ours.filter((line) => line.startsWith('# HELP')).map((line) => line.split(' ')[2]).sort()).toEqual([
+				'n8n_buildkit_build_duration_seconds',
+				'n8n_buildkit_last_build_failure_timestamp_seconds',
+				'n8n_buildkit_last_deploy_timestamp_seconds',
+				'n8n_buildkit_last_failed_rollout_timestamp_seconds',
+				'n8n_buildkit_last_run_success',
+				'n8n_buildkit_lead_time_seconds',
+			]);
+			const lint = spawnSync('promtool', ['check', 'metrics'], { input: `${ours.join('\n')}\n`, encoding: 'utf8' });
+			expect(lint.stdout + lint.stderr).toBe('');
+			expect(lint.status).toBe(0);
 		});
 	});
 

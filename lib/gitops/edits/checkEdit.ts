@@ -3,11 +3,10 @@ import { isImageDigest, isImageTag, parseImageReference } from '../../imageRefer
 import { inputError } from '../errors';
 import { plainIsNumber, type ValueType } from '../yaml/scalarStyle';
 import { parseYamlPath } from '../yaml/yamlPath';
+import { BUMP_DEFAULTS } from '../defaults';
 import { repoPath } from './manifestTree';
 import type { CheckedEdit, ManifestEdit } from './types';
 
-/** The Helm values file when none is given. */
-const DEFAULT_VALUES_FILE = 'values.yaml';
 
 function checkTag(tag: string, field: string): void {
 	if (!isImageTag(tag)) {
@@ -82,7 +81,7 @@ function checked(edit: ManifestEdit): ManifestEdit {
 			return {
 				...edit,
 				chartPath: repoPath(edit.chartPath, 'chartPath'),
-				valuesFile: repoPath(edit.valuesFile || DEFAULT_VALUES_FILE, 'valuesFile', 'the chart folder') || DEFAULT_VALUES_FILE,
+				valuesFile: repoPath(edit.valuesFile || BUMP_DEFAULTS.valuesFile, 'valuesFile', 'the chart folder') || BUMP_DEFAULTS.valuesFile,
 			};
 	}
 }

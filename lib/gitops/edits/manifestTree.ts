@@ -19,7 +19,7 @@ export function repoPath(path: string, field: string, within = 'the repository')
 	const fail = (why: string): never => {
 		throw inputError(`${LABELS[field] ?? field} ${quoteValue(path)} ${why}`, field);
 	};
-	if (/[\u0000-\u001f\u007f]/.test(path)) fail('contains a control character: give a plain relative path');
+	if (/\p{Cc}/u.test(path)) fail('contains a control character: give a plain relative path');
 	const trimmed = path.trim();
 	const escapes = `is outside ${within}: give a path relative to ${within === 'the repository' ? 'the repository root' : within}, e.g. apps/webapp`;
 	if (posix.isAbsolute(trimmed)) fail(escapes);

@@ -2,7 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { RemoteError } from '../../errors';
 import { kubernetesClient } from '../kubernetesClient';
 import { describeKubernetesError, hintForAdmissionDenial, type KubernetesApiFailure } from '../apiError';
-import { validateBuildJobInput, type Attestation, type BuildJobInput } from './inputs';
+import { BUILD_DEFAULTS, validateBuildJobInput, type Attestation, type BuildJobInput } from './inputs';
 import { ANNOTATIONS, buildJobManifest } from './manifest';
 import { jobNameFor, randomSuffix } from './jobName';
 
@@ -143,7 +143,7 @@ export async function createBuildKitJob(
 	} catch (error) {
 		const failure = describeKubernetesError(error);
 		if (failure.statusCode !== 409) throw requestError(`Creating Job "${name}" in namespace "${namespace}"`, error, namespace);
-		if ((options.ifExists ?? 'fail') !== 'reuse') {
+		if ((options.ifExists ?? BUILD_DEFAULTS.ifExists) !== 'reuse') {
 			throw new KubernetesRequestError(
 				`Creating Job "${name}" in namespace "${namespace}"`,
 				failure,

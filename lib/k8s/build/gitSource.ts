@@ -45,7 +45,7 @@ export function validateGitRevision(text: string, field: string): string {
 		fail('looks like an abbreviated commit SHA, which cannot be fetched: give the full 40-character SHA (or refs/heads/<name> if it is really a branch).');
 	}
 	if (/^[-+]/.test(text)) fail('starts with "-" or "+": give a branch, tag or full commit SHA.');
-	if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(text)) fail('contains a space, control character or one of ~ ^ : ? * [ \\, which git refs cannot hold.');
+	if (/[\p{Cc} ~^:?*[\\]/u.test(text)) fail('contains a space, control character or one of ~ ^ : ? * [ \\, which git refs cannot hold.');
 	if (text.includes('..') || text.includes('@{') || text === '@') fail('contains "..", "@{" or is "@", which git refs cannot hold.');
 	if (text.startsWith('/') || text.endsWith('/') || text.includes('//')) fail('has an empty path component (leading, trailing or double "/").');
 	if (text.endsWith('.')) fail('ends with ".", which git refs cannot.');

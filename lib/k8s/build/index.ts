@@ -4,7 +4,7 @@ export {
 	BUILDKIT_VERSION,
 	DEFAULT_PRIVILEGED_IMAGE,
 	DEFAULT_ROOTLESS_IMAGE,
-	DEFAULTS,
+	BUILD_DEFAULTS,
 	validateBuildJobInput,
 	type Attestation,
 	type BuilderMode,

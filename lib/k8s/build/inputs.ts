@@ -1,6 +1,7 @@
 import { InputError, quoteValue } from '../../errors';
+import type { IfExists } from './createJob';
 import { isFullCommitSha, validateGitRevision, validateGitUrl, type GitSource } from './gitSource';
-import { isBareTag, parseImageReference, parsePushReference, type ImageReference } from './imageReference';
+import { isImageTag, parseImageReference, parsePushReference, type ImageReference } from '../../imageReference';
 import {
 	parseQuantity,
 	refuseBuildkitBuildArg,
@@ -109,7 +110,8 @@ export interface BuildPlan {
 	deterministicName: boolean;
 }
 
-export const DEFAULTS = {
+/** Defaults of a build request, shared with the node's parameters. */
+export const BUILD_DEFAULTS = {
 	namespace: 'build-system',
 	gitRevision: 'main',
 	dockerfile: 'Dockerfile',
@@ -121,6 +123,9 @@ export const DEFAULTS = {
 	activeDeadlineSeconds: 3600,
 	backoffLimit: 0,
 	attestations: ['sbom', 'provenance'] as Attestation[],
+	builderMode: 'rootless' as BuilderMode,
+	cacheMode: 'max' as CacheMode,
+	ifExists: 'fail' as IfExists,
 } as const;
 
 /** Labels the manifest sets itself; a user label may not replace them (selectors and the simulator rely on them). */
@@ -147,7 +152,7 @@ function pushTargets(input: BuildJobInput): ImageReference[] {
 	for (const entry of input.additionalTags ?? []) {
 		if (blank(entry)) continue;
 		// A bare tag ("latest") means the same repository; anything else is a full reference.
-		const ref = isBareTag(entry)
+		const ref = isImageTag(entry)
 			? parsePushReference(`${primary.repository}:${entry}`, 'options.additionalTags')
 			: parsePushReference(entry, 'options.additionalTags');
 		if (!images.some((i) => i.repository === ref.repository && i.tag === ref.tag)) images.push(ref);
@@ -182,7 +187,7 @@ function userLabels(input: BuildJobInput): Record<string, string> {
 }
 
 function cacheOf(input: BuildJobInput, primary: ImageReference): BuildPlan['cache'] {
-	const mode = input.cacheMode ?? 'max';
+	const mode = input.cacheMode ?? BUILD_DEFAULTS.cacheMode;
 	if (!['max', 'min', 'disabled'].includes(mode)) {
 		throw new InputError('options.cacheMode', `options.cacheMode ${quoteValue(String(mode))} must be max, min or disabled.`);
 	}
@@ -192,7 +197,7 @@ function cacheOf(input: BuildJobInput, primary: ImageReference): BuildPlan['cach
 }
 
 function attestationsOf(input: BuildJobInput): Attestation[] {
-	const requested = input.attestations ?? [...DEFAULTS.attestations];
+	const requested = input.attestations ?? [...BUILD_DEFAULTS.attestations];
 	for (const a of requested) {
 		if (a !== 'sbom' && a !== 'provenance') {
 			throw new InputError('options.attestations', `options.attestations ${quoteValue(String(a))} is unknown: choose sbom and/or provenance.`);
@@ -204,12 +209,12 @@ function attestationsOf(input: BuildJobInput): Attestation[] {
 
 /** Checks and defaults every parameter; throws InputError naming the first bad field. */
 export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
-	const namespace = validateDns1123Label(blank(input.namespace) ? DEFAULTS.namespace : String(input.namespace), 'namespace', 'namespace name');
+	const namespace = validateDns1123Label(blank(input.namespace) ? BUILD_DEFAULTS.namespace : String(input.namespace), 'namespace', 'namespace name');
 	const appName = validateDns1123Label(input.appName, 'appName', 'app name');
 	const git = validateGitUrl(input.gitRepositoryUrl, 'gitRepositoryUrl', input.allowPlainHttpGit === true);
-	const gitRevision = validateGitRevision(blank(input.gitRevision) ? DEFAULTS.gitRevision : String(input.gitRevision), 'gitRevision');
+	const gitRevision = validateGitRevision(blank(input.gitRevision) ? BUILD_DEFAULTS.gitRevision : String(input.gitRevision), 'gitRevision');
 	const contextPath = validateRepoPath(input.contextPath ?? '', 'contextPath', 'the build context directory');
-	const dockerfile = validateRepoPath(blank(input.dockerfile) ? DEFAULTS.dockerfile : String(input.dockerfile), 'dockerfile', 'the Dockerfile path');
+	const dockerfile = validateRepoPath(blank(input.dockerfile) ? BUILD_DEFAULTS.dockerfile : String(input.dockerfile), 'dockerfile', 'the Dockerfile path');
 	if (dockerfile === '') throw new InputError('dockerfile', 'dockerfile is empty: give the Dockerfile path relative to the context, e.g. "Dockerfile".');
 	const slash = dockerfile.lastIndexOf('/');
 
@@ -217,7 +222,7 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 	const target = blank(input.target) ? undefined : validateTarget(String(input.target), 'options.target');
 	const platforms = [...new Set((input.platforms ?? []).filter((p) => !blank(p)).map((p) => validatePlatform(p, 'options.platforms')))];
 
-	const builderMode = input.builderMode ?? 'rootless';
+	const builderMode = input.builderMode ?? BUILD_DEFAULTS.builderMode;
 	if (builderMode !== 'rootless' && builderMode !== 'privileged') {
 		throw new InputError('options.builderMode', `options.builderMode ${quoteValue(String(builderMode))} must be rootless or privileged.`);
 	}
@@ -225,8 +230,8 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 	const buildkitImage = blank(input.buildkitImage) ? defaultImage : parseImageReference(String(input.buildkitImage), 'options.buildkitImage').text;
 	const gitImage = blank(input.gitImage) ? DEFAULT_ROOTLESS_IMAGE : parseImageReference(String(input.gitImage), 'options.gitImage').text;
 
-	const memoryLimit = parseQuantity(blank(input.memoryLimit) ? DEFAULTS.memoryLimit : String(input.memoryLimit), 'options.memoryLimit', 'memory');
-	const memoryRequest = parseQuantity(blank(input.memoryRequest) ? DEFAULTS.memoryRequest : String(input.memoryRequest), 'options.memoryRequest', 'memory');
+	const memoryLimit = parseQuantity(blank(input.memoryLimit) ? BUILD_DEFAULTS.memoryLimit : String(input.memoryLimit), 'options.memoryLimit', 'memory');
+	const memoryRequest = parseQuantity(blank(input.memoryRequest) ? BUILD_DEFAULTS.memoryRequest : String(input.memoryRequest), 'options.memoryRequest', 'memory');
 	if (memoryRequest.value > memoryLimit.value) {
 		throw new InputError('options.memoryRequest', `options.memoryRequest ${memoryRequest.text} is above options.memoryLimit ${memoryLimit.text}: lower the request or raise the limit.`);
 	}
@@ -237,7 +242,7 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 	}
 
 	const attestations = attestationsOf(input);
-	const activeDeadlineSeconds = integerIn(input.activeDeadlineSeconds, DEFAULTS.activeDeadlineSeconds, 'options.activeDeadlineSeconds', 0, 7 * 24 * 3600);
+	const activeDeadlineSeconds = integerIn(input.activeDeadlineSeconds, BUILD_DEFAULTS.activeDeadlineSeconds, 'options.activeDeadlineSeconds', 0, 7 * 24 * 3600);
 	const jobName = blank(input.jobName) ? undefined : validateDns1123Label(String(input.jobName), 'options.jobName', 'Job name');
 	const deterministicName = input.deterministicName === true;
 	if (deterministicName && !jobName && !isFullCommitSha(gitRevision)) {
@@ -267,21 +272,21 @@ export function validateBuildJobInput(input: BuildJobInput): BuildPlan {
 		buildkitImage,
 		gitImage,
 		serviceAccountName: validateDns1123Subdomain(
-			blank(input.serviceAccountName) ? DEFAULTS.serviceAccountName : String(input.serviceAccountName),
+			blank(input.serviceAccountName) ? BUILD_DEFAULTS.serviceAccountName : String(input.serviceAccountName),
 			'options.serviceAccountName',
 			'service account name',
 		),
 		// An explicitly empty registry secret means anonymous pushes (e.g. a local registry).
-		registrySecretName: input.registrySecretName === undefined ? DEFAULTS.registrySecretName : optionalSecretName(input.registrySecretName, 'options.registrySecretName'),
+		registrySecretName: input.registrySecretName === undefined ? BUILD_DEFAULTS.registrySecretName : optionalSecretName(input.registrySecretName, 'options.registrySecretName'),
 		gitSecretName: optionalSecretName(input.gitSecretName, 'options.gitSecretName'),
 		buildkitdConfigMap: blank(input.buildkitdConfigMap) ? undefined : validateDns1123Subdomain(String(input.buildkitdConfigMap), 'options.buildkitdConfigMap', 'ConfigMap name'),
 		sshTrustOnFirstUse: input.sshTrustOnFirstUse === true,
 		reproducible: input.reproducible === true,
 		insecureRegistry: input.insecureRegistry === true,
 		resources: { memoryLimit, memoryRequest, cpuLimit, cpuRequest },
-		ttlSecondsAfterFinished: integerIn(input.ttlSecondsAfterFinished, DEFAULTS.ttlSecondsAfterFinished, 'options.ttlSecondsAfterFinished', 0, 30 * 24 * 3600),
+		ttlSecondsAfterFinished: integerIn(input.ttlSecondsAfterFinished, BUILD_DEFAULTS.ttlSecondsAfterFinished, 'options.ttlSecondsAfterFinished', 0, 30 * 24 * 3600),
 		activeDeadlineSeconds: activeDeadlineSeconds === 0 ? undefined : activeDeadlineSeconds,
-		backoffLimit: integerIn(input.backoffLimit, DEFAULTS.backoffLimit, 'options.backoffLimit', 0, 10),
+		backoffLimit: integerIn(input.backoffLimit, BUILD_DEFAULTS.backoffLimit, 'options.backoffLimit', 0, 10),
 		labels: userLabels(input),
 		jobName,
 		deterministicName,

@@ -28,11 +28,16 @@ export interface WatchStats {
 	retries: number;
 }
 
-export interface CollectionWatchOptions {
+/** What the watcher reads of an object; the caller names the type of the rest. */
+export interface WatchedObject {
+	metadata?: { name?: string; resourceVersion?: string };
+}
+
+export interface CollectionWatchOptions<T extends WatchedObject> {
 	deadline: number;
 	signal: AbortSignal;
 	/** Called with every object of the collection (by name) after the LIST and after each change. */
-	onChange: (objects: Map<string, any>) => void;
+	onChange: (objects: Map<string, T>) => void;
 	watchTimeoutSeconds?: number;
 }
 
@@ -45,9 +50,12 @@ export function collectionPath(ref: CollectionRef): string {
 	return `${base}/namespaces/${encodeURIComponent(ref.namespace)}/${ref.plural}`;
 }
 
-async function list(kc: k8s.KubeConfig, ref: CollectionRef): Promise<{ items: any[]; resourceVersion?: string }> {
+const nameOf = (obj: WatchedObject): string => obj.metadata?.name ?? '';
+
+async function list<T extends WatchedObject>(kc: k8s.KubeConfig, ref: CollectionRef): Promise<{ items: T[]; resourceVersion?: string }> {
 	const selectors = { fieldSelector: ref.fieldSelector, labelSelector: ref.labelSelector };
-	const result: any = ref.group
+	// The objects are the API server's JSON; the caller's type says which fields it reads.
+	const result: { items?: T[]; metadata?: { resourceVersion?: string } } = ref.group
 		? await kc.makeApiClient(kubernetesClient().CustomObjectsApi).listNamespacedCustomObject({ group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, ...selectors })
 		: await kc.makeApiClient(kubernetesClient().CoreV1Api).listNamespacedPod({ namespace: ref.namespace, ...selectors });
 	return { items: result.items ?? [], resourceVersion: result.metadata?.resourceVersion };
@@ -55,7 +63,7 @@ async function list(kc: k8s.KubeConfig, ref: CollectionRef): Promise<{ items: an
 
 type Round = { end: 'closed'; events: number; ms: number } | { end: 'relist' } | { end: 'failed'; error: unknown; events: number } | { end: 'stopped' };
 
-export async function watchCollection(kc: k8s.KubeConfig, ref: CollectionRef, options: CollectionWatchOptions, stats: WatchStats): Promise<void> {
+export async function watchCollection<T extends WatchedObject>(kc: k8s.KubeConfig, ref: CollectionRef, options: CollectionWatchOptions<T>, stats: WatchStats): Promise<void> {
 	const { deadline, signal } = options;
 	const path = collectionPath(ref);
 	let failures = 0;
@@ -72,23 +80,23 @@ export async function watchCollection(kc: k8s.KubeConfig, ref: CollectionRef, op
 	};
 
 	while (!stopped()) {
-		let listed: Awaited<ReturnType<typeof list>>;
+		let listed: Awaited<ReturnType<typeof list<T>>>;
 		try {
 			stats.lists++;
-			listed = await list(kc, ref);
+			listed = await list<T>(kc, ref);
 		} catch (error) {
 			refuse(error);
 			await backOff();
 			continue;
 		}
 		failures = 0;
-		const objects = new Map<string, any>(listed.items.map((o) => [o.metadata?.name, o]));
+		const objects = new Map<string, T>(listed.items.map((o) => [nameOf(o), o]));
 		options.onChange(objects);
 		let rv = listed.resourceVersion;
 		let quickEmptyRounds = 0;
 		watching: while (!stopped()) {
 			stats.watches++;
-			const round = await watchRound(kc, path, {
+			const round = await watchRound<T>(kc, path, {
 				fieldSelector: ref.fieldSelector,
 				labelSelector: ref.labelSelector,
 				resourceVersion: rv,
@@ -98,8 +106,8 @@ export async function watchCollection(kc: k8s.KubeConfig, ref: CollectionRef, op
 				const next = obj?.metadata?.resourceVersion;
 				if (next) rv = next;
 				if (type === 'BOOKMARK') return;
-				if (type === 'DELETED') objects.delete(obj.metadata.name);
-				else objects.set(obj.metadata.name, obj);
+				if (type === 'DELETED') objects.delete(nameOf(obj));
+				else objects.set(nameOf(obj), obj);
 				options.onChange(objects);
 			});
 			switch (round.end) {
@@ -122,7 +130,7 @@ export async function watchCollection(kc: k8s.KubeConfig, ref: CollectionRef, op
 	}
 }
 
-function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, string | number | boolean | undefined>, deadline: number, signal: AbortSignal, onEvent: (type: string, obj: any) => void): Promise<Round> {
+function watchRound<T extends WatchedObject>(kc: k8s.KubeConfig, path: string, query: Record<string, string | number | boolean | undefined>, deadline: number, signal: AbortSignal, onEvent: (type: string, obj: T) => void): Promise<Round> {
 	return new Promise<Round>((resolve) => {
 		const startedAt = Date.now();
 		let events = 0;

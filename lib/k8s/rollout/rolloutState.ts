@@ -15,6 +15,60 @@ export const SOURCE_TYPES: Record<Exclude<SourceKind, 'none'>, { group: string; 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
 export const WORKLOAD_PLURALS: Record<WorkloadKind, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' };
 
+/** The objects as the API server sends them, typed by the fields read here. */
+interface Condition {
+	type?: string;
+	status?: string;
+	reason?: string;
+	message?: string;
+}
+interface ObjectMeta {
+	name?: string;
+	namespace?: string;
+	generation?: number;
+}
+export interface FluxKustomization {
+	metadata?: ObjectMeta;
+	status?: { conditions?: Condition[]; lastAppliedRevision?: string; lastAttemptedRevision?: string; observedGeneration?: number };
+}
+export interface ArgoApplication {
+	metadata?: ObjectMeta;
+	status?: {
+		sync?: { revision?: string; status?: string };
+		health?: { status?: string; message?: string };
+		operationState?: { phase?: string; message?: string; syncResult?: { revision?: string }; operation?: { sync?: { revision?: string } } };
+	};
+}
+export type GitOpsSource = FluxKustomization | ArgoApplication;
+interface LabelSelector {
+	matchLabels?: Record<string, string>;
+	matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+/** A Deployment, StatefulSet or DaemonSet: the status fields of all three, each read for its own kind. */
+export interface WorkloadObject {
+	metadata?: ObjectMeta;
+	spec?: {
+		replicas?: number;
+		progressDeadlineSeconds?: number;
+		selector?: LabelSelector;
+		template?: { spec?: { containers?: Array<{ name: string; image?: string }> } };
+	};
+	status?: {
+		observedGeneration?: number;
+		conditions?: Condition[];
+		replicas?: number;
+		updatedReplicas?: number;
+		readyReplicas?: number;
+		availableReplicas?: number;
+		currentRevision?: string;
+		updateRevision?: string;
+		desiredNumberScheduled?: number;
+		updatedNumberScheduled?: number;
+		numberReady?: number;
+		numberAvailable?: number;
+	};
+}
+
 export type SourceState =
 	| { state: 'applied'; revision: string }
 	| { state: 'pending'; revision: string | null; note: string }
@@ -28,9 +82,14 @@ export function revisionIs(revision: string | null | undefined, commit: string):
 	return sha === commit || (commit.length >= 7 && sha.startsWith(commit));
 }
 
-const condition = (obj: any, type: string) => (obj?.status?.conditions ?? []).find((c: any) => c.type === type);
+const condition = (obj: { status?: { conditions?: Condition[] } } | undefined, type: string) => (obj?.status?.conditions ?? []).find((c) => c.type === type);
 
-export function fluxState(obj: any, commit: string): SourceState {
+/** The revision the source has applied, whatever commit it is. */
+export function appliedRevision(kind: Exclude<SourceKind, 'none'>, obj: GitOpsSource | undefined): string | null {
+	return (kind === 'fluxKustomization' ? (obj as FluxKustomization | undefined)?.status?.lastAppliedRevision : (obj as ArgoApplication | undefined)?.status?.sync?.revision) ?? null;
+}
+
+export function fluxState(obj: FluxKustomization | undefined, commit: string): SourceState {
 	const status = obj?.status ?? {};
 	const ready = condition(obj, 'Ready');
 	const applied: string | null = status.lastAppliedRevision ?? null;
@@ -46,11 +105,11 @@ export function fluxState(obj: any, commit: string): SourceState {
 	return { state: 'pending', revision: applied, note: applied ? `last applied ${applied}` : 'nothing applied yet' };
 }
 
-export function argoState(obj: any, commit: string): SourceState {
+export function argoState(obj: ArgoApplication | undefined, commit: string): SourceState {
 	const status = obj?.status ?? {};
 	const revision: string | null = status.sync?.revision ?? null;
 	const op = status.operationState;
-	const opRevision = op?.syncResult?.revision ?? op?.operation?.sync?.revision;
+	const opRevision = op?.syncResult?.revision ?? op?.operation?.sync?.revision ?? null;
 	if (op && revisionIs(opRevision, commit) && (op.phase === 'Failed' || op.phase === 'Error')) {
 		return { state: 'failed', revision: opRevision, reason: op.phase === 'Error' ? 'SyncError' : 'SyncFailed', message: op.message ?? '' };
 	}
@@ -87,16 +146,16 @@ export function imageMatches(running: string | undefined, wanted: string | undef
 	return running === wanted || (!wanted.includes('@') && running.split('@')[0] === wanted);
 }
 
-function containers(obj: any): Array<{ name: string; image?: string }> {
+function containers(obj: WorkloadObject | undefined): Array<{ name: string; image?: string }> {
 	return obj?.spec?.template?.spec?.containers ?? [];
 }
 
-export function workloadImage(obj: any, wanted?: string): string | null {
+export function workloadImage(obj: WorkloadObject | undefined, wanted?: string): string | null {
 	const all = containers(obj);
 	return (all.find((c) => imageMatches(c.image, wanted)) ?? all[0])?.image ?? null;
 }
 
-export function summarizeWorkload(kind: WorkloadKind, obj: any, wanted: string | undefined, state: WorkloadState): WorkloadSummary {
+export function summarizeWorkload(kind: WorkloadKind, obj: WorkloadObject | undefined, wanted: string | undefined, state: WorkloadState): WorkloadSummary {
 	const s = obj?.status ?? {};
 	const desired = kind === 'DaemonSet' ? s.desiredNumberScheduled ?? 0 : obj?.spec?.replicas ?? 1;
 	return {
@@ -113,7 +172,7 @@ export function summarizeWorkload(kind: WorkloadKind, obj: any, wanted: string |
 }
 
 /** What `kubectl rollout status` checks, per kind, plus "the template runs the wanted image". */
-export function workloadState(kind: WorkloadKind, obj: any, wanted?: string): WorkloadState {
+export function workloadState(kind: WorkloadKind, obj: WorkloadObject | undefined, wanted?: string): WorkloadState {
 	const name = `${kind} ${obj?.metadata?.namespace}/${obj?.metadata?.name}`;
 	if (!containers(obj).some((c) => imageMatches(c.image, wanted))) {
 		return { state: 'waitingForImage', note: `${name} runs ${containers(obj).map((c) => c.image).join(', ') || 'no image'}, not ${wanted} yet` };
@@ -149,7 +208,7 @@ export function workloadState(kind: WorkloadKind, obj: any, wanted?: string): Wo
 }
 
 /** The label selector of a workload's pods (matchLabels; matchExpressions In with one value). */
-export function podSelector(obj: any): string | undefined {
+export function podSelector(obj: WorkloadObject | undefined): string | undefined {
 	const sel = obj?.spec?.selector;
 	if (!sel) return undefined;
 	const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);

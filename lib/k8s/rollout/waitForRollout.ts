@@ -5,10 +5,10 @@ import { redactUrlCredentials } from '../../gitUrl';
 import { validateDns1123Label } from '../build/kubernetesFields';
 import { boundLogTail, LOG_TAIL_MAX_BYTES } from '../wait/logs';
 import { diagnosePods, findStuckPod, summarizePods, type PodLike, type PodProblem, type PodSummary } from '../wait/podDiagnosis';
-import { watchCollection, type CollectionRef, type WatchStats } from './collectionWatcher';
+import { watchCollection, type CollectionRef, type WatchedObject, type WatchStats } from './collectionWatcher';
 import {
-	argoState, fluxState, imageMatches, podSelector, revisionIs, SOURCE_TYPES, summarizeWorkload, WORKLOAD_PLURALS, workloadState,
-	type SourceKind, type SourceState, type WorkloadKind, type WorkloadSummary,
+	appliedRevision, argoState, fluxState, imageMatches, podSelector, revisionIs, SOURCE_TYPES, summarizeWorkload, WORKLOAD_PLURALS, workloadState,
+	type ArgoApplication, type FluxKustomization, type GitOpsSource, type SourceKind, type SourceState, type WorkloadKind, type WorkloadObject, type WorkloadSummary,
 } from './rolloutState';
 
 export type { SourceKind, WorkloadKind, WorkloadSummary } from './rolloutState';
@@ -38,7 +38,17 @@ export interface WaitForRolloutOptions {
 	watchTimeoutSeconds?: number;
 }
 
-export const ROLLOUT_DEFAULTS = { timeoutSeconds: 600, stuckAfterSeconds: 120, logTailLines: 50 } as const;
+/** Defaults of a wait, shared with the node's parameters (failOnRolloutFailure is the node's: throw or output). */
+export const ROLLOUT_DEFAULTS = {
+	timeoutSeconds: 600,
+	stuckAfterSeconds: 120,
+	logTailLines: 50,
+	source: 'fluxKustomization',
+	sourceNamespace: 'flux-system',
+	/** Of a workload (the `kind` of each entry of Workloads). */
+	kind: 'Deployment',
+	failOnRolloutFailure: true,
+} as const satisfies { source: SourceKind; kind: WorkloadKind; [key: string]: unknown };
 
 export type RolloutStatus = 'rolledOut' | 'failed' | 'timedOut' | 'superseded';
 
@@ -148,18 +158,18 @@ export async function waitForRollout(
 	if (options.signal?.aborted) throw new WaitForRolloutCancelledError();
 
 	const sourceType = options.source === 'none' ? undefined : SOURCE_TYPES[options.source];
-	let sourceObj: any;
+	let sourceObj: GitOpsSource | undefined;
 	let sourceSeen = false;
 	let initialRevision: string | null | undefined;
-	const workloadObjs = options.workloads.map(() => new Map<string, any>());
-	const pods = new Map<string, Map<string, any>>();
+	const workloadObjs = options.workloads.map(() => new Map<string, WorkloadObject>());
+	const pods = new Map<string, Map<string, PodLike>>();
 	const firstSeen = new Map<string, number>();
 	const watchers: Array<Promise<void>> = [];
 	let decision: Decision | undefined;
 	let lastNotes: string[] = [];
 	let failure: unknown;
 
-	const watch = (ref: CollectionRef, onChange: (objects: Map<string, any>) => void): void => {
+	const watch = <T extends WatchedObject>(ref: CollectionRef, onChange: (objects: Map<string, T>) => void): void => {
 		watchers.push(
 			watchCollection(kc, ref, { deadline, signal: stop.signal, onChange, watchTimeoutSeconds: options.watchTimeoutSeconds }, stats).catch((error) => {
 				failure ??= error;
@@ -168,16 +178,16 @@ export async function waitForRollout(
 		);
 	};
 
-	const podsOf = (w: any): PodLike[] => {
+	const podsOf = (w: WorkloadObject): PodLike[] => {
 		const selector = podSelector(w);
-		return selector ? [...(pods.get(`${w.metadata.namespace}/${selector}`)?.values() ?? [])] : [];
+		return selector ? [...(pods.get(`${w.metadata?.namespace}/${selector}`)?.values() ?? [])] : [];
 	};
-	const newPods = (w: any, image?: string): PodLike[] =>
-		podsOf(w).filter((p: any) => !image || (p.spec?.containers ?? []).some((c: any) => imageMatches(c.image, image)));
+	const newPods = (w: WorkloadObject, image?: string): PodLike[] =>
+		podsOf(w).filter((p) => !image || (p.spec?.containers ?? []).some((c) => imageMatches(c.image, image)));
 
 	const sourceState = (): SourceState | undefined => {
 		if (!sourceObj || !commit) return undefined;
-		return options.source === 'fluxKustomization' ? fluxState(sourceObj, commit) : argoState(sourceObj, commit);
+		return options.source === 'fluxKustomization' ? fluxState(sourceObj as FluxKustomization, commit) : argoState(sourceObj as ArgoApplication, commit);
 	};
 
 	const decide = (): Decision | undefined => {
@@ -201,7 +211,7 @@ export async function waitForRollout(
 			if (objs.length === 0) notes.push(`${label} not found`);
 			for (const obj of objs) {
 				const state = workloadState(target.kind, obj, target.image);
-				const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+				const key = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
 				if (state.state === 'waitingForImage') {
 					notes.push(state.note);
 					continue;
@@ -235,12 +245,11 @@ export async function waitForRollout(
 	};
 
 	if (sourceType) {
-		watch({ ...sourceType, namespace: options.sourceNamespace!, fieldSelector: `metadata.name=${options.sourceName!.trim()}` }, (objects) => {
+		const kind = options.source as Exclude<SourceKind, 'none'>;
+		watch<GitOpsSource>({ ...sourceType, namespace: options.sourceNamespace!, fieldSelector: `metadata.name=${options.sourceName!.trim()}` }, (objects) => {
 			sourceObj = objects.get(options.sourceName!.trim());
 			sourceSeen ||= !!sourceObj;
-			if (sourceObj && initialRevision === undefined) {
-				initialRevision = options.source === 'fluxKustomization' ? sourceObj.status?.lastAppliedRevision ?? null : sourceObj.status?.sync?.revision ?? null;
-			}
+			if (sourceObj && initialRevision === undefined) initialRevision = appliedRevision(kind, sourceObj);
 			evaluate();
 		});
 	}
@@ -249,14 +258,15 @@ export async function waitForRollout(
 			group: 'apps', version: 'v1', plural: WORKLOAD_PLURALS[target.kind], namespace: target.namespace,
 			...(target.name ? { fieldSelector: `metadata.name=${target.name.trim()}` } : { labelSelector: target.labelSelector!.trim() }),
 		};
-		watch(ref, (objects) => {
+		watch<WorkloadObject>(ref, (objects) => {
 			workloadObjs[i] = objects;
 			for (const obj of objects.values()) {
 				const selector = podSelector(obj);
-				const key = `${obj.metadata.namespace}/${selector}`;
+				const namespace = obj.metadata?.namespace ?? target.namespace;
+				const key = `${namespace}/${selector}`;
 				if (!selector || pods.has(key)) continue;
 				pods.set(key, new Map());
-				watch({ group: '', version: 'v1', plural: 'pods', namespace: obj.metadata.namespace, labelSelector: selector }, (found) => {
+				watch<PodLike>({ group: '', version: 'v1', plural: 'pods', namespace, labelSelector: selector }, (found) => {
 					pods.set(key, found);
 					evaluate();
 				});
@@ -301,7 +311,7 @@ export async function waitForRollout(
 		logTail = await readContainerLog(kc, namespace, d.problem.pod, d.problem.container, logTailLines);
 	}
 	const src = sourceState();
-	const appliedRevision = options.source === 'fluxKustomization' ? sourceObj?.status?.lastAppliedRevision ?? null : options.source === 'argoApplication' ? sourceObj?.status?.sync?.revision ?? null : null;
+	const revision = options.source === 'none' ? null : appliedRevision(options.source, sourceObj);
 	const message = d.status === 'rolledOut'
 		? `Rolled out${commit ? ` ${commit.slice(0, 12)}` : ''}: ${[...(sourceType ? [`${sourceType.label} ${options.sourceNamespace}/${options.sourceName} applied ${src?.revision}`] : []), ...summaries.map((w) => `${w.kind} ${w.namespace}/${w.name} runs ${w.image} (${w.availableReplicas}/${w.desiredReplicas} available)`)].join('; ')}`
 		: d.message;
@@ -311,7 +321,7 @@ export async function waitForRollout(
 		message: redactUrlCredentials(message),
 		commit: commit ?? null,
 		source: sourceType ? { kind: options.source, namespace: options.sourceNamespace!, name: options.sourceName!.trim() } : null,
-		appliedRevision,
+		appliedRevision: revision,
 		durationSeconds: Math.round((Date.now() - startedAt) / 10) / 100,
 		workloads: summaries,
 		pods: summarizePods(failingPods),

@@ -59,6 +59,11 @@ describe('deploy/monitoring rules', () => {
 		['a two-hour fallback deadline', '0 * kube_job_status_start_time + 3600', '0 * kube_job_status_start_time + 7200'],
 		['Jobs of other tools counted as builds', 'kube_job_failed{condition="true"})\n              * on (namespace, job_name) group_left (label_webapp)\n                kube_job_labels{label_app_kubernetes_io_managed_by="n8n-nodes-buildkit"}', 'kube_job_failed{condition="true"})\n              * on (namespace, job_name) group_left (label_webapp)\n                kube_job_labels'],
 		['failed builds left out of the failure ratio denominator', 'max_over_time(buildkit_job:build_failed[1d]) == 1\n                or\n', ''],
+		['the first deploy the Pushgateway saw not counted', '\n              + (min_over_time(n8n_buildkit_last_deploy_timestamp_seconds[7d]) > bool time() - 7 * 86400)', ''],
+		['a deploy before the window counted', '(n8n_buildkit_last_deploy_timestamp_seconds[7d]) > bool time() - 7 * 86400', '(n8n_buildkit_last_deploy_timestamp_seconds[7d]) > bool 0'],
+		['deploys counted over one day', 'changes(n8n_buildkit_last_deploy_timestamp_seconds[7d])', 'changes(n8n_buildkit_last_deploy_timestamp_seconds[1d])'],
+		['change failure rate as failed / successful rollouts', 'n8n_buildkit_app:failed_deployments:7d + n8n_buildkit_app:deployments:7d\n', 'n8n_buildkit_app:deployments:7d\n'],
+		['no change failure rate for an app that never failed', '(n8n_buildkit_app:failed_deployments:7d or 0 * n8n_buildkit_app:deployments:7d)', 'n8n_buildkit_app:failed_deployments:7d'],
 	];
 	it.each(mutations)('catch a rule mistake: %s', async (_name, from, to) => {
 		expect(rules).toContain(from);

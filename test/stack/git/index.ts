@@ -230,7 +230,9 @@ export async function commitFiles(repoDirOrUrl: string, files: Record<string, st
 			child.stdout.on('data', (d) => (out += d));
 			child.stderr.on('data', (d) => (err += d));
 			child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`git ${args.join(' ')}: ${err}`))));
-			child.stdin.end(input ?? '');
+			// git may exit before reading all of stdin (EPIPE); its exit code and stderr tell what happened.
+			child.stdin.on('error', () => undefined);
+			child.stdin.end(input);
 		});
 	try {
 		await withIndex(['read-tree', parent]);

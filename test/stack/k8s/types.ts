@@ -29,6 +29,11 @@ export interface JobScenario {
 	 * known length (runMs) rather than a real one.
 	 */
 	scripted?: boolean;
+	/**
+	 * A builder that built something other than it was asked: git-clone checks out this revision instead of the
+	 * Job's (the real pod's GIT_REVISION, or the scripted build's provenance), so the provenance names it.
+	 */
+	cloneRevision?: string;
 }
 
 /** Real BuildKit for the Job simulator (see test/stack/buildkit). */

@@ -48,7 +48,7 @@ export interface N8nInstance {
 	executions(workflowId?: string): Promise<N8nExecution[]>;
 	/** Waits until the workflow has at least `count` finished executions; returns them oldest first. */
 	waitForExecutions(workflowId: string, count: number, timeoutMs?: number): Promise<N8nExecution[]>;
-	/** Activates a workflow and waits until its webhooks answer. */
+	/** Activates (publishes) a workflow and waits until n8n reports it published and its webhooks answer; rejects with the triggers' errors when publishing failed. */
 	activate(workflowId: string): Promise<void>;
 	/**
 	 * Runs a workflow once from its Manual Trigger with `n8n execute --id` against this instance's database
@@ -227,8 +227,24 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<N8nInstance>
 			}
 			throw new Error(`webhook ${path} was not registered after 30 s:\n${tail(logFile)}`);
 		};
+		// n8n 2.41 publishes in the background: the activate call returns before the triggers' create() ran (a
+		// webhook path even answers before it), and a trigger that refuses to start only shows in the publication
+		// status. Waiting for that status is what makes an activated workflow ready.
+		const waitForPublication = async (workflowId: string) => {
+			const deadline = Date.now() + 30_000;
+			for (;;) {
+				const publication = await client.rest<{ status: string; triggers: Array<{ status: string; errorMessage: string | null }> }>('GET', `/workflows/${workflowId}/publication-status`);
+				if (publication.status === 'published') return;
+				if (publication.status === 'failed' || publication.status === 'partial') {
+					throw new Error(`workflow ${workflowId} was not published: ${publication.triggers.map((t) => t.errorMessage).filter(Boolean).join('; ')}`);
+				}
+				if (Date.now() > deadline) throw new Error(`workflow ${workflowId} was still ${publication.status} after 30 s:\n${tail(logFile)}`);
+				await sleep(100);
+			}
+		};
 		const activate = async (workflowId: string) => {
 			await client.api('POST', `/workflows/${workflowId}/activate`);
+			await waitForPublication(workflowId);
 			const workflow = workflows.get(workflowId) ?? (await client.api<object>('GET', `/workflows/${workflowId}`));
 			for (const path of webhookPaths(workflow)) await waitForWebhook(path);
 		};

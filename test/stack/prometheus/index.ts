@@ -55,7 +55,9 @@ async function startServer(binary: string, args: (dir: string, port: number) => 
 }
 
 export async function startPushgateway(): Promise<RunningProcess> {
-	return startServer('prometheus-pushgateway', (_dir, port) => [`--web.listen-address=127.0.0.1:${port}`], '/-/ready');
+	// In memory only: Debian's build persists to /var/lib/prometheus/pushgateway.data by default, which every
+	// Pushgateway on the machine would read at start and write at stop, so one test's pushes reached the next.
+	return startServer('prometheus-pushgateway', (_dir, port) => [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='], '/-/ready');
 }
 
 export async function startPrometheus(opts: { pushgateway: RunningProcess; ruleFiles?: string[] }): Promise<RunningPrometheus> {

@@ -1,7 +1,7 @@
 // The one error model: every engine error is an InputError or a RemoteError, one redactor with the stricter
 // rule of each former copy, and one adapter + per-item loop that every node uses.
 import { NodeApiError, NodeOperationError, type IExecuteFunctions, type INode, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
-import { InputError, RemoteError } from '../../../lib/errors';
+import { InputError, quoteValue, RemoteError } from '../../../lib/errors';
 import { redact } from '../../../lib/redact';
 import { KubernetesCredentialError } from '../../../lib/k8s/kubeConfig';
 import { KubernetesRequestError } from '../../../lib/k8s/build/createJob';
@@ -51,6 +51,15 @@ describe('one redactor', () => {
 	test('a three-character secret is removed in plain form; one or two characters only when encoded', () => {
 		expect(redact('key abc here', ['abc'])).toBe('key *** here');
 		expect(redact(`a cab ${Buffer.from('ab').toString('base64')}`, ['ab'])).toBe('a cab ***');
+	});
+});
+
+describe('values quoted in messages', () => {
+	test('every control character is escaped, C0, DEL and C1 alike', () => {
+		expect(quoteValue('a\nb\u007fc\u0085d\u009be')).toBe('"a\\nb\\u007fc\\u0085d\\u009be"');
+	});
+	test('a long value is cut short', () => {
+		expect(quoteValue('x'.repeat(100), 5)).toBe('"xxxxx…"');
 	});
 });
 

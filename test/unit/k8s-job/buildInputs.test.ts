@@ -2,7 +2,7 @@ import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/buil
 import { InputError } from '../../../lib/errors';
 import { validateGitRevision, validateGitUrl } from '../../../lib/k8s/build/gitSource';
 import { redactUrlCredentials as redactUrl } from '../../../lib/gitUrl';
-import { parseImageReference, parsePushReference } from '../../../lib/k8s/build/imageReference';
+import { parseImageRef, parseImageReference, parsePushReference } from '../../../lib/imageReference';
 import { parseQuantity } from '../../../lib/k8s/build/kubernetesFields';
 import { buildIdentity, composeJobName, jobNameFor } from '../../../lib/k8s/build/jobName';
 
@@ -34,7 +34,10 @@ describe('image references (distribution reference grammar)', () => {
 		[`ghcr.io/org/app:1@sha256:${'a'.repeat(64)}`, { tag: '1', digest: `sha256:${'a'.repeat(64)}` }],
 		[`app:${'t'.repeat(128)}`, { tag: 't'.repeat(128) }],
 	])('%s parses', (text, expected) => {
-		expect(parseImageReference(text, 'image')).toMatchObject(expected);
+		const ref = parseImageReference(text, 'image');
+		expect(ref).toMatchObject(expected);
+		// The lenient split that manifest edits use gives the same parts for every valid reference.
+		expect(parseImageRef(text)).toEqual({ name: ref.repository, tag: ref.tag, digest: ref.digest });
 	});
 
 	test.each([
@@ -51,6 +54,8 @@ describe('image references (distribution reference grammar)', () => {
 		['a/b//c:1', 'valid image reference'],
 		['app_:1', 'valid image reference'],
 		[`${'a'.repeat(250)}/${'b'.repeat(10)}:1`, '255'],
+		// Docker takes a first component with "." for a registry host; this one is not a valid host.
+		['my_registry.local/app:1', 'valid image reference'],
 	])('%j is refused (%s)', (text, why) => {
 		const e = errorOf(() => parseImageReference(text, 'image'));
 		expect(e.field).toBe('image');

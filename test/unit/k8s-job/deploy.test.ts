@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_PRIVILEGED_IMAGE, DEFAULT_ROOTLESS_IMAGE, DEFAULTS, validateBuildJobInput } from '../../../lib/k8s/build/inputs';
+import { DEFAULT_PRIVILEGED_IMAGE, DEFAULT_ROOTLESS_IMAGE, BUILD_DEFAULTS, validateBuildJobInput } from '../../../lib/k8s/build/inputs';
 import { parseQuantity } from '../../../lib/k8s/build/kubernetesFields';
 import { buildJobManifest } from '../../../lib/k8s/build/manifest';
 
@@ -90,9 +90,9 @@ describe('deploy/', () => {
 		test('the params allow exactly the node\'s pinned images, its service account and its default registry Secret', () => {
 			expect(list('images').sort()).toEqual([DEFAULT_ROOTLESS_IMAGE, DEFAULT_PRIVILEGED_IMAGE].sort());
 			expect(params.serviceAccountName).toBe(find('ServiceAccount').metadata.name);
-			expect(list('secrets')).toContain(DEFAULTS.registrySecretName);
+			expect(list('secrets')).toContain(BUILD_DEFAULTS.registrySecretName);
 			expect(params.allowPrivilegedBuilder).toBe('false');
-			expect(parseQuantity(params.maxMemory, 'maxMemory', 'memory').value).toBeGreaterThanOrEqual(parseQuantity(DEFAULTS.memoryLimit, 'q', 'memory').value);
+			expect(parseQuantity(params.maxMemory, 'maxMemory', 'memory').value).toBeGreaterThanOrEqual(parseQuantity(BUILD_DEFAULTS.memoryLimit, 'q', 'memory').value);
 		});
 
 		test('it matches the identity the RoleBinding grants, in the namespace it grants it, and denies without its params', () => {

@@ -1,5 +1,3 @@
-import { WaitForRollout } from '../../../nodes/WaitForRollout/WaitForRollout.node';
-import { ROLLOUT_DEFAULTS } from '../../../lib/k8s/rollout/waitForRollout';
 import { argoState, fluxState, imageMatches, podSelector, revisionIs, workloadState } from '../../../lib/k8s/rollout/rolloutState';
 
 const SHA = '3f2c9a1e5b7d4c6a8e0f1a2b3c4d5e6f7a8b9c0d';
@@ -61,9 +59,4 @@ describe('workload state', () => {
 	it('builds the pod selector from matchLabels and matchExpressions', () => {
 		expect(podSelector({ spec: { selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }] } } })).toBe('app=web,tier in (a,b)');
 	});
-});
-
-test('the node shows the engine defaults', () => {
-	const props = new WaitForRollout().description.properties;
-	for (const [name, value] of Object.entries(ROLLOUT_DEFAULTS)) expect(props.find((p) => p.name === name)?.default).toBe(value);
 });

@@ -42,6 +42,9 @@ describe('repository names', () => {
 		['registry.local:5000/webapp/app', 'registry.local:5000', 'registry.local:5000', 'webapp/app'],
 		['localhost/app', 'localhost', 'localhost', 'app'],
 		['127.0.0.1:5000/a/b/c', '127.0.0.1:5000', '127.0.0.1:5000', 'a/b/c'],
+		// Docker's rule, as image references read it: a first component with upper-case letters is a host.
+		['Registry/app', 'Registry', 'registry', 'app'],
+		['[::1]:5000/app', '[::1]:5000', '[::1]:5000', 'app'],
 	])('%s', (input, registry, apiHost, path) => {
 		expect(parseRepository(input)).toMatchObject({ registry, apiHost, path });
 	});
@@ -61,6 +64,17 @@ describe('repository names', () => {
 		expect(() => parseRepository('ghcr.io/org/app@sha256:abc')).toThrow(/tag or digest/);
 		expect(() => parseRepository('ghcr.io/Org/App')).toThrow(/"Org" must be lowercase/);
 		expect(() => parseRepository('  ')).toThrow(/empty/);
+	});
+	it('reads names with the grammar of image references', () => {
+		expect(() => parseRepository('my_registry.local/app')).toThrow(/"my_registry.local" is not a registry host/);
+		expect(() => parseRepository('a..b:5000/app')).toThrow(/is not a registry host/);
+		expect(() => parseRepository(`${'a'.repeat(250)}/${'b'.repeat(10)}`)).toThrow(/longer than 255/);
+		expect(() => parseRepository('org/ap\u0085p')).toThrow(/must be lowercase/);
+		try {
+			parseRepository('org/ap\u0085p');
+		} catch (e) {
+			expect((e as Error).message).not.toMatch(/\p{Cc}/u);
+		}
 	});
 });
 

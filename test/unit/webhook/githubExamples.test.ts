@@ -1,4 +1,4 @@
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { deliver } from './nodeHarness';
 import { senderHeaders } from './signing';
@@ -23,7 +23,7 @@ function loadExamples(): Example[] {
 	const seen = new Set<string>();
 	const examples: Example[] = [];
 	for (const source of readdirSync(root).filter((name) => existsSync(join(root, name, 'index.json')))) {
-		for (const definition of require(join(root, source, 'index.json')) as Array<{ name: string; examples: Json[] }>) {
+		for (const definition of JSON.parse(readFileSync(join(root, source, 'index.json'), 'utf8')) as Array<{ name: string; examples: Json[] }>) {
 			if (!['push', 'create', 'delete', 'ping'].includes(definition.name)) continue;
 			for (const payload of definition.examples) {
 				const key = `${definition.name} ${JSON.stringify(payload)}`;

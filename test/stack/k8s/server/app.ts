@@ -750,6 +750,9 @@ export class ApiServer {
 	}
 
 	dropWatches(abrupt: boolean): void {
-		for (const w of [...this.watches]) (abrupt ? w.destroy() : w.end());
+		for (const w of [...this.watches]) {
+			if (abrupt) w.destroy();
+			else w.end();
+		}
 	}
 }

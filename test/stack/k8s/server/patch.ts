@@ -23,7 +23,8 @@ export function jsonPatch(target: any, ops: any[]): any {
 		if (parent == null) throw errors.badRequest(`jsonpatch ${op.op} operation does not apply: doc is missing path: ${op.path}`);
 		if (op.op === 'add' && Array.isArray(parent)) parent.splice(last === '-' ? parent.length : Number(last), 0, op.value);
 		else if (op.op === 'add' || op.op === 'replace') parent[last] = op.value;
-		else if (op.op === 'remove') Array.isArray(parent) ? parent.splice(Number(last), 1) : delete parent[last];
+		else if (op.op === 'remove' && Array.isArray(parent)) parent.splice(Number(last), 1);
+		else if (op.op === 'remove') delete parent[last];
 		else if (op.op === 'test' && JSON.stringify(parent[last]) !== JSON.stringify(op.value)) throw errors.badRequest(`testing value ${op.path} failed`);
 	}
 	return doc;

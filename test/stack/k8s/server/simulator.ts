@@ -686,7 +686,7 @@ export class JobSimulator {
 		const gitUrl = a[`${ANNOTATION}/git-url`] ?? '';
 		let outcome: { digest: string } | { error: string };
 		try {
-			const revision = withAttestations && wanted.includes('provenance') ? await resolveRevision(gitUrl, a[`${ANNOTATION}/git-revision`] ?? '') : '';
+			const revision = withAttestations && wanted.includes('provenance') ? await resolveRevision(gitUrl, sim.scenario.cloneRevision ?? a[`${ANNOTATION}/git-revision`] ?? '') : '';
 			const digest = await pushImages({
 				refs: images,
 				seed: sim.uid,
@@ -754,6 +754,7 @@ export class JobSimulator {
 		const builder = this.opts.realBuilder;
 		if (!pod || !builder) return;
 		const real = new RealPod(builder, podDirFor(builder, pod));
+		const ran = sim.scenario.cloneRevision === undefined ? pod : withCloneRevision(pod, sim.scenario.cloneRevision);
 		this.realPods.set(key, real);
 		let blocked = false;
 		const initNames: string[] = (pod.spec.initContainers ?? []).map((c: any) => c.name);
@@ -766,7 +767,7 @@ export class JobSimulator {
 		const live = () => this.sims.get(key) === sim && sim.phase === 'real';
 		let ok = false;
 		try {
-			ok = await real.run(pod, (name) => this.store.get('/secrets', sim.namespace, name)?.data, {
+			ok = await real.run(ran, (name) => this.store.get('/secrets', sim.namespace, name)?.data, {
 				started: (name, isInit, note) => {
 					if (!live()) return;
 					this.podEvent(sim, 'Pulled', note);
@@ -885,4 +886,13 @@ export class JobSimulator {
 			}
 		}
 	}
+}
+
+/** The pod with its git-clone container told to check out another revision (JobScenario.cloneRevision). */
+function withCloneRevision(pod: any, revision: string): any {
+	const copy = structuredClone(pod);
+	for (const c of copy.spec.initContainers ?? []) {
+		for (const e of c.env ?? []) if (e.name === 'GIT_REVISION') e.value = revision;
+	}
+	return copy;
 }
