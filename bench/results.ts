@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const RESULTS = join(__dirname, 'RESULTS.md');
-const HEADER = '# Benchmark results\n\nEach section is written by its benchmark; the command that reproduces it is in the section.\n';
+const HEADER =
+	'# Benchmark results\n\nEach section is written by its benchmark; the command that reproduces it is in the section.\n';
 
 /**
  * Replaces one benchmark's section of bench/RESULTS.md (between its markers), keeping the others, so each
@@ -15,7 +16,10 @@ export function writeResultsSection(name: string, markdown: string): void {
 	const block = `${start}\n${markdown.trim()}\n${end}`;
 	const from = current.indexOf(start);
 	const to = current.indexOf(end);
-	const next = from >= 0 && to > from ? current.slice(0, from) + block + current.slice(to + end.length) : `${current.trimEnd()}\n\n${block}\n`;
+	const next =
+		from >= 0 && to > from
+			? current.slice(0, from) + block + current.slice(to + end.length)
+			: `${current.trimEnd()}\n\n${block}\n`;
 	writeFileSync(RESULTS, next);
 }
 

@@ -11,7 +11,8 @@ export class ContainerRegistryApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/registry.svg', dark: 'file:../icons/registry.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#container-registry-api';
+	documentationUrl =
+		'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#container-registry-api';
 
 	properties: INodeProperties[] = [
 		{

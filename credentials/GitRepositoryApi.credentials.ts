@@ -11,7 +11,8 @@ export class GitRepositoryApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/git.svg', dark: 'file:../icons/git.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#git-repository-api';
+	documentationUrl =
+		'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#git-repository-api';
 
 	properties: INodeProperties[] = [
 		{

@@ -11,7 +11,8 @@ export class KubernetesApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/kubernetes.svg', dark: 'file:../icons/kubernetes.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#kubernetes-api';
+	documentationUrl =
+		'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#kubernetes-api';
 
 	properties: INodeProperties[] = [
 		{
@@ -26,7 +27,11 @@ export class KubernetesApi implements ICredentialType {
 					description: 'The token, CA and namespace mounted into the n8n pod',
 				},
 				{ name: 'Kubeconfig', value: 'kubeconfig', description: 'A pasted kubeconfig file' },
-				{ name: 'Server + Token', value: 'token', description: 'API server URL, bearer token and CA' },
+				{
+					name: 'Server + Token',
+					value: 'token',
+					description: 'API server URL, bearer token and CA',
+				},
 			],
 		},
 		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- a kubeconfig carries tokens and client keys
@@ -36,7 +41,8 @@ export class KubernetesApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true, rows: 10 },
 			default: '',
-			description: 'The whole kubeconfig YAML; client certificates and tokens must be inline (no file paths)',
+			description:
+				'The whole kubeconfig YAML; client certificates and tokens must be inline (no file paths)',
 			displayOptions: { show: { authentication: ['kubeconfig'] } },
 		},
 		{

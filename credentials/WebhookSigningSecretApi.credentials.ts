@@ -8,7 +8,8 @@ export class WebhookSigningSecretApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/webhook.svg', dark: 'file:../icons/webhook.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#webhook-signing-secret-api';
+	documentationUrl =
+		'https://github.com/n8n-nodes-buildkit/n8n-nodes-buildkit/blob/main/docs/credentials.md#webhook-signing-secret-api';
 
 	properties: INodeProperties[] = [
 		{
@@ -18,7 +19,8 @@ export class WebhookSigningSecretApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'The same secret as in the sender (GitHub/Gitea webhook secret, GitLab token, Flux Secret "token")',
+			description:
+				'The same secret as in the sender (GitHub/Gitea webhook secret, GitLab token, Flux Secret "token")',
 		},
 	];
 }

@@ -64,5 +64,8 @@ export class RemoteError extends EngineError {
  */
 export function quoteValue(value: string, max = 80): string {
 	const shown = value.length > max ? `${value.slice(0, max)}…` : value;
-	return JSON.stringify(shown).replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+	return JSON.stringify(shown).replace(
+		/\p{Cc}/gu,
+		(c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+	);
 }

@@ -8,7 +8,11 @@ const base64 = (text: string) => Buffer.from(text).toString('base64');
  * base64 of `username:secret` (a Basic Authorization value), each replaced by `***`. A secret of one or two
  * characters is removed only in its encoded forms: removing every "a" would wreck the message and hide nothing.
  */
-export function redact(text: string, secrets: ReadonlyArray<string | undefined> = [], username?: string): string {
+export function redact(
+	text: string,
+	secrets: ReadonlyArray<string | undefined> = [],
+	username?: string,
+): string {
 	let out = redactUrlCredentials(text);
 	for (const secret of secrets) {
 		if (!secret) continue;

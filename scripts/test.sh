@@ -30,6 +30,7 @@ export PATH="$NODE24_BIN:$PATH"
 npx tsc -p tsconfig.json
 npx tsc -p tsconfig.test.json --noEmit
 npx gulp build:icons >/dev/null
+npx prettier --check --log-level warn "**/*.ts"
 npx eslint .
 export NODE_OPTIONS="--experimental-vm-modules --no-warnings=ExperimentalWarning ${NODE_OPTIONS:-}"
 status=0

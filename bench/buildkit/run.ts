@@ -4,7 +4,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { startRegistry } from '../../test/stack/registry';
-import { buildkitBinDir, jobContainers, launcherDir, runBuildStep, runGitClone } from '../../test/integration/jobPodSteps';
+import {
+	buildkitBinDir,
+	jobContainers,
+	launcherDir,
+	runBuildStep,
+	runGitClone,
+} from '../../test/integration/jobPodSteps';
 import { writeResultsSection } from '../results';
 
 /**
@@ -17,13 +23,28 @@ import { writeResultsSection } from '../results';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const binDir = buildkitBinDir();
-if (!binDir || process.getuid?.() !== 0) throw new Error('bench/buildkit needs root and BuildKit v0.24 (BUILDKIT_BIN_DIR or scripts/ensure-buildkit.sh)');
+if (!binDir || process.getuid?.() !== 0)
+	throw new Error(
+		'bench/buildkit needs root and BuildKit v0.24 (BUILDKIT_BIN_DIR or scripts/ensure-buildkit.sh)',
+	);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (s: number) => `${s.toFixed(2)} s`;
 
 function git(args: string[], cwd: string, env: Record<string, string> = {}): string {
-	return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@127.0.0.1', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@127.0.0.1', ...env } }).trim();
+	return execFileSync('git', args, {
+		cwd,
+		encoding: 'utf8',
+		env: {
+			...process.env,
+			GIT_CONFIG_GLOBAL: '/dev/null',
+			GIT_AUTHOR_NAME: 'b',
+			GIT_AUTHOR_EMAIL: 'b@127.0.0.1',
+			GIT_COMMITTER_NAME: 'b',
+			GIT_COMMITTER_EMAIL: 'b@127.0.0.1',
+			...env,
+		},
+	}).trim();
 }
 
 async function main(): Promise<void> {
@@ -34,13 +55,29 @@ async function main(): Promise<void> {
 		// The base image (static busybox FROM scratch), built and pushed by the same BuildKit.
 		const base = join(root, 'base');
 		mkdirSync(base);
-		writeFileSync(join(base, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n');
+		writeFileSync(
+			join(base, 'Dockerfile'),
+			'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n',
+		);
 		copyFileSync('/bin/busybox', join(base, 'busybox'));
 		const baseRef = `${registry.host}/base/busybox:1`;
-		execFileSync(join(launcher, 'buildctl-daemonless.sh'), ['build', '--frontend=dockerfile.v0', '--local', `context=${base}`, '--local', `dockerfile=${base}`, '--output', `type=image,name=${baseRef},push=true,registry.insecure=true`], {
-			env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` },
-			stdio: 'ignore',
-		});
+		execFileSync(
+			join(launcher, 'buildctl-daemonless.sh'),
+			[
+				'build',
+				'--frontend=dockerfile.v0',
+				'--local',
+				`context=${base}`,
+				'--local',
+				`dockerfile=${base}`,
+				'--output',
+				`type=image,name=${baseRef},push=true,registry.insecure=true`,
+			],
+			{
+				env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` },
+				stdio: 'ignore',
+			},
+		);
 
 		// The app repository, one commit at a fixed time.
 		const work = join(root, 'app');
@@ -54,7 +91,10 @@ async function main(): Promise<void> {
 		writeFileSync(join(work, 'app/main.sh'), '#!/bin/sh\necho "@GREETING@"\n');
 		git(['init', '-q', '-b', 'main'], work);
 		git(['add', '-A'], work);
-		git(['commit', '-q', '-m', 'app'], work, { GIT_AUTHOR_DATE: '2025-11-20T10:00:00Z', GIT_COMMITTER_DATE: '2025-11-20T10:00:00Z' });
+		git(['commit', '-q', '-m', 'app'], work, {
+			GIT_AUTHOR_DATE: '2025-11-20T10:00:00Z',
+			GIT_COMMITTER_DATE: '2025-11-20T10:00:00Z',
+		});
 		const commit = git(['rev-parse', 'HEAD'], work);
 		const commitTime = git(['show', '-s', '--format=%ct', 'HEAD'], work);
 		const bare = join(root, 'app.git');
@@ -74,18 +114,41 @@ async function main(): Promise<void> {
 			const { gitClone, buildkit } = jobContainers(input(tag, extra));
 			const cloned = await runGitClone(gitClone, { GIT_URL: `file://${bare}` });
 			if (cloned.code !== 0) throw new Error(`git-clone failed: ${cloned.log}`);
-			const built = await runBuildStep(buildkit, { workspace: cloned.workspace, binDir: binDir!, launcher });
+			const built = await runBuildStep(buildkit, {
+				workspace: cloned.workspace,
+				binDir: binDir!,
+				launcher,
+			});
 			rmSync(cloned.root, { recursive: true, force: true });
-			if (built.code !== 0) throw new Error(`build failed: ${built.message}\n${built.log.slice(-2000)}`);
+			if (built.code !== 0)
+				throw new Error(`build failed: ${built.message}\n${built.log.slice(-2000)}`);
 			const steps = built.log.split('\n').filter((l) => /^#\d+ \[/.test(l));
-			const cached = new Set(built.log.split('\n').filter((l) => /^#\d+ CACHED$/.test(l)).map((l) => l.split(' ')[0]));
+			const cached = new Set(
+				built.log
+					.split('\n')
+					.filter((l) => /^#\d+ CACHED$/.test(l))
+					.map((l) => l.split(' ')[0]),
+			);
 			const stepIds = new Set(steps.map((l) => l.split(' ')[0]));
-			return { total: cloned.seconds + built.seconds, clone: cloned.seconds, build: built.seconds, result: JSON.parse(built.message), cachedSteps: [...stepIds].filter((id) => cached.has(id)).length, steps: stepIds.size };
+			return {
+				total: cloned.seconds + built.seconds,
+				clone: cloned.seconds,
+				build: built.seconds,
+				result: JSON.parse(built.message),
+				cachedSteps: [...stepIds].filter((id) => cached.has(id)).length,
+				steps: stepIds.size,
+			};
 		}
 		async function imageDigest(indexDigest: string): Promise<string> {
-			const res = await request(`${registry.url}/v2/webapp/app/manifests/${indexDigest}`, { headers: { accept: 'application/vnd.oci.image.index.v1+json' } });
-			const index = (await res.body.json()) as { manifests: Array<{ digest: string; annotations?: Record<string, string> }> };
-			return index.manifests.find((m) => m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')!.digest;
+			const res = await request(`${registry.url}/v2/webapp/app/manifests/${indexDigest}`, {
+				headers: { accept: 'application/vnd.oci.image.index.v1+json' },
+			});
+			const index = (await res.body.json()) as {
+				manifests: Array<{ digest: string; annotations?: Record<string, string> }>;
+			};
+			return index.manifests.find(
+				(m) => m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest',
+			)!.digest;
 		}
 
 		const cold: number[] = [];
@@ -99,16 +162,26 @@ async function main(): Promise<void> {
 			cold.push(c.total);
 			warm.push(w.total);
 			cache = { cold: `${c.cachedSteps}/${c.steps}`, warm: `${w.cachedSteps}/${w.steps}` };
-			process.stdout.write(`round ${i + 1}: cold ${fmt(c.total)} (build ${fmt(c.build)}, cache ${c.result.cache}), warm ${fmt(w.total)} (build ${fmt(w.build)}, ${w.cachedSteps}/${w.steps} steps CACHED)\n`);
+			process.stdout.write(
+				`round ${i + 1}: cold ${fmt(c.total)} (build ${fmt(c.build)}, cache ${c.result.cache}), warm ${fmt(w.total)} (build ${fmt(w.build)}, ${w.cachedSteps}/${w.steps} steps CACHED)\n`,
+			);
 		}
 
 		// Reproducibility: two builds of one commit, fresh state, no cache, with and without SOURCE_DATE_EPOCH.
 		const repro: string[] = [];
-		for (const [label, reproducible] of [['default', false], [`Reproducible Image on: SOURCE_DATE_EPOCH=${commitTime} (commit time) + rewrite-timestamp=true`, true]] as const) {
+		for (const [label, reproducible] of [
+			['default', false],
+			[
+				`Reproducible Image on: SOURCE_DATE_EPOCH=${commitTime} (commit time) + rewrite-timestamp=true`,
+				true,
+			],
+		] as const) {
 			const a = await job('repro-a', { cacheMode: 'disabled', reproducible });
 			const b = await job('repro-b', { cacheMode: 'disabled', reproducible });
 			const [ia, ib] = [await imageDigest(a.result.digest), await imageDigest(b.result.digest)];
-			repro.push(`| ${label} | ${ia === ib ? 'same' : 'different'} (${ia.slice(7, 19)} / ${ib.slice(7, 19)}) | ${a.result.digest === b.result.digest ? 'same' : 'different'} (${a.result.digest.slice(7, 19)} / ${b.result.digest.slice(7, 19)}) |`);
+			repro.push(
+				`| ${label} | ${ia === ib ? 'same' : 'different'} (${ia.slice(7, 19)} / ${ib.slice(7, 19)}) | ${a.result.digest === b.result.digest ? 'same' : 'different'} (${a.result.digest.slice(7, 19)} / ${b.result.digest.slice(7, 19)}) |`,
+			);
 			process.stdout.write(`${repro[repro.length - 1]}\n`);
 		}
 

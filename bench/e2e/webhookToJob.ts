@@ -1,7 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { percentile, writeResultsSection } from '../results';
-import { BUILD_ON_PUSH, type PipelineStack, randomSha, sendGithubPush, startPipelineStack } from '../../test/e2e/pipelineStack';
+import {
+	BUILD_ON_PUSH,
+	type PipelineStack,
+	randomSha,
+	sendGithubPush,
+	startPipelineStack,
+} from '../../test/e2e/pipelineStack';
 
 /**
  * Webhook received → Job created, in real n8n on the local stack. Ours: workflows/build-on-push.json as shipped
@@ -21,7 +27,15 @@ function peerWorkflow(kubeUrl: string, token: string): object {
 		apiVersion: 'batch/v1',
 		kind: 'Job',
 		metadata: { generateName: 'plain-', labels: { webapp: 'plain' } },
-		spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'buildkit', image: 'moby/buildkit:v0.23.2-rootless' }] } } },
+		spec: {
+			backoffLimit: 0,
+			template: {
+				spec: {
+					restartPolicy: 'Never',
+					containers: [{ name: 'buildkit', image: 'moby/buildkit:v0.23.2-rootless' }],
+				},
+			},
+		},
 	};
 	return {
 		id: PEER_ID,
@@ -34,7 +48,12 @@ function peerWorkflow(kubeUrl: string, token: string): object {
 				typeVersion: 2,
 				position: [0, 0],
 				webhookId: '0b5c7d9e-1111-4a2b-8c3d-4e5f6a7b8c9d',
-				parameters: { httpMethod: 'POST', path: 'plain-build', responseMode: 'onReceived', options: {} },
+				parameters: {
+					httpMethod: 'POST',
+					path: 'plain-build',
+					responseMode: 'onReceived',
+					options: {},
+				},
 			},
 			{
 				id: 'p2',
@@ -95,7 +114,9 @@ async function measure(stack: PipelineStack, path: Path, finished: number): Prom
 	if (!res.ok) throw new Error(`webhook answered ${res.status}`);
 	let toJob: number;
 	for (;;) {
-		const post = (await stack.kube!.requests()).find((r) => r.method === 'POST' && r.path === JOBS_PATH);
+		const post = (await stack.kube!.requests()).find(
+			(r) => r.method === 'POST' && r.path === JOBS_PATH,
+		);
 		if (post) {
 			toJob = post.at - t0;
 			break;
@@ -105,7 +126,12 @@ async function measure(stack: PipelineStack, path: Path, finished: number): Prom
 	}
 	// Let the rest of the pipeline (wait, verify, bump) finish; this run's execution is the newest.
 	const execution = (await stack.n8n.waitForExecutions(path.workflowId, finished, 120_000)).at(-1)!;
-	return { answered, firstNode: nodeStart(execution, path.firstNode) - t0, jobNode: nodeStart(execution, path.jobNode) - t0, toJob };
+	return {
+		answered,
+		firstNode: nodeStart(execution, path.firstNode) - t0,
+		jobNode: nodeStart(execution, path.jobNode) - t0,
+		toJob,
+	};
 }
 
 /**
@@ -126,7 +152,10 @@ interface ConfigResult {
 }
 
 /** Starts the stack with `env` for n8n (it inherits this process's environment) and runs ours and the peer alternately. */
-async function runConfig(config: { label: string; env: Record<string, string> }): Promise<ConfigResult> {
+async function runConfig(config: {
+	label: string;
+	env: Record<string, string>;
+}): Promise<ConfigResult> {
 	const t0 = Date.now();
 	const saved = Object.fromEntries(Object.keys(config.env).map((k) => [k, process.env[k]]));
 	Object.assign(process.env, config.env);
@@ -137,7 +166,9 @@ async function runConfig(config: { label: string; env: Record<string, string> })
 		const token = stack.kube!.tokenFor('automation', 'n8n');
 		await stack.n8n.client.rest('POST', '/workflows', peerWorkflow(stack.kube!.url, token));
 		await stack.n8n.activate(PEER_ID);
-		process.stderr.write(`[${config.label}] stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${RUNS} runs each after ${WARMUP} warm-up\n`);
+		process.stderr.write(
+			`[${config.label}] stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${RUNS} runs each after ${WARMUP} warm-up\n`,
+		);
 		const s = stack;
 		const ours: Path = {
 			workflowId: BUILD_ON_PUSH,
@@ -149,7 +180,12 @@ async function runConfig(config: { label: string; env: Record<string, string> })
 			workflowId: PEER_ID,
 			firstNode: 'Webhook',
 			jobNode: 'Create Job',
-			send: () => fetch(s.n8n.webhookUrl('plain-build'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ref":"refs/heads/main"}' }),
+			send: () =>
+				fetch(s.n8n.webhookUrl('plain-build'), {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: '{"ref":"refs/heads/main"}',
+				}),
 		};
 		const result: ConfigResult = { label: config.label, ours: [], peer: [], loads: [] };
 		for (let i = 0; i < RUNS + WARMUP; i++) {
@@ -159,7 +195,9 @@ async function runConfig(config: { label: string; env: Record<string, string> })
 			if (i < WARMUP) continue;
 			result.ours.push(a);
 			result.peer.push(b);
-			process.stderr.write(`[${config.label}] run ${i - WARMUP + 1}: ours ${a.toJob} ms (answered ${a.answered}), peer ${b.toJob} ms\n`);
+			process.stderr.write(
+				`[${config.label}] run ${i - WARMUP + 1}: ours ${a.toJob} ms (answered ${a.answered}), peer ${b.toJob} ms\n`,
+			);
 		}
 		return result;
 	} finally {
@@ -171,7 +209,11 @@ async function runConfig(config: { label: string; env: Record<string, string> })
 	}
 }
 
-const p50 = (samples: Sample[], stage: keyof Sample) => percentile(samples.map((s) => s[stage]), 50);
+const p50 = (samples: Sample[], stage: keyof Sample) =>
+	percentile(
+		samples.map((s) => s[stage]),
+		50,
+	);
 
 function row(path: string, samples: Sample[]): string {
 	const toJob = samples.map((s) => s.toJob);
@@ -211,7 +253,9 @@ function report(results: ConfigResult[]): string {
 	);
 	if (results.length > 1) {
 		const tuned = p50(results[1].ours, 'toJob');
-		lines.push(`With ${results[1].label} ours p50 is ${tuned} ms (${(tuned / p50(results[1].peer, 'toJob')).toFixed(2)}× its peer).`);
+		lines.push(
+			`With ${results[1].label} ours p50 is ${tuned} ms (${(tuned / p50(results[1].peer, 'toJob')).toFixed(2)}× its peer).`,
+		);
 	}
 	return lines.join('\n');
 }

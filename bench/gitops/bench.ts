@@ -3,16 +3,33 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { bumpGitManifest, type BumpRequest, type BumpResult, type GitCredential } from '../../lib/gitops';
+import {
+	bumpGitManifest,
+	type BumpRequest,
+	type BumpResult,
+	type GitCredential,
+} from '../../lib/gitops';
 import { checkEdit, planEdit } from '../../lib/gitops/edits';
 import { GitRunner } from '../../lib/gitops/gitRunner';
 import { BENCH_REPO, bigRepoFile, ensureBigRepo } from '../../test/stack/git/bigRepo';
-import { onlyFastForwards, readRemoteFile, remoteLog, startGitServer, stackGitEnv } from '../../test/stack/git';
+import {
+	onlyFastForwards,
+	readRemoteFile,
+	remoteLog,
+	startGitServer,
+	stackGitEnv,
+} from '../../test/stack/git';
 import { percentile, writeResultsSection } from '../results';
 
 const run = promisify(execFile);
 const TOKEN = 'bench-token-1234';
-const credential: GitCredential = { authentication: 'https', username: 'bench', token: TOKEN, authorName: 'bench', authorEmail: 'bench@127.0.0.1' };
+const credential: GitCredential = {
+	authentication: 'https',
+	username: 'bench',
+	token: TOKEN,
+	authorName: 'bench',
+	authorEmail: 'bench@127.0.0.1',
+};
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 7);
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 21);
 const PEER_RUNS = Number(process.env.BENCH_PEER_RUNS ?? 5);
@@ -25,7 +42,12 @@ function imageBump(url: string): BumpRequest {
 	return {
 		repositoryUrl: url,
 		branch: 'main',
-		edit: { mode: 'yamlPath', file: bigRepoFile(c, t, a), yamlPath: 'spec.template.spec.containers[0].image', value: `registry.local/team-${t}/app-${a}:9.${n}.0` },
+		edit: {
+			mode: 'yamlPath',
+			file: bigRepoFile(c, t, a),
+			yamlPath: 'spec.template.spec.containers[0].image',
+			value: `registry.local/team-${t}/app-${a}:9.${n}.0`,
+		},
 		commitMessage: `bench bump ${n}`,
 		maxAttempts: 50,
 		allowPlainHttp: true,
@@ -40,12 +62,18 @@ GitRunner.prototype.run = async function (this: GitRunner, args: string[]) {
 	try {
 		return await runGit.call(this, args);
 	} finally {
-		recording?.push({ command: args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? 'git', ms: performance.now() - start });
+		recording?.push({
+			command: args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? 'git',
+			ms: performance.now() - start,
+		});
 	}
 };
 
 /** A timed bump with its git processes. */
-async function recordedBump(request: BumpRequest, cacheDir: string): Promise<{ ms: number; result: BumpResult; git: Array<{ command: string; ms: number }> }> {
+async function recordedBump(
+	request: BumpRequest,
+	cacheDir: string,
+): Promise<{ ms: number; result: BumpResult; git: Array<{ command: string; ms: number }> }> {
 	const git: Array<{ command: string; ms: number }> = [];
 	recording = git;
 	try {
@@ -57,13 +85,29 @@ async function recordedBump(request: BumpRequest, cacheDir: string): Promise<{ m
 }
 
 /** Median ms per git command over runs (0 for a run that did not use it), in order of first use, and the rest. */
-function breakdown(runs: Array<{ ms: number; git: Array<{ command: string; ms: number }> }>): string {
+function breakdown(
+	runs: Array<{ ms: number; git: Array<{ command: string; ms: number }> }>,
+): string {
 	const commands = [...new Set(runs.flatMap((r) => r.git.map((g) => g.command)))];
-	const per = (command: string) => percentile(runs.map((r) => r.git.filter((g) => g.command === command).reduce((a, g) => a + g.ms, 0)), 50);
-	const used = (command: string) => runs.filter((r) => r.git.some((g) => g.command === command)).length;
-	const parts = commands.map((c) => `${c} ${per(c).toFixed(0)}${used(c) < runs.length ? ` (in ${used(c)}/${runs.length})` : ''}`);
-	const rest = percentile(runs.map((r) => r.ms - r.git.reduce((a, g) => a + g.ms, 0)), 50);
-	const processes = percentile(runs.map((r) => r.git.length), 50);
+	const per = (command: string) =>
+		percentile(
+			runs.map((r) => r.git.filter((g) => g.command === command).reduce((a, g) => a + g.ms, 0)),
+			50,
+		);
+	const used = (command: string) =>
+		runs.filter((r) => r.git.some((g) => g.command === command)).length;
+	const parts = commands.map(
+		(c) =>
+			`${c} ${per(c).toFixed(0)}${used(c) < runs.length ? ` (in ${used(c)}/${runs.length})` : ''}`,
+	);
+	const rest = percentile(
+		runs.map((r) => r.ms - r.git.reduce((a, g) => a + g.ms, 0)),
+		50,
+	);
+	const processes = percentile(
+		runs.map((r) => r.git.length),
+		50,
+	);
 	return `${parts.join(', ')}; outside git (YAML edit, diff, cache state, lock) ${rest.toFixed(0)}; git processes per bump p50 ${processes}`;
 }
 
@@ -74,10 +118,24 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 }
 
 /** The peer: what a workflow without a cache does, a full clone per bump (then the same edit, commit, push). */
-async function fullCloneBump(authedUrl: string, request: BumpRequest, scratch: string): Promise<void> {
+async function fullCloneBump(
+	authedUrl: string,
+	request: BumpRequest,
+	scratch: string,
+): Promise<void> {
 	const dir = await mkdtemp(join(scratch, 'peer-'));
-	const git = (args: string[]) => run('git', args, { cwd: dir, env: stackGitEnv, maxBuffer: 64 << 20 });
-	await git(['clone', '--quiet', '--single-branch', '--no-tags', '--branch', 'main', authedUrl, '.']);
+	const git = (args: string[]) =>
+		run('git', args, { cwd: dir, env: stackGitEnv, maxBuffer: 64 << 20 });
+	await git([
+		'clone',
+		'--quiet',
+		'--single-branch',
+		'--no-tags',
+		'--branch',
+		'main',
+		authedUrl,
+		'.',
+	]);
 	const edit = await planEdit(dir, checkEdit(request.edit));
 	for (const file of edit.files) await writeFile(join(dir, file.file), file.after);
 	await git(['commit', '--quiet', '-am', request.commitMessage]);
@@ -102,12 +160,21 @@ async function main(): Promise<void> {
 	for (let i = 0; i < 20; i++) spawn.push((await timed(() => run('git', ['--version'])))[0]);
 	try {
 		const url = await server.importBareRepo('fleet', fixture);
-		const commitsBefore = Number((await run('git', ['rev-list', '--count', 'main'], { cwd: server.repoDir('fleet'), env: stackGitEnv })).stdout.trim());
+		const commitsBefore = Number(
+			(
+				await run('git', ['rev-list', '--count', 'main'], {
+					cwd: server.repoDir('fleet'),
+					env: stackGitEnv,
+				})
+			).stdout.trim(),
+		);
 
 		const cold: number[] = [];
 		const coldModes = new Set<string>();
 		for (let i = 0; i < COLD_RUNS; i++) {
-			const [ms, result] = await timed(() => bumpGitManifest(imageBump(url), credential, { cacheDir: join(scratch, `cold-${i}`) }));
+			const [ms, result] = await timed(() =>
+				bumpGitManifest(imageBump(url), credential, { cacheDir: join(scratch, `cold-${i}`) }),
+			);
 			cold.push(ms);
 			coldModes.add(result.workspace);
 			await rm(join(scratch, `cold-${i}`), { recursive: true, force: true });
@@ -118,7 +185,8 @@ async function main(): Promise<void> {
 		const warmRuns: Array<Awaited<ReturnType<typeof recordedBump>>> = [];
 		for (let i = 0; i < WARM_RUNS; i++) {
 			const run = await recordedBump(imageBump(url), warmCache);
-			if (run.result.workspace !== 'warm' || !run.result.changed) throw new Error('warm bench run did not use the cache');
+			if (run.result.workspace !== 'warm' || !run.result.changed)
+				throw new Error('warm bench run did not use the cache');
 			warmRuns.push(run);
 		}
 		const warm = warmRuns.map((r) => r.ms);
@@ -130,30 +198,51 @@ async function main(): Promise<void> {
 		for (let i = 0; i < WARM_RUNS; i++) {
 			await bumpGitManifest(imageBump(url), credential, { cacheDir: otherCache });
 			const run = await recordedBump(imageBump(url), warmCache);
-			if (run.result.workspace !== 'warm' || !run.result.changed || run.result.attempts !== 1) throw new Error('moved-branch bench run did not use the cache in one attempt');
+			if (run.result.workspace !== 'warm' || !run.result.changed || run.result.attempts !== 1)
+				throw new Error('moved-branch bench run did not use the cache in one attempt');
 			movedRuns.push(run);
 		}
 		const moved = movedRuns.map((r) => r.ms);
 
 		const peer: number[] = [];
-		for (let i = 0; i < PEER_RUNS; i++) peer.push((await timed(() => fullCloneBump(server.authedRepoUrl('fleet'), imageBump(url), scratch)))[0]);
+		for (let i = 0; i < PEER_RUNS; i++)
+			peer.push(
+				(
+					await timed(() => fullCloneBump(server.authedRepoUrl('fleet'), imageBump(url), scratch))
+				)[0],
+			);
 
 		// 10 workers (10 caches, warmed first), one branch, all at once.
 		const workers = Array.from({ length: 10 }, (_, i) => join(scratch, `worker-${i}`));
-		await Promise.all(workers.map((cacheDir) => bumpGitManifest(imageBump(url), credential, { cacheDir })));
+		await Promise.all(
+			workers.map((cacheDir) => bumpGitManifest(imageBump(url), credential, { cacheDir })),
+		);
 		const requests = workers.map(() => imageBump(url));
-		const [burstMs, burst] = await timed(() => Promise.all(workers.map((cacheDir, i) => bumpGitManifest(requests[i], credential, { cacheDir }))));
+		const [burstMs, burst] = await timed(() =>
+			Promise.all(
+				workers.map((cacheDir, i) => bumpGitManifest(requests[i], credential, { cacheDir })),
+			),
+		);
 		let landed = 0;
 		for (const [i, request] of requests.entries()) {
 			const edit = request.edit as Extract<BumpRequest['edit'], { mode: 'yamlPath' }>;
-			if ((await readRemoteFile(url, 'main', edit.file)).includes(`image: ${edit.value} `)) landed++;
+			if ((await readRemoteFile(url, 'main', edit.file)).includes(`image: ${edit.value} `))
+				landed++;
 			if (!burst[i].commit) throw new Error(`burst bump ${i} made no commit`);
 		}
 		const log = await remoteLog(url);
 		const fastForwardOnly = await onlyFastForwards(url);
 		const attempts = burst.map((r: BumpResult) => r.attempts);
 		const loadAfter = loadavg()[0];
-		const sizeMiB = Number((await run('du', ['-sk', join(workers[0], (await run('ls', [workers[0]])).stdout.trim(), '.git')])).stdout.split('\t')[0]) / 1024;
+		const sizeMiB =
+			Number(
+				(
+					await run('du', [
+						'-sk',
+						join(workers[0], (await run('ls', [workers[0]])).stdout.trim(), '.git'),
+					])
+				).stdout.split('\t')[0],
+			) / 1024;
 
 		const p50 = (v: number[]) => percentile(v, 50);
 		const markdown = [
@@ -193,4 +282,3 @@ main().catch((error) => {
 	process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
 	process.exit(1);
 });
-

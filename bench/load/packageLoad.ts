@@ -49,21 +49,45 @@ interface ProbeResult {
 	run?: Step;
 }
 
-const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } };
+const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+	n8n: { nodes: string[]; credentials: string[] };
+};
 
 function probe(files: string[], eager: boolean, run = false): ProbeResult {
 	const env = { ...process.env, NODE_OPTIONS: '' };
-	const out = execFileSync(process.execPath, [join(__dirname, 'probe.js'), JSON.stringify({ files, eager, run })], { cwd: REPO_ROOT, env, encoding: 'utf8' });
+	const out = execFileSync(
+		process.execPath,
+		[join(__dirname, 'probe.js'), JSON.stringify({ files, eager, run })],
+		{ cwd: REPO_ROOT, env, encoding: 'utf8' },
+	);
 	return JSON.parse(out.trim().split('\n').pop()!) as ProbeResult;
 }
 
 /** Instructions of one probe process, counted by callgrind (undefined without valgrind). */
 function instructions(options: object): number {
 	const env = { ...process.env, NODE_OPTIONS: '' };
-	const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file', process.execPath, '--single-threaded', '--hash-seed=1', '--random-seed=1', join(__dirname, 'probe.js'), JSON.stringify(options)];
-	const run = spawnSync('valgrind', args, { cwd: REPO_ROOT, env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+	const args = [
+		'--tool=callgrind',
+		'--callgrind-out-file=/dev/null',
+		'--smc-check=all-non-file',
+		process.execPath,
+		'--single-threaded',
+		'--hash-seed=1',
+		'--random-seed=1',
+		join(__dirname, 'probe.js'),
+		JSON.stringify(options),
+	];
+	const run = spawnSync('valgrind', args, {
+		cwd: REPO_ROOT,
+		env,
+		encoding: 'utf8',
+		maxBuffer: 64 * 2 ** 20,
+	});
 	const collected = /Collected : (\d+)/.exec(run.stderr ?? '');
-	if (run.status !== 0 || !collected) throw new Error(`valgrind probe ${JSON.stringify(options)} failed (${run.status}): ${(run.stderr ?? String(run.error)).slice(-1000)}`);
+	if (run.status !== 0 || !collected)
+		throw new Error(
+			`valgrind probe ${JSON.stringify(options)} failed (${run.status}): ${(run.stderr ?? String(run.error)).slice(-1000)}`,
+		);
 	return Number(collected[1]);
 }
 
@@ -79,7 +103,8 @@ function instructionCounts(): InstructionCounts | undefined {
 	if (INSTR_RUNS === 0 || spawnSync('valgrind', ['--version']).status !== 0) return undefined;
 	const counts: InstructionCounts = { bare: [], workflow: [], ours: [], eager: [] };
 	for (let i = 0; i < INSTR_RUNS; i++) {
-		for (const [name, options] of Object.entries(INSTRUCTION_VARIANTS)) counts[name as keyof InstructionCounts].push(instructions(options));
+		for (const [name, options] of Object.entries(INSTRUCTION_VARIANTS))
+			counts[name as keyof InstructionCounts].push(instructions(options));
 		process.stderr.write(`instructions: run ${i + 1}/${INSTR_RUNS}\n`);
 	}
 	return counts;
@@ -100,7 +125,11 @@ function loadRows(): Row[] {
 		['the 4 credential files', pkg.n8n.credentials],
 		['all 9 files (the package)', [...pkg.n8n.nodes, ...pkg.n8n.credentials]],
 	];
-	const rows = groups.map(([name]) => ({ name, lazy: [] as ProbeResult[], eager: [] as ProbeResult[] }));
+	const rows = groups.map(([name]) => ({
+		name,
+		lazy: [] as ProbeResult[],
+		eager: [] as ProbeResult[],
+	}));
 	for (let i = 0; i < RUNS; i++) {
 		groups.forEach(([, files], g) => {
 			const all = g === groups.length - 1;
@@ -149,20 +178,37 @@ async function startN8nOnce(tarball: string | undefined): Promise<N8nStart> {
 	const port = await freePort();
 	const env: NodeJS.ProcessEnv = {
 		...withNode24Path(process.env, tools),
-		...loopbackEnv({ userFolder, port, brokerPort: await freePort(), encryptionKey: template.encryptionKey, owner: { email: OWNER_EMAIL, passwordHash: ownerPasswordHash(tools, N8N_PASSWORD) } }),
+		...loopbackEnv({
+			userFolder,
+			port,
+			brokerPort: await freePort(),
+			encryptionKey: template.encryptionKey,
+			owner: { email: OWNER_EMAIL, passwordHash: ownerPasswordHash(tools, N8N_PASSWORD) },
+		}),
 	};
 	delete env.NODE_OPTIONS;
 	const logFile = join(userFolder, 'n8n.log');
 	const log = openSync(logFile, 'a');
 	const started = performance.now();
-	const child: ChildProcess = spawn(tools.nodeBin, [tools.n8nBin, 'start'], { cwd: userFolder, env, detached: true, stdio: ['ignore', log, log] });
+	const child: ChildProcess = spawn(tools.nodeBin, [tools.n8nBin, 'start'], {
+		cwd: userFolder,
+		env,
+		detached: true,
+		stdio: ['ignore', log, log],
+	});
 	closeSync(log);
 	try {
 		const url = `http://127.0.0.1:${port}`;
 		for (;;) {
-			if (child.exitCode !== null) throw new Error(`n8n exited while starting:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+			if (child.exitCode !== null)
+				throw new Error(
+					`n8n exited while starting:\n${readFileSync(logFile, 'utf8').slice(-2000)}`,
+				);
 			if (performance.now() - started > 180_000) throw new Error('n8n was not ready after 180 s');
-			const ok = await fetch(`${url}/healthz/readiness`).then((r) => r.ok, () => false);
+			const ok = await fetch(`${url}/healthz/readiness`).then(
+				(r) => r.ok,
+				() => false,
+			);
 			if (ok) break;
 			await sleep(25);
 		}
@@ -170,12 +216,21 @@ async function startN8nOnce(tarball: string | undefined): Promise<N8nStart> {
 		const readyCpuMs = groupPids(child.pid!).reduce((sum, pid) => sum + cpuMsOf(pid), 0);
 		await sleep(1000); // let start-up work queued behind readiness settle before reading RSS
 		const mainRssMiB = rssOf(child.pid!);
-		const groupRssMiB = groupPids(child.pid!).reduce((sum, pid) => sum + (Number.isFinite(rssOf(pid)) ? rssOf(pid) : 0), 0);
+		const groupRssMiB = groupPids(child.pid!).reduce(
+			(sum, pid) => sum + (Number.isFinite(rssOf(pid)) ? rssOf(pid) : 0),
+			0,
+		);
 		// The editor's node list needs a session: log in as the owner the environment created.
 		const client = new N8nClient(url);
 		await client.login(OWNER_EMAIL, N8N_PASSWORD);
 		const types = await client.getJson<Array<{ name: string }>>('/types/nodes.json');
-		return { readyMs, readyCpuMs, mainRssMiB, groupRssMiB, packageLoaded: types.some((t) => t.name === 'n8n-nodes-buildkit.createBuildKitJob') };
+		return {
+			readyMs,
+			readyCpuMs,
+			mainRssMiB,
+			groupRssMiB,
+			packageLoaded: types.some((t) => t.name === 'n8n-nodes-buildkit.createBuildKitJob'),
+		};
 	} finally {
 		await stopGroup(child);
 		rmSync(userFolder, { recursive: true, force: true });
@@ -209,11 +264,25 @@ async function main(): Promise<void> {
 	const loadEnd = loadavg()[0];
 	const all = rows[rows.length - 1];
 	const m = (list: ProbeResult[], pick: (r: ProbeResult) => number) => median(list.map(pick));
-	const least = (list: ProbeResult[], pick: (r: ProbeResult) => number) => Math.min(...list.map(pick));
+	const least = (list: ProbeResult[], pick: (r: ProbeResult) => number) =>
+		Math.min(...list.map(pick));
 	const lines = rows.map((row) => {
 		const lazy = (pick: (r: ProbeResult) => number) => m(row.lazy, pick);
 		const eager = (pick: (r: ProbeResult) => number) => m(row.eager, pick);
-		return `| ${row.name} | ${fmt(lazy((r) => r.load.cpuMs))} ms (${fmt(least(row.lazy, (r) => r.load.cpuMs))}) / ${fmt(lazy((r) => r.load.ms))} ms | ${fmt(lazy((r) => r.load.rssMiB), 1)} MiB | ${fmt(eager((r) => r.load.cpuMs))} ms (${fmt(least(row.eager, (r) => r.load.cpuMs))}) / ${fmt(eager((r) => r.load.ms))} ms | ${fmt(eager((r) => r.load.rssMiB), 1)} MiB | ${fmt(eager((r) => r.load.cpuMs) / lazy((r) => r.load.cpuMs), 1)}× less CPU, ${fmt(eager((r) => r.load.rssMiB) / Math.max(lazy((r) => r.load.rssMiB), 0.1), 0)}× less RSS |`;
+		return `| ${row.name} | ${fmt(lazy((r) => r.load.cpuMs))} ms (${fmt(least(row.lazy, (r) => r.load.cpuMs))}) / ${fmt(lazy((r) => r.load.ms))} ms | ${fmt(
+			lazy((r) => r.load.rssMiB),
+			1,
+		)} MiB | ${fmt(eager((r) => r.load.cpuMs))} ms (${fmt(least(row.eager, (r) => r.load.cpuMs))}) / ${fmt(eager((r) => r.load.ms))} ms | ${fmt(
+			eager((r) => r.load.rssMiB),
+			1,
+		)} MiB | ${fmt(eager((r) => r.load.cpuMs) / lazy((r) => r.load.cpuMs), 1)}× less CPU, ${fmt(
+			eager((r) => r.load.rssMiB) /
+				Math.max(
+					lazy((r) => r.load.rssMiB),
+					0.1,
+				),
+			0,
+		)}× less RSS |`;
 	});
 	const allLazyCpu = m(all.lazy, (r) => r.load.cpuMs);
 	const allLazyRss = m(all.lazy, (r) => r.load.rssMiB);
@@ -223,12 +292,15 @@ async function main(): Promise<void> {
 	const totalEager = m(all.eager, (r) => r.run!.totalRssMiB!);
 
 	// Instructions → time at this machine's rate for loading n8n-workflow (its least CPU time of every probe).
-	const workflowCpuMs = Math.min(...rows.flatMap((row) => [...row.lazy, ...row.eager].map((r) => r.workflow.cpuMs)));
+	const workflowCpuMs = Math.min(
+		...rows.flatMap((row) => [...row.lazy, ...row.eager].map((r) => r.workflow.cpuMs)),
+	);
 	let instructionSection = 'Instruction counts: skipped (valgrind not found, or INSTR_RUNS=0).';
 	let estimateMs: number | undefined;
 	if (counts) {
 		const mi = (v: number) => `${(v / 1e6).toFixed(1)} M`;
-		const spread = (v: number[]) => (v.length > 1 ? ` (runs within ${fmt(Math.max(...v) - Math.min(...v))} instructions)` : '');
+		const spread = (v: number[]) =>
+			v.length > 1 ? ` (runs within ${fmt(Math.max(...v) - Math.min(...v))} instructions)` : '';
 		const med = (k: keyof InstructionCounts) => median(counts[k]);
 		const workflow = med('workflow') - med('bare');
 		const ours = med('ours') - med('workflow');
@@ -248,12 +320,20 @@ Ours / peer in instructions: ${fmt(eager / ours, 1)}× fewer; ours / n8n-workflo
 	}
 
 	const s = (list: N8nStart[], pick: (r: N8nStart) => number) => median(list.map(pick));
-	const loadedEverywhere = starts.with.every((r) => r.packageLoaded) && starts.without.every((r) => !r.packageLoaded);
+	const loadedEverywhere =
+		starts.with.every((r) => r.packageLoaded) && starts.without.every((r) => !r.packageLoaded);
 	const rssMet = allLazyRss <= 10;
 	const timeMet = (estimateMs ?? allLazyCpu) <= 30;
 	const n8nRow = (label: string, list: N8nStart[]) =>
-		`| ${label} | ${fmt(s(list, (r) => r.readyMs))} ms (${fmt(Math.min(...list.map((r) => r.readyMs)))}–${fmt(Math.max(...list.map((r) => r.readyMs)))}) | ${fmt(s(list, (r) => r.readyCpuMs))} ms (${fmt(Math.min(...list.map((r) => r.readyCpuMs)))}–${fmt(Math.max(...list.map((r) => r.readyCpuMs)))}) | ${fmt(s(list, (r) => r.mainRssMiB), 1)} MiB | ${fmt(s(list, (r) => r.groupRssMiB), 1)} MiB |`;
-	const diff = (pick: (r: N8nStart) => number, digits = 0) => fmt(s(starts.with, pick) - s(starts.without, pick), digits);
+		`| ${label} | ${fmt(s(list, (r) => r.readyMs))} ms (${fmt(Math.min(...list.map((r) => r.readyMs)))}–${fmt(Math.max(...list.map((r) => r.readyMs)))}) | ${fmt(s(list, (r) => r.readyCpuMs))} ms (${fmt(Math.min(...list.map((r) => r.readyCpuMs)))}–${fmt(Math.max(...list.map((r) => r.readyCpuMs)))}) | ${fmt(
+			s(list, (r) => r.mainRssMiB),
+			1,
+		)} MiB | ${fmt(
+			s(list, (r) => r.groupRssMiB),
+			1,
+		)} MiB |`;
+	const diff = (pick: (r: N8nStart) => number, digits = 0) =>
+		fmt(s(starts.with, pick) - s(starts.without, pick), digits);
 	const markdown = `## Package load: what installing the package costs every n8n process
 
 \`bash bench/load/run.sh\` (RUNS=${RUNS}, INSTR_RUNS=${INSTR_RUNS}, N8N_RUNS=${N8N_RUNS}), Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores shared with other work: 1-minute load average ${fmt(loadStart, 1)} at the start, ${fmt(loadAfterRows, 1)} after the CPU-time runs, ${fmt(loadAfterCounts, 1)} after the instruction counts, ${fmt(loadEnd, 1)} at the end. Wall times mostly measure the wait for a core; CPU time less so; instruction counts not at all, which is why the target is judged by them.
@@ -268,7 +348,7 @@ After the nine files, running Create BuildKit Job once (dry run: loads the Kuber
 
 ${instructionSection}
 
-**Real n8n 2.41** (\`n8n start\`, SQLite, fresh user folder from the migrated template), spawn to \`/healthz/readiness\` = 200, CPU time of its process group (main + task runner) until then, and RSS 1 s after ready, alternating without/with the package; ${loadedEverywhere ? 'checked: the package\'s nodes are in `/types/nodes.json` (read as the owner) exactly in the runs with it' : 'WARNING: the package-loaded check (`/types/nodes.json`, read as the owner) did not match'}:
+**Real n8n 2.41** (\`n8n start\`, SQLite, fresh user folder from the migrated template), spawn to \`/healthz/readiness\` = 200, CPU time of its process group (main + task runner) until then, and RSS 1 s after ready, alternating without/with the package; ${loadedEverywhere ? "checked: the package's nodes are in `/types/nodes.json` (read as the owner) exactly in the runs with it" : 'WARNING: the package-loaded check (`/types/nodes.json`, read as the owner) did not match'}:
 
 | | start to ready, p50 (min–max) | CPU until ready, p50 (min–max) | main RSS, p50 | group RSS, p50 |
 | --- | --- | --- | --- | --- |

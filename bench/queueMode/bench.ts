@@ -36,7 +36,11 @@ async function runMode(mode: Mode, apps: number, commits: number): Promise<ModeR
 	const began = Date.now();
 	log(`${mode}: starting the stack…`);
 	const sharedGitCache = process.argv.includes('--shared-git-cache');
-	const start = mode === 'queue' ? (opts: Parameters<typeof startN8n>[0]) => startN8nQueueMode({ ...opts, workers: 2, sharedGitCache }) : startN8n;
+	const start =
+		mode === 'queue'
+			? (opts: Parameters<typeof startN8n>[0]) =>
+					startN8nQueueMode({ ...opts, workers: 2, sharedGitCache })
+			: startN8n;
 	const stack = await startAppsStack(plan.apps, start, { buildMs: 100 });
 	const startMs = Date.now() - began;
 	log(`${mode}: stack up in ${(startMs / 1000).toFixed(1)} s; sending ${apps * commits} pushes…`);
@@ -44,8 +48,15 @@ async function runMode(mode: Mode, apps: number, commits: number): Promise<ModeR
 		const load = loadavg();
 		const { sent, expectedExecutions } = await sendLoad(stack, plan);
 		const report = await checkAndMeasure(stack, plan, sent, expectedExecutions);
-		const perWorker = 'executionsByWorker' in stack.n8n ? (stack.n8n as { executionsByWorker(): string[][] }).executionsByWorker().map((ids) => ids.length) : undefined;
-		log(`${mode}: p50 ${report.p50} ms, p95 ${report.p95} ms, ${report.perMinute.toFixed(1)} commits/min, ${report.violations.length} violations`);
+		const perWorker =
+			'executionsByWorker' in stack.n8n
+				? (stack.n8n as { executionsByWorker(): string[][] })
+						.executionsByWorker()
+						.map((ids) => ids.length)
+				: undefined;
+		log(
+			`${mode}: p50 ${report.p50} ms, p95 ${report.p95} ms, ${report.perMinute.toFixed(1)} commits/min, ${report.violations.length} violations`,
+		);
 		for (const v of report.violations) log(`  VIOLATION ${v}`);
 		return { mode, startMs, report, perWorker, load };
 	} finally {
@@ -57,7 +68,10 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 function row(r: ModeResult): string {
 	const x = r.report;
-	const topology = r.mode === 'queue' ? `queue mode: main + webhook + 2 workers (${r.perWorker?.join(' / ') ?? '?'} executions), Redis, PostgreSQL` : 'one n8n process (regular mode, SQLite)';
+	const topology =
+		r.mode === 'queue'
+			? `queue mode: main + webhook + 2 workers (${r.perWorker?.join(' / ') ?? '?'} executions), Redis, PostgreSQL`
+			: 'one n8n process (regular mode, SQLite)';
 	return `| ${topology} | ${seconds(x.p50)} | ${seconds(x.p95)} | ${x.perMinute.toFixed(1)} | ${seconds(x.wallMs)} | ${x.executions} (${x.failedExecutions} failed, ${x.reusedOutcomes} "already deployed") | ${x.jobs} (POST 201×${x.jobCreates.created}, 409×${x.jobCreates.conflict}) | ${x.bumpCommits} | ${x.violations.length === 0 ? 'all hold' : `${x.violations.length} FAILED`} |`;
 }
 
@@ -70,9 +84,10 @@ async function main(): Promise<void> {
 	for (const mode of modes) results.push(await runMode(mode, apps, commits));
 	const queue = results.find((r) => r.mode === 'queue');
 	const single = results.find((r) => r.mode === 'single');
-	const ratio = queue && single
-		? `Queue mode ÷ one process: p50 ×${(queue.report.p50 / single.report.p50).toFixed(2)}, p95 ×${(queue.report.p95 / single.report.p95).toFixed(2)}, throughput ×${(queue.report.perMinute / single.report.perMinute).toFixed(2)}.`
-		: '';
+	const ratio =
+		queue && single
+			? `Queue mode ÷ one process: p50 ×${(queue.report.p50 / single.report.p50).toFixed(2)}, p95 ×${(queue.report.p95 / single.report.p95).toFixed(2)}, throughput ×${(queue.report.perMinute / single.report.perMinute).toFixed(2)}.`
+			: '';
 	const markdown = [
 		'## Queue mode: 50 signed pushes for 10 apps, nothing duplicated or lost',
 		'',
@@ -87,10 +102,19 @@ async function main(): Promise<void> {
 		'Where a deploying execution spends its time (medians, ms):',
 		'',
 		`| topology | ${Object.keys(results[0].report.stepMedians).join(' | ')} |`,
-		`| --- |${Object.keys(results[0].report.stepMedians).map(() => ' --- |').join('')}`,
-		...results.map((r) => `| ${r.mode === 'queue' ? 'queue mode' : 'one process'} | ${Object.values(r.report.stepMedians).map((v) => Math.round(v)).join(' | ')} |`),
+		`| --- |${Object.keys(results[0].report.stepMedians)
+			.map(() => ' --- |')
+			.join('')}`,
+		...results.map(
+			(r) =>
+				`| ${r.mode === 'queue' ? 'queue mode' : 'one process'} | ${Object.values(
+					r.report.stepMedians,
+				)
+					.map((v) => Math.round(v))
+					.join(' | ')} |`,
+		),
 		'',
-		'Checks, per run: every execution succeeded; exactly one Job per commit (the repeats got 409 and reused it); exactly one bump commit per commit, only fast-forwards; every app\'s manifest at its last commit\'s tag; retries with a seen id answered `duplicate`.',
+		"Checks, per run: every execution succeeded; exactly one Job per commit (the repeats got 409 and reused it); exactly one bump commit per commit, only fast-forwards; every app's manifest at its last commit's tag; retries with a seen id answered `duplicate`.",
 		`Stack start (not in the figures): ${results.map((r) => `${r.mode} ${seconds(r.startMs)}`).join(', ')}. Machine: ${cpus().length} cores shared with other jobs, load average at load start ${results.map((r) => `${r.mode} ${r.load[0].toFixed(1)}`).join(', ')}.`,
 		'',
 		'Reproduce: `bash bench/queueMode/run.sh` (about 5 minutes; `--only queue` or `--only single` runs one side).',
@@ -106,7 +130,9 @@ async function main(): Promise<void> {
 main().then(
 	() => process.exit(0),
 	(error) => {
-		process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+		process.stderr.write(
+			`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+		);
 		process.exit(1);
 	},
 );

@@ -78,7 +78,11 @@ export interface AppsStack {
 }
 
 /** Starts registry, git (a GitOps repo and one source repo per app), the stand-in and n8n via `startN8n`. */
-export async function startAppsStack(apps: string[], startN8n: (opts: StartN8nOptions) => Promise<N8nInstance>, opts: { buildMs?: number } = {}): Promise<AppsStack> {
+export async function startAppsStack(
+	apps: string[],
+	startN8n: (opts: StartN8nOptions) => Promise<N8nInstance>,
+	opts: { buildMs?: number } = {},
+): Promise<AppsStack> {
 	const started: Array<{ stop(): Promise<void> }> = [];
 	const stop = async () => {
 		for (const part of started.splice(0).reverse()) await part.stop().catch(() => undefined);
@@ -91,22 +95,46 @@ export async function startAppsStack(apps: string[], startN8n: (opts: StartN8nOp
 		started.push(git);
 		const gitopsUrl = await git.createBareRepo('gitops', gitopsFilesFor(apps, registry.host));
 		const appUrls: Record<string, string> = {};
-		for (const app of apps) appUrls[app] = await git.createBareRepo(app, { Dockerfile: 'FROM scratch\nCOPY app /app\n', 'app/main.go': 'package main\n' });
+		for (const app of apps)
+			appUrls[app] = await git.createBareRepo(app, {
+				Dockerfile: 'FROM scratch\nCOPY app /app\n',
+				'app/main.go': 'package main\n',
+			});
 		const kube = await startKubeStandIn({ registry: { host: registry.host } });
 		started.push(kube);
-		await kube.setScenario('default', { outcome: 'succeed', runMs: opts.buildMs ?? 100, logLines: 2 });
+		await kube.setScenario('default', {
+			outcome: 'succeed',
+			runMs: opts.buildMs ?? 100,
+			logLines: 2,
+		});
 		const secret = randomBytes(24).toString('hex');
 		const credentials: StackCredential[] = [
 			{
 				name: 'Build cluster',
 				type: 'kubernetesApi',
-				data: { authentication: 'token', server: kube.url, token: kube.tokenFor('automation', 'n8n'), caCertificate: kube.caPem, namespace: BUILD_NAMESPACE },
+				data: {
+					authentication: 'token',
+					server: kube.url,
+					token: kube.tokenFor('automation', 'n8n'),
+					caCertificate: kube.caPem,
+					namespace: BUILD_NAMESPACE,
+				},
 			},
-			{ name: 'Build registry', type: 'containerRegistryApi', data: { registry: registry.host, plainHttp: true } },
+			{
+				name: 'Build registry',
+				type: 'containerRegistryApi',
+				data: { registry: registry.host, plainHttp: true },
+			},
 			{
 				name: 'GitOps repository',
 				type: 'gitRepositoryApi',
-				data: { authentication: 'https', username: 'n8n-bot', token: gitToken, authorName: 'n8n build bot', authorEmail: 'builds@n8n.local' },
+				data: {
+					authentication: 'https',
+					username: 'n8n-bot',
+					token: gitToken,
+					authorName: 'n8n build bot',
+					authorEmail: 'builds@n8n.local',
+				},
 			},
 			{ name: 'Webhook signing secret', type: 'webhookSigningSecretApi', data: { secret } },
 		];
@@ -130,15 +158,31 @@ export interface Delivery {
 }
 
 /** A GitHub push of `commit` to main of the app's repository, signed over the exact body bytes. */
-export async function sendPush(stack: Pick<AppsStack, 'n8n' | 'secret' | 'appUrls'>, delivery: Delivery): Promise<{ status: number; body: string }> {
+export async function sendPush(
+	stack: Pick<AppsStack, 'n8n' | 'secret' | 'appUrls'>,
+	delivery: Delivery,
+): Promise<{ status: number; body: string }> {
 	const files = ['app/main.go'];
 	const body = JSON.stringify({
 		ref: 'refs/heads/main',
 		before: randomBytes(20).toString('hex'),
 		after: delivery.commit,
-		repository: { name: delivery.app, full_name: `homelab/${delivery.app}`, clone_url: stack.appUrls[delivery.app] },
-		head_commit: { id: delivery.commit, message: 'Change the app', timestamp: new Date().toISOString(), added: [], removed: [], modified: files },
-		commits: [{ id: delivery.commit, message: 'Change the app', added: [], removed: [], modified: files }],
+		repository: {
+			name: delivery.app,
+			full_name: `homelab/${delivery.app}`,
+			clone_url: stack.appUrls[delivery.app],
+		},
+		head_commit: {
+			id: delivery.commit,
+			message: 'Change the app',
+			timestamp: new Date().toISOString(),
+			added: [],
+			removed: [],
+			modified: files,
+		},
+		commits: [
+			{ id: delivery.commit, message: 'Change the app', added: [], removed: [], modified: files },
+		],
 	});
 	const res = await fetch(stack.n8n.webhookUrl(WEBHOOK_PATH), {
 		method: 'POST',
@@ -154,16 +198,44 @@ export async function sendPush(stack: Pick<AppsStack, 'n8n' | 'secret' | 'appUrl
 }
 
 /** The Jobs in the build namespace, read as cluster-admin from the stand-in's API. */
-export async function listJobs(kube: KubeStandIn): Promise<Array<{ metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> } }>> {
+export async function listJobs(kube: KubeStandIn): Promise<
+	Array<{
+		metadata: {
+			name: string;
+			annotations?: Record<string, string>;
+			labels?: Record<string, string>;
+		};
+	}>
+> {
 	const url = new URL(`${kube.url}/apis/batch/v1/namespaces/${BUILD_NAMESPACE}/jobs`);
 	const text = await new Promise<string>((resolve, reject) => {
-		const req = request(url, { ca: kube.caPem, headers: { authorization: `Bearer ${kube.adminToken}` } }, (res) => {
-			let data = '';
-			res.on('data', (chunk) => (data += chunk));
-			res.on('end', () => (res.statusCode === 200 ? resolve(data) : reject(new Error(`GET ${url.pathname}: HTTP ${res.statusCode} ${data.slice(0, 300)}`))));
-		});
+		const req = request(
+			url,
+			{ ca: kube.caPem, headers: { authorization: `Bearer ${kube.adminToken}` } },
+			(res) => {
+				let data = '';
+				res.on('data', (chunk) => (data += chunk));
+				res.on('end', () =>
+					res.statusCode === 200
+						? resolve(data)
+						: reject(
+								new Error(`GET ${url.pathname}: HTTP ${res.statusCode} ${data.slice(0, 300)}`),
+							),
+				);
+			},
+		);
 		req.on('error', reject);
 		req.end();
 	});
-	return (JSON.parse(text) as { items: Array<{ metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> } }> }).items;
+	return (
+		JSON.parse(text) as {
+			items: Array<{
+				metadata: {
+					name: string;
+					annotations?: Record<string, string>;
+					labels?: Record<string, string>;
+				};
+			}>;
+		}
+	).items;
 }

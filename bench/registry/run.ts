@@ -2,8 +2,18 @@ import { execFile } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { closeRegistryConnections, listTags, queryRegistryTags, RegistryClient } from '../../lib/registry';
-import { pushTags, pushTestImage, startRegistry, startRegistryDouble } from '../../test/stack/registry';
+import {
+	closeRegistryConnections,
+	listTags,
+	queryRegistryTags,
+	RegistryClient,
+} from '../../lib/registry';
+import {
+	pushTags,
+	pushTestImage,
+	startRegistry,
+	startRegistryDouble,
+} from '../../test/stack/registry';
 import { percentile, writeResultsSection } from '../results';
 
 /**
@@ -27,8 +37,9 @@ function tagSet(count: number): string[] {
 		const version = `${i % 40}.${Math.floor(i / 40) % 50}.${Math.floor(i / 2000)}`;
 		if (kind < 6) tags.push(version);
 		else if (kind === 6) tags.push(`${version}-rc.${i % 7}`);
-		else if (kind === 7) tags.push(`main-${(i * 2654435761 >>> 0).toString(16).padStart(8, '0')}-${1700000000 + i}`);
-		else if (kind === 8) tags.push(`sha256-${(i * 40503 >>> 0).toString(16)}.sig`);
+		else if (kind === 7)
+			tags.push(`main-${((i * 2654435761) >>> 0).toString(16).padStart(8, '0')}-${1700000000 + i}`);
+		else if (kind === 8) tags.push(`sha256-${((i * 40503) >>> 0).toString(16)}.sig`);
 		else tags.push(`v${version}`);
 	}
 	return [...new Set(tags)].slice(0, count);
@@ -53,10 +64,21 @@ async function main(): Promise<void> {
 			const repo = `bench/app${size}`;
 			const seedStart = performance.now();
 			await pushTestImage({ registry: registry.host, repository: repo, tags: ['1.0.0'] });
-			await pushTags({ registry: registry.host, repository: repo, fromTag: '1.0.0', tags: tagSet(size - 1).filter((t) => t !== '1.0.0') });
+			await pushTags({
+				registry: registry.host,
+				repository: repo,
+				fromTag: '1.0.0',
+				tags: tagSet(size - 1).filter((t) => t !== '1.0.0'),
+			});
 			const seedMs = performance.now() - seedStart;
 			const repository = `http://${registry.host}/${repo}`;
-			const query = () => queryRegistryTags({ repository, policy: 'semver', semverRange: RANGE, exclude: ['^.*\\.sig$'] });
+			const query = () =>
+				queryRegistryTags({
+					repository,
+					policy: 'semver',
+					semverRange: RANGE,
+					exclude: ['^.*\\.sig$'],
+				});
 
 			const first = await query();
 			const cold = await timeIt(query);
@@ -69,7 +91,11 @@ async function main(): Promise<void> {
 			// Interleaved, so that load from other jobs on the shared machine falls on both sides alike.
 			for (let i = 0; i < RUNS; i++) {
 				node.push(await timeIt(query));
-				listOnly.push(await timeIt(() => listTags(new RegistryClient({ registry: registry.host, plainHttp: true }), repo)));
+				listOnly.push(
+					await timeIt(() =>
+						listTags(new RegistryClient({ registry: registry.host, plainHttp: true }), repo),
+					),
+				);
 				if (i % Math.ceil(RUNS / SKOPEO_RUNS) === 0) {
 					skopeo.push(
 						await timeIt(async () => {
@@ -84,7 +110,9 @@ async function main(): Promise<void> {
 			rows.push(
 				`| ${size.toLocaleString('en')} | ${first.latestTag} / ${skopeoAnswer} | ${first.requests} | ${ms(cold)} | **${ms(nodeP50)}** (p90 ${ms(percentile(node, 90))}) | ${ms(percentile(listOnly, 50))} | ${ms(skopeoP50)} | **${(skopeoP50 / nodeP50).toFixed(1)}×** | ${(seedMs / 1000).toFixed(1)} s |`,
 			);
-			process.stderr.write(`real ${size}: node p50 ${ms(nodeP50)} ms, skopeo p50 ${ms(skopeoP50)} ms\n`);
+			process.stderr.write(
+				`real ${size}: node p50 ${ms(nodeP50)} ms, skopeo p50 ${ms(skopeoP50)} ms\n`,
+			);
 		}
 
 		for (const size of SIZES) {
@@ -92,10 +120,17 @@ async function main(): Promise<void> {
 				const tags = tagSet(size);
 				const double = await startRegistryDouble({ tags, pageLimit, defaultPageSize: pageLimit });
 				try {
-					const result = await queryRegistryTags({ repository: `http://${double.host}/app`, policy: 'semver', semverRange: RANGE, maxPages: 1000 });
+					const result = await queryRegistryTags({
+						repository: `http://${double.host}/app`,
+						policy: 'semver',
+						semverRange: RANGE,
+						maxPages: 1000,
+					});
 					const nodeLists = double.requests.filter((r) => r.path.endsWith('/tags/list')).length;
 					const before = double.requests.length;
-					await run('skopeo', ['list-tags', '--tls-verify=false', `docker://${double.host}/app`], { maxBuffer: 64 << 20 });
+					await run('skopeo', ['list-tags', '--tls-verify=false', `docker://${double.host}/app`], {
+						maxBuffer: 64 << 20,
+					});
 					const skopeoRequests = double.requests.slice(before);
 					const skopeoLists = skopeoRequests.filter((r) => r.path.endsWith('/tags/list')).length;
 					const expected = Math.ceil(size / pageLimit);
@@ -113,7 +148,11 @@ async function main(): Promise<void> {
 	}
 
 	const { stdout: skopeoVersion } = await run('skopeo', ['--version']);
-	const { stdout: registryVersion } = await run('dpkg-query', ['-W', '-f=${Version}', 'docker-registry']).catch(() => ({ stdout: '?' }));
+	const { stdout: registryVersion } = await run('dpkg-query', [
+		'-W',
+		'-f=${Version}',
+		'docker-registry',
+	]).catch(() => ({ stdout: '?' }));
 	writeResultsSection(
 		'registry',
 		[
@@ -132,7 +171,7 @@ async function main(): Promise<void> {
 			...rows,
 			'',
 			'(skopeo + `sort -V` is not Flux semver: it cannot apply a range or exclude prereleases by rule, and it sorts `v1.2.3` apart from `1.2.3`;',
-			'the column is there for time, the node\'s answer follows the Masterminds/Flux rules.)',
+			"the column is there for time, the node's answer follows the Masterminds/Flux rules.)",
 			'',
 			'**Requests on the paginating registry double** (spec-style `Link` pagination, at most `page` tags per response; node sends `n=1000`,',
 			'skopeo sends no `n`):',

@@ -61,19 +61,38 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
 }
 
 /** The bench's own API calls (as Flux, the controller and the poller), impersonating `user` with admin rights. */
-function api(standIn: KubeStandIn, agent: Agent, user: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<any> {
+function api(
+	standIn: KubeStandIn,
+	agent: Agent,
+	user: string,
+	method: string,
+	path: string,
+	body?: unknown,
+	contentType = 'application/json',
+): Promise<any> {
 	return new Promise((resolve, reject) => {
 		const req = request(
 			`${standIn.url}${path}`,
 			{
-				method, agent, ca: standIn.caPem,
-				headers: { Authorization: `Bearer ${standIn.adminToken}`, 'Impersonate-User': user, 'Impersonate-Group': 'system:masters', ...(body ? { 'Content-Type': contentType } : {}) },
+				method,
+				agent,
+				ca: standIn.caPem,
+				headers: {
+					Authorization: `Bearer ${standIn.adminToken}`,
+					'Impersonate-User': user,
+					'Impersonate-Group': 'system:masters',
+					...(body ? { 'Content-Type': contentType } : {}),
+				},
 			},
 			(res) => {
 				let text = '';
 				res.setEncoding('utf8');
 				res.on('data', (d) => (text += d));
-				res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve(text ? JSON.parse(text) : undefined) : reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`))));
+				res.on('end', () =>
+					(res.statusCode ?? 500) < 300
+						? resolve(text ? JSON.parse(text) : undefined)
+						: reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`)),
+				);
 			},
 		);
 		req.on('error', reject);
@@ -82,37 +101,99 @@ function api(standIn: KubeStandIn, agent: Agent, user: string, method: string, p
 }
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-const condition = (type: string, reason: string, message: string) => ({ type, status: 'True', reason, message, lastTransitionTime: now(), lastUpdateTime: now() });
+const condition = (type: string, reason: string, message: string) => ({
+	type,
+	status: 'True',
+	reason,
+	message,
+	lastTransitionTime: now(),
+	lastUpdateTime: now(),
+});
 
 function deployment(name: string, image = IMAGE): any {
 	return {
-		apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: NAMESPACE },
-		spec: { replicas: 2, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } } },
+		apiVersion: 'apps/v1',
+		kind: 'Deployment',
+		metadata: { name, namespace: NAMESPACE },
+		spec: {
+			replicas: 2,
+			selector: { matchLabels: { app: name } },
+			template: {
+				metadata: { labels: { app: name } },
+				spec: { containers: [{ name: 'app', image }] },
+			},
+		},
 	};
 }
 
 const rolledOut = (d: any): boolean =>
 	(d?.status?.observedGeneration ?? 0) >= (d?.metadata?.generation ?? 1) &&
-	d.status.updatedReplicas === d.spec.replicas && d.status.availableReplicas === d.spec.replicas && d.status.replicas === d.spec.replicas &&
-	d.status.conditions?.some((c: any) => c.type === 'Progressing' && c.reason === 'NewReplicaSetAvailable');
+	d.status.updatedReplicas === d.spec.replicas &&
+	d.status.availableReplicas === d.spec.replicas &&
+	d.status.replicas === d.spec.replicas &&
+	d.status.conditions?.some(
+		(c: any) => c.type === 'Progressing' && c.reason === 'NewReplicaSetAvailable',
+	);
 
 function runKubectl(kubeconfig: string, cacheDir: string, name: string): Promise<number> {
-	const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, '-n', NAMESPACE, 'rollout', 'status', `deployment/${name}`, '--timeout=120s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(
+		'kubectl',
+		[
+			'--kubeconfig',
+			kubeconfig,
+			'--cache-dir',
+			cacheDir,
+			'-n',
+			NAMESPACE,
+			'rollout',
+			'status',
+			`deployment/${name}`,
+			'--timeout=120s',
+		],
+		{ stdio: ['ignore', 'pipe', 'pipe'] },
+	);
 	let err = '';
 	child.stderr.on('data', (d) => (err += d));
 	child.stdout.resume();
-	return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(Date.now()) : reject(new Error(`kubectl rollout status ${name} exited ${code}: ${err}`)))));
+	return new Promise((resolve, reject) =>
+		child.once('exit', (code) =>
+			code === 0
+				? resolve(Date.now())
+				: reject(new Error(`kubectl rollout status ${name} exited ${code}: ${err}`)),
+		),
+	);
 }
 
 /** Flux CLI style: poll both objects every 2 s until the Kustomization applied the commit and the Deployment is rolled out. */
-async function poll(standIn: KubeStandIn, agent: Agent, ks: string, name: string, commit: string, started: () => void): Promise<number> {
+async function poll(
+	standIn: KubeStandIn,
+	agent: Agent,
+	ks: string,
+	name: string,
+	commit: string,
+	started: () => void,
+): Promise<number> {
 	for (let first = true; ; first = false) {
 		const [k, d] = await Promise.all([
-			api(standIn, agent, USERS.poller, 'GET', `/apis/${KS.group}/${KS.version}/namespaces/${FLUX_NS}/${KS.plural}/${ks}`),
-			api(standIn, agent, USERS.poller, 'GET', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${name}`),
+			api(
+				standIn,
+				agent,
+				USERS.poller,
+				'GET',
+				`/apis/${KS.group}/${KS.version}/namespaces/${FLUX_NS}/${KS.plural}/${ks}`,
+			),
+			api(
+				standIn,
+				agent,
+				USERS.poller,
+				'GET',
+				`/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${name}`,
+			),
 		]);
 		if (first) started();
-		const ready = k?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') && k.status.lastAppliedRevision === `main@sha1:${commit}`;
+		const ready =
+			k?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') &&
+			k.status.lastAppliedRevision === `main@sha1:${commit}`;
 		if (ready && rolledOut(d)) return Date.now();
 		await sleep(POLL_MS);
 	}
@@ -131,33 +212,102 @@ interface Trial {
 	statuses: string[];
 }
 
-async function trial(standIn: KubeStandIn, agent: Agent, kcs: Record<'shared' | 'plain', k8s.KubeConfig>, kubeconfig: string, cacheDir: string, index: number): Promise<Trial> {
+async function trial(
+	standIn: KubeStandIn,
+	agent: Agent,
+	kcs: Record<'shared' | 'plain', k8s.KubeConfig>,
+	kubeconfig: string,
+	cacheDir: string,
+	index: number,
+): Promise<Trial> {
 	const name = `web-${index}`;
 	const ks = `bench-${index}`;
 	const commit = randomBytes(20).toString('hex');
 	// As Flux: the Kustomization has applied the commit.
-	await api(standIn, agent, 'bench', 'POST', `/apis/${KS.group}/${KS.version}/namespaces/${FLUX_NS}/${KS.plural}`, {
-		apiVersion: `${KS.group}/${KS.version}`, kind: 'Kustomization', metadata: { name: ks, namespace: FLUX_NS },
-		spec: { interval: '1m', path: './deploy', prune: true, sourceRef: { kind: 'GitRepository', name: ks }, targetNamespace: NAMESPACE },
-	});
-	await api(standIn, agent, 'bench', 'PATCH', `/apis/${KS.group}/${KS.version}/namespaces/${FLUX_NS}/${KS.plural}/${ks}/status`, {
-		status: { observedGeneration: 1, lastAppliedRevision: `main@sha1:${commit}`, lastAttemptedRevision: `main@sha1:${commit}`, conditions: [condition('Ready', 'ReconciliationSucceeded', `Applied revision: main@sha1:${commit}`)] },
-	}, 'application/merge-patch+json');
+	await api(
+		standIn,
+		agent,
+		'bench',
+		'POST',
+		`/apis/${KS.group}/${KS.version}/namespaces/${FLUX_NS}/${KS.plural}`,
+		{
+			apiVersion: `${KS.group}/${KS.version}`,
+			kind: 'Kustomization',
+			metadata: { name: ks, namespace: FLUX_NS },
+			spec: {
+				interval: '1m',
+				path: './deploy',
+				prune: true,
+				sourceRef: { kind: 'GitRepository', name: ks },
+				targetNamespace: NAMESPACE,
+			},
+		},
+	);
+	await api(
+		standIn,
+		agent,
+		'bench',
+		'PATCH',
+		`/apis/${KS.group}/${KS.version}/namespaces/${FLUX_NS}/${KS.plural}/${ks}/status`,
+		{
+			status: {
+				observedGeneration: 1,
+				lastAppliedRevision: `main@sha1:${commit}`,
+				lastAttemptedRevision: `main@sha1:${commit}`,
+				conditions: [
+					condition('Ready', 'ReconciliationSucceeded', `Applied revision: main@sha1:${commit}`),
+				],
+			},
+		},
+		'application/merge-patch+json',
+	);
 	// The stand-in's Deployment controller creates the ReplicaSet and pods, which never become ready.
-	await api(standIn, agent, 'bench', 'POST', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`, deployment(name));
+	await api(
+		standIn,
+		agent,
+		'bench',
+		'POST',
+		`/apis/apps/v1/namespaces/${NAMESPACE}/deployments`,
+		deployment(name),
+	);
 	await until(async () => {
-		const d = await api(standIn, agent, 'bench', 'GET', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${name}`);
-		return d.status?.updatedReplicas === 2 && d.status?.observedGeneration === d.metadata.generation;
+		const d = await api(
+			standIn,
+			agent,
+			'bench',
+			'GET',
+			`/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${name}`,
+		);
+		return (
+			d.status?.updatedReplicas === 2 && d.status?.observedGeneration === d.metadata.generation
+		);
 	}, `${name} to progress`);
 
 	const options = (): Parameters<typeof waitForRollout>[1] => ({
-		commit, source: 'fluxKustomization', sourceNamespace: FLUX_NS, sourceName: ks,
-		workloads: [{ kind: 'Deployment', namespace: NAMESPACE, name, image: IMAGE }], timeoutSeconds: 120,
+		commit,
+		source: 'fluxKustomization',
+		sourceNamespace: FLUX_NS,
+		sourceName: ks,
+		workloads: [{ kind: 'Deployment', namespace: NAMESPACE, name, image: IMAGE }],
+		timeoutSeconds: 120,
 	});
 	const ours = (which: 'shared' | 'plain') => {
-		const stats: WaitForRolloutStats = { lists: 0, watches: 0, relists: 0, retries: 0, logReads: 0 };
+		const stats: WaitForRolloutStats = {
+			lists: 0,
+			watches: 0,
+			relists: 0,
+			retries: 0,
+			logReads: 0,
+		};
 		const calledAt = Date.now();
-		return { calledAt, stats, done: waitForRollout(kcs[which], options(), stats).then((r) => ({ at: Date.now(), status: r.status })) };
+		return {
+			calledAt,
+			stats,
+			done: waitForRollout(kcs[which], options(), stats).then((r) => ({
+				at: Date.now(),
+				status: r.status,
+			})),
+		};
 	};
 	// Ours first (in random order, as both share this process), then the peers: so the time to open the
 	// watches is ours alone.
@@ -166,33 +316,81 @@ async function trial(standIn: KubeStandIn, agent: Agent, kcs: Record<'shared' | 
 	const second = first === 'shared' ? 'plain' : 'shared';
 	started[second] = ours(second);
 	const { shared, plain } = started;
-	await until(async () => shared.stats.watches >= 3 && plain.stats.watches >= 3, `our watches of ${name}`);
+	await until(
+		async () => shared.stats.watches >= 3 && plain.stats.watches >= 3,
+		`our watches of ${name}`,
+	);
 	const kubectl = runKubectl(kubeconfig, cacheDir, name);
 	let polling = false;
 	const polled = poll(standIn, agent, ks, name, commit, () => (polling = true));
-	const watchesOf = (records: RequestRecord[], user: string) => records.filter((r) => r.watch && r.user === user && selectsTrial(r, name, ks));
-	await until(async () => polling && watchesOf(await standIn.requests(), USERS.kubectl).length >= 1, `kubectl rollout status of ${name}`);
+	const watchesOf = (records: RequestRecord[], user: string) =>
+		records.filter((r) => r.watch && r.user === user && selectsTrial(r, name, ks));
+	await until(
+		async () => polling && watchesOf(await standIn.requests(), USERS.kubectl).length >= 1,
+		`kubectl rollout status of ${name}`,
+	);
 	const records = await standIn.requests();
-	const lastWatch = (user: string, from: number) => Math.max(...watchesOf(records, user).map((r) => r.at)) - from;
+	const lastWatch = (user: string, from: number) =>
+		Math.max(...watchesOf(records, user).map((r) => r.at)) - from;
 	// A uniformly random moment within the poller's cycle, which also spreads the batch's completions apart.
 	await sleep(100 + Math.random() * POLL_MS);
 
-	const d = await api(standIn, agent, 'bench', 'GET', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${name}`);
+	const d = await api(
+		standIn,
+		agent,
+		'bench',
+		'GET',
+		`/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${name}`,
+	);
 	const t0 = Date.now();
-	await api(standIn, agent, 'bench', 'PATCH', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${name}/status`, {
-		status: {
-			observedGeneration: d.metadata.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, unavailableReplicas: null,
-			conditions: [condition('Available', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'), condition('Progressing', 'NewReplicaSetAvailable', `ReplicaSet "${name}" has successfully progressed.`)],
+	await api(
+		standIn,
+		agent,
+		'bench',
+		'PATCH',
+		`/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${name}/status`,
+		{
+			status: {
+				observedGeneration: d.metadata.generation,
+				replicas: 2,
+				updatedReplicas: 2,
+				readyReplicas: 2,
+				availableReplicas: 2,
+				unavailableReplicas: null,
+				conditions: [
+					condition(
+						'Available',
+						'MinimumReplicasAvailable',
+						'Deployment has minimum availability.',
+					),
+					condition(
+						'Progressing',
+						'NewReplicaSetAvailable',
+						`ReplicaSet "${name}" has successfully progressed.`,
+					),
+				],
+			},
 		},
-	}, 'application/merge-patch+json');
+		'application/merge-patch+json',
+	);
 	const patchMs = Date.now() - t0;
 	const [s, p, k, pl] = await Promise.all([shared.done, plain.done, kubectl, polled]);
 	return {
-		name, ks, patchMs,
-		noticed: { shared: (shared.stats.noticedAt ?? NaN) - t0, plain: (plain.stats.noticedAt ?? NaN) - t0 },
+		name,
+		ks,
+		patchMs,
+		noticed: {
+			shared: (shared.stats.noticedAt ?? NaN) - t0,
+			plain: (plain.stats.noticedAt ?? NaN) - t0,
+		},
 		result: { shared: s.at - t0, plain: p.at - t0 },
-		watching: { shared: lastWatch(USERS.shared, shared.calledAt), plain: lastWatch(USERS.plain, plain.calledAt) },
-		kubectl: k - t0, polling: pl - t0, statuses: [s.status, p.status],
+		watching: {
+			shared: lastWatch(USERS.shared, shared.calledAt),
+			plain: lastWatch(USERS.plain, plain.calledAt),
+		},
+		kubectl: k - t0,
+		polling: pl - t0,
+		statuses: [s.status, p.status],
 	};
 }
 
@@ -204,15 +402,49 @@ const CRASH_IMAGE = 'registry.local:5000/bench/app:crash';
  * returned, which reads the failing container's log (the current run, else the previous one) after the watches
  * ended: the requests where a kept-alive connection can save a TLS handshake.
  */
-async function diagnosisTrial(standIn: KubeStandIn, agent: Agent, kcs: Record<'shared' | 'plain', k8s.KubeConfig>, index: number): Promise<Record<'shared' | 'plain', { ms: number; reason: string; logTail: boolean }>> {
+async function diagnosisTrial(
+	standIn: KubeStandIn,
+	agent: Agent,
+	kcs: Record<'shared' | 'plain', k8s.KubeConfig>,
+	index: number,
+): Promise<Record<'shared' | 'plain', { ms: number; reason: string; logTail: boolean }>> {
 	const name = `crash-${index}`;
-	await api(standIn, agent, 'bench', 'POST', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`, deployment(name, CRASH_IMAGE));
+	await api(
+		standIn,
+		agent,
+		'bench',
+		'POST',
+		`/apis/apps/v1/namespaces/${NAMESPACE}/deployments`,
+		deployment(name, CRASH_IMAGE),
+	);
 	const run = async (which: 'shared' | 'plain') => {
-		const stats: WaitForRolloutStats = { lists: 0, watches: 0, relists: 0, retries: 0, logReads: 0 };
-		const result = await waitForRollout(kcs[which], { source: 'none', workloads: [{ kind: 'Deployment', namespace: NAMESPACE, name, image: CRASH_IMAGE }], timeoutSeconds: 60, stuckAfterSeconds: 1 }, stats);
-		return { ms: Date.now() - stats.noticedAt!, reason: result.reason, logTail: result.logTail.length > 0 };
+		const stats: WaitForRolloutStats = {
+			lists: 0,
+			watches: 0,
+			relists: 0,
+			retries: 0,
+			logReads: 0,
+		};
+		const result = await waitForRollout(
+			kcs[which],
+			{
+				source: 'none',
+				workloads: [{ kind: 'Deployment', namespace: NAMESPACE, name, image: CRASH_IMAGE }],
+				timeoutSeconds: 60,
+				stuckAfterSeconds: 1,
+			},
+			stats,
+		);
+		return {
+			ms: Date.now() - stats.noticedAt!,
+			reason: result.reason,
+			logTail: result.logTail.length > 0,
+		};
 	};
-	const [shared, plain] = Math.random() < 0.5 ? await Promise.all([run('shared'), run('plain')]) : (await Promise.all([run('plain'), run('shared')])).reverse();
+	const [shared, plain] =
+		Math.random() < 0.5
+			? await Promise.all([run('shared'), run('plain')])
+			: (await Promise.all([run('plain'), run('shared')])).reverse();
 	return { shared, plain };
 }
 
@@ -225,7 +457,10 @@ interface Counts {
 /** A LIST or WATCH of one trial's Deployment, Kustomization or pods. */
 function selectsTrial(r: RequestRecord, name: string, ks: string): boolean {
 	const q = new URLSearchParams(r.query);
-	return [`metadata.name=${name}`, `metadata.name=${ks}`].includes(q.get('fieldSelector') ?? '') || q.get('labelSelector') === `app=${name}`;
+	return (
+		[`metadata.name=${name}`, `metadata.name=${ks}`].includes(q.get('fieldSelector') ?? '') ||
+		q.get('labelSelector') === `app=${name}`
+	);
 }
 
 /** Requests one waiter made for one trial's objects. */
@@ -236,7 +471,11 @@ function count(records: RequestRecord[], t: Trial, user: string): Counts {
 		if (selectsTrial(r, t.name, t.ks)) {
 			if (r.watch) c.watches++;
 			else c.lists++;
-		} else if (r.path.endsWith(`/deployments/${t.name}`) || r.path.endsWith(`/kustomizations/${t.ks}`)) c.gets++;
+		} else if (
+			r.path.endsWith(`/deployments/${t.name}`) ||
+			r.path.endsWith(`/kustomizations/${t.ks}`)
+		)
+			c.gets++;
 	}
 	return c;
 }
@@ -253,15 +492,27 @@ async function main(): Promise<void> {
 	try {
 		await grantRolloutRead(standIn, [NAMESPACE, FLUX_NS]);
 		for (const ns of [NAMESPACE, FLUX_NS]) {
-			await api(standIn, agent, 'bench', 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
-				apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'n8n-plain-rollout-reader', namespace: ns },
-				roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rollout-reader' },
-				subjects: [{ kind: 'ServiceAccount', name: 'n8n-plain', namespace: 'automation' }],
-			});
+			await api(
+				standIn,
+				agent,
+				'bench',
+				'POST',
+				`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`,
+				{
+					apiVersion: 'rbac.authorization.k8s.io/v1',
+					kind: 'RoleBinding',
+					metadata: { name: 'n8n-plain-rollout-reader', namespace: ns },
+					roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rollout-reader' },
+					subjects: [{ kind: 'ServiceAccount', name: 'n8n-plain', namespace: 'automation' }],
+				},
+			);
 		}
 		await standIn.gitops.setRolloutScenario({ tag: 'hold' }, { outcome: 'unready' });
 		const kcs = {
-			shared: kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')) }),
+			shared: kubeConfigFromCredential({
+				authentication: 'kubeconfig',
+				kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')),
+			}),
 			plain: new k8s.KubeConfig(),
 		};
 		kcs.plain.loadFromString(standIn.kubeconfig(standIn.tokenFor('automation', 'n8n-plain')));
@@ -269,24 +520,40 @@ async function main(): Promise<void> {
 		const cacheDir = join(dir, 'kube-cache');
 		const trials: Trial[] = [];
 		for (let start = 0; start < N; start += BATCH) {
-			trials.push(...(await Promise.all(Array.from({ length: Math.min(BATCH, N - start) }, (_, i) => trial(standIn, agent, kcs, kubeconfig, cacheDir, start + i)))));
+			trials.push(
+				...(await Promise.all(
+					Array.from({ length: Math.min(BATCH, N - start) }, (_, i) =>
+						trial(standIn, agent, kcs, kubeconfig, cacheDir, start + i),
+					),
+				)),
+			);
 			process.stderr.write(`${trials.length}/${N} waits\n`);
 		}
 		const records = await standIn.requests();
 		await standIn.gitops.setRolloutScenario({ tag: 'crash' }, { outcome: 'crashloop' });
 		const diagnoses = [];
-		for (let i = 0; i < DIAGNOSIS_N; i++) diagnoses.push(await diagnosisTrial(standIn, agent, kcs, i));
+		for (let i = 0; i < DIAGNOSIS_N; i++)
+			diagnoses.push(await diagnosisTrial(standIn, agent, kcs, i));
 		process.stderr.write(`${DIAGNOSIS_N} diagnoses\n`);
 		const loadAfter = loadavg()[0];
 		const countsOf = (w: Waiter) => trials.map((t) => count(records, t, USERS[w]));
-		const connections = (w: Waiter) => new Set(records.filter((r) => r.user === USERS[w]).map((r) => r.connection)).size;
+		const connections = (w: Waiter) =>
+			new Set(records.filter((r) => r.user === USERS[w]).map((r) => r.connection)).size;
 		const requestsOf = (w: Waiter) => records.filter((r) => r.user === USERS[w]).length;
-		const kubectlDiscovery = records.filter((r) => r.user === USERS.kubectl && r.method === 'GET' && (r.path === '/api' || r.path === '/apis' || /^\/apis?\/[^/]+(\/[^/]+)?$/.test(r.path))).length;
+		const kubectlDiscovery = records.filter(
+			(r) =>
+				r.user === USERS.kubectl &&
+				r.method === 'GET' &&
+				(r.path === '/api' || r.path === '/apis' || /^\/apis?\/[^/]+(\/[^/]+)?$/.test(r.path)),
+		).length;
 		const statuses = [...new Set(trials.flatMap((t) => t.statuses))].join(', ');
 
 		const rows: Array<[string, number[]]> = [
 			['waitForRollout (ours), shared connections: noticed', trials.map((t) => t.noticed.shared)],
-			['waitForRollout (ours), shared connections: result returned', trials.map((t) => t.result.shared)],
+			[
+				'waitForRollout (ours), shared connections: result returned',
+				trials.map((t) => t.result.shared),
+			],
 			['waitForRollout, a new connection per request: noticed', trials.map((t) => t.noticed.plain)],
 			['kubectl rollout status (Deployment only)', trials.map((t) => t.kubectl)],
 			['flux-style polling, 2 s (Kustomization + Deployment)', trials.map((t) => t.polling)],
@@ -302,19 +569,37 @@ async function main(): Promise<void> {
 			'',
 			'| waiter | p50 | p95 | max | p50 vs ours |',
 			'| --- | --- | --- | --- | --- |',
-			...rows.map(([label, v]) => `| ${label} | ${fmt(p50(v))} | ${fmt(percentile(v, 95))} | ${fmt(Math.max(...v))} | ${(p50(v) / ours).toFixed(1)}× |`),
+			...rows.map(
+				([label, v]) =>
+					`| ${label} | ${fmt(p50(v))} | ${fmt(percentile(v, 95))} | ${fmt(Math.max(...v))} | ${(p50(v) / ours).toFixed(1)}× |`,
+			),
 			'',
-			`From the call to the last of its three watches open (p50 / p95): shared connections ${fmt(p50(trials.map((t) => t.watching.shared)))} / ${fmt(percentile(trials.map((t) => t.watching.shared), 95))}, a new connection per request ${fmt(p50(trials.map((t) => t.watching.plain)))} / ${fmt(percentile(trials.map((t) => t.watching.plain), 95))}.`,
+			`From the call to the last of its three watches open (p50 / p95): shared connections ${fmt(p50(trials.map((t) => t.watching.shared)))} / ${fmt(
+				percentile(
+					trials.map((t) => t.watching.shared),
+					95,
+				),
+			)}, a new connection per request ${fmt(p50(trials.map((t) => t.watching.plain)))} / ${fmt(
+				percentile(
+					trials.map((t) => t.watching.plain),
+					95,
+				),
+			)}.`,
 			'',
 			`A crash-looping rollout (${DIAGNOSIS_N} Deployments one after another, both variants at once, stuckAfterSeconds 1): from the outcome noticed to the result returned with the pods and the log tail read after the watches closed, p50 / max: shared connections ${fmt(p50(diagnoses.map((d) => d.shared.ms)))} / ${fmt(Math.max(...diagnoses.map((d) => d.shared.ms)))}, a new connection per request ${fmt(p50(diagnoses.map((d) => d.plain.ms)))} / ${fmt(Math.max(...diagnoses.map((d) => d.plain.ms)))} (reasons: ${[...new Set(diagnoses.flatMap((d) => [d.shared.reason, d.plain.reason]))].join(', ')}; log tail in ${diagnoses.filter((d) => d.shared.logTail && d.plain.logTail).length}/${DIAGNOSIS_N}).`,
 			'',
-			'Requests per wait (mean; max in brackets) and TLS connections, from the stand-in\'s request log (each request records the connection that carried it):',
+			"Requests per wait (mean; max in brackets) and TLS connections, from the stand-in's request log (each request records the connection that carried it):",
 			'',
 			'| waiter | LIST | WATCH | GET | requests in all | TLS connections in all (per wait) |',
 			'| --- | --- | --- | --- | --- | --- |',
 			...(['shared', 'plain', 'kubectl', 'poller'] as const).map((w) => {
 				const cs = countsOf(w);
-				const label = { shared: 'waitForRollout (ours), shared connections', plain: 'waitForRollout, a new connection per request', kubectl: 'kubectl rollout status', poller: 'flux-style polling, 2 s' }[w];
+				const label = {
+					shared: 'waitForRollout (ours), shared connections',
+					plain: 'waitForRollout, a new connection per request',
+					kubectl: 'kubectl rollout status',
+					poller: 'flux-style polling, 2 s',
+				}[w];
 				return `| ${label} | ${avg(cs, 'lists')} (${max(cs, 'lists')}) | ${avg(cs, 'watches')} (${max(cs, 'watches')}) | ${avg(cs, 'gets')} (${max(cs, 'gets')}) | ${requestsOf(w)} | ${connections(w)} (${(connections(w) / N).toFixed(2)}) |`;
 			}),
 			'',

@@ -61,15 +61,41 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
 /** The bench as Job controller: Complete=True (after SuccessCriteriaMet), as a real controller writes it. */
 function completeJob(standIn: KubeStandIn, jobName: string): Promise<void> {
 	const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-	const condition = (type: string) => ({ type, status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: now, lastTransitionTime: now });
-	const body = JSON.stringify({ status: { active: 0, ready: 0, succeeded: 1, completionTime: now, conditions: [condition('SuccessCriteriaMet'), condition('Complete')] } });
+	const condition = (type: string) => ({
+		type,
+		status: 'True',
+		reason: 'CompletionsReached',
+		message: 'Reached expected number of succeeded pods',
+		lastProbeTime: now,
+		lastTransitionTime: now,
+	});
+	const body = JSON.stringify({
+		status: {
+			active: 0,
+			ready: 0,
+			succeeded: 1,
+			completionTime: now,
+			conditions: [condition('SuccessCriteriaMet'), condition('Complete')],
+		},
+	});
 	return new Promise((resolve, reject) => {
 		const req = request(
 			`${standIn.url}/apis/batch/v1/namespaces/${NAMESPACE}/jobs/${jobName}/status`,
-			{ method: 'PATCH', ca: standIn.caPem, headers: { Authorization: `Bearer ${standIn.adminToken}`, 'Content-Type': 'application/merge-patch+json' } },
+			{
+				method: 'PATCH',
+				ca: standIn.caPem,
+				headers: {
+					Authorization: `Bearer ${standIn.adminToken}`,
+					'Content-Type': 'application/merge-patch+json',
+				},
+			},
 			(res) => {
 				res.resume();
-				res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve() : reject(new Error(`PATCH status: ${res.statusCode}`))));
+				res.on('end', () =>
+					(res.statusCode ?? 500) < 300
+						? resolve()
+						: reject(new Error(`PATCH status: ${res.statusCode}`)),
+				);
 			},
 		);
 		req.on('error', reject);
@@ -78,14 +104,33 @@ function completeJob(standIn: KubeStandIn, jobName: string): Promise<void> {
 }
 
 function runKubectl(kubeconfig: string, cacheDir: string, jobName: string): Promise<number> {
-	const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, '-n', NAMESPACE, 'wait', '--for=condition=complete', `job/${jobName}`, '--timeout=120s'], {
-		stdio: ['ignore', 'pipe', 'pipe'],
-	});
+	const child = spawn(
+		'kubectl',
+		[
+			'--kubeconfig',
+			kubeconfig,
+			'--cache-dir',
+			cacheDir,
+			'-n',
+			NAMESPACE,
+			'wait',
+			'--for=condition=complete',
+			`job/${jobName}`,
+			'--timeout=120s',
+		],
+		{
+			stdio: ['ignore', 'pipe', 'pipe'],
+		},
+	);
 	let err = '';
 	child.stderr.on('data', (d) => (err += d));
 	child.stdout.resume();
 	return new Promise<number>((resolve, reject) =>
-		child.once('exit', (code) => (code === 0 ? resolve(Date.now()) : reject(new Error(`kubectl wait ${jobName} exited ${code}: ${err}`)))),
+		child.once('exit', (code) =>
+			code === 0
+				? resolve(Date.now())
+				: reject(new Error(`kubectl wait ${jobName} exited ${code}: ${err}`)),
+		),
 	);
 }
 
@@ -95,12 +140,25 @@ async function poll(kc: k8s.KubeConfig, jobName: string, started: () => void): P
 	for (let first = true; ; first = false) {
 		const job = await batch.readNamespacedJob({ name: jobName, namespace: NAMESPACE });
 		if (first) started();
-		if (job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')) return Date.now();
+		if (
+			job.status?.conditions?.some(
+				(c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+			)
+		)
+			return Date.now();
 		await sleep(POLL_MS);
 	}
 }
 
-async function trial(standIn: KubeStandIn, kc: k8s.KubeConfig, plainKc: k8s.KubeConfig, pollerKc: k8s.KubeConfig, kubeconfig: string, cacheDir: string, index: number): Promise<Trial> {
+async function trial(
+	standIn: KubeStandIn,
+	kc: k8s.KubeConfig,
+	plainKc: k8s.KubeConfig,
+	pollerKc: k8s.KubeConfig,
+	kubeconfig: string,
+	cacheDir: string,
+	index: number,
+): Promise<Trial> {
 	const jobName = `bench-wait-${index}-${process.pid % 10000}`;
 	const created = await createBuildKitJob(kc, {
 		namespace: NAMESPACE,
@@ -113,16 +171,46 @@ async function trial(standIn: KubeStandIn, kc: k8s.KubeConfig, plainKc: k8s.Kube
 		jobName,
 	});
 	const watching = async (user: (u: string) => boolean) =>
-		(await standIn.requests()).some((r) => r.watch && user(r.user) && decodeURIComponent(r.query).includes(`metadata.name=${jobName}`));
+		(await standIn.requests()).some(
+			(r) =>
+				r.watch && user(r.user) && decodeURIComponent(r.query).includes(`metadata.name=${jobName}`),
+		);
 
-	const stats = { lists: 0, watches: 0, relists: 0, retries: 0, podLists: 0, logReads: 0 } as WaitForJobStats;
-	const ours = waitForJob(kc, { namespace: NAMESPACE, jobName, timeoutSeconds: 120 }, stats).then((result) => ({ at: Date.now(), status: result.status }));
-	const plainStats = { lists: 0, watches: 0, relists: 0, retries: 0, podLists: 0, logReads: 0 } as WaitForJobStats;
-	const plain = waitForJob(plainKc, { namespace: NAMESPACE, jobName, timeoutSeconds: 120 }, plainStats).then(() => Date.now());
+	const stats = {
+		lists: 0,
+		watches: 0,
+		relists: 0,
+		retries: 0,
+		podLists: 0,
+		logReads: 0,
+	} as WaitForJobStats;
+	const ours = waitForJob(kc, { namespace: NAMESPACE, jobName, timeoutSeconds: 120 }, stats).then(
+		(result) => ({ at: Date.now(), status: result.status }),
+	);
+	const plainStats = {
+		lists: 0,
+		watches: 0,
+		relists: 0,
+		retries: 0,
+		podLists: 0,
+		logReads: 0,
+	} as WaitForJobStats;
+	const plain = waitForJob(
+		plainKc,
+		{ namespace: NAMESPACE, jobName, timeoutSeconds: 120 },
+		plainStats,
+	).then(() => Date.now());
 	const kubectl = runKubectl(kubeconfig, cacheDir, jobName);
 	let polling = false;
 	const polled = poll(pollerKc, jobName, () => (polling = true));
-	await until(async () => polling && (await watching((u) => u.includes('automation:n8n'))) && (await watching((u) => u.includes(PLAIN_SA))) && (await watching((u) => !u.includes('serviceaccount'))), `all waiters on ${jobName}`);
+	await until(
+		async () =>
+			polling &&
+			(await watching((u) => u.includes('automation:n8n'))) &&
+			(await watching((u) => u.includes(PLAIN_SA))) &&
+			(await watching((u) => !u.includes('serviceaccount'))),
+		`all waiters on ${jobName}`,
+	);
 	// A uniformly random moment within the poller's cycle, which also spreads the batch's completions apart.
 	await sleep(100 + Math.random() * POLL_MS);
 	const t0 = Date.now();
@@ -130,8 +218,17 @@ async function trial(standIn: KubeStandIn, kc: k8s.KubeConfig, plainKc: k8s.Kube
 	const patchMs = Date.now() - t0;
 	const [o, pl, k, p] = await Promise.all([ours, plain, kubectl, polled]);
 	return {
-		jobName, uid: created.uid, t0, patchMs, ours: o.at - t0, oursNoticed: (stats.noticedAt ?? NaN) - t0, plain: pl - t0, plainNoticed: (plainStats.noticedAt ?? NaN) - t0,
-		kubectl: k - t0, polling: p - t0, oursStatus: o.status,
+		jobName,
+		uid: created.uid,
+		t0,
+		patchMs,
+		ours: o.at - t0,
+		oursNoticed: (stats.noticedAt ?? NaN) - t0,
+		plain: pl - t0,
+		plainNoticed: (plainStats.noticedAt ?? NaN) - t0,
+		kubectl: k - t0,
+		polling: p - t0,
+		oursStatus: o.status,
 	};
 }
 
@@ -145,7 +242,11 @@ interface Counts {
 
 const zero = (): Counts => ({ lists: 0, watches: 0, gets: 0, podLists: 0, logs: 0 });
 
-function count(records: Awaited<ReturnType<KubeStandIn['requests']>>, trialInfo: Trial, user: (u: string) => boolean): Counts {
+function count(
+	records: Awaited<ReturnType<KubeStandIn['requests']>>,
+	trialInfo: Trial,
+	user: (u: string) => boolean,
+): Counts {
 	const c = zero();
 	for (const r of records) {
 		if (r.method !== 'GET' || !user(r.user)) continue;
@@ -168,7 +269,10 @@ async function main(): Promise<void> {
 	const dir = mkdtempSync(join(tmpdir(), 'wait-bench-'));
 	try {
 		await standIn.setScenario('default', { outcome: 'hang', runMs: 100 });
-		const kc = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')) });
+		const kc = kubeConfigFromCredential({
+			authentication: 'kubeconfig',
+			kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')),
+		});
 		// The bare client and the poller each under their own service account with n8n's rights (the role of
 		// deploy/rolebinding.yaml), so the request log tells every waiter apart.
 		const admin = new k8s.KubeConfig();
@@ -176,29 +280,55 @@ async function main(): Promise<void> {
 		for (const sa of ['bench-plain', 'bench-poller']) {
 			await admin.makeApiClient(k8s.RbacAuthorizationV1Api).createNamespacedRoleBinding({
 				namespace: NAMESPACE,
-				body: { metadata: { name: `${sa}-build-manager` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'build-job-manager' }, subjects: [{ kind: 'ServiceAccount', name: sa, namespace: 'automation' }] },
+				body: {
+					metadata: { name: `${sa}-build-manager` },
+					roleRef: {
+						apiGroup: 'rbac.authorization.k8s.io',
+						kind: 'Role',
+						name: 'build-job-manager',
+					},
+					subjects: [{ kind: 'ServiceAccount', name: sa, namespace: 'automation' }],
+				},
 			});
 		}
 		const plainKc = new k8s.KubeConfig();
 		plainKc.loadFromString(standIn.kubeconfig(standIn.tokenFor('automation', 'bench-plain')));
-		const pollerKc = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'bench-poller')) });
+		const pollerKc = kubeConfigFromCredential({
+			authentication: 'kubeconfig',
+			kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'bench-poller')),
+		});
 		// kubectl as a separate identity (admin), so its requests can be told from ours and the poller's.
 		const kubeconfig = standIn.kubeconfigFile(standIn.adminToken, 'kubectl.yaml');
 		const cacheDir = join(dir, 'kube-cache');
 		const trials: Trial[] = [];
 		for (let start = 0; start < N; start += BATCH) {
-			const batch = await Promise.all(Array.from({ length: Math.min(BATCH, N - start) }, (_, i) => trial(standIn, kc, plainKc, pollerKc, kubeconfig, cacheDir, start + i)));
+			const batch = await Promise.all(
+				Array.from({ length: Math.min(BATCH, N - start) }, (_, i) =>
+					trial(standIn, kc, plainKc, pollerKc, kubeconfig, cacheDir, start + i),
+				),
+			);
 			trials.push(...batch);
 			process.stderr.write(`${trials.length}/${N} waits\n`);
 		}
 		const records = await standIn.requests();
 		const isOurs = (u: string) => u.includes('automation:n8n');
-		const connections = (user: (u: string) => boolean) => new Set(records.filter((r) => user(r.user)).map((r) => r.connection)).size;
+		const connections = (user: (u: string) => boolean) =>
+			new Set(records.filter((r) => user(r.user)).map((r) => r.connection)).size;
 		const isKubectl = (u: string) => !u.includes('serviceaccount');
 		const oursCounts = trials.map((t) => count(records, t, isOurs));
 		const kubectlCounts = trials.map((t) => count(records, t, isKubectl));
-		const pollGets = trials.map((t) => count(records, t, (u) => u.includes('automation:bench-poller')).gets);
-		const kubectlDiscovery = records.filter((r) => isKubectl(r.user) && r.method === 'GET' && (r.path === '/api' || r.path === '/apis' || r.path === '/api/v1' || /^\/apis\/[^/]+\/[^/]+$/.test(r.path))).length;
+		const pollGets = trials.map(
+			(t) => count(records, t, (u) => u.includes('automation:bench-poller')).gets,
+		);
+		const kubectlDiscovery = records.filter(
+			(r) =>
+				isKubectl(r.user) &&
+				r.method === 'GET' &&
+				(r.path === '/api' ||
+					r.path === '/apis' ||
+					r.path === '/api/v1' ||
+					/^\/apis\/[^/]+\/[^/]+$/.test(r.path)),
+		).length;
 
 		const rows = [
 			['waitForJob (ours): outcome noticed', trials.map((t) => t.oursNoticed)],
@@ -221,9 +351,12 @@ async function main(): Promise<void> {
 			'',
 			'| waiter | p50 | p95 | max | p50 vs ours (noticed) |',
 			'| --- | --- | --- | --- | --- |',
-			...rows.map(([name, v]) => `| ${name} | ${fmt(p50(v))} | ${fmt(percentile([...v], 95))} | ${fmt(Math.max(...v))} | ${(p50(v) / oursP50).toFixed(1)}× |`),
+			...rows.map(
+				([name, v]) =>
+					`| ${name} | ${fmt(p50(v))} | ${fmt(percentile([...v], 95))} | ${fmt(Math.max(...v))} | ${(p50(v) / oursP50).toFixed(1)}× |`,
+			),
 			'',
-			'Requests per wait (mean; max in brackets), from the stand-in\'s request log:',
+			"Requests per wait (mean; max in brackets), from the stand-in's request log:",
 			'',
 			'| waiter | Job LIST | Job WATCH | Job GET | pods LIST | log GET |',
 			'| --- | --- | --- | --- | --- | --- |',

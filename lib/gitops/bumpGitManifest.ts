@@ -2,12 +2,24 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUMP_DEFAULTS } from './defaults';
 import type * as Edits from './edits';
-import { editScope, type Change, type EditResult, type ManifestEdit, type SkippedFile } from './edits/types';
+import {
+	editScope,
+	type Change,
+	type EditResult,
+	type ManifestEdit,
+	type SkippedFile,
+} from './edits/types';
 import { inputError } from './errors';
 import { DEFAULT_ALLOW_PLAIN_HTTP, GitCredential, prepareGitAccess } from './gitAccess';
 import { describeGitFailure, isRejectedPush } from './gitRunner';
 import { withRepositoryLock } from './repositoryLock';
-import { checkSourceOrder, findNewerBump, sourceTrailers, type SourceOrder, type Superseded } from './sourceOrder';
+import {
+	checkSourceOrder,
+	findNewerBump,
+	sourceTrailers,
+	type SourceOrder,
+	type Superseded,
+} from './sourceOrder';
 import { withBumpTrailer } from './trailer';
 import { unifiedDiff } from './unifiedDiff';
 import { defaultCacheDir, Workspace, workspaceDir } from './workspace';
@@ -56,7 +68,8 @@ export interface BumpResult {
 	superseded: Superseded | null;
 }
 
-const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*[\s~^:?*[\\])(?!.*@\{)(?!.*\/\/)(?!\/)[^\p{Cc}]+(?<![./])(?<!\.lock)$/u;
+const BRANCH_NAME =
+	/^(?!-)(?!.*\.\.)(?!.*[\s~^:?*[\\])(?!.*@\{)(?!.*\/\/)(?!\/)[^\p{Cc}]+(?<![./])(?<!\.lock)$/u;
 
 export function checkBranch(name: string, field: string): string {
 	const branch = name.trim().replace(/^refs\/heads\//, '');
@@ -82,9 +95,15 @@ function jitter(attempt: number): Promise<void> {
  * because the branch moved is answered by fetch + reset to the new tip + re-applying the edit from scratch
  * (so a value someone else already set means no commit) + push, up to maxAttempts; never a force-push.
  */
-export async function bumpGitManifest(request: BumpRequest, credential: GitCredential | undefined, opts: BumpOptions = {}): Promise<BumpResult> {
+export async function bumpGitManifest(
+	request: BumpRequest,
+	credential: GitCredential | undefined,
+	opts: BumpOptions = {},
+): Promise<BumpResult> {
 	const branch = checkBranch(request.branch || BUMP_DEFAULTS.branch, 'branch');
-	const pushBranch = request.pushBranch?.trim() ? checkBranch(request.pushBranch, 'pushBranch') : branch;
+	const pushBranch = request.pushBranch?.trim()
+		? checkBranch(request.pushBranch, 'pushBranch')
+		: branch;
 	// Paths and values are checked before any git command runs, so a bad one is named, not reported by git.
 	const manifestEdit = edits().checkEdit(request.edit);
 	const order = checkSourceOrder(request.sourceOrder);
@@ -96,15 +115,36 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 		authorName: request.authorName || credential?.authorName,
 		authorEmail: request.authorEmail || credential?.authorEmail,
 	};
-	const access = await prepareGitAccess(url, author, { allowFileProtocol: opts.allowFileProtocol, allowPlainHttp: request.allowPlainHttp ?? DEFAULT_ALLOW_PLAIN_HTTP });
+	const access = await prepareGitAccess(url, author, {
+		allowFileProtocol: opts.allowFileProtocol,
+		allowPlainHttp: request.allowPlainHttp ?? DEFAULT_ALLOW_PLAIN_HTTP,
+	});
 	try {
 		return await withRepositoryLock(workspaceDir(cacheDir, url, branch), async () => {
-			const workspace = await Workspace.open({ cacheDir, url, branch, pushBranch, access, scope: editScope(manifestEdit), recloneAfter: opts.recloneAfter });
-			const mode: BumpResult['workspace'] = workspace.warm ? 'warm' : workspace.partialClone ? 'cold-partial' : 'cold-full';
-			const message = commitMessageFor(request.commitMessage, request.skipCi) + (order ? `\n\n${sourceTrailers(order)}` : '');
+			const workspace = await Workspace.open({
+				cacheDir,
+				url,
+				branch,
+				pushBranch,
+				access,
+				scope: editScope(manifestEdit),
+				recloneAfter: opts.recloneAfter,
+			});
+			const mode: BumpResult['workspace'] = workspace.warm
+				? 'warm'
+				: workspace.partialClone
+					? 'cold-partial'
+					: 'cold-full';
+			const message =
+				commitMessageFor(request.commitMessage, request.skipCi) +
+				(order ? `\n\n${sourceTrailers(order)}` : '');
 			for (let attempt = 1; ; attempt++) {
-				const superseded = order ? ((await findNewerBump(workspace.git, branch, 'HEAD', order)) ?? null) : null;
-				const edit = superseded ? { files: [], changes: [], skipped: [] } : await edits().planEdit(workspace.dir, manifestEdit);
+				const superseded = order
+					? ((await findNewerBump(workspace.git, branch, 'HEAD', order)) ?? null)
+					: null;
+				const edit = superseded
+					? { files: [], changes: [], skipped: [] }
+					: await edits().planEdit(workspace.dir, manifestEdit);
 				const result: BumpResult = {
 					changed: edit.changes.length > 0,
 					branch: pushBranch,
@@ -121,10 +161,25 @@ export async function bumpGitManifest(request: BumpRequest, credential: GitCrede
 				await workspace.markClean(undefined);
 				for (const file of edit.files) await writeFile(join(workspace.dir, file.file), file.after);
 				// `commit -- <paths>` stages exactly the edited (tracked) files: one git process instead of add + commit.
-				await workspace.git.run(['commit', '--quiet', '--no-verify', '-m', message, '--', ...result.files]);
+				await workspace.git.run([
+					'commit',
+					'--quiet',
+					'--no-verify',
+					'-m',
+					message,
+					'--',
+					...result.files,
+				]);
 				result.commit = await workspace.head();
 				try {
-					await workspace.git.run(['push', '--porcelain', '--quiet', '--no-verify', 'origin', `HEAD:refs/heads/${pushBranch}`]);
+					await workspace.git.run([
+						'push',
+						'--porcelain',
+						'--quiet',
+						'--no-verify',
+						'origin',
+						`HEAD:refs/heads/${pushBranch}`,
+					]);
 					// The tree is the commit that is now the remote tip: the next refresh needs no reset.
 					await workspace.markClean(result.commit);
 					return result;

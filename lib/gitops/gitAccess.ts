@@ -73,8 +73,16 @@ const URL_RULES: GitUrlRules = {
 };
 
 /** Checks the remote URL's form (lib/gitUrl.ts); returns the transport. Credentials in the URL are refused, not used. */
-export function checkRepositoryUrl(url: string, allowFileProtocol = false, allowPlainHttp = DEFAULT_ALLOW_PLAIN_HTTP): 'http' | 'ssh' | 'file' {
-	const { kind } = checkGitUrl(url.trim(), 'repositoryUrl', { ...URL_RULES, allowFile: allowFileProtocol, allowPlainHttp });
+export function checkRepositoryUrl(
+	url: string,
+	allowFileProtocol = false,
+	allowPlainHttp = DEFAULT_ALLOW_PLAIN_HTTP,
+): 'http' | 'ssh' | 'file' {
+	const { kind } = checkGitUrl(url.trim(), 'repositoryUrl', {
+		...URL_RULES,
+		allowFile: allowFileProtocol,
+		allowPlainHttp,
+	});
 	return kind === 'https' ? 'http' : kind === 'scp' ? 'ssh' : kind;
 }
 
@@ -102,14 +110,36 @@ function shellQuote(path: string): string {
 
 /** Ambient settings git may legitimately need in a container: CA bundles and proxies. */
 function passthroughEnv(): Record<string, string> {
-	const keep = ['GIT_SSL_CAINFO', 'GIT_SSL_CAPATH', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'LANG', 'TZ'];
-	return Object.fromEntries(keep.filter((k) => process.env[k]).map((k) => [k, process.env[k] as string]));
+	const keep = [
+		'GIT_SSL_CAINFO',
+		'GIT_SSL_CAPATH',
+		'HTTPS_PROXY',
+		'https_proxy',
+		'HTTP_PROXY',
+		'http_proxy',
+		'NO_PROXY',
+		'no_proxy',
+		'LANG',
+		'TZ',
+	];
+	return Object.fromEntries(
+		keep.filter((k) => process.env[k]).map((k) => [k, process.env[k] as string]),
+	);
 }
 
-export async function prepareGitAccess(url: string, credential: GitCredential | undefined, opts: GitAccessOptions = {}): Promise<GitAccess> {
+export async function prepareGitAccess(
+	url: string,
+	credential: GitCredential | undefined,
+	opts: GitAccessOptions = {},
+): Promise<GitAccess> {
 	const allowPlainHttp = opts.allowPlainHttp ?? DEFAULT_ALLOW_PLAIN_HTTP;
 	const transport = checkRepositoryUrl(url, opts.allowFileProtocol, allowPlainHttp);
-	const protocols = [...(allowPlainHttp ? ['http'] : []), 'https', 'ssh', ...(opts.allowFileProtocol ? ['file'] : [])];
+	const protocols = [
+		...(allowPlainHttp ? ['http'] : []),
+		'https',
+		'ssh',
+		...(opts.allowFileProtocol ? ['file'] : []),
+	];
 	const config: Array<[string, string]> = [
 		...PINNED_CONFIG,
 		['user.name', credential?.authorName || 'n8n-buildkit'],
@@ -129,16 +159,27 @@ export async function prepareGitAccess(url: string, credential: GitCredential | 
 	let tempDir: string | undefined;
 	const authentication = credential?.authentication ?? 'https';
 	if (credential && authentication === 'https' && transport === 'http' && credential.token) {
-		const basic = Buffer.from(`${credential.username || 'git'}:${credential.token}`).toString('base64');
+		const basic = Buffer.from(`${credential.username || 'git'}:${credential.token}`).toString(
+			'base64',
+		);
 		config.push([originHeaderKey(url), `Authorization: Basic ${basic}`]);
 		secrets.push(credential.token, basic);
 	}
 	if (credential && authentication === 'ssh' && transport === 'ssh') {
-		if (!credential.sshPrivateKey?.trim()) throw new InputError('sshPrivateKey', 'SSH Private Key is empty in the Git Repository credential', { credential: 'Git Repository' });
+		if (!credential.sshPrivateKey?.trim())
+			throw new InputError(
+				'sshPrivateKey',
+				'SSH Private Key is empty in the Git Repository credential',
+				{ credential: 'Git Repository' },
+			);
 		if (!credential.knownHosts?.trim()) {
-			throw new InputError('knownHosts', 'Known Hosts is empty in the Git Repository credential: host keys are always checked; paste `ssh-keyscan <host>` output', {
-				credential: 'Git Repository',
-			});
+			throw new InputError(
+				'knownHosts',
+				'Known Hosts is empty in the Git Repository credential: host keys are always checked; paste `ssh-keyscan <host>` output',
+				{
+					credential: 'Git Repository',
+				},
+			);
 		}
 		tempDir = await mkdtemp(join(tmpdir(), 'n8n-git-ssh-'));
 		const keyFile = join(tempDir, 'id');

@@ -41,7 +41,11 @@ export class GitRunner {
 
 	run(args: string[]): Promise<{ stdout: string; stderr: string }> {
 		return new Promise((resolve, reject) => {
-			const child = spawn('git', args, { cwd: this.baseDir, env: this.access.env, stdio: ['ignore', 'pipe', 'pipe'] });
+			const child = spawn('git', args, {
+				cwd: this.baseDir,
+				env: this.access.env,
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
 			const stdout: Buffer[] = [];
 			const stderr: Buffer[] = [];
 			let problem: string | undefined;
@@ -64,7 +68,8 @@ export class GitRunner {
 				const err = Buffer.concat(stderr).toString();
 				if (code === 0 && !problem) return resolve({ stdout: out, stderr: this.clean(err) });
 				const status = problem ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
-				const command = args.find((arg, i) => !arg.startsWith('-') && args[i - 1] !== '-c') ?? 'git';
+				const command =
+					args.find((arg, i) => !arg.startsWith('-') && args[i - 1] !== '-c') ?? 'git';
 				reject(new GitCommandError(command, this.clean(`${out}\n${err}\n${status}`)));
 			};
 			child.stdout.on('data', (chunk: Buffer) => (stdout.push(chunk), watch()));
@@ -83,7 +88,8 @@ export class GitRunner {
 	}
 }
 
-const REJECTED_PUSH = /\[rejected\]|\[remote rejected\][^\n]*\((failed to update ref|cannot lock ref)|cannot lock ref|stale info|fetch first|non-fast-forward/;
+const REJECTED_PUSH =
+	/\[rejected\]|\[remote rejected\][^\n]*\((failed to update ref|cannot lock ref)|cannot lock ref|stale info|fetch first|non-fast-forward/;
 
 /** A push refused because the branch moved meanwhile (retry after re-applying), not for auth or policy. */
 export function isRejectedPush(error: unknown): boolean {
@@ -92,24 +98,58 @@ export function isRejectedPush(error: unknown): boolean {
 
 /** Turns git's output into the error a user can act on; the URL is shown without credentials. */
 export function describeGitFailure(error: unknown, url: string, branch: string): BumpError {
-	if (error instanceof InputError || (error instanceof RemoteError && !(error instanceof GitCommandError))) return error;
-	if (!(error instanceof GitCommandError)) return remoteError(redactUrlCredentials(error instanceof Error ? error.message : String(error)));
+	if (
+		error instanceof InputError ||
+		(error instanceof RemoteError && !(error instanceof GitCommandError))
+	)
+		return error;
+	if (!(error instanceof GitCommandError))
+		return remoteError(
+			redactUrlCredentials(error instanceof Error ? error.message : String(error)),
+		);
 	const where = redactUrlCredentials(url);
 	const output = error.output;
-	if (/Remote branch .* not found|couldn't find remote ref|Could not find remote branch/i.test(output)) {
+	if (
+		/Remote branch .* not found|couldn't find remote ref|Could not find remote branch/i.test(output)
+	) {
 		return inputError(`Branch "${branch}" does not exist in ${where}`, 'branch');
 	}
-	if (/Authentication failed|HTTP Basic: Access denied|could not read (Username|Password)|terminal prompts disabled|returned error: 40[13]|Permission denied \(publickey|Invalid username or password/i.test(output)) {
-		return remoteError(`Authentication to ${where} failed: check the username and token (or SSH key) of the Git Repository credential`, output);
+	if (
+		/Authentication failed|HTTP Basic: Access denied|could not read (Username|Password)|terminal prompts disabled|returned error: 40[13]|Permission denied \(publickey|Invalid username or password/i.test(
+			output,
+		)
+	) {
+		return remoteError(
+			`Authentication to ${where} failed: check the username and token (or SSH key) of the Git Repository credential`,
+			output,
+		);
 	}
-	if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(output)) {
-		return remoteError(`The SSH host key of ${where} is not in the credential's Known Hosts (host keys are always checked)`, output);
+	if (
+		/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(
+			output,
+		)
+	) {
+		return remoteError(
+			`The SSH host key of ${where} is not in the credential's Known Hosts (host keys are always checked)`,
+			output,
+		);
 	}
-	if (/protected branch|pre-receive hook declined|denied to|refusing to|not allowed to push/i.test(output)) {
+	if (
+		/protected branch|pre-receive hook declined|denied to|refusing to|not allowed to push/i.test(
+			output,
+		)
+	) {
 		return remoteError(`${where} refused the push to "${branch}"`, output);
 	}
-	if (/Could not resolve host|Connection refused|Failed to connect|Couldn't connect|timed out|Connection reset|unable to access|does not appear to be a git repository|repository .* not found|returned error: 404|not found/i.test(output)) {
-		return remoteError(`Cannot reach the repository ${where}: check the URL and that the server is reachable`, output);
+	if (
+		/Could not resolve host|Connection refused|Failed to connect|Couldn't connect|timed out|Connection reset|unable to access|does not appear to be a git repository|repository .* not found|returned error: 404|not found/i.test(
+			output,
+		)
+	) {
+		return remoteError(
+			`Cannot reach the repository ${where}: check the URL and that the server is reachable`,
+			output,
+		);
 	}
 	return remoteError(`git ${error.command} failed for ${where}`, output);
 }

@@ -52,7 +52,9 @@ async function withLockFile<T>(lockPath: string, task: () => Promise<T>): Promis
 		}
 		if ((await isStale(lockPath)) && (await breakStaleLock(lockPath))) continue;
 		if (Date.now() > deadline) {
-			throw new Error(`The git clone cache is locked by another process (${lockPath}) for over ${lockTiming.waitLimitMs / 60_000} minutes`);
+			throw new Error(
+				`The git clone cache is locked by another process (${lockPath}) for over ${lockTiming.waitLimitMs / 60_000} minutes`,
+			);
 		}
 		await new Promise((resolve) => setTimeout(resolve, delay));
 	}
@@ -66,7 +68,8 @@ async function withLockFile<T>(lockPath: string, task: () => Promise<T>): Promis
 	} finally {
 		clearInterval(refresh);
 		// Only our own lock is removed: if it was broken meanwhile (this process stalled), it belongs to another.
-		if ((await readFile(lockPath, 'utf8').catch(() => undefined)) === owner) await unlink(lockPath).catch(() => undefined);
+		if ((await readFile(lockPath, 'utf8').catch(() => undefined)) === owner)
+			await unlink(lockPath).catch(() => undefined);
 	}
 }
 
@@ -82,7 +85,8 @@ async function breakStaleLock(lockPath: string): Promise<boolean> {
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
 		const info = await stat(breaker).catch(() => undefined);
-		if (info && Date.now() - info.mtimeMs > lockTiming.breakerStaleAfterMs) await unlink(breaker).catch(() => undefined);
+		if (info && Date.now() - info.mtimeMs > lockTiming.breakerStaleAfterMs)
+			await unlink(breaker).catch(() => undefined);
 		return false;
 	}
 	try {

@@ -45,47 +45,125 @@ const SHA = /^[0-9a-f]{7,64}$/;
 const REASON_MAX = 2000;
 
 /** The message git revert writes, plus the reason and our trailer. */
-export function revertMessage(subject: string, commit: string, reason: string | undefined, skipCi: boolean | undefined): string {
+export function revertMessage(
+	subject: string,
+	commit: string,
+	reason: string | undefined,
+	skipCi: boolean | undefined,
+): string {
 	const why = (reason ?? '').trim().slice(0, REASON_MAX);
 	const title = `Revert "${subject}"${skipCi && !subject.includes('[skip ci]') ? ' [skip ci]' : ''}`;
-	return withBumpTrailer([title, ...(why ? ['', why] : []), '', `This reverts commit ${commit}.`].join('\n'));
+	return withBumpTrailer(
+		[title, ...(why ? ['', why] : []), '', `This reverts commit ${commit}.`].join('\n'),
+	);
 }
 
-export async function revertGitManifest(request: RevertRequest, credential: GitCredential | undefined, opts: BumpOptions = {}): Promise<RevertResult> {
+export async function revertGitManifest(
+	request: RevertRequest,
+	credential: GitCredential | undefined,
+	opts: BumpOptions = {},
+): Promise<RevertResult> {
 	const branch = checkBranch(request.branch || 'main', 'branch');
 	const wanted = request.commit.trim().toLowerCase();
-	if (!SHA.test(wanted)) throw inputError(`Commit to revert "${request.commit.slice(0, 80)}" is not a commit SHA: use the "commit" output of the bump`, 'revertCommit');
+	if (!SHA.test(wanted))
+		throw inputError(
+			`Commit to revert "${request.commit.slice(0, 80)}" is not a commit SHA: use the "commit" output of the bump`,
+			'revertCommit',
+		);
 	const maxAttempts = Math.max(1, Math.floor(request.maxAttempts ?? 5));
 	const cacheDir = opts.cacheDir ?? defaultCacheDir();
 	const url = request.repositoryUrl.trim();
-	const author = { ...credential, authorName: request.authorName || credential?.authorName, authorEmail: request.authorEmail || credential?.authorEmail };
-	const access = await prepareGitAccess(url, author, { allowFileProtocol: opts.allowFileProtocol, allowPlainHttp: request.allowPlainHttp });
+	const author = {
+		...credential,
+		authorName: request.authorName || credential?.authorName,
+		authorEmail: request.authorEmail || credential?.authorEmail,
+	};
+	const access = await prepareGitAccess(url, author, {
+		allowFileProtocol: opts.allowFileProtocol,
+		allowPlainHttp: request.allowPlainHttp,
+	});
 	try {
 		return await withRepositoryLock(workspaceDir(cacheDir, url, branch), async () => {
-			const workspace = await Workspace.open({ cacheDir, url, branch, access, scope: [''], recloneAfter: opts.recloneAfter });
+			const workspace = await Workspace.open({
+				cacheDir,
+				url,
+				branch,
+				access,
+				scope: [''],
+				recloneAfter: opts.recloneAfter,
+			});
 			const git = (args: string[]) => workspace.git.run(args).then((r) => r.stdout.trim());
-			const ok = (args: string[]) => workspace.git.run(args).then(() => true, () => false);
+			const ok = (args: string[]) =>
+				workspace.git.run(args).then(
+					() => true,
+					() => false,
+				);
 			for (let attempt = 1; ; attempt++) {
 				// The commit and its parent must be here: a shallow cache may start after them.
-				if (!(await ok(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`])) || !(await ok(['rev-parse', '--verify', '--quiet', `${wanted}^`]))) {
-					await ok(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--depth=2', 'origin', wanted]);
+				if (
+					!(await ok(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`])) ||
+					!(await ok(['rev-parse', '--verify', '--quiet', `${wanted}^`]))
+				) {
+					await ok([
+						'fetch',
+						'--quiet',
+						'--no-tags',
+						'--no-write-fetch-head',
+						'--depth=2',
+						'origin',
+						wanted,
+					]);
 				}
-				if (!(await ok(['merge-base', '--is-ancestor', wanted, 'HEAD']))) await ok(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--deepen=200', 'origin', branch]);
-				const full = await git(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`]).catch(() => '');
+				if (!(await ok(['merge-base', '--is-ancestor', wanted, 'HEAD'])))
+					await ok([
+						'fetch',
+						'--quiet',
+						'--no-tags',
+						'--no-write-fetch-head',
+						'--deepen=200',
+						'origin',
+						branch,
+					]);
+				const full = await git(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`]).catch(
+					() => '',
+				);
 				if (!full || !(await ok(['merge-base', '--is-ancestor', full, 'HEAD']))) {
-					throw inputError(`Commit ${wanted} is not on branch "${branch}" of the repository: nothing to revert`, 'revertCommit');
+					throw inputError(
+						`Commit ${wanted} is not on branch "${branch}" of the repository: nothing to revert`,
+						'revertCommit',
+					);
 				}
-				const [authorEmail, ...body] = (await git(['show', '-s', '--format=%ae%n%B', full])).split('\n');
+				const [authorEmail, ...body] = (await git(['show', '-s', '--format=%ae%n%B', full])).split(
+					'\n',
+				);
 				const message = body.join('\n');
 				const expectedEmail = author.authorEmail?.trim().toLowerCase();
-				if (!hasBumpTrailer(message) || (expectedEmail && authorEmail.trim().toLowerCase() !== expectedEmail)) {
+				if (
+					!hasBumpTrailer(message) ||
+					(expectedEmail && authorEmail.trim().toLowerCase() !== expectedEmail)
+				) {
 					throw inputError(
 						`Commit ${full.slice(0, 12)} was not made by Bump Git Manifest (${hasBumpTrailer(message) ? `author ${authorEmail}, not ${expectedEmail}` : `no "${BUMP_TRAILER}" trailer`}): only its own bumps are reverted`,
 						'revertCommit',
 					);
 				}
-				const result: RevertResult = { operation: 'revert', changed: false, commit: null, reverted: full, alreadyReverted: false, branch, files: [], attempts: attempt };
-				const earlier = await git(['log', '--format=%H', '-F', `--grep=This reverts commit ${full}.`, `${full}..HEAD`]);
+				const result: RevertResult = {
+					operation: 'revert',
+					changed: false,
+					commit: null,
+					reverted: full,
+					alreadyReverted: false,
+					branch,
+					files: [],
+					attempts: attempt,
+				};
+				const earlier = await git([
+					'log',
+					'--format=%H',
+					'-F',
+					`--grep=This reverts commit ${full}.`,
+					`${full}..HEAD`,
+				]);
 				if (earlier) return { ...result, alreadyReverted: true, commit: earlier.split('\n')[0] };
 				await workspace.markClean(undefined);
 				try {
@@ -93,11 +171,15 @@ export async function revertGitManifest(request: RevertRequest, credential: GitC
 				} catch (error) {
 					await ok(['revert', '--abort']);
 					await ok(['reset', '--quiet', '--hard', 'HEAD']);
-					const files = await git(['diff-tree', '--no-commit-id', '--name-only', '-r', full]).catch(() => '');
+					const files = await git(['diff-tree', '--no-commit-id', '--name-only', '-r', full]).catch(
+						() => '',
+					);
 					throw inputError(
 						`Commit ${full.slice(0, 12)} cannot be reverted cleanly: later commits changed ${files.split('\n').filter(Boolean).join(', ') || 'the same files'} again (a newer deploy?). Nothing was pushed`,
 						'revertCommit',
-						error instanceof GitCommandError ? error.output.trim().split('\n').slice(-2).join(' ') : undefined,
+						error instanceof GitCommandError
+							? error.output.trim().split('\n').slice(-2).join(' ')
+							: undefined,
 					);
 				}
 				result.files = (await git(['diff', '--cached', '--name-only'])).split('\n').filter(Boolean);
@@ -108,17 +190,32 @@ export async function revertGitManifest(request: RevertRequest, credential: GitC
 					return { ...result, alreadyReverted: true };
 				}
 				const subject = message.split('\n')[0];
-				await git(['commit', '--quiet', '--no-verify', '-m', revertMessage(subject, full, request.reason, request.skipCi)]);
+				await git([
+					'commit',
+					'--quiet',
+					'--no-verify',
+					'-m',
+					revertMessage(subject, full, request.reason, request.skipCi),
+				]);
 				result.commit = await workspace.head();
 				result.changed = true;
 				try {
-					await git(['push', '--porcelain', '--quiet', '--no-verify', 'origin', `HEAD:refs/heads/${branch}`]);
+					await git([
+						'push',
+						'--porcelain',
+						'--quiet',
+						'--no-verify',
+						'origin',
+						`HEAD:refs/heads/${branch}`,
+					]);
 					await workspace.markClean(result.commit);
 					return result;
 				} catch (error) {
 					if (!isRejectedPush(error) || attempt >= maxAttempts) throw error;
 				}
-				await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * Math.min(attempt, 5)));
+				await new Promise((resolve) =>
+					setTimeout(resolve, Math.random() * 100 * Math.min(attempt, 5)),
+				);
 				await workspace.refresh(branch);
 			}
 		});

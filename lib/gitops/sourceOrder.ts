@@ -37,7 +37,11 @@ export interface Superseded {
 }
 
 const CLOCK_SKEW_MS = 24 * 3600_000;
-const KEYS = { repository: 'Source-Repository', commit: 'Source-Commit', time: 'Source-Commit-Time' } as const;
+const KEYS = {
+	repository: 'Source-Repository',
+	commit: 'Source-Commit',
+	time: 'Source-Commit-Time',
+} as const;
 
 /** Checks and normalises the order fields (the time as ISO 8601 UTC); all empty means no order. */
 export function checkSourceOrder(order: Partial<SourceOrder> | undefined): SourceOrder | undefined {
@@ -46,12 +50,22 @@ export function checkSourceOrder(order: Partial<SourceOrder> | undefined): Sourc
 	const time = order?.time?.trim() ?? '';
 	if (!repository && !commit && !time) return undefined;
 	if (!/^[\x21-\x7e]{1,200}$/.test(repository)) {
-		throw inputError(`sourceRepository ${quoteValue(repository)} must be 1 to 200 printable characters without spaces, e.g. org/webapp`, 'sourceRepository');
+		throw inputError(
+			`sourceRepository ${quoteValue(repository)} must be 1 to 200 printable characters without spaces, e.g. org/webapp`,
+			'sourceRepository',
+		);
 	}
-	if (!/^[0-9a-f]{7,64}$/.test(commit)) throw inputError(`sourceCommit ${quoteValue(commit)} is not a commit id: give the built commit's SHA`, 'sourceCommit');
+	if (!/^[0-9a-f]{7,64}$/.test(commit))
+		throw inputError(
+			`sourceCommit ${quoteValue(commit)} is not a commit id: give the built commit's SHA`,
+			'sourceCommit',
+		);
 	const millis = /^\d{1,12}$/.test(time) ? Number(time) * 1000 : Date.parse(time);
 	if (!time || !Number.isFinite(millis)) {
-		throw inputError(`sourceCommitTime ${quoteValue(time)} is not a time: give the commit's ISO 8601 timestamp (a GitHub push's head_commit.timestamp) or Unix seconds`, 'sourceCommitTime');
+		throw inputError(
+			`sourceCommitTime ${quoteValue(time)} is not a time: give the commit's ISO 8601 timestamp (a GitHub push's head_commit.timestamp) or Unix seconds`,
+			'sourceCommitTime',
+		);
 	}
 	return { repository, commit, time: new Date(millis).toISOString() };
 }
@@ -65,12 +79,25 @@ export function sourceTrailers(order: SourceOrder): string {
  * Looks for a bump of a newer commit of the same source repository in the history of `ref`. Deepens (or
  * shortens) the shallow clone to the commits since `order.time` minus the clock skew allowance first.
  */
-export async function findNewerBump(git: GitRunner, remoteBranch: string, ref: string, order: SourceOrder): Promise<Superseded | undefined> {
+export async function findNewerBump(
+	git: GitRunner,
+	remoteBranch: string,
+	ref: string,
+	order: SourceOrder,
+): Promise<Superseded | undefined> {
 	const since = Math.floor((Date.parse(order.time) - CLOCK_SKEW_MS) / 1000);
 	// A tip committed before then has no newer bump behind it (and the server refuses a shallow fetch that selects nothing).
 	const tipTime = Number((await git.run(['log', '-1', '--format=%ct', ref, '--'])).stdout.trim());
 	if (tipTime < since) return undefined;
-	await git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', `--shallow-since=${since}`, 'origin', `+refs/heads/${remoteBranch}:refs/remotes/origin/${remoteBranch}`]);
+	await git.run([
+		'fetch',
+		'--quiet',
+		'--no-tags',
+		'--no-write-fetch-head',
+		`--shallow-since=${since}`,
+		'origin',
+		`+refs/heads/${remoteBranch}:refs/remotes/origin/${remoteBranch}`,
+	]);
 	const field = (key: string) => `%(trailers:key=${key},valueonly,separator=%x1d)`;
 	const format = `%H%x1f${field(KEYS.repository)}%x1f${field(KEYS.commit)}%x1f${field(KEYS.time)}%x1e`;
 	const { stdout } = await git.run(['log', `--since=${since}`, `--format=${format}`, ref, '--']);
@@ -80,7 +107,13 @@ export async function findNewerBump(git: GitRunner, remoteBranch: string, ref: s
 		if (!gitopsCommit || repository?.trim() !== order.repository) continue;
 		const deployedAt = Date.parse(time?.trim() ?? '');
 		if (commit?.trim() !== order.commit && deployedAt > mine) {
-			return { sourceCommit: order.commit, sourceCommitTime: order.time, deployedSourceCommit: commit.trim(), deployedSourceCommitTime: new Date(deployedAt).toISOString(), deployedBy: gitopsCommit };
+			return {
+				sourceCommit: order.commit,
+				sourceCommitTime: order.time,
+				deployedSourceCommit: commit.trim(),
+				deployedSourceCommitTime: new Date(deployedAt).toISOString(),
+				deployedBy: gitopsCommit,
+			};
 		}
 	}
 	return undefined;

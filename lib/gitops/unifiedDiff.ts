@@ -18,7 +18,12 @@ function lineOps(before: string[], after: string[]): Op[] {
 	let start = 0;
 	while (start < before.length && start < after.length && before[start] === after[start]) start++;
 	let end = 0;
-	while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
+	while (
+		end < before.length - start &&
+		end < after.length - start &&
+		before[before.length - 1 - end] === after[after.length - 1 - end]
+	)
+		end++;
 	const ops: Op[] = before.slice(0, start).map((text) => ({ kind: ' ', text }));
 	const oldMiddle = before.slice(start, before.length - end);
 	const newMiddle = after.slice(start, after.length - end);
@@ -28,14 +33,19 @@ function lineOps(before: string[], after: string[]): Op[] {
 			else ops.push({ kind: '-', text }, { kind: '+', text: newMiddle[i] });
 		});
 	} else {
-		ops.push(...oldMiddle.map((text): Op => ({ kind: '-', text })), ...newMiddle.map((text): Op => ({ kind: '+', text })));
+		ops.push(
+			...oldMiddle.map((text): Op => ({ kind: '-', text })),
+			...newMiddle.map((text): Op => ({ kind: '+', text })),
+		);
 	}
 	ops.push(...before.slice(before.length - end).map((text): Op => ({ kind: ' ', text })));
 	return ops;
 }
 
 function renderLine(op: Op): string {
-	const body = op.text.endsWith('\n') ? op.text.slice(0, -1) : `${op.text}\n\\ No newline at end of file`;
+	const body = op.text.endsWith('\n')
+		? op.text.slice(0, -1)
+		: `${op.text}\n\\ No newline at end of file`;
 	return `${op.kind}${body}\n`;
 }
 

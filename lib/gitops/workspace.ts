@@ -8,7 +8,9 @@ import { GitCommandError, GitRunner } from './gitRunner';
 
 /** Where cached clones live unless told otherwise. Disposable: delete it any time; each worker may have one. */
 export function defaultCacheDir(): string {
-	return process.env.N8N_BUILDKIT_GIT_CACHE_DIR || join(tmpdir(), 'n8n-nodes-buildkit', 'git-cache');
+	return (
+		process.env.N8N_BUILDKIT_GIT_CACHE_DIR || join(tmpdir(), 'n8n-nodes-buildkit', 'git-cache')
+	);
 }
 
 export function workspaceDir(cacheDir: string, url: string, branch: string): string {
@@ -64,8 +66,12 @@ interface WorkspaceState {
 async function readState(path: string): Promise<WorkspaceState | 'broken'> {
 	try {
 		const state = JSON.parse(await readFile(path, 'utf8')) as WorkspaceState;
-		const sparseOk = state?.sparse === 'all' || (Array.isArray(state?.sparse) && state.sparse.every((f) => typeof f === 'string'));
-		return typeof state?.url === 'string' && typeof state.partial === 'boolean' && sparseOk ? state : 'broken';
+		const sparseOk =
+			state?.sparse === 'all' ||
+			(Array.isArray(state?.sparse) && state.sparse.every((f) => typeof f === 'string'));
+		return typeof state?.url === 'string' && typeof state.partial === 'boolean' && sparseOk
+			? state
+			: 'broken';
 	} catch {
 		return 'broken';
 	}
@@ -90,7 +96,15 @@ export class Workspace {
 	}
 
 	/** Opens (or clones) the cache and brings it to the tip an edit builds on (see refresh). */
-	static async open(opts: { cacheDir: string; url: string; branch: string; pushBranch?: string; access: GitAccess; scope: string[]; recloneAfter?: number }): Promise<Workspace> {
+	static async open(opts: {
+		cacheDir: string;
+		url: string;
+		branch: string;
+		pushBranch?: string;
+		access: GitAccess;
+		scope: string[];
+		recloneAfter?: number;
+	}): Promise<Workspace> {
 		const dir = workspaceDir(opts.cacheDir, opts.url, opts.branch);
 		const statePath = join(dir, '.git', STATE_FILE);
 		let scope = opts.scope;
@@ -115,28 +129,58 @@ export class Workspace {
 					return workspace;
 				} catch (error) {
 					// A broken cache is thrown away and rebuilt; a remote problem is the caller's to report.
-					if (!(error instanceof GitCommandError && /fatal: (not a git repository|bad object|unable to read)|corrupt|index file/i.test(error.output))) throw error;
+					if (!(
+						error instanceof GitCommandError &&
+						/fatal: (not a git repository|bad object|unable to read)|corrupt|index file/i.test(
+							error.output,
+						)
+					))
+						throw error;
 				}
 			}
 			await rm(dir, { recursive: true, force: true });
 		}
 		const workspace = await Workspace.cloneCold(dir, { ...opts, scope });
-		if (opts.pushBranch && opts.pushBranch !== opts.branch) await workspace.refresh(opts.branch, opts.pushBranch);
+		if (opts.pushBranch && opts.pushBranch !== opts.branch)
+			await workspace.refresh(opts.branch, opts.pushBranch);
 		return workspace;
 	}
 
-	private static async cloneCold(dir: string, opts: { url: string; branch: string; access: GitAccess; scope: string[] }): Promise<Workspace> {
+	private static async cloneCold(
+		dir: string,
+		opts: { url: string; branch: string; access: GitAccess; scope: string[] },
+	): Promise<Workspace> {
 		await mkdir(dirname(dir), { recursive: true });
 		const staging = `${dir}.clone-${randomBytes(4).toString('hex')}`;
 		const parent = new GitRunner(dirname(dir), opts.access);
-		const base = ['clone', '--quiet', '--no-tags', '--single-branch', '--depth', '1', '--branch', opts.branch, '--sparse'];
+		const base = [
+			'clone',
+			'--quiet',
+			'--no-tags',
+			'--single-branch',
+			'--depth',
+			'1',
+			'--branch',
+			opts.branch,
+			'--sparse',
+		];
 		let partial = true;
 		try {
 			try {
-				const { stderr } = await parent.run([...base, `--filter=${CLONE_FILTER}`, '--', opts.url, staging]);
+				const { stderr } = await parent.run([
+					...base,
+					`--filter=${CLONE_FILTER}`,
+					'--',
+					opts.url,
+					staging,
+				]);
 				if (/filtering not recognized by server/i.test(stderr)) partial = false;
 			} catch (error) {
-				if (!(error instanceof GitCommandError) || !/filter|partial clone|promisor/i.test(error.output)) throw error;
+				if (
+					!(error instanceof GitCommandError) ||
+					!/filter|partial clone|promisor/i.test(error.output)
+				)
+					throw error;
 				await rm(staging, { recursive: true, force: true });
 				await parent.run([...base, '--', opts.url, staging]);
 				partial = false;
@@ -147,7 +191,12 @@ export class Workspace {
 			await rm(staging, { recursive: true, force: true });
 			throw error;
 		}
-		const workspace = new Workspace(dir, new GitRunner(dir, opts.access), { url: opts.url, branch: opts.branch, partial, sparse: [] }, false);
+		const workspace = new Workspace(
+			dir,
+			new GitRunner(dir, opts.access),
+			{ url: opts.url, branch: opts.branch, partial, sparse: [] },
+			false,
+		);
 		workspace.state.cleanAt = await workspace.head();
 		await workspace.widen(opts.scope, true);
 		return workspace;
@@ -180,7 +229,10 @@ export class Workspace {
 			await this.git.run(['sparse-checkout', 'set', '--cone', '--sparse-index', '--', ...wanted]);
 			this.state.sparse = wanted;
 		} else {
-			const missing = wanted.filter((f) => !(this.state.sparse as string[]).some((have) => f === have || f.startsWith(`${have}/`)));
+			const missing = wanted.filter(
+				(f) =>
+					!(this.state.sparse as string[]).some((have) => f === have || f.startsWith(`${have}/`)),
+			);
 			if (missing.length === 0) return;
 			await this.git.run(['sparse-checkout', 'add', '--', ...missing]);
 			this.state.sparse = [...(this.state.sparse as string[]), ...missing].sort();
@@ -201,8 +253,11 @@ export class Workspace {
 				await this.fetch(pushBranch);
 				base = `origin/${pushBranch}`;
 			} catch (error) {
-				if (!(error instanceof GitCommandError) || !/couldn't find remote ref/i.test(error.output)) throw error;
-				await this.git.run(['update-ref', '-d', `refs/remotes/origin/${pushBranch}`]).catch(() => undefined);
+				if (!(error instanceof GitCommandError) || !/couldn't find remote ref/i.test(error.output))
+					throw error;
+				await this.git
+					.run(['update-ref', '-d', `refs/remotes/origin/${pushBranch}`])
+					.catch(() => undefined);
 			}
 		}
 		const tip = await this.readRef(`refs/remotes/${base}`);
@@ -227,7 +282,15 @@ export class Workspace {
 	 */
 	private async fetch(branch: string): Promise<void> {
 		const refspec = `+refs/heads/${branch}:refs/remotes/origin/${branch}`;
-		await this.git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-show-forced-updates', 'origin', refspec]);
+		await this.git.run([
+			'fetch',
+			'--quiet',
+			'--no-tags',
+			'--no-write-fetch-head',
+			'--no-show-forced-updates',
+			'origin',
+			refspec,
+		]);
 		this.state.fetches = (this.state.fetches ?? 0) + 1;
 	}
 
@@ -247,7 +310,8 @@ export class Workspace {
 	/** A ref's commit from its loose file or packed-refs; undefined when neither has it. */
 	private async readRef(ref: string): Promise<string | undefined> {
 		const loose = await readFile(join(this.dir, '.git', ref), 'utf8').catch(() => undefined);
-		if (loose !== undefined) return /^[0-9a-f]{40,64}$/.test(loose.trim()) ? loose.trim() : undefined;
+		if (loose !== undefined)
+			return /^[0-9a-f]{40,64}$/.test(loose.trim()) ? loose.trim() : undefined;
 		const packed = await readFile(join(this.dir, '.git', 'packed-refs'), 'utf8').catch(() => '');
 		const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`));
 		return line?.split(' ')[0];

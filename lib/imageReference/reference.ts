@@ -34,7 +34,9 @@ const domainAndPort = `${host}(?::[0-9]+)?`;
 const tagPattern = '[\\w][\\w.-]{0,127}';
 const digestPattern = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
 
-const nameRegex = new RegExp(`^(?:(${domainAndPort})/)?((?:${pathComponent})(?:/${pathComponent})*)$`);
+const nameRegex = new RegExp(
+	`^(?:(${domainAndPort})/)?((?:${pathComponent})(?:/${pathComponent})*)$`,
+);
 const digestGrammarRegex = new RegExp(`^${digestPattern}$`);
 const pathRegex = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
 const tagRegex = new RegExp(`^${tagPattern}$`);
@@ -47,7 +49,12 @@ const EXAMPLE = 'registry.local:5000/webapp/app:1.2.3';
 
 /** Docker's rule for "is the first component a registry host?" (docker/distribution normalize.go). */
 export function looksLikeDomain(component: string): boolean {
-	return component.includes('.') || component.includes(':') || component === 'localhost' || component !== component.toLowerCase();
+	return (
+		component.includes('.') ||
+		component.includes(':') ||
+		component === 'localhost' ||
+		component !== component.toLowerCase()
+	);
 }
 
 /** The parts of `name[:tag][@digest]` as written; a part that is present but empty is ''. */
@@ -101,7 +108,10 @@ export function isImageDigest(text: string): boolean {
 /** Parses an image reference or throws a InputError that names `field` and says what to change. */
 export function parseImageReference(text: string, field: string): ImageReference {
 	const fail = (why: string): never => {
-		throw new InputError(field, `${field} ${quoteValue(text)} is not a valid image reference: ${why}. Use registry/repository:tag, e.g. ${EXAMPLE}.`);
+		throw new InputError(
+			field,
+			`${field} ${quoteValue(text)} is not a valid image reference: ${why}. Use registry/repository:tag, e.g. ${EXAMPLE}.`,
+		);
 	};
 	if (typeof text !== 'string' || text.length === 0) fail('it is empty');
 	if (text.length > 512) fail('it is longer than 512 characters');
@@ -111,21 +121,31 @@ export function parseImageReference(text: string, field: string): ImageReference
 
 	const parts = splitReference(text);
 	const name = splitName(parts.name);
-	const valid = name && (parts.tag === undefined || tagRegex.test(parts.tag)) && (parts.digest === undefined || digestGrammarRegex.test(parts.digest));
+	const valid =
+		name &&
+		(parts.tag === undefined || tagRegex.test(parts.tag)) &&
+		(parts.digest === undefined || digestGrammarRegex.test(parts.digest));
 	if (!valid) {
 		const beforeSuffix = text.split('@')[0].replace(/:[^/]*$/, '');
-		const pathPart = beforeSuffix.includes('/') ? beforeSuffix.slice(beforeSuffix.indexOf('/') + 1) : beforeSuffix;
+		const pathPart = beforeSuffix.includes('/')
+			? beforeSuffix.slice(beforeSuffix.indexOf('/') + 1)
+			: beforeSuffix;
 		if (pathPart !== pathPart.toLowerCase()) fail('the repository path must be lower case');
 		const tag = /:([^/@]*)(?:@|$)/.exec(text.slice(text.lastIndexOf('/') + 1))?.[1];
 		if (tag !== undefined && tag.length > 128) fail('a tag has at most 128 characters');
-		if (tag !== undefined && !tagRegex.test(tag)) fail('a tag is letters, digits, "_", "." and "-", not starting with "." or "-"');
-		return fail('only lower-case letters, digits, ".", "_", "-" and "/" may form the repository path');
+		if (tag !== undefined && !tagRegex.test(tag))
+			fail('a tag is letters, digits, "_", "." and "-", not starting with "." or "-"');
+		return fail(
+			'only lower-case letters, digits, ".", "_", "-" and "/" may form the repository path',
+		);
 	}
 	const { domain, path } = name;
 	const { tag, digest } = parts;
 	const repository = parts.name;
-	if (repository.length > NAME_TOTAL_LENGTH_MAX) fail(`the repository name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
-	if (digest !== undefined && !isImageDigest(digest)) fail('a digest is sha256: followed by 64 lower-case hex digits (or sha384/sha512)');
+	if (repository.length > NAME_TOTAL_LENGTH_MAX)
+		fail(`the repository name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
+	if (digest !== undefined && !isImageDigest(digest))
+		fail('a digest is sha256: followed by 64 lower-case hex digits (or sha384/sha512)');
 	return { text, repository, domain, path, tag, digest };
 }
 
@@ -133,10 +153,16 @@ export function parseImageReference(text: string, field: string): ImageReference
 export function parsePushReference(text: string, field: string): ImageReference {
 	const ref = parseImageReference(text, field);
 	if (ref.digest) {
-		throw new InputError(field, `${field} ${quoteValue(text)} pins a digest; a build pushes to a tag. Drop the "@sha256:…" part, e.g. ${EXAMPLE}.`);
+		throw new InputError(
+			field,
+			`${field} ${quoteValue(text)} pins a digest; a build pushes to a tag. Drop the "@sha256:…" part, e.g. ${EXAMPLE}.`,
+		);
 	}
 	if (!ref.tag) {
-		throw new InputError(field, `${field} ${quoteValue(text)} has no tag: add one, e.g. ${ref.repository}:1.2.3.`);
+		throw new InputError(
+			field,
+			`${field} ${quoteValue(text)} has no tag: add one, e.g. ${ref.repository}:1.2.3.`,
+		);
 	}
 	return ref;
 }

@@ -28,7 +28,12 @@ export class RepositoryReferenceError extends InputError {
 	}
 }
 
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+const DOCKER_HUB_ALIASES = new Set([
+	'docker.io',
+	'index.docker.io',
+	'registry-1.docker.io',
+	'registry.hub.docker.com',
+]);
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
 export function isDockerHub(registry: string): boolean {
@@ -42,7 +47,13 @@ export function apiHostOf(registry: string): string {
 
 /** Whether two registry names designate the same registry (Docker Hub has several names). */
 export function sameRegistry(a: string, b: string): boolean {
-	const norm = (r: string) => (isDockerHub(r) ? 'docker.io' : r.toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, ''));
+	const norm = (r: string) =>
+		isDockerHub(r)
+			? 'docker.io'
+			: r
+					.toLowerCase()
+					.replace(/^https?:\/\//, '')
+					.replace(/\/+$/, '');
 	return norm(a) === norm(b);
 }
 
@@ -59,29 +70,51 @@ export function parseRepository(input: string): RepositoryReference {
 	// Checked before anything echoes the input.
 	const firstSlash = text.indexOf('/');
 	const hostPart = firstSlash < 0 ? text : text.slice(0, firstSlash);
-	const isDigestOnly = firstSlash < 0 && /@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}$/i.test(text);
+	const isDigestOnly =
+		firstSlash < 0 && /@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}$/i.test(text);
 	if (hostPart.includes('@') && !isDigestOnly) {
-		throw new RepositoryReferenceError('The repository must not contain a user name or password: put them in the Container Registry credential');
+		throw new RepositoryReferenceError(
+			'The repository must not contain a user name or password: put them in the Container Registry credential',
+		);
 	}
-	if (!text) throw new RepositoryReferenceError('The repository is empty: give one such as registry.local:5000/webapp/app or nginx');
+	if (!text)
+		throw new RepositoryReferenceError(
+			'The repository is empty: give one such as registry.local:5000/webapp/app or nginx',
+		);
 	const parts = splitReference(text);
 	if (parts.tag !== undefined || parts.digest !== undefined) {
-		throw new RepositoryReferenceError(`${quoteValue(input)} includes a tag or digest: give the repository only (e.g. ${parts.name})`);
+		throw new RepositoryReferenceError(
+			`${quoteValue(input)} includes a tag or digest: give the repository only (e.g. ${parts.name})`,
+		);
 	}
 	const name = splitName(text);
 	if (!name) {
 		const segments = text.split('/');
 		const domain = segments.length > 1 && looksLikeDomain(segments[0]) ? segments[0] : undefined;
 		if (domain !== undefined && !splitName(`${domain}/x`)) {
-			throw new RepositoryReferenceError(`${quoteValue(input)} is not a valid repository: ${quoteValue(domain)} is not a registry host (letters, digits, "-" and "." with an optional :port)`);
+			throw new RepositoryReferenceError(
+				`${quoteValue(input)} is not a valid repository: ${quoteValue(domain)} is not a registry host (letters, digits, "-" and "." with an optional :port)`,
+			);
 		}
-		const bad = segments.slice(domain === undefined ? 0 : 1).find((s) => !PATH_COMPONENT.test(s)) ?? text;
-		throw new RepositoryReferenceError(`${quoteValue(input)} is not a valid repository: ${quoteValue(bad)} must be lowercase letters, digits and separators (. _ -)`);
+		const bad =
+			segments.slice(domain === undefined ? 0 : 1).find((s) => !PATH_COMPONENT.test(s)) ?? text;
+		throw new RepositoryReferenceError(
+			`${quoteValue(input)} is not a valid repository: ${quoteValue(bad)} must be lowercase letters, digits and separators (. _ -)`,
+		);
 	}
 	if (text.length > NAME_TOTAL_LENGTH_MAX) {
-		throw new RepositoryReferenceError(`${quoteValue(input)} is not a valid repository: the name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
+		throw new RepositoryReferenceError(
+			`${quoteValue(input)} is not a valid repository: the name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`,
+		);
 	}
 	const registry = name.domain ?? 'docker.io';
-	const path = isDockerHub(registry) && !name.path.includes('/') ? `library/${name.path}` : name.path;
-	return { registry, apiHost: apiHostOf(registry), path, name: `${isDockerHub(registry) ? 'docker.io' : registry}/${path}`, plainHttp };
+	const path =
+		isDockerHub(registry) && !name.path.includes('/') ? `library/${name.path}` : name.path;
+	return {
+		registry,
+		apiHost: apiHostOf(registry),
+		path,
+		name: `${isDockerHub(registry) ? 'docker.io' : registry}/${path}`,
+		plainHttp,
+	};
 }

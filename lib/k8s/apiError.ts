@@ -20,7 +20,8 @@ export type AdmissionDenial = {
 };
 
 // The apiserver's wording (k8s.io/apiserver/pkg/admission/plugin/policy/validating/dispatcher.go).
-const ADMISSION_DENIAL = /ValidatingAdmissionPolicy '([^']+)'(?: with binding '([^']+)')? denied request: (.*)$/s;
+const ADMISSION_DENIAL =
+	/ValidatingAdmissionPolicy '([^']+)'(?: with binding '([^']+)')? denied request: (.*)$/s;
 
 /** What to do about an admission policy denial (its rule names the refused field). */
 export function hintForAdmissionDenial(policy: string): string {
@@ -33,8 +34,19 @@ function admissionDenial(message: string | undefined): AdmissionDenial | undefin
 }
 
 export function describeKubernetesError(error: unknown): KubernetesApiFailure {
-	const e = error as { code?: unknown; statusCode?: unknown; body?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-	const statusCode = typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+	const e = error as {
+		code?: unknown;
+		statusCode?: unknown;
+		body?: unknown;
+		message?: unknown;
+		cause?: { code?: unknown; message?: unknown };
+	};
+	const statusCode =
+		typeof e?.code === 'number'
+			? e.code
+			: typeof e?.statusCode === 'number'
+				? e.statusCode
+				: undefined;
 	let status: { reason?: string; message?: string } | undefined;
 	if (typeof e?.body === 'string') {
 		try {
@@ -46,10 +58,20 @@ export function describeKubernetesError(error: unknown): KubernetesApiFailure {
 		status = e.body as { reason?: string; message?: string };
 	}
 	if (statusCode !== undefined) {
-		const fallback = statusCode === 401 ? 'Unauthorized: the token or client certificate was not accepted' : `HTTP ${statusCode}`;
+		const fallback =
+			statusCode === 401
+				? 'Unauthorized: the token or client certificate was not accepted'
+				: `HTTP ${statusCode}`;
 		const admissionPolicy = admissionDenial(status?.message);
-		return { statusCode, reason: status?.reason, message: status?.message || fallback, ...(admissionPolicy ? { admissionPolicy } : {}) };
+		return {
+			statusCode,
+			reason: status?.reason,
+			message: status?.message || fallback,
+			...(admissionPolicy ? { admissionPolicy } : {}),
+		};
 	}
-	const code = [e?.cause?.code, e?.code].find((c): c is string => typeof c === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(c));
+	const code = [e?.cause?.code, e?.code].find(
+		(c): c is string => typeof c === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(c),
+	);
 	return { message: `no HTTP response from the API server${code ? ` (${code})` : ''}` };
 }

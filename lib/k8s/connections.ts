@@ -23,7 +23,10 @@ export function shareConnections(kc: k8s.KubeConfig): k8s.KubeConfig {
 	// A client version without this method keeps its own behaviour (one connection per request).
 	if (typeof create !== 'function') return kc;
 	target.createDispatcher = (cluster, agentOptions) => {
-		const options = kc.createDispatcherOptions(cluster, agentOptions as Parameters<k8s.KubeConfig['createDispatcherOptions']>[1]);
+		const options = kc.createDispatcherOptions(
+			cluster,
+			agentOptions as Parameters<k8s.KubeConfig['createDispatcherOptions']>[1],
+		);
 		if (options.type === 'none') return undefined;
 		const key = createHash('sha256').update(JSON.stringify(options)).digest('hex');
 		let agent = agents.get(key);

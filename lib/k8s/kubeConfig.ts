@@ -31,7 +31,10 @@ export class KubernetesCredentialError extends InputError {
  * Builds a KubeConfig from the credential, rejecting shapes that would silently talk to the wrong place. Its
  * requests share keep-alive connections with every other KubeConfig of the same TLS identity (connections.ts).
  */
-export function kubeConfigFromCredential(cred: KubernetesCredential, host: KubeConfigHostOptions = {}): k8s.KubeConfig {
+export function kubeConfigFromCredential(
+	cred: KubernetesCredential,
+	host: KubeConfigHostOptions = {},
+): k8s.KubeConfig {
 	const kc = shareConnections(new (kubernetesClient().KubeConfig)());
 	switch (cred.authentication) {
 		case 'serviceAccount':
@@ -46,19 +49,33 @@ export function kubeConfigFromCredential(cred: KubernetesCredential, host: KubeC
 			return kc;
 		case 'kubeconfig': {
 			const text = (cred.kubeconfig ?? '').trim();
-			if (!text) throw new KubernetesCredentialError('Kubeconfig is empty: paste the whole kubeconfig YAML.', 'kubeconfig');
+			if (!text)
+				throw new KubernetesCredentialError(
+					'Kubeconfig is empty: paste the whole kubeconfig YAML.',
+					'kubeconfig',
+				);
 			// The client never sees the pasted text: it would read token-file while parsing it.
 			kc.loadFromOptions(pastedKubeconfig(text));
 			const context = cred.context?.trim();
 			if (context) {
 				if (!kc.getContextObject(context)) {
-					const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';
-					throw new KubernetesCredentialError(`Context "${context}" is not in the kubeconfig (it has: ${known}).`, 'context');
+					const known =
+						kc
+							.getContexts()
+							.map((c) => c.name)
+							.join(', ') || 'none';
+					throw new KubernetesCredentialError(
+						`Context "${context}" is not in the kubeconfig (it has: ${known}).`,
+						'context',
+					);
 				}
 				kc.setCurrentContext(context);
 			}
 			if (!kc.getCurrentCluster()) {
-				throw new KubernetesCredentialError('Kubeconfig has no current context with a cluster: set "Context" or current-context.', 'context');
+				throw new KubernetesCredentialError(
+					'Kubeconfig has no current context with a cluster: set "Context" or current-context.',
+					'context',
+				);
 			}
 			return kc;
 		}
@@ -68,13 +85,23 @@ export function kubeConfigFromCredential(cred: KubernetesCredential, host: KubeC
 			try {
 				url = new URL(server);
 			} catch {
-				throw new KubernetesCredentialError('Server must be a URL such as https://192.168.1.10:6443.', 'server');
+				throw new KubernetesCredentialError(
+					'Server must be a URL such as https://192.168.1.10:6443.',
+					'server',
+				);
 			}
 			if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-				throw new KubernetesCredentialError('Server must start with https:// (or http:// for a local proxy).', 'server');
+				throw new KubernetesCredentialError(
+					'Server must start with https:// (or http:// for a local proxy).',
+					'server',
+				);
 			}
 			const token = (cred.token ?? '').trim();
-			if (!token) throw new KubernetesCredentialError('Token is empty: give a service account token.', 'token');
+			if (!token)
+				throw new KubernetesCredentialError(
+					'Token is empty: give a service account token.',
+					'token',
+				);
 			refuseControlCharacters(token, 'Token', 'token');
 			const ca = cred.caCertificate?.trim();
 			kc.loadFromOptions({
@@ -88,7 +115,9 @@ export function kubeConfigFromCredential(cred: KubernetesCredential, host: KubeC
 					},
 				],
 				users: [{ name: 'user', token }],
-				contexts: [{ name: 'ctx', cluster: 'cluster', user: 'user', namespace: cred.namespace || undefined }],
+				contexts: [
+					{ name: 'ctx', cluster: 'cluster', user: 'user', namespace: cred.namespace || undefined },
+				],
 				currentContext: 'ctx',
 			});
 			return kc;
@@ -102,13 +131,17 @@ export function kubeConfigFromCredential(cred: KubernetesCredential, host: KubeC
 }
 
 const READS_A_FILE = 'reads a file on the n8n host';
-const TOKEN_INSTEAD = 'paste a service account token as token: (kubectl -n automation create token n8n) or inline client-certificate-data: and client-key-data:';
+const TOKEN_INSTEAD =
+	'paste a service account token as token: (kubectl -n automation create token n8n) or inline client-certificate-data: and client-key-data:';
 /**
  * Kubeconfig fields that make the client read a file on the n8n host or run a command there, with what to paste
  * instead. Whoever can save a credential must not get to read files (token-file is even sent to the server as a
  * bearer token, and shown back in errors) or run programs on the n8n host through it.
  */
-const HOST_ACCESS_FIELDS: Record<'user' | 'cluster', Record<string, [what: string, fix: string]>> = {
+const HOST_ACCESS_FIELDS: Record<
+	'user' | 'cluster',
+	Record<string, [what: string, fix: string]>
+> = {
 	user: {
 		'token-file': [READS_A_FILE, 'paste the token itself as token:'],
 		tokenFile: [READS_A_FILE, 'paste the token itself as token:'],
@@ -118,47 +151,91 @@ const HOST_ACCESS_FIELDS: Record<'user' | 'cluster', Record<string, [what: strin
 		'auth-provider': ['runs a command or reads files on the n8n host', TOKEN_INSTEAD],
 	},
 	cluster: {
-		'certificate-authority': [READS_A_FILE, 'inline it as certificate-authority-data: (base64 PEM)'],
+		'certificate-authority': [
+			READS_A_FILE,
+			'inline it as certificate-authority-data: (base64 PEM)',
+		],
 	},
 };
 
-const PROXY_SCHEMES = new Set(['http:', 'https:', 'socks:', 'socks4:', 'socks4a:', 'socks5:', 'socks5h:']);
+const PROXY_SCHEMES = new Set([
+	'http:',
+	'https:',
+	'socks:',
+	'socks4:',
+	'socks4a:',
+	'socks5:',
+	'socks5h:',
+]);
 
 type YamlMap = Record<string, unknown>;
-const isMap = (v: unknown): v is YamlMap => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isMap = (v: unknown): v is YamlMap =>
+	typeof v === 'object' && v !== null && !Array.isArray(v);
 /** A scalar as the string kubectl would read (YAML may type `token: 12345` as a number). */
-const scalar = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
+const scalar = (v: unknown): string | undefined =>
+	typeof v === 'string'
+		? v
+		: typeof v === 'number' || typeof v === 'boolean'
+			? String(v)
+			: undefined;
 
 /**
  * Reads a pasted kubeconfig into the client's options, keeping only inline data: server, CA data, TLS server
  * name, skip-verify and proxy URL of clusters; token, client certificate/key data, basic auth and `as` of users;
  * cluster, user and namespace of contexts. Any field that would reach the n8n host is refused, naming it.
  */
-function pastedKubeconfig(text: string): { clusters: k8s.Cluster[]; users: k8s.User[]; contexts: k8s.Context[]; currentContext?: string } {
+function pastedKubeconfig(text: string): {
+	clusters: k8s.Cluster[];
+	users: k8s.User[];
+	contexts: k8s.Context[];
+	currentContext?: string;
+} {
 	let doc: unknown;
 	try {
 		// Merge keys as kubectl reads them, so a `<<:` cannot hide a field from the checks below.
 		// yaml on first use, as the Kubernetes client: n8n loads this file in every process.
-		doc = (require('yaml') as typeof import('yaml')).parse(text, { merge: true, maxAliasCount: 100 });
+		doc = (require('yaml') as typeof import('yaml')).parse(text, {
+			merge: true,
+			maxAliasCount: 100,
+		});
 	} catch {
-		throw new KubernetesCredentialError('Kubeconfig could not be parsed as YAML: paste the file exactly as kubectl writes it.', 'kubeconfig');
+		throw new KubernetesCredentialError(
+			'Kubeconfig could not be parsed as YAML: paste the file exactly as kubectl writes it.',
+			'kubeconfig',
+		);
 	}
-	if (!isMap(doc)) throw new KubernetesCredentialError('Kubeconfig is not a kubeconfig: expected clusters, users and contexts.', 'kubeconfig');
-	const entries = (key: 'clusters' | 'users' | 'contexts', inner: 'cluster' | 'user' | 'context'): Array<{ name: string; body: YamlMap }> => {
+	if (!isMap(doc))
+		throw new KubernetesCredentialError(
+			'Kubeconfig is not a kubeconfig: expected clusters, users and contexts.',
+			'kubeconfig',
+		);
+	const entries = (
+		key: 'clusters' | 'users' | 'contexts',
+		inner: 'cluster' | 'user' | 'context',
+	): Array<{ name: string; body: YamlMap }> => {
 		const list = doc[key] ?? [];
-		if (!Array.isArray(list)) throw new KubernetesCredentialError(`Kubeconfig ${key} must be a list.`, 'kubeconfig');
+		if (!Array.isArray(list))
+			throw new KubernetesCredentialError(`Kubeconfig ${key} must be a list.`, 'kubeconfig');
 		return list.map((entry, i) => {
 			const name = isMap(entry) ? scalar(entry.name) : undefined;
-			if (!name) throw new KubernetesCredentialError(`Kubeconfig ${key}[${i}] has no name.`, 'kubeconfig');
+			if (!name)
+				throw new KubernetesCredentialError(`Kubeconfig ${key}[${i}] has no name.`, 'kubeconfig');
 			const body = (entry as YamlMap)[inner] ?? {};
-			if (!isMap(body)) throw new KubernetesCredentialError(`Kubeconfig ${inner} "${name}" must be a mapping.`, 'kubeconfig');
+			if (!isMap(body))
+				throw new KubernetesCredentialError(
+					`Kubeconfig ${inner} "${name}" must be a mapping.`,
+					'kubeconfig',
+				);
 			return { name, body };
 		});
 	};
 	const refuseHostAccess = (kind: 'user' | 'cluster', name: string, body: YamlMap): void => {
 		for (const [field, [what, fix]] of Object.entries(HOST_ACCESS_FIELDS[kind])) {
 			if (body[field] !== undefined && body[field] !== null && body[field] !== '') {
-				throw new KubernetesCredentialError(`Kubeconfig ${kind} "${name}" sets ${field}, which ${what}: ${fix}.`, 'kubeconfig');
+				throw new KubernetesCredentialError(
+					`Kubeconfig ${kind} "${name}" sets ${field}, which ${what}: ${fix}.`,
+					'kubeconfig',
+				);
 			}
 		}
 	};
@@ -166,10 +243,17 @@ function pastedKubeconfig(text: string): { clusters: k8s.Cluster[]; users: k8s.U
 	const clusters = entries('clusters', 'cluster').map(({ name, body }): k8s.Cluster => {
 		refuseHostAccess('cluster', name, body);
 		const server = scalar(body.server)?.trim() ?? '';
-		if (!/^https?:\/\/./.test(server)) throw new KubernetesCredentialError(`Kubeconfig cluster "${name}" needs a server such as https://192.168.1.10:6443.`, 'kubeconfig');
+		if (!/^https?:\/\/./.test(server))
+			throw new KubernetesCredentialError(
+				`Kubeconfig cluster "${name}" needs a server such as https://192.168.1.10:6443.`,
+				'kubeconfig',
+			);
 		const proxyUrl = scalar(body['proxy-url']);
 		if (proxyUrl !== undefined && !PROXY_SCHEMES.has(protocolOf(proxyUrl))) {
-			throw new KubernetesCredentialError(`Kubeconfig cluster "${name}" has a proxy-url that is not an http://, https:// or socks5:// URL.`, 'kubeconfig');
+			throw new KubernetesCredentialError(
+				`Kubeconfig cluster "${name}" has a proxy-url that is not an http://, https:// or socks5:// URL.`,
+				'kubeconfig',
+			);
 		}
 		return {
 			name,
@@ -196,8 +280,17 @@ function pastedKubeconfig(text: string): { clusters: k8s.Cluster[]; users: k8s.U
 	});
 	const contexts = entries('contexts', 'context').map(({ name, body }): k8s.Context => {
 		const cluster = scalar(body.cluster);
-		if (!cluster) throw new KubernetesCredentialError(`Kubeconfig context "${name}" names no cluster.`, 'kubeconfig');
-		return { name, cluster, user: scalar(body.user) ?? '', namespace: scalar(body.namespace) || undefined };
+		if (!cluster)
+			throw new KubernetesCredentialError(
+				`Kubeconfig context "${name}" names no cluster.`,
+				'kubeconfig',
+			);
+		return {
+			name,
+			cluster,
+			user: scalar(body.user) ?? '',
+			namespace: scalar(body.namespace) || undefined,
+		};
 	});
 	return { clusters, users, contexts, currentContext: scalar(doc['current-context']) };
 }
@@ -212,7 +305,11 @@ const protocolOf = (url: string): string => {
 
 /** A token with a line break or control character is not one header value; say so instead of sending it. */
 function refuseControlCharacters(token: string, what: string, field: string): void {
-	if (/\p{Cc}/u.test(token)) throw new KubernetesCredentialError(`${what} contains a line break or control character: paste it as one line.`, field);
+	if (/\p{Cc}/u.test(token))
+		throw new KubernetesCredentialError(
+			`${what} contains a line break or control character: paste it as one line.`,
+			field,
+		);
 }
 
 /** The namespace to default to: the credential's, else the kubeconfig context's, else build-system. */

@@ -1,7 +1,8 @@
 import { InputError } from '../errors';
 
 // `field` is the node parameter the user must change, so every message names the fix.
-export type TagPolicyField = 'semverRange' | 'filterPattern' | 'filterExtract' | 'exclude' | 'order' | 'policy';
+export type TagPolicyField =
+	'semverRange' | 'filterPattern' | 'filterExtract' | 'exclude' | 'order' | 'policy';
 
 export type TagPolicyErrorCode =
 	| 'invalid-range'

@@ -73,7 +73,8 @@ export function parseGoFloat(text: string): number | undefined {
 		if (text[i] === '+' || text[i] === '-') expNegative = text[i++] === '-';
 		if (!isDigit(text[i], false)) return undefined;
 		let digits = '';
-		for (; i < text.length && (isDigit(text[i], false) || text[i] === '_'); i++) if (text[i] !== '_') digits += text[i];
+		for (; i < text.length && (isDigit(text[i], false) || text[i] === '_'); i++)
+			if (text[i] !== '_') digits += text[i];
 		exponent = Number(digits) * (expNegative ? -1 : 1);
 	} else if (hex) {
 		return undefined; // hexadecimal floats need a p exponent

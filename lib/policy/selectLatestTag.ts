@@ -13,21 +13,30 @@ import type { TagOrder, TagPolicy, TagSelection } from './types';
 export type TagSelector = (tags: readonly string[]) => TagSelection;
 type Ranker = (entries: readonly FilteredTag[]) => Ranking;
 
-const RANGE_EXAMPLES = 'e.g. `^1.2`, `~1.4`, `>=1.0.0 <2.0.0`, `1.x`, or `>=1.0.0-0` to include prereleases';
+const RANGE_EXAMPLES =
+	'e.g. `^1.2`, `~1.4`, `>=1.0.0 <2.0.0`, `1.x`, or `>=1.0.0-0` to include prereleases';
 
 function parseOrder(order: unknown): TagOrder {
 	// Flux accepts the order in any case and defaults to ascending.
 	if (order === undefined || order === '') return 'asc';
 	const lower = typeof order === 'string' ? order.toLowerCase() : '';
 	if (lower === 'asc' || lower === 'desc') return lower;
-	throw new TagPolicyError('order', 'invalid-order', `order '${String(order)}' is not valid; use 'asc' (pick the highest) or 'desc' (pick the lowest).`);
+	throw new TagPolicyError(
+		'order',
+		'invalid-order',
+		`order '${String(order)}' is not valid; use 'asc' (pick the highest) or 'desc' (pick the lowest).`,
+	);
 }
 
 function compileRanker(policy: TagPolicy): Ranker {
 	switch (policy?.kind) {
 		case 'semver': {
 			if (typeof policy.range !== 'string') {
-				throw new TagPolicyError('semverRange', 'invalid-range', `semverRange is required for the semver policy (${RANGE_EXAMPLES}).`);
+				throw new TagPolicyError(
+					'semverRange',
+					'invalid-range',
+					`semverRange is required for the semver policy (${RANGE_EXAMPLES}).`,
+				);
 			}
 			let range;
 			try {
@@ -51,7 +60,11 @@ function compileRanker(policy: TagPolicy): Ranker {
 			return (entries) => rankAlphabetically(entries, order);
 		}
 		default:
-			throw new TagPolicyError('policy', 'invalid-policy', `policy kind '${String((policy as { kind?: unknown })?.kind)}' is not valid; use 'semver', 'numerical' or 'alphabetical'.`);
+			throw new TagPolicyError(
+				'policy',
+				'invalid-policy',
+				`policy kind '${String((policy as { kind?: unknown })?.kind)}' is not valid; use 'semver', 'numerical' or 'alphabetical'.`,
+			);
 	}
 }
 
@@ -93,6 +106,10 @@ function cachedSelector(policy: TagPolicy, filter?: TagFilter): TagSelector {
  * `latestTag` is undefined and `scanned`/`filtered`/`matched` say where the tags were lost.
  * Throws TagPolicyError for invalid input (and for a non-numeric value under `numerical`, as Flux does).
  */
-export function selectLatestTag(tags: string[], policy: TagPolicy, filter?: TagFilter): TagSelection {
+export function selectLatestTag(
+	tags: string[],
+	policy: TagPolicy,
+	filter?: TagFilter,
+): TagSelection {
 	return cachedSelector(policy, filter)(tags);
 }

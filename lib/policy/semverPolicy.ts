@@ -1,7 +1,13 @@
 // Flux `semver` policy: tags that parse as strict semver (one optional leading "v") and satisfy the
 // range; the greatest wins, and among equal versions (`1.0.0` and `v1.0.0`) the first one seen.
 import type { Ranking } from './ranking';
-import { compareVersions, parseTagVersion, satisfiesRange, type SemverRange, type SemverVersion } from './semver';
+import {
+	compareVersions,
+	parseTagVersion,
+	satisfiesRange,
+	type SemverRange,
+	type SemverVersion,
+} from './semver';
 import { sortByKeyDescending } from './sortByKey';
 import type { FilteredTag } from './tagFilter';
 
@@ -16,7 +22,8 @@ interface Matched {
  */
 function sortKey(v: SemverVersion): number | undefined {
 	const { major, minor, patch } = v;
-	if (typeof major !== 'number' || typeof minor !== 'number' || typeof patch !== 'number') return undefined;
+	if (typeof major !== 'number' || typeof minor !== 'number' || typeof patch !== 'number')
+		return undefined;
 	if (major >= 2 ** 19 || minor >= 2 ** 16 || patch >= 2 ** 16) return undefined;
 	return major * 2 ** 34 + minor * 2 ** 18 + patch * 2 + (v.prerelease === '' ? 1 : 0);
 }

@@ -3,7 +3,11 @@
 // use a comparator inside groups of equal keys.
 
 /** Items best first: higher key first; equal keys ordered by `tieBreak` (stable, so input order otherwise). */
-export function sortByKeyDescending<T>(items: readonly T[], keys: Float64Array, tieBreak: (a: T, b: T) => number): T[] {
+export function sortByKeyDescending<T>(
+	items: readonly T[],
+	keys: Float64Array,
+	tieBreak: (a: T, b: T) => number,
+): T[] {
 	const buckets = new Map<number, T[]>();
 	for (let i = 0; i < items.length; i++) {
 		const bucket = buckets.get(keys[i]);

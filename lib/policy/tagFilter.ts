@@ -2,7 +2,16 @@
 // match any pattern) and ImagePolicy `filterTags` (keep tags the pattern finds, optionally rewritten
 // by `extract`; two tags that extract to the same value collapse, the later one wins).
 import { TagPolicyError, type TagPolicyField } from './errors';
-import { compileGoRegexp, compileTemplate, expandTemplate, GoRegexpSyntaxError, MAX_PATTERN_LENGTH, MAX_TAG_LENGTH, type GoRegexp, type TemplatePart } from './regexp';
+import {
+	compileGoRegexp,
+	compileTemplate,
+	expandTemplate,
+	GoRegexpSyntaxError,
+	MAX_PATTERN_LENGTH,
+	MAX_TAG_LENGTH,
+	type GoRegexp,
+	type TemplatePart,
+} from './regexp';
 
 export interface TagFilter {
 	/** Go (RE2) regex, searched (not anchored) in each tag. */
@@ -46,7 +55,7 @@ function compileField(pattern: string, field: TagPolicyField, label: string): Go
 			syntax
 				? `${label} \`${pattern}\` is not a valid Go (RE2) regular expression: ${error.message}. Fix the syntax; Go's \`(?P<name>…)\` groups are accepted.`
 				: `${label} \`${pattern}\` is refused because it could backtrack without bound in Node.js: ${(error as Error).message}. ` +
-					`Anchor it (\`^…$\`), separate repeated parts with a fixed character (e.g. \`^(\\d+)\\.(\\d+)$\`), and avoid nested or overlapping repetition.`,
+						`Anchor it (\`^…$\`), separate repeated parts with a fixed character (e.g. \`^(\\d+)\\.(\\d+)$\`), and avoid nested or overlapping repetition.`,
 		);
 	}
 }
@@ -54,14 +63,26 @@ function compileField(pattern: string, field: TagPolicyField, label: string): Go
 export function compileTagFilter(filter: TagFilter = {}): CompiledTagFilter {
 	const excludePatterns = filter.exclude ?? DEFAULT_EXCLUDE;
 	if (!Array.isArray(excludePatterns) || excludePatterns.some((p) => typeof p !== 'string')) {
-		throw new TagPolicyError('exclude', 'invalid-regex', 'exclude must be a list of regular expressions (strings).');
+		throw new TagPolicyError(
+			'exclude',
+			'invalid-regex',
+			'exclude must be a list of regular expressions (strings).',
+		);
 	}
 	if (excludePatterns.length > MAX_EXCLUDE_PATTERNS) {
-		throw new TagPolicyError('exclude', 'invalid-regex', `exclude has ${excludePatterns.length} patterns; at most ${MAX_EXCLUDE_PATTERNS} are accepted (as in Flux). Combine them with \`|\`.`);
+		throw new TagPolicyError(
+			'exclude',
+			'invalid-regex',
+			`exclude has ${excludePatterns.length} patterns; at most ${MAX_EXCLUDE_PATTERNS} are accepted (as in Flux). Combine them with \`|\`.`,
+		);
 	}
 	const exclude = excludePatterns.map((pattern, index) => {
 		if (pattern === '') {
-			throw new TagPolicyError('exclude', 'invalid-regex', `exclude entry ${index + 1} is empty, which would exclude every tag; remove it.`);
+			throw new TagPolicyError(
+				'exclude',
+				'invalid-regex',
+				`exclude entry ${index + 1} is empty, which would exclude every tag; remove it.`,
+			);
 		}
 		return compileField(pattern, 'exclude', `exclude entry ${index + 1}`).regex;
 	});
@@ -69,14 +90,26 @@ export function compileTagFilter(filter: TagFilter = {}): CompiledTagFilter {
 	const patternText = filter.pattern ?? '';
 	const extractText = filter.extract ?? '';
 	if (extractText !== '' && patternText === '') {
-		throw new TagPolicyError('filterExtract', 'invalid-extract', 'filterExtract needs a filterPattern with capture groups to take values from (e.g. pattern `^main-(?P<ts>[0-9]+)$`, extract `$ts`).');
+		throw new TagPolicyError(
+			'filterExtract',
+			'invalid-extract',
+			'filterExtract needs a filterPattern with capture groups to take values from (e.g. pattern `^main-(?P<ts>[0-9]+)$`, extract `$ts`).',
+		);
 	}
 	if (extractText.length > MAX_PATTERN_LENGTH) {
-		throw new TagPolicyError('filterExtract', 'invalid-extract', `filterExtract is ${extractText.length} characters long; at most ${MAX_PATTERN_LENGTH} are accepted.`);
+		throw new TagPolicyError(
+			'filterExtract',
+			'invalid-extract',
+			`filterExtract is ${extractText.length} characters long; at most ${MAX_PATTERN_LENGTH} are accepted.`,
+		);
 	}
 	if (patternText === '') return { exclude };
 	const pattern = compileField(patternText, 'filterPattern', 'filterPattern');
-	return { exclude, pattern, extract: extractText === '' ? undefined : compileTemplate(extractText, pattern) };
+	return {
+		exclude,
+		pattern,
+		extract: extractText === '' ? undefined : compileTemplate(extractText, pattern),
+	};
 }
 
 function excluded(tag: string, exclude: readonly RegExp[]): boolean {
@@ -94,7 +127,13 @@ export function applyTagFilter(tags: readonly string[], compiled: CompiledTagFil
 	if (!pattern) {
 		const entries: FilteredTag[] = [];
 		for (const tag of tags) {
-			if (typeof tag !== 'string' || tag === '' || tag.length > MAX_TAG_LENGTH || excluded(tag, exclude)) continue;
+			if (
+				typeof tag !== 'string' ||
+				tag === '' ||
+				tag.length > MAX_TAG_LENGTH ||
+				excluded(tag, exclude)
+			)
+				continue;
 			entries.push({ value: tag, tag });
 			kept++;
 		}
@@ -102,7 +141,13 @@ export function applyTagFilter(tags: readonly string[], compiled: CompiledTagFil
 	}
 	const byValue = new Map<string, string>();
 	for (const tag of tags) {
-		if (typeof tag !== 'string' || tag === '' || tag.length > MAX_TAG_LENGTH || excluded(tag, exclude)) continue;
+		if (
+			typeof tag !== 'string' ||
+			tag === '' ||
+			tag.length > MAX_TAG_LENGTH ||
+			excluded(tag, exclude)
+		)
+			continue;
 		const match = pattern.regex.exec(tag);
 		if (!match) continue;
 		kept++;

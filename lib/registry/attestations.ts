@@ -59,7 +59,10 @@ interface ConfigSource {
 	uri?: string;
 	digest?: { sha1?: unknown; gitCommit?: unknown };
 }
-type BuildKitMetadata = Record<string, { vcs?: { source?: string; revision?: unknown } } | undefined>;
+type BuildKitMetadata = Record<
+	string,
+	{ vcs?: { source?: string; revision?: unknown } } | undefined
+>;
 /** The fields read of an in-toto statement (JSON from the registry) with an SLSA v0.2 or v1 predicate. */
 interface ProvenanceStatement {
 	predicateType?: string;
@@ -84,7 +87,9 @@ export function provenanceSourceOf(statement: unknown): Omit<ProvenanceReport, '
 	const v1 = predicateType.startsWith(PREDICATE_TYPES.slsaProvenance1);
 	const metadata = v1 ? predicate.runDetails?.metadata : predicate.metadata;
 	const vcs = metadata?.[v1 ? BUILDKIT_METADATA_V1 : BUILDKIT_METADATA_V02]?.vcs ?? {};
-	const configSource = v1 ? predicate.buildDefinition?.externalParameters?.configSource : predicate.invocation?.configSource;
+	const configSource = v1
+		? predicate.buildDefinition?.externalParameters?.configSource
+		: predicate.invocation?.configSource;
 	const revision = vcs.revision ?? configSource?.digest?.sha1 ?? configSource?.digest?.gitCommit;
 	return {
 		predicateType,
@@ -95,10 +100,19 @@ export function provenanceSourceOf(statement: unknown): Omit<ProvenanceReport, '
 }
 
 /** Attestation entries of an index, with the platform of the image each one attests. */
-export function attestationEntries(index: ImageManifest): Array<{ entry: Descriptor; platform?: string }> {
+export function attestationEntries(
+	index: ImageManifest,
+): Array<{ entry: Descriptor; platform?: string }> {
 	const all = index.manifests ?? [];
-	const platformOf = new Map(all.filter((m) => !isAttestationEntry(m) && m.platform).map((m) => [m.digest, formatPlatform(m.platform!)]));
-	return all.filter(isAttestationEntry).map((entry) => ({ entry, platform: platformOf.get(entry.annotations?.['vnd.docker.reference.digest'] ?? '') }));
+	const platformOf = new Map(
+		all
+			.filter((m) => !isAttestationEntry(m) && m.platform)
+			.map((m) => [m.digest, formatPlatform(m.platform!)]),
+	);
+	return all.filter(isAttestationEntry).map((entry) => ({
+		entry,
+		platform: platformOf.get(entry.annotations?.['vnd.docker.reference.digest'] ?? ''),
+	}));
 }
 
 /**
@@ -111,7 +125,12 @@ export async function inspectAttestations(
 	index: ImageManifest,
 	opts: { provenance: boolean },
 ): Promise<{ report: AttestationReport; provenance?: ProvenanceReport }> {
-	const report: AttestationReport = { sbom: false, provenance: false, predicateTypes: [], manifests: [] };
+	const report: AttestationReport = {
+		sbom: false,
+		provenance: false,
+		predicateTypes: [],
+		manifests: [],
+	};
 	let provenance: ProvenanceReport | undefined;
 	for (const { entry, platform } of attestationEntries(index)) {
 		const { manifest } = await getManifest(client, repository, entry.digest);
@@ -131,7 +150,8 @@ export async function inspectAttestations(
 			}
 		}
 		report.manifests.push({ digest: entry.digest, platform, predicateTypes: types });
-		for (const type of types) if (!report.predicateTypes.includes(type)) report.predicateTypes.push(type);
+		for (const type of types)
+			if (!report.predicateTypes.includes(type)) report.predicateTypes.push(type);
 	}
 	report.sbom = report.predicateTypes.some(isSbomPredicate);
 	report.provenance = report.predicateTypes.some(isProvenancePredicate);

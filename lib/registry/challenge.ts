@@ -26,7 +26,8 @@ export function parseWwwAuthenticate(header: string | string[] | undefined): Aut
 	};
 	const quoted = (): string => {
 		let value = '';
-		for (i++; i < text.length && text[i] !== '"'; i++) value += text[i] === '\\' ? text[++i] ?? '' : text[i];
+		for (i++; i < text.length && text[i] !== '"'; i++)
+			value += text[i] === '\\' ? (text[++i] ?? '') : text[i];
 		i++;
 		return value;
 	};

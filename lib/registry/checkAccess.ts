@@ -9,8 +9,15 @@ export async function checkRegistryAccess(
 	credential: RegistryConnection,
 	options: RegistryClientOptions = { maxAttempts: 2, timeoutMs: 15_000, retryBaseMs: 300 },
 ): Promise<{ ok: boolean; message: string }> {
-	const registry = credential.registry?.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
-	if (!registry) return { ok: false, message: 'Registry is empty: give a host such as registry.local:5000 or ghcr.io' };
+	const registry = credential.registry
+		?.trim()
+		.replace(/^https?:\/\//, '')
+		.replace(/\/+$/, '');
+	if (!registry)
+		return {
+			ok: false,
+			message: 'Registry is empty: give a host such as registry.local:5000 or ghcr.io',
+		};
 	const client = new RegistryClient({ ...credential, registry }, options);
 	try {
 		await client.send('GET', '/v2/', { accept: 'application/json' });

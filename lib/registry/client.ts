@@ -91,7 +91,11 @@ function agentFor(caCertificate?: string): Agent {
 	const key = caCertificate ? createHash('sha256').update(caCertificate).digest('hex') : '';
 	let agent = agents.get(key);
 	if (!agent) {
-		agent = new (undici().Agent)({ keepAliveTimeout: 30_000, connections: 16, connect: caCertificate ? { ca: caCertificate } : undefined });
+		agent = new (undici().Agent)({
+			keepAliveTimeout: 30_000,
+			connections: 16,
+			connect: caCertificate ? { ca: caCertificate } : undefined,
+		});
 		agents.set(key, agent);
 	}
 	return agent;
@@ -115,7 +119,11 @@ export function forgetRegistryAuth(): void {
  * that is known (from Content-Length, else once the bytes read pass the limit), so a huge body costs no memory.
  * With `truncate`, the first `maxBytes` are returned instead (an error answer is only summarised).
  */
-async function readBody(answer: Dispatcher.ResponseData, maxBytes: number, truncate: boolean): Promise<Buffer | undefined> {
+async function readBody(
+	answer: Dispatcher.ResponseData,
+	maxBytes: number,
+	truncate: boolean,
+): Promise<Buffer | undefined> {
 	const declared = Number(answer.headers['content-length']);
 	if (declared > maxBytes && !truncate) {
 		answer.body.destroy();
@@ -156,9 +164,17 @@ export class RegistryClient {
 		this.baseUrl = `${connection.plainHttp ? 'http' : 'https'}://${apiHostOf(connection.registry)}`;
 		this.agent = agentFor(connection.caCertificate || undefined);
 		this.identity = this.hasCredentials()
-			? createHash('sha256').update(`${connection.username}\0${connection.password ?? ''}`).digest('hex')
+			? createHash('sha256')
+					.update(`${connection.username}\0${connection.password ?? ''}`)
+					.digest('hex')
 			: 'anonymous';
-		this.options = { timeoutMs: 30_000, maxAttempts: 4, retryBaseMs: 500, maxRetryAfterMs: 60_000, ...options };
+		this.options = {
+			timeoutMs: 30_000,
+			maxAttempts: 4,
+			retryBaseMs: 500,
+			maxRetryAfterMs: 60_000,
+			...options,
+		};
 	}
 
 	hasCredentials(): boolean {
@@ -166,25 +182,41 @@ export class RegistryClient {
 	}
 
 	/** Sends a request to the registry with authentication and retries; throws RegistryError on failure. */
-	async send(method: 'GET' | 'HEAD', pathOrUrl: string, opts: SendOptions = {}): Promise<RegistryResponse> {
+	async send(
+		method: 'GET' | 'HEAD',
+		pathOrUrl: string,
+		opts: SendOptions = {},
+	): Promise<RegistryResponse> {
 		let url = new URL(pathOrUrl, this.baseUrl);
 		let reauthenticated = false;
-		for (let hops = 0; ; ) {
+		for (let hops = 0; ;) {
 			const sameOrigin = url.origin === new URL(this.baseUrl).origin;
 			const authorization = sameOrigin ? await this.authorizationFor(opts.scope) : undefined;
-			const res = await this.exchange(method, url, { accept: opts.accept, authorization, maxBytes: opts.maxBytes });
+			const res = await this.exchange(method, url, {
+				accept: opts.accept,
+				authorization,
+				maxBytes: opts.maxBytes,
+			});
 			if (res.status === 401 && sameOrigin && !reauthenticated) {
 				reauthenticated = true;
 				await this.answerChallenge(res, opts.scope);
 				continue;
 			}
-			if (opts.followRedirects && [301, 302, 303, 307, 308].includes(res.status) && res.headers.location && hops++ < 3) {
+			if (
+				opts.followRedirects &&
+				[301, 302, 303, 307, 308].includes(res.status) &&
+				res.headers.location &&
+				hops++ < 3
+			) {
 				url = new URL(String(res.headers.location), url);
 				if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.connection.plainHttp)) {
-					throw this.fail(`Registry ${this.registry} redirected ${method} ${new URL(pathOrUrl, this.baseUrl).pathname} to ${url.protocol}//${url.host}; only https is followed, so it was not`, {
-						statusCode: res.status,
-						code: 'REDIRECT_REFUSED',
-					});
+					throw this.fail(
+						`Registry ${this.registry} redirected ${method} ${new URL(pathOrUrl, this.baseUrl).pathname} to ${url.protocol}//${url.host}; only https is followed, so it was not`,
+						{
+							statusCode: res.status,
+							code: 'REDIRECT_REFUSED',
+						},
+					);
 				}
 				continue;
 			}
@@ -197,7 +229,10 @@ export class RegistryClient {
 		return [this.connection.password, ...[...tokens.values()].map((t) => t.token)];
 	}
 
-	private fail(message: string, details: ConstructorParameters<typeof RegistryError>[1] = {}): RegistryError {
+	private fail(
+		message: string,
+		details: ConstructorParameters<typeof RegistryError>[1] = {},
+	): RegistryError {
 		return new RegistryError(redact(message, this.secrets(), this.connection.username), details);
 	}
 
@@ -207,14 +242,26 @@ export class RegistryClient {
 		const detail = [code, message].filter(Boolean).join(': ');
 		if (res.status === 401 || res.status === 403) {
 			const who = this.hasCredentials() ? `user "${this.connection.username}"` : 'anonymous access';
-			const hint = this.hasCredentials() ? 'check the credential' : 'add a Container Registry credential';
-			return this.fail(`Registry ${this.registry} refused ${who} for ${what} (HTTP ${res.status}${detail ? `, ${detail}` : ''}); ${hint}`, { statusCode: res.status, code });
+			const hint = this.hasCredentials()
+				? 'check the credential'
+				: 'add a Container Registry credential';
+			return this.fail(
+				`Registry ${this.registry} refused ${who} for ${what} (HTTP ${res.status}${detail ? `, ${detail}` : ''}); ${hint}`,
+				{ statusCode: res.status, code },
+			);
 		}
-		return this.fail(`Registry ${this.registry} answered HTTP ${res.status} to ${what}${detail ? ` (${detail})` : ''}`, { statusCode: res.status, code });
+		return this.fail(
+			`Registry ${this.registry} answered HTTP ${res.status} to ${what}${detail ? ` (${detail})` : ''}`,
+			{ statusCode: res.status, code },
+		);
 	}
 
 	/** One request with retries on retryable statuses and network errors; auth is the caller's business. */
-	private async exchange(method: string, url: URL, opts: { accept?: string; authorization?: string; maxBytes?: number }): Promise<RegistryResponse> {
+	private async exchange(
+		method: string,
+		url: URL,
+		opts: { accept?: string; authorization?: string; maxBytes?: number },
+	): Promise<RegistryResponse> {
 		const { maxAttempts, retryBaseMs, maxRetryAfterMs, timeoutMs } = this.options;
 		const maxBytes = opts.maxBytes ?? BODY_LIMITS.bytes;
 		for (let attempt = 1; ; attempt++) {
@@ -238,29 +285,52 @@ export class RegistryClient {
 					},
 				});
 				const success = answer.statusCode >= 200 && answer.statusCode < 300;
-				body = await readBody(answer, success ? maxBytes : Math.min(maxBytes, BODY_LIMITS.errorBytes), !success);
-				res = { status: answer.statusCode, headers: answer.headers, body: body ?? Buffer.alloc(0), url: url.toString() };
+				body = await readBody(
+					answer,
+					success ? maxBytes : Math.min(maxBytes, BODY_LIMITS.errorBytes),
+					!success,
+				);
+				res = {
+					status: answer.statusCode,
+					headers: answer.headers,
+					body: body ?? Buffer.alloc(0),
+					url: url.toString(),
+				};
 			} catch (error) {
-				const code = deadline.signal.aborted ? 'DEADLINE' : ((error as { code?: string }).code ?? '');
+				const code = deadline.signal.aborted
+					? 'DEADLINE'
+					: ((error as { code?: string }).code ?? '');
 				if (RETRYABLE_NETWORK_ERRORS.has(code) && attempt < maxAttempts) {
 					await sleep(retryDelayMs(attempt, undefined, retryBaseMs));
 					continue;
 				}
 				const tls = /CERT|SELF_SIGNED|TLS|SSL/i.test(`${code} ${(error as Error).message}`);
-				const hint = tls ? '; give the registry CA certificate in the credential, or enable Plain HTTP if it serves no TLS' : '';
-				const why = code === 'DEADLINE' ? `no complete answer within ${timeoutMs / 1000} s` : code || (error as Error).message;
-				throw this.fail(`Could not reach registry ${this.registry} (${url.origin}): ${why} after ${attempt} attempt(s)${hint}`, { attempts: attempt, code });
+				const hint = tls
+					? '; give the registry CA certificate in the credential, or enable Plain HTTP if it serves no TLS'
+					: '';
+				const why =
+					code === 'DEADLINE'
+						? `no complete answer within ${timeoutMs / 1000} s`
+						: code || (error as Error).message;
+				throw this.fail(
+					`Could not reach registry ${this.registry} (${url.origin}): ${why} after ${attempt} attempt(s)${hint}`,
+					{ attempts: attempt, code },
+				);
 			} finally {
 				clearTimeout(timer);
 			}
 			if (body === undefined) {
-				throw this.fail(`Registry ${this.registry} answered ${method} ${url.pathname} with more than ${maxBytes} bytes; not reading it`, { statusCode: res.status, code: 'TOO_LARGE' });
+				throw this.fail(
+					`Registry ${this.registry} answered ${method} ${url.pathname} with more than ${maxBytes} bytes; not reading it`,
+					{ statusCode: res.status, code: 'TOO_LARGE' },
+				);
 			}
 			if (!isRetryableStatus(res.status)) return res;
 			const retryAfter = parseRetryAfter(res.headers['retry-after']);
 			if (attempt >= maxAttempts || (retryAfter !== undefined && retryAfter > maxRetryAfterMs)) {
 				const { code, message } = describeErrorBody(res.body);
-				const wait = retryAfter !== undefined ? `, Retry-After ${Math.round(retryAfter / 1000)} s` : '';
+				const wait =
+					retryAfter !== undefined ? `, Retry-After ${Math.round(retryAfter / 1000)} s` : '';
 				throw this.fail(
 					`Registry ${this.registry} answered HTTP ${res.status} to ${method} ${url.pathname} ${attempt} time(s)${wait}${code || message ? ` (${[code, message].filter(Boolean).join(': ')})` : ''}; giving up`,
 					{ statusCode: res.status, code, attempts: attempt },
@@ -271,7 +341,12 @@ export class RegistryClient {
 	}
 
 	private tokenKey(challenge: AuthChallenge, scope: string | undefined): string {
-		return [challenge.params.realm, challenge.params.service ?? '', scope ?? '', this.identity].join('\n');
+		return [
+			challenge.params.realm,
+			challenge.params.service ?? '',
+			scope ?? '',
+			this.identity,
+		].join('\n');
 	}
 
 	/** The Authorization header to send up front, once the registry's challenge is known. */
@@ -279,7 +354,8 @@ export class RegistryClient {
 		const challenge = knownChallenges.get(`${this.baseUrl}\n${this.identity}`);
 		if (!challenge) return undefined;
 		if (challenge.scheme === 'basic') return this.basicHeader();
-		if (challenge.scheme === 'bearer') return `Bearer ${await this.bearerToken(challenge, challenge.params.scope ?? scope)}`;
+		if (challenge.scheme === 'bearer')
+			return `Bearer ${await this.bearerToken(challenge, challenge.params.scope ?? scope)}`;
 		return undefined;
 	}
 
@@ -291,12 +367,19 @@ export class RegistryClient {
 
 	private async answerChallenge(res: RegistryResponse, scope: string | undefined): Promise<void> {
 		const challenges = parseWwwAuthenticate(res.headers['www-authenticate']);
-		const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+		const challenge =
+			challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
 		if (!challenge) {
-			throw this.fail(`Registry ${this.registry} answered 401 without a usable WWW-Authenticate challenge`, { statusCode: 401 });
+			throw this.fail(
+				`Registry ${this.registry} answered 401 without a usable WWW-Authenticate challenge`,
+				{ statusCode: 401 },
+			);
 		}
 		if (challenge.scheme === 'basic' && !this.hasCredentials()) {
-			throw this.fail(`Registry ${this.registry} requires a username and password (HTTP 401, Basic); add a Container Registry credential`, { statusCode: 401 });
+			throw this.fail(
+				`Registry ${this.registry} requires a username and password (HTTP 401, Basic); add a Container Registry credential`,
+				{ statusCode: 401 },
+			);
 		}
 		// Per origin and identity: the scope in a challenge belongs to that request, so keep only realm/service.
 		const { scope: _challengeScope, ...params } = challenge.params;
@@ -316,21 +399,34 @@ export class RegistryClient {
 		try {
 			realm = new URL(challenge.params.realm ?? '');
 		} catch {
-			throw this.fail(`Registry ${this.registry} sent a Bearer challenge without a valid realm URL`, { statusCode: 401 });
+			throw this.fail(
+				`Registry ${this.registry} sent a Bearer challenge without a valid realm URL`,
+				{ statusCode: 401 },
+			);
 		}
 		// The token request carries the password (Basic), so it may not be weaker than the registry connection:
 		// an https registry, or whoever tampers with its 401, must not downgrade it to http.
 		const allowed = this.connection.plainHttp ? ['https:', 'http:'] : ['https:'];
 		if (!allowed.includes(realm.protocol)) {
-			const want = this.connection.plainHttp ? 'http(s)' : 'https (the registry is reached over https)';
-			throw this.fail(`Registry ${this.registry} sent a token realm at ${realm.protocol}//${realm.host}; it must be ${want}, so no token was requested`, { statusCode: 401 });
+			const want = this.connection.plainHttp
+				? 'http(s)'
+				: 'https (the registry is reached over https)';
+			throw this.fail(
+				`Registry ${this.registry} sent a token realm at ${realm.protocol}//${realm.host}; it must be ${want}, so no token was requested`,
+				{ statusCode: 401 },
+			);
 		}
 		if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
 		if (scope) realm.searchParams.set('scope', scope);
-		const res = await this.exchange('GET', realm, { authorization: this.basicHeader(), accept: 'application/json' });
+		const res = await this.exchange('GET', realm, {
+			authorization: this.basicHeader(),
+			accept: 'application/json',
+		});
 		if (res.status !== 200) {
 			const { code, message } = describeErrorBody(res.body);
-			const who = this.hasCredentials() ? `the username or password of user "${this.connection.username}"` : 'anonymous access';
+			const who = this.hasCredentials()
+				? `the username or password of user "${this.connection.username}"`
+				: 'anonymous access';
 			throw this.fail(
 				`Token service of registry ${this.registry} (${realm.host}) refused ${who} (HTTP ${res.status}${code || message ? `, ${[code, message].filter(Boolean).join(': ')}` : ''})`,
 				{ statusCode: res.status === 200 ? 401 : res.status, code },
@@ -340,14 +436,23 @@ export class RegistryClient {
 		try {
 			body = JSON.parse(res.body.toString());
 		} catch {
-			throw this.fail(`Token service of registry ${this.registry} (${realm.host}) answered something that is not JSON`);
+			throw this.fail(
+				`Token service of registry ${this.registry} (${realm.host}) answered something that is not JSON`,
+			);
 		}
 		const token = body.token || body.access_token;
-		if (!token) throw this.fail(`Token service of registry ${this.registry} (${realm.host}) answered without a token`);
-		const lifetimeMs = (body.expires_in && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_LIFETIME_S) * 1000;
+		if (!token)
+			throw this.fail(
+				`Token service of registry ${this.registry} (${realm.host}) answered without a token`,
+			);
+		const lifetimeMs =
+			(body.expires_in && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_LIFETIME_S) * 1000;
 		const issuedAt = body.issued_at ? Date.parse(body.issued_at) : NaN;
 		const start = Number.isNaN(issuedAt) ? Date.now() : Math.min(issuedAt, Date.now());
-		tokens.set(key, { token, expiresAt: start + lifetimeMs - Math.min(TOKEN_EXPIRY_MARGIN_MS, lifetimeMs / 10) });
+		tokens.set(key, {
+			token,
+			expiresAt: start + lifetimeMs - Math.min(TOKEN_EXPIRY_MARGIN_MS, lifetimeMs / 10),
+		});
 		return token;
 	}
 }

@@ -9,14 +9,20 @@ export class RegistryError extends RemoteError {
 	/** The registry's own error code (`MANIFEST_UNKNOWN`, `DENIED`, …). */
 	readonly code?: string;
 
-	constructor(message: string, details: { statusCode?: number; code?: string; attempts?: number; hint?: string } = {}) {
+	constructor(
+		message: string,
+		details: { statusCode?: number; code?: string; attempts?: number; hint?: string } = {},
+	) {
 		super(message, details);
 		this.code = details.code;
 	}
 }
 
 /** The registry's `{"errors":[{"code","message"}]}` body, summarised; falls back to a short text excerpt. */
-export function describeErrorBody(body: Buffer | string | undefined): { code?: string; message?: string } {
+export function describeErrorBody(body: Buffer | string | undefined): {
+	code?: string;
+	message?: string;
+} {
 	const text = body === undefined ? '' : body.toString();
 	try {
 		const parsed = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
@@ -25,6 +31,10 @@ export function describeErrorBody(body: Buffer | string | undefined): { code?: s
 	} catch {
 		// not JSON: Quay answers 429 as nginx HTML, proxies send plain text
 	}
-	const excerpt = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+	const excerpt = text
+		.replace(/<[^>]*>/g, ' ')
+		.replace(/\s+/g, ' ')
+		.trim()
+		.slice(0, 200);
 	return excerpt ? { message: excerpt } : {};
 }

@@ -2,7 +2,10 @@
  * Finds the `rel="next"` target of an RFC 8288 `Link` header and resolves it against the URL of the request
  * that returned it (registries send relative, absolute, or path-only links; rel may list several relations).
  */
-export function parseNextLink(header: string | string[] | undefined, requestUrl: string): URL | undefined {
+export function parseNextLink(
+	header: string | string[] | undefined,
+	requestUrl: string,
+): URL | undefined {
 	const text = Array.isArray(header) ? header.join(', ') : header;
 	if (!text) return undefined;
 	// Each link-value: <uri-reference> followed by ;-separated params. A URI may contain commas, so scan by <...>.

@@ -50,8 +50,15 @@ const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha5
 export function digestAlgorithm(digest: string): string {
 	const [algorithm, hex] = digest.split(':');
 	const length = DIGEST_HEX_LENGTH[algorithm];
-	if (!length || digest.split(':').length !== 2 || !new RegExp(`^[a-f0-9]{${length}}$`).test(hex ?? '')) {
-		throw new RegistryError(`Digest "${digest.slice(0, 140)}" is not a sha256, sha384 or sha512 digest (algorithm:lower-case hex of its length); not fetching it`, { code: 'DIGEST_INVALID' });
+	if (
+		!length ||
+		digest.split(':').length !== 2 ||
+		!new RegExp(`^[a-f0-9]{${length}}$`).test(hex ?? '')
+	) {
+		throw new RegistryError(
+			`Digest "${digest.slice(0, 140)}" is not a sha256, sha384 or sha512 digest (algorithm:lower-case hex of its length); not fetching it`,
+			{ code: 'DIGEST_INVALID' },
+		);
 	}
 	return algorithm;
 }
@@ -71,12 +78,21 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 function notFound(client: RegistryClient, repository: string, reference: string): RegistryError {
-	const shown = reference.includes(':') ? `${repository}@${reference}` : `${repository}:${reference}`;
-	return new RegistryError(`Image ${shown} was not found on registry ${client.registry} (HTTP 404)`, { statusCode: 404, code: 'MANIFEST_UNKNOWN' });
+	const shown = reference.includes(':')
+		? `${repository}@${reference}`
+		: `${repository}:${reference}`;
+	return new RegistryError(
+		`Image ${shown} was not found on registry ${client.registry} (HTTP 404)`,
+		{ statusCode: 404, code: 'MANIFEST_UNKNOWN' },
+	);
 }
 
 /** The digest a tag points to: HEAD and Docker-Content-Digest, or GET and sha256 of the exact bytes. */
-export async function resolveDigest(client: RegistryClient, repository: string, reference: string): Promise<{ digest: string; mediaType?: string }> {
+export async function resolveDigest(
+	client: RegistryClient,
+	repository: string,
+	reference: string,
+): Promise<{ digest: string; mediaType?: string }> {
 	const res = await client.send('HEAD', `/v2/${repository}/manifests/${reference}`, {
 		accept: MANIFEST_ACCEPT,
 		scope: `repository:${repository}:pull`,
@@ -91,7 +107,11 @@ export async function resolveDigest(client: RegistryClient, repository: string, 
 }
 
 /** GETs a manifest; its digest is computed from the bytes (and must match when asked for by digest). */
-export async function getManifest(client: RegistryClient, repository: string, reference: string): Promise<FetchedManifest> {
+export async function getManifest(
+	client: RegistryClient,
+	repository: string,
+	reference: string,
+): Promise<FetchedManifest> {
 	const byDigest = reference.includes(':'); // a tag has no ':'
 	if (byDigest) digestAlgorithm(reference);
 	const res = await client.send('GET', `/v2/${repository}/manifests/${reference}`, {
@@ -102,26 +122,49 @@ export async function getManifest(client: RegistryClient, repository: string, re
 	if (res.status === 404) throw notFound(client, repository, reference);
 	const digest = byDigest && matchesDigest(res.body, reference) ? reference : sha256Of(res.body);
 	if (byDigest && reference !== digest) {
-		throw new RegistryError(`Manifest ${repository}@${reference} from registry ${client.registry} does not match its digest (got ${digest})`, { code: 'DIGEST_MISMATCH' });
+		throw new RegistryError(
+			`Manifest ${repository}@${reference} from registry ${client.registry} does not match its digest (got ${digest})`,
+			{ code: 'DIGEST_MISMATCH' },
+		);
 	}
 	let manifest: ImageManifest;
 	try {
 		manifest = JSON.parse(res.body.toString());
 	} catch {
-		throw new RegistryError(`Manifest ${repository}:${reference} from registry ${client.registry} is not JSON`);
+		throw new RegistryError(
+			`Manifest ${repository}:${reference} from registry ${client.registry} is not JSON`,
+		);
 	}
-	const mediaType = manifest.mediaType ?? headerValue(res.headers['content-type'])?.split(';')[0].trim() ?? '';
+	const mediaType =
+		manifest.mediaType ?? headerValue(res.headers['content-type'])?.split(';')[0].trim() ?? '';
 	return { digest, mediaType, size: res.body.length, manifest };
 }
 
 /** GETs a blob (following the redirect to storage most registries answer with) and checks its digest. */
-export async function getBlob(client: RegistryClient, repository: string, digest: string, maxBytes = 16 * 1024 * 1024): Promise<Buffer> {
+export async function getBlob(
+	client: RegistryClient,
+	repository: string,
+	digest: string,
+	maxBytes = 16 * 1024 * 1024,
+): Promise<Buffer> {
 	digestAlgorithm(digest); // a malformed digest or another algorithm is never requested, so never trusted unchecked
 	// The limit is applied while reading (a Content-Length over it is refused before reading at all).
-	const res = await client.send('GET', `/v2/${repository}/blobs/${digest}`, { scope: `repository:${repository}:pull`, followRedirects: true, allow: [404], maxBytes });
-	if (res.status === 404) throw new RegistryError(`Blob ${repository}@${digest} was not found on registry ${client.registry} (HTTP 404)`, { statusCode: 404, code: 'BLOB_UNKNOWN' });
+	const res = await client.send('GET', `/v2/${repository}/blobs/${digest}`, {
+		scope: `repository:${repository}:pull`,
+		followRedirects: true,
+		allow: [404],
+		maxBytes,
+	});
+	if (res.status === 404)
+		throw new RegistryError(
+			`Blob ${repository}@${digest} was not found on registry ${client.registry} (HTTP 404)`,
+			{ statusCode: 404, code: 'BLOB_UNKNOWN' },
+		);
 	if (!matchesDigest(res.body, digest)) {
-		throw new RegistryError(`Blob ${repository}@${digest} from registry ${client.registry} does not match its digest`, { code: 'DIGEST_MISMATCH' });
+		throw new RegistryError(
+			`Blob ${repository}@${digest} from registry ${client.registry} does not match its digest`,
+			{ code: 'DIGEST_MISMATCH' },
+		);
 	}
 	return res.body;
 }

@@ -11,12 +11,18 @@ export function isAttestationEntry(entry: Descriptor): boolean {
 	return entry.platform?.os === 'unknown' && entry.platform?.architecture === 'unknown';
 }
 
-export function formatPlatform(platform: { os?: string; architecture?: string; variant?: string }): string {
+export function formatPlatform(platform: {
+	os?: string;
+	architecture?: string;
+	variant?: string;
+}): string {
 	return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
 }
 
 export function platformsOfIndex(index: ImageManifest): string[] {
-	return (index.manifests ?? []).filter((m) => m.platform && !isAttestationEntry(m)).map((m) => formatPlatform(m.platform!));
+	return (index.manifests ?? [])
+		.filter((m) => m.platform && !isAttestationEntry(m))
+		.map((m) => formatPlatform(m.platform!));
 }
 
 /**

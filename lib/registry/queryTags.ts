@@ -1,10 +1,25 @@
 import { InputError } from '../errors';
-import { DEFAULT_EXCLUDE, selectLatestTag, type TagFilter, type TagPolicy, type TagSelection } from '../policy';
-import { inspectAttestations, type AttestationKind, type AttestationReport, type ProvenanceReport } from './attestations';
+import {
+	DEFAULT_EXCLUDE,
+	selectLatestTag,
+	type TagFilter,
+	type TagPolicy,
+	type TagSelection,
+} from '../policy';
+import {
+	inspectAttestations,
+	type AttestationKind,
+	type AttestationReport,
+	type ProvenanceReport,
+} from './attestations';
 import { RegistryClient, type RegistryClientOptions, type RegistryConnection } from './client';
 import { getBlob, getManifest, isIndex, resolveDigest } from './manifests';
 import { formatPlatform, hasPlatform, platformsOfIndex } from './platforms';
-import { parseRepository, RepositoryReferenceError, sameRegistry } from '../imageReference/repository';
+import {
+	parseRepository,
+	RepositoryReferenceError,
+	sameRegistry,
+} from '../imageReference/repository';
 import { RegistryError } from './errors';
 import { listTags, TAG_LIST_DEFAULTS } from './tags';
 
@@ -18,7 +33,13 @@ import { listTags, TAG_LIST_DEFAULTS } from './tags';
 export type PolicyName = 'semver' | 'numerical' | 'alphabetical' | 'list';
 
 /** Defaults of a query, shared with the node's parameters. */
-export const QUERY_DEFAULTS = { policy: 'semver', semverRange: '*', order: 'asc', exclude: DEFAULT_EXCLUDE, ...TAG_LIST_DEFAULTS } as const satisfies {
+export const QUERY_DEFAULTS = {
+	policy: 'semver',
+	semverRange: '*',
+	order: 'asc',
+	exclude: DEFAULT_EXCLUDE,
+	...TAG_LIST_DEFAULTS,
+} as const satisfies {
 	policy: PolicyName;
 	semverRange: string;
 	order: 'asc' | 'desc';
@@ -79,7 +100,9 @@ export class NoCandidateError extends InputError {
 		readonly matched: number,
 		readonly rejected: Array<{ tag: string; reason: string }> = [],
 	) {
-		super('policy', message, { hint: 'Widen the semver range or the filter, or relax the required platforms/attestations; List shows every tag.' });
+		super('policy', message, {
+			hint: 'Widen the semver range or the filter, or relax the required platforms/attestations; List shows every tag.',
+		});
 	}
 }
 
@@ -102,11 +125,18 @@ function policyOf(req: QueryRegistryTagsRequest): TagPolicy {
 }
 
 function filterOf(req: QueryRegistryTagsRequest): TagFilter {
-	return { pattern: req.filterPattern || undefined, extract: req.filterExtract || undefined, exclude: req.exclude };
+	return {
+		pattern: req.filterPattern || undefined,
+		extract: req.filterExtract || undefined,
+		exclude: req.exclude,
+	};
 }
 
 /** Connection for the repository's registry: the credential applies only when it names that registry. */
-export function connectionFor(repository: ReturnType<typeof parseRepository>, credential?: RegistryConnection): RegistryConnection {
+export function connectionFor(
+	repository: ReturnType<typeof parseRepository>,
+	credential?: RegistryConnection,
+): RegistryConnection {
 	if (credential?.registry && !sameRegistry(credential.registry, repository.registry)) {
 		throw new RepositoryReferenceError(
 			`The credential is for registry ${credential.registry} but the repository is on ${repository.registry}: use a credential for ${repository.registry}, or none for anonymous access`,
@@ -128,10 +158,12 @@ export function connectionFor(repository: ReturnType<typeof parseRepository>, cr
 }
 
 function describeScan(req: QueryRegistryTagsRequest, selection: TagSelection): string {
-	const policy = req.policy === 'semver' ? `semver range "${req.semverRange ?? ''}"` : `${req.policy} policy`;
+	const policy =
+		req.policy === 'semver' ? `semver range "${req.semverRange ?? ''}"` : `${req.policy} policy`;
 	const filter = req.filterPattern ? ` and filter /${req.filterPattern}/` : '';
 	// When the filter or the exclusions already removed everything, say so: the range is not the culprit.
-	const afterFilter = selection.filtered === 0 ? ' (none left after the exclusions and filter)' : '';
+	const afterFilter =
+		selection.filtered === 0 ? ' (none left after the exclusions and filter)' : '';
 	return `${selection.scanned} tag(s) scanned in ${req.repository}${afterFilter}, ${selection.matched} matched the ${policy}${filter}`;
 }
 
@@ -151,21 +183,36 @@ function revisionMatches(expected: string, recorded: string | undefined): boolea
 	return e === r || (/^[0-9a-f]{7,39}$/.test(e) && r.startsWith(e));
 }
 
-async function inspectTag(client: RegistryClient, path: string, tag: string, req: QueryRegistryTagsRequest): Promise<Inspection> {
+async function inspectTag(
+	client: RegistryClient,
+	path: string,
+	tag: string,
+	req: QueryRegistryTagsRequest,
+): Promise<Inspection> {
 	const { digest, mediaType, manifest } = await getManifest(client, path, tag);
 	let platforms: string[];
 	if (isIndex(mediaType)) {
 		platforms = platformsOfIndex(manifest);
 	} else if (manifest.config?.digest && req.requirePlatforms?.length) {
-		const config = JSON.parse((await getBlob(client, path, manifest.config.digest)).toString()) as { os?: string; architecture?: string; variant?: string };
+		const config = JSON.parse((await getBlob(client, path, manifest.config.digest)).toString()) as {
+			os?: string;
+			architecture?: string;
+			variant?: string;
+		};
 		platforms = [formatPlatform(config)];
 	} else {
 		platforms = [];
 	}
 	const inspection: Inspection = { digest, mediaType, platforms };
-	const wantsAttestations = Boolean(req.requireAttestations?.length || req.reportAttestations || req.expectedRevision);
+	const wantsAttestations = Boolean(
+		req.requireAttestations?.length || req.reportAttestations || req.expectedRevision,
+	);
 	if (wantsAttestations) {
-		const wantsProvenance = Boolean(req.requireAttestations?.includes('provenance') || req.reportAttestations || req.expectedRevision);
+		const wantsProvenance = Boolean(
+			req.requireAttestations?.includes('provenance') ||
+			req.reportAttestations ||
+			req.expectedRevision,
+		);
 		const found = isIndex(mediaType)
 			? await inspectAttestations(client, path, manifest, { provenance: wantsProvenance })
 			: { report: { sbom: false, provenance: false, predicateTypes: [], manifests: [] } };
@@ -175,7 +222,10 @@ async function inspectTag(client: RegistryClient, path: string, tag: string, req
 				? {
 						...found.provenance,
 						...(req.expectedRevision
-							? { expectedRevision: req.expectedRevision, revisionMatches: revisionMatches(req.expectedRevision, found.provenance.revision) }
+							? {
+									expectedRevision: req.expectedRevision,
+									revisionMatches: revisionMatches(req.expectedRevision, found.provenance.revision),
+								}
 							: {}),
 					}
 				: null;
@@ -184,12 +234,19 @@ async function inspectTag(client: RegistryClient, path: string, tag: string, req
 	return inspection;
 }
 
-function unmetRequirement(inspection: Inspection, req: QueryRegistryTagsRequest): string | undefined {
-	const missingPlatforms = (req.requirePlatforms ?? []).filter((p) => !hasPlatform(inspection.platforms, p));
+function unmetRequirement(
+	inspection: Inspection,
+	req: QueryRegistryTagsRequest,
+): string | undefined {
+	const missingPlatforms = (req.requirePlatforms ?? []).filter(
+		(p) => !hasPlatform(inspection.platforms, p),
+	);
 	if (missingPlatforms.length) {
 		return `missing platform(s) ${missingPlatforms.join(', ')} (has ${inspection.platforms.join(', ') || 'no platform list'})`;
 	}
-	const missingAttestations = (req.requireAttestations ?? []).filter((kind) => !inspection.attestations?.[kind]);
+	const missingAttestations = (req.requireAttestations ?? []).filter(
+		(kind) => !inspection.attestations?.[kind],
+	);
 	if (missingAttestations.length) {
 		const has = inspection.attestations?.predicateTypes.join(', ') || 'no attestation manifests';
 		return `missing attestation(s) ${missingAttestations.join(', ')} (has ${has})`;
@@ -204,20 +261,28 @@ export async function queryRegistryTags(
 ): Promise<QueryRegistryTagsResult> {
 	const ref = parseRepository(req.repository);
 	const client = new RegistryClient(connectionFor(ref, credential), clientOptions);
-	const listing = await listTags(client, ref.path, { pageSize: req.pageSize, maxPages: req.maxPages });
+	const listing = await listTags(client, ref.path, {
+		pageSize: req.pageSize,
+		maxPages: req.maxPages,
+	});
 	const base = { repository: ref.name, totalTags: listing.tags.length, pages: listing.pages };
 
 	if (listing.stoppedEarly) {
 		// A Link loop means the registry's paging is broken: picking "latest" from part of the list would roll out
 		// the wrong image, so this is an error, not a partial answer.
-		const why = listing.stoppedEarly === 'repeated-link' ? 'sent a next-page link it had already sent' : 'sent a next page with no new tags';
+		const why =
+			listing.stoppedEarly === 'repeated-link'
+				? 'sent a next-page link it had already sent'
+				: 'sent a next page with no new tags';
 		throw new RegistryError(
 			`Registry ${ref.registry} ${why} after ${listing.pages} page(s) (${listing.tags.length} tags of ${ref.path}): the tag list may be incomplete, so no tag was picked (a pagination bug of the registry)`,
 			{ code: 'PAGINATION_LOOP' },
 		);
 	}
 	if (req.policy === 'list') {
-		const selection = listing.tags.length ? selectLatestTag(listing.tags, policyOf(req), filterOf(req)) : { candidates: [], matched: 0 };
+		const selection = listing.tags.length
+			? selectLatestTag(listing.tags, policyOf(req), filterOf(req))
+			: { candidates: [], matched: 0 };
 		const tags = req.order === 'desc' ? selection.candidates : [...selection.candidates].reverse();
 		return { ...base, matchedTags: tags.length, tags, requests: client.requestCount };
 	}
@@ -227,11 +292,22 @@ export async function queryRegistryTags(
 	}
 	const selection = selectLatestTag(listing.tags, policyOf(req), filterOf(req));
 	if (!selection.latestTag || selection.candidates.length === 0) {
-		throw new NoCandidateError(`No tag matched: ${describeScan(req, selection)}`, selection.scanned, selection.matched);
+		throw new NoCandidateError(
+			`No tag matched: ${describeScan(req, selection)}`,
+			selection.scanned,
+			selection.matched,
+		);
 	}
-	const needsInspection = Boolean(req.requirePlatforms?.length || req.requireAttestations?.length || req.reportAttestations || req.expectedRevision);
+	const needsInspection = Boolean(
+		req.requirePlatforms?.length ||
+		req.requireAttestations?.length ||
+		req.reportAttestations ||
+		req.expectedRevision,
+	);
 	if (!needsInspection) {
-		const digest = req.resolveDigest ? await resolveDigest(client, ref.path, selection.latestTag) : undefined;
+		const digest = req.resolveDigest
+			? await resolveDigest(client, ref.path, selection.latestTag)
+			: undefined;
 		return {
 			...base,
 			latestTag: selection.latestTag,
@@ -267,7 +343,10 @@ export async function queryRegistryTags(
 		};
 	}
 	const checked = rejected.map((r) => `${r.tag}: ${r.reason}`).join('; ');
-	const more = selection.candidates.length > MAX_INSPECTED_CANDIDATES ? ` (only the best ${MAX_INSPECTED_CANDIDATES} were checked)` : '';
+	const more =
+		selection.candidates.length > MAX_INSPECTED_CANDIDATES
+			? ` (only the best ${MAX_INSPECTED_CANDIDATES} were checked)`
+			: '';
 	throw new NoCandidateError(
 		`No tag met the requirements: ${describeScan(req, selection)}, and every checked candidate failed${more}: ${checked}`,
 		selection.scanned,

@@ -27,10 +27,19 @@ export const TAG_LIST_DEFAULTS = { pageSize: 1000, maxPages: 100 } as const;
 function isPageSizeRefusal(error: unknown): boolean {
 	if (!(error instanceof RegistryError)) return false;
 	if (error.statusCode === 413) return true;
-	return error.statusCode === 400 && /PAGINATION_NUMBER_INVALID|TOO_MANY_TAGS|maxResults|page size|number of results/i.test(`${error.code ?? ''} ${error.message}`);
+	return (
+		error.statusCode === 400 &&
+		/PAGINATION_NUMBER_INVALID|TOO_MANY_TAGS|maxResults|page size|number of results/i.test(
+			`${error.code ?? ''} ${error.message}`,
+		)
+	);
 }
 
-export async function listTags(client: RegistryClient, repository: string, opts: ListTagsOptions = {}): Promise<TagListing> {
+export async function listTags(
+	client: RegistryClient,
+	repository: string,
+	opts: ListTagsOptions = {},
+): Promise<TagListing> {
 	const pageSize = opts.pageSize ?? TAG_LIST_DEFAULTS.pageSize;
 	const maxPages = opts.maxPages ?? TAG_LIST_DEFAULTS.maxPages;
 	const scope = `repository:${repository}:pull`;
@@ -53,15 +62,23 @@ export async function listTags(client: RegistryClient, repository: string, opts:
 		try {
 			res = await client.send('GET', url.toString(), { scope, accept: 'application/json' });
 		} catch (error) {
-			if (pages === 0 && url === first && pageSize > FALLBACK_PAGE_SIZE && isPageSizeRefusal(error)) {
+			if (
+				pages === 0 &&
+				url === first &&
+				pageSize > FALLBACK_PAGE_SIZE &&
+				isPageSizeRefusal(error)
+			) {
 				url = new URL(`/v2/${repository}/tags/list?n=${FALLBACK_PAGE_SIZE}`, client.baseUrl);
 				continue;
 			}
 			if (error instanceof RegistryError && error.statusCode === 404) {
-				throw new RegistryError(`Repository ${repository} was not found on registry ${client.registry} (HTTP 404${error.code ? ` ${error.code}` : ''})`, {
-					statusCode: 404,
-					code: error.code,
-				});
+				throw new RegistryError(
+					`Repository ${repository} was not found on registry ${client.registry} (HTTP 404${error.code ? ` ${error.code}` : ''})`,
+					{
+						statusCode: 404,
+						code: error.code,
+					},
+				);
 			}
 			throw error;
 		}
@@ -70,7 +87,9 @@ export async function listTags(client: RegistryClient, repository: string, opts:
 		try {
 			page = (JSON.parse(res.body.toString()) as { tags?: Array<string | null> | null }).tags ?? [];
 		} catch {
-			throw new RegistryError(`Registry ${client.registry} answered a tag list for ${repository} that is not JSON`);
+			throw new RegistryError(
+				`Registry ${client.registry} answered a tag list for ${repository} that is not JSON`,
+			);
 		}
 		let added = 0;
 		for (const tag of page) {

@@ -7,7 +7,11 @@ export const MIN_SECRET_LENGTH = 16;
  */
 export function checkSigningSecret(secret: unknown): { ok: boolean; message: string } {
 	if (typeof secret !== 'string' || secret.length === 0) {
-		return { ok: false, message: 'The secret is empty: paste the same secret that the sender (GitHub, Gitea, GitLab, Flux) is configured with' };
+		return {
+			ok: false,
+			message:
+				'The secret is empty: paste the same secret that the sender (GitHub, Gitea, GitLab, Flux) is configured with',
+		};
 	}
 	if (secret.length < MIN_SECRET_LENGTH) {
 		return {

@@ -1,5 +1,10 @@
 import { checkSigningSecret } from './checkSigningSecret';
-import { HMAC_ALGORITHMS, isHmacAlgorithm, type GenericSignatureScheme, type WebhookProvider } from './types';
+import {
+	HMAC_ALGORITHMS,
+	isHmacAlgorithm,
+	type GenericSignatureScheme,
+	type WebhookProvider,
+} from './types';
 
 export interface TriggerConfig {
 	provider: WebhookProvider;
@@ -16,7 +21,8 @@ export function triggerConfigProblem(config: TriggerConfig): string | null {
 	const secret = checkSigningSecret(config.secret);
 	if (!secret.ok) return `Webhook Signing Secret API credential, field Secret: ${secret.message}`;
 	if (config.provider === 'generic') {
-		if (!config.generic?.header) return 'Signature Header is empty: name the request header that carries the signature';
+		if (!config.generic?.header)
+			return 'Signature Header is empty: name the request header that carries the signature';
 		if (!isHmacAlgorithm(config.generic.algorithm)) {
 			return `Algorithm "${String(config.generic.algorithm)}" is not allowed: use one of ${HMAC_ALGORITHMS.join(', ')} (HMAC-SHA1 and MD5 are too weak)`;
 		}

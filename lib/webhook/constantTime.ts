@@ -20,7 +20,12 @@ export function equalsInConstantTime(provided: string, expected: string): boolea
 }
 
 /** HMAC of the exact raw request bytes, written the way the sender writes it (lower-case hex or base64). */
-export function hmacDigest(algorithm: string, secret: string, rawBody: Buffer, encoding: 'hex' | 'base64' = 'hex'): string {
+export function hmacDigest(
+	algorithm: string,
+	secret: string,
+	rawBody: Buffer,
+	encoding: 'hex' | 'base64' = 'hex',
+): string {
 	return crypto.createHmac(algorithm, secret).update(rawBody).digest(encoding);
 }
 

@@ -46,10 +46,20 @@ function present(list: string[] | undefined): list is string[] {
  */
 export function filterDelivery(event: NormalisedEvent, filter: DeliveryFilter): FilterDecision {
 	if (present(filter.events) && !filter.events.includes(event.event)) {
-		return { accept: false, reason: `event "${event.event}" is not one of: ${filter.events.join(', ')}` };
+		return {
+			accept: false,
+			reason: `event "${event.event}" is not one of: ${filter.events.join(', ')}`,
+		};
 	}
-	if (present(filter.branches) && event.branch !== null && !globList(filter.branches)(event.branch)) {
-		return { accept: false, reason: `branch "${event.branch}" matches none of: ${filter.branches.join(', ')}` };
+	if (
+		present(filter.branches) &&
+		event.branch !== null &&
+		!globList(filter.branches)(event.branch)
+	) {
+		return {
+			accept: false,
+			reason: `branch "${event.branch}" matches none of: ${filter.branches.join(', ')}`,
+		};
 	}
 	if (event.tag !== null && present(filter.branches) && !present(filter.tags)) {
 		return {
@@ -58,11 +68,15 @@ export function filterDelivery(event: NormalisedEvent, filter: DeliveryFilter): 
 		};
 	}
 	if (present(filter.tags) && event.tag !== null && !globList(filter.tags)(event.tag)) {
-		return { accept: false, reason: `tag "${event.tag}" matches none of: ${filter.tags.join(', ')}` };
+		return {
+			accept: false,
+			reason: `tag "${event.tag}" matches none of: ${filter.tags.join(', ')}`,
+		};
 	}
 	if (present(filter.paths) && event.event === 'push') {
 		if (!event.changedFilesComplete) {
-			const why = event.changedFilesIncompleteReason ?? 'the payload may not list every changed file';
+			const why =
+				event.changedFilesIncompleteReason ?? 'the payload may not list every changed file';
 			return { accept: true, note: `path filter not applied: ${why}` };
 		}
 		const matches = globList(filter.paths);

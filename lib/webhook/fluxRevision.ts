@@ -54,13 +54,20 @@ function namesGitCommit(algorithm: string, kind: string | undefined): boolean {
  * `latest@sha256:<digest>`, `sha256:<digest>`, legacy `main/<sha>`). Anything else, such as a Helm chart
  * version, parses to nothing: the caller keeps the raw `revision`.
  */
-export function parseFluxRevision(revision: string | null | undefined, kind?: string): FluxRevision {
+export function parseFluxRevision(
+	revision: string | null | undefined,
+	kind?: string,
+): FluxRevision {
 	if (!revision) return NOTHING;
 	const current = CURRENT_FORMAT.exec(revision);
 	if (current) {
 		const [, name, algorithm, hex] = current;
 		const isGitCommit = namesGitCommit(algorithm, kind);
-		const named = !name ? { ref: null, branch: null, tag: null } : isGitCommit ? refFromName(name) : artifactName(name);
+		const named = !name
+			? { ref: null, branch: null, tag: null }
+			: isGitCommit
+				? refFromName(name)
+				: artifactName(name);
 		return {
 			...named,
 			commit: isGitCommit ? fullSha(hex) : null,

@@ -5,7 +5,13 @@ import { filterDelivery, type DeliveryFilter } from './filterDelivery';
 import { eventHeaderOf, normaliseDelivery } from './normaliseDelivery';
 import { parseDeliveryBody } from './parseBody';
 import { verifySignature } from './verifySignature';
-import type { GenericSignatureScheme, HmacAlgorithm, NormalisedEvent, RequestHeaders, WebhookProvider } from './types';
+import type {
+	GenericSignatureScheme,
+	HmacAlgorithm,
+	NormalisedEvent,
+	RequestHeaders,
+	WebhookProvider,
+} from './types';
 
 export interface DeliveryRequest {
 	headers: RequestHeaders;
@@ -49,7 +55,9 @@ export const REPLAY_KEYS_PER_DELIVERY = 2;
 function replayKeysOf(deliveryId: string, rawBody: Buffer): string[] {
 	const fingerprint = bodyFingerprint(rawBody);
 	// Without an id header the id is the fingerprint already (Flux): one key, not two.
-	return deliveryId === fingerprint ? [`body ${fingerprint}`] : [`id ${deliveryId}`, `body ${fingerprint}`];
+	return deliveryId === fingerprint
+		? [`body ${fingerprint}`]
+		: [`id ${deliveryId}`, `body ${fingerprint}`];
 }
 
 /**
@@ -57,7 +65,11 @@ function replayKeysOf(deliveryId: string, rawBody: Buffer): string[] {
  * own configuration, signature (over the raw bytes), JSON, replay, create/delete events a push repeats, filters. Pure apart from
  * the replay guard's memory.
  */
-export function handleDelivery(request: DeliveryRequest, config: DeliveryConfig, replay: ReplayGuard): DeliveryOutcome {
+export function handleDelivery(
+	request: DeliveryRequest,
+	config: DeliveryConfig,
+	replay: ReplayGuard,
+): DeliveryOutcome {
 	if (request.rawBody.length > config.maxBodyBytes) return { kind: 'tooLarge', status: 413 };
 	const problem = triggerConfigProblem(config);
 	if (problem !== null) return { kind: 'misconfigured', status: 500, logReason: problem };
@@ -69,16 +81,27 @@ export function handleDelivery(request: DeliveryRequest, config: DeliveryConfig,
 		fluxAlgorithms: config.fluxAlgorithms,
 		generic: config.generic,
 	});
-	if (!signature.valid) return { kind: 'rejected', status: 401, logReason: signature.reason ?? 'invalid signature' };
+	if (!signature.valid)
+		return { kind: 'rejected', status: 401, logReason: signature.reason ?? 'invalid signature' };
 	const body = parseDeliveryBody(request.rawBody, request.contentType);
-	if (body === null) return { kind: 'badRequest', status: 400, message: 'The request body is not a JSON object' };
-	const event = normaliseDelivery({ provider: config.provider, headers: request.headers, rawBody: request.rawBody, body, generic: config.generic });
+	if (body === null)
+		return { kind: 'badRequest', status: 400, message: 'The request body is not a JSON object' };
+	const event = normaliseDelivery({
+		provider: config.provider,
+		headers: request.headers,
+		rawBody: request.rawBody,
+		body,
+		generic: config.generic,
+	});
 	// The id header is not covered by the signature, so a captured delivery could be replayed under a new id;
 	// the body is covered, and a real redelivery repeats it byte for byte, so it is remembered too.
-	if (replay.isReplay(...replayKeysOf(event.deliveryId, request.rawBody))) return { kind: 'duplicate', status: 200, deliveryId: event.deliveryId };
+	if (replay.isReplay(...replayKeysOf(event.deliveryId, request.rawBody)))
+		return { kind: 'duplicate', status: 200, deliveryId: event.deliveryId };
 	const duplicate = duplicateRefEventReason(eventHeaderOf(config.provider, request.headers), event);
 	if (duplicate !== null) return { kind: 'ignored', status: 202, reason: duplicate, event };
 	const decision = filterDelivery(event, config.filter);
 	if (!decision.accept) return { kind: 'ignored', status: 202, reason: decision.reason, event };
-	return decision.note ? { kind: 'accepted', status: 200, event, note: decision.note } : { kind: 'accepted', status: 200, event };
+	return decision.note
+		? { kind: 'accepted', status: 200, event, note: decision.note }
+		: { kind: 'accepted', status: 200, event };
 }

@@ -1,7 +1,12 @@
 export * from './types';
 export { verifySignature, type SignatureCheck, type SignatureInput } from './verifySignature';
 export { equalsInConstantTime, hmacDigest, bodyFingerprint } from './constantTime';
-export { normaliseDelivery, deliveryIdOf, eventHeaderOf, type DeliveryInput } from './normaliseDelivery';
+export {
+	normaliseDelivery,
+	deliveryIdOf,
+	eventHeaderOf,
+	type DeliveryInput,
+} from './normaliseDelivery';
 export { duplicateRefEventReason } from './refEvents';
 export { parseFluxRevision, type FluxRevision } from './fluxRevision';
 export { filterDelivery, type DeliveryFilter, type FilterDecision } from './filterDelivery';
@@ -17,4 +22,8 @@ export {
 } from './handleDelivery';
 export { checkSigningSecret, MIN_SECRET_LENGTH } from './checkSigningSecret';
 export { triggerConfigProblem, type TriggerConfig } from './checkTriggerConfig';
-export { SigningSecretCache, type SecretHolder, type SigningSecretCacheOptions } from './signingSecretCache';
+export {
+	SigningSecretCache,
+	type SecretHolder,
+	type SigningSecretCacheOptions,
+} from './signingSecretCache';

@@ -1,8 +1,17 @@
 import { bodyFingerprint } from './constantTime';
 import { firstHeader } from './headers';
 import { describeFluxEvent } from './normaliseFlux';
-import { describeGitHubStylePush, describeGitLabPush, type GitEventDescription } from './normaliseGitPush';
-import type { GenericSignatureScheme, NormalisedEvent, RequestHeaders, WebhookProvider } from './types';
+import {
+	describeGitHubStylePush,
+	describeGitLabPush,
+	type GitEventDescription,
+} from './normaliseGitPush';
+import type {
+	GenericSignatureScheme,
+	NormalisedEvent,
+	RequestHeaders,
+	WebhookProvider,
+} from './types';
 
 export interface DeliveryInput {
 	provider: WebhookProvider;
@@ -38,8 +47,13 @@ export function eventHeaderOf(provider: WebhookProvider, headers: RequestHeaders
 }
 
 /** The delivery id from the sender's header, or a SHA-256 of the raw body when there is none. */
-export function deliveryIdOf(input: Pick<DeliveryInput, 'provider' | 'headers' | 'rawBody' | 'generic'>): string {
-	const names = input.provider === 'generic' ? [input.generic?.deliveryIdHeader ?? ''].filter(Boolean) : DELIVERY_ID_HEADERS[input.provider];
+export function deliveryIdOf(
+	input: Pick<DeliveryInput, 'provider' | 'headers' | 'rawBody' | 'generic'>,
+): string {
+	const names =
+		input.provider === 'generic'
+			? [input.generic?.deliveryIdHeader ?? ''].filter(Boolean)
+			: DELIVERY_ID_HEADERS[input.provider];
 	return firstHeader(input.headers, names) ?? bodyFingerprint(input.rawBody);
 }
 
@@ -48,9 +62,15 @@ export function deliveryIdOf(input: Pick<DeliveryInput, 'provider' | 'headers' |
  * and is otherwise passed on as it is; the event comes from the configured header, else from the shape.
  */
 function describeGeneric(input: DeliveryInput): GitEventDescription {
-	const headerEvent = input.generic?.eventHeader ? (firstHeader(input.headers, [input.generic.eventHeader]) ?? null) : null;
+	const headerEvent = input.generic?.eventHeader
+		? (firstHeader(input.headers, [input.generic.eventHeader]) ?? null)
+		: null;
 	const looksLikePush = typeof (input.body as { ref?: unknown } | null)?.ref === 'string';
-	const described = describeGitHubStylePush('generic', headerEvent ?? (looksLikePush ? 'push' : 'unknown'), input.body);
+	const described = describeGitHubStylePush(
+		'generic',
+		headerEvent ?? (looksLikePush ? 'push' : 'unknown'),
+		input.body,
+	);
 	return { ...described, payload: input.body };
 }
 
@@ -58,7 +78,11 @@ function describe(input: DeliveryInput): GitEventDescription {
 	switch (input.provider) {
 		case 'github':
 		case 'gitea':
-			return describeGitHubStylePush(input.provider, eventHeaderOf(input.provider, input.headers), input.body);
+			return describeGitHubStylePush(
+				input.provider,
+				eventHeaderOf(input.provider, input.headers),
+				input.body,
+			);
 		case 'gitlab':
 			return describeGitLabPush(eventHeaderOf('gitlab', input.headers), input.body);
 		case 'flux':

@@ -26,8 +26,14 @@ function revisionOf(metadata: Json): string | undefined {
  */
 export function describeFluxEvent(body: unknown): GitEventDescription {
 	const payload = (body && typeof body === 'object' ? body : {}) as Json;
-	const object = (payload.involvedObject && typeof payload.involvedObject === 'object' ? payload.involvedObject : {}) as Json;
-	const metadata = (payload.metadata && typeof payload.metadata === 'object' ? payload.metadata : {}) as Json;
+	const object = (
+		payload.involvedObject && typeof payload.involvedObject === 'object'
+			? payload.involvedObject
+			: {}
+	) as Json;
+	const metadata = (
+		payload.metadata && typeof payload.metadata === 'object' ? payload.metadata : {}
+	) as Json;
 	const involvedObject: FluxInvolvedObject = {
 		kind: text(object.kind) ?? '',
 		name: text(object.name) ?? '',

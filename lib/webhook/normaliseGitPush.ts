@@ -1,4 +1,10 @@
-import { branchAndTag, changedFilesOf, commitWithoutFileLists, fullSha, isDeletion } from './gitRef';
+import {
+	branchAndTag,
+	changedFilesOf,
+	commitWithoutFileLists,
+	fullSha,
+	isDeletion,
+} from './gitRef';
 import type { NormalisedEvent, WebhookProvider } from './types';
 
 /** What a git host's push payload says, before the delivery id is attached. */
@@ -60,9 +66,11 @@ function incompleteListReason(listing: CommitListing): string | null {
 	if (listing.isNewRef) return 'the ref is new, so no earlier commit bounds the listed commits';
 	if (listing.forced) return 'it is a force push, and the commits it replaced are not listed';
 	if (listing.total !== undefined) {
-		if (listed < listing.total) return `the payload lists ${listed} of ${listing.total} pushed commits`;
+		if (listed < listing.total)
+			return `the payload lists ${listed} of ${listing.total} pushed commits`;
 	} else if (listing.provider === 'github') {
-		if (listed >= GITHUB_MAX_LISTED_COMMITS) return `GitHub lists at most ${GITHUB_MAX_LISTED_COMMITS} commits of a push`;
+		if (listed >= GITHUB_MAX_LISTED_COMMITS)
+			return `GitHub lists at most ${GITHUB_MAX_LISTED_COMMITS} commits of a push`;
 	} else {
 		return 'the payload does not say how many commits were pushed, so its list may be cut short';
 	}
@@ -105,7 +113,9 @@ function describe(fields: EventFields): GitEventDescription {
 		commitTimestamp: commitTimestampOf(fields.commit, [fields.headCommit, ...fields.commits]),
 		changedFiles: isPush ? changedFilesOf(fields.commits) : [],
 		changedFilesComplete: isPush && fields.incompleteBecause === null,
-		...(isPush && fields.incompleteBecause !== null ? { changedFilesIncompleteReason: fields.incompleteBecause } : {}),
+		...(isPush && fields.incompleteBecause !== null
+			? { changedFilesIncompleteReason: fields.incompleteBecause }
+			: {}),
 	};
 }
 
@@ -117,7 +127,11 @@ function describe(fields: EventFields): GitEventDescription {
  * `delete` carry a bare ref plus `ref_type` (and for Gitea's create, `sha`); any other event keeps its own name
  * and is described as far as the payload allows.
  */
-export function describeGitHubStylePush(provider: WebhookProvider, headerEvent: string | null, body: unknown): GitEventDescription {
+export function describeGitHubStylePush(
+	provider: WebhookProvider,
+	headerEvent: string | null,
+	body: unknown,
+): GitEventDescription {
 	const payload = asObject(body);
 	const repository = asObject(payload.repository);
 	const commits = Array.isArray(payload.commits) ? payload.commits : [];
@@ -166,10 +180,16 @@ export function describeGitLabPush(headerEvent: string | null, body: unknown): G
 	const ref = asString(payload.ref);
 	const commits = Array.isArray(payload.commits) ? payload.commits : [];
 	const kind = asString(payload.object_kind);
-	const isPushHook = headerEvent === 'Push Hook' || headerEvent === 'Tag Push Hook' || kind === 'push' || kind === 'tag_push';
+	const isPushHook =
+		headerEvent === 'Push Hook' ||
+		headerEvent === 'Tag Push Hook' ||
+		kind === 'push' ||
+		kind === 'tag_push';
 	return describe({
 		provider: 'gitlab',
-		event: isPushHook ? classifyPush(ref, payload.after, undefined) : (kind ?? headerEvent ?? 'unknown'),
+		event: isPushHook
+			? classifyPush(ref, payload.after, undefined)
+			: (kind ?? headerEvent ?? 'unknown'),
 		ref: isPushHook ? ref : null,
 		commit: fullSha(payload.checkout_sha) ?? fullSha(payload.after),
 		repositoryName: asString(project.path_with_namespace) ?? asString(repository.name),
@@ -178,7 +198,8 @@ export function describeGitLabPush(headerEvent: string | null, body: unknown): G
 		incompleteBecause: incompleteListReason({
 			provider: 'gitlab',
 			commits,
-			total: typeof payload.total_commits_count === 'number' ? payload.total_commits_count : undefined,
+			total:
+				typeof payload.total_commits_count === 'number' ? payload.total_commits_count : undefined,
 			isNewRef: isDeletion(payload.before),
 			forced: false,
 		}),

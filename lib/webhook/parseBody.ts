@@ -3,7 +3,10 @@
  * `application/x-www-form-urlencoded` with the JSON in a `payload` field; the signature still covers the raw
  * form body, so this runs only after verification. Returns null when there is no JSON object to be had.
  */
-export function parseDeliveryBody(rawBody: Buffer, contentType: string | undefined): Record<string, unknown> | null {
+export function parseDeliveryBody(
+	rawBody: Buffer,
+	contentType: string | undefined,
+): Record<string, unknown> | null {
 	let text = rawBody.toString('utf8');
 	if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
 	if (contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
@@ -13,7 +16,9 @@ export function parseDeliveryBody(rawBody: Buffer, contentType: string | undefin
 	}
 	try {
 		const parsed: unknown = JSON.parse(text);
-		return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+		return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+			? (parsed as Record<string, unknown>)
+			: null;
 	} catch {
 		return null;
 	}

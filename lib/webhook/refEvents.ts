@@ -10,7 +10,10 @@ import type { NormalisedEvent } from './types';
  * starts the workflow. Deciding by the event alone (no memory of the push) keeps this right when the two
  * deliveries land on different webhook processes (queue mode) or arrive in either order.
  */
-export function duplicateRefEventReason(headerEvent: string | null, event: NormalisedEvent): string | null {
+export function duplicateRefEventReason(
+	headerEvent: string | null,
+	event: NormalisedEvent,
+): string | null {
 	if (headerEvent !== 'create' && headerEvent !== 'delete') return null;
 	const [what, flag] = headerEvent === 'create' ? ['creation', 'created'] : ['deletion', 'deleted'];
 	if (event.provider === 'github') {

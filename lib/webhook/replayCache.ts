@@ -31,7 +31,8 @@ export class ReplayCache {
 		this.forgetOlderThan(now - this.options.windowMs);
 		if (keys.some((key) => this.seenAt.has(key))) return true;
 		for (const key of keys) this.seenAt.set(key, now);
-		while (this.seenAt.size > this.options.maxEntries) this.seenAt.delete(this.seenAt.keys().next().value as string);
+		while (this.seenAt.size > this.options.maxEntries)
+			this.seenAt.delete(this.seenAt.keys().next().value as string);
 		return false;
 	}
 
@@ -60,11 +61,16 @@ export class ReplayCacheRegistry {
 	cacheFor(key: string, options: ReplayCacheOptions): ReplayCache {
 		let cache = this.caches.get(key);
 		this.caches.delete(key);
-		if (!cache || cache.options.windowMs !== options.windowMs || cache.options.maxEntries !== options.maxEntries) {
+		if (
+			!cache ||
+			cache.options.windowMs !== options.windowMs ||
+			cache.options.maxEntries !== options.maxEntries
+		) {
 			cache = new ReplayCache(options);
 		}
 		this.caches.set(key, cache);
-		while (this.caches.size > this.maxCaches) this.caches.delete(this.caches.keys().next().value as string);
+		while (this.caches.size > this.maxCaches)
+			this.caches.delete(this.caches.keys().next().value as string);
 		return cache;
 	}
 

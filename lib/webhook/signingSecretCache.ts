@@ -55,7 +55,8 @@ export class SigningSecretCache {
 	): Promise<DeliveryOutcome> {
 		const remembered = this.remembered(trigger);
 		const first = remembered === undefined ? undefined : decide(remembered);
-		if (first !== undefined && first.kind !== 'rejected' && first.kind !== 'misconfigured') return first;
+		if (first !== undefined && first.kind !== 'rejected' && first.kind !== 'misconfigured')
+			return first;
 		const secret = await read();
 		this.remember(trigger, secret);
 		if (first !== undefined && secret === remembered) return first;
@@ -77,7 +78,12 @@ export class SigningSecretCache {
 	private remember(trigger: SecretHolder, secret: string): void {
 		this.secrets.delete(trigger.key);
 		if (trigger.maxAgeMs <= 0) return;
-		this.secrets.set(trigger.key, { credentialId: trigger.credentialId, secret, readAt: this.now() });
-		while (this.secrets.size > this.maxEntries) this.secrets.delete(this.secrets.keys().next().value as string);
+		this.secrets.set(trigger.key, {
+			credentialId: trigger.credentialId,
+			secret,
+			readAt: this.now(),
+		});
+		while (this.secrets.size > this.maxEntries)
+			this.secrets.delete(this.secrets.keys().next().value as string);
 	}
 }

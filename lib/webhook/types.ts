@@ -1,7 +1,13 @@
 /** Who sent the delivery; decides the signature scheme and the payload shape. */
 export type WebhookProvider = 'github' | 'gitea' | 'gitlab' | 'flux' | 'generic';
 
-export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = ['github', 'gitea', 'gitlab', 'flux', 'generic'];
+export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = [
+	'github',
+	'gitea',
+	'gitlab',
+	'flux',
+	'generic',
+];
 
 /** Hash functions a generic sender may sign with. SHA-1 and MD5 are deliberately absent. */
 export type HmacAlgorithm = 'sha256' | 'sha384' | 'sha512';

@@ -1,6 +1,13 @@
 import { equalsInConstantTime, hmacDigest } from './constantTime';
 import { readHeader } from './headers';
-import { HMAC_ALGORITHMS, isHmacAlgorithm, type GenericSignatureScheme, type HmacAlgorithm, type RequestHeaders, type WebhookProvider } from './types';
+import {
+	HMAC_ALGORITHMS,
+	isHmacAlgorithm,
+	type GenericSignatureScheme,
+	type HmacAlgorithm,
+	type RequestHeaders,
+	type WebhookProvider,
+} from './types';
 
 export interface SignatureCheck {
 	valid: boolean;
@@ -25,13 +32,19 @@ function missing(header: string): SignatureCheck {
 }
 
 function compare(header: string, provided: string, expected: string): SignatureCheck {
-	return equalsInConstantTime(provided, expected) ? { valid: true } : { valid: false, reason: `${header} does not match` };
+	return equalsInConstantTime(provided, expected)
+		? { valid: true }
+		: { valid: false, reason: `${header} does not match` };
 }
 
 function verifyGitHub(input: SignatureInput): SignatureCheck {
 	const provided = readHeader(input.headers, 'x-hub-signature-256');
 	if (!provided) return missing('X-Hub-Signature-256');
-	return compare('X-Hub-Signature-256', provided, `sha256=${hmacDigest('sha256', input.secret, input.rawBody)}`);
+	return compare(
+		'X-Hub-Signature-256',
+		provided,
+		`sha256=${hmacDigest('sha256', input.secret, input.rawBody)}`,
+	);
 }
 
 /**
@@ -41,9 +54,9 @@ function verifyGitHub(input: SignatureInput): SignatureCheck {
  */
 function verifyGitea(input: SignatureInput): SignatureCheck {
 	const expected = hmacDigest('sha256', input.secret, input.rawBody);
-	const present = GITEA_SIGNATURE_HEADERS.map((name) => [name, readHeader(input.headers, name)] as const).filter(
-		([, value]) => value !== undefined && value !== '',
-	);
+	const present = GITEA_SIGNATURE_HEADERS.map(
+		(name) => [name, readHeader(input.headers, name)] as const,
+	).filter(([, value]) => value !== undefined && value !== '');
 	if (present.length === 0) return missing('X-Gitea-Signature (or X-Forgejo-Signature)');
 	// Compare all before deciding, so the time taken does not depend on which one failed.
 	const results = present.map(([name, value]) => compare(name, value as string, expected));
@@ -72,7 +85,11 @@ function verifyFlux(input: SignatureInput): SignatureCheck {
 	if (!allowed.includes(algorithm)) {
 		return { valid: false, reason: `X-Signature algorithm is not one of ${allowed.join(', ')}` };
 	}
-	return compare('X-Signature', provided, `${algorithm}=${hmacDigest(algorithm, input.secret, input.rawBody)}`);
+	return compare(
+		'X-Signature',
+		provided,
+		`${algorithm}=${hmacDigest(algorithm, input.secret, input.rawBody)}`,
+	);
 }
 
 /**
@@ -81,8 +98,13 @@ function verifyFlux(input: SignatureInput): SignatureCheck {
  */
 function verifyGeneric(input: SignatureInput): SignatureCheck {
 	const scheme = input.generic;
-	if (!scheme?.header) return { valid: false, reason: 'generic mode needs a signature header name' };
-	if (!isHmacAlgorithm(scheme.algorithm)) return { valid: false, reason: `the configured algorithm is not one of ${HMAC_ALGORITHMS.join(', ')}` };
+	if (!scheme?.header)
+		return { valid: false, reason: 'generic mode needs a signature header name' };
+	if (!isHmacAlgorithm(scheme.algorithm))
+		return {
+			valid: false,
+			reason: `the configured algorithm is not one of ${HMAC_ALGORITHMS.join(', ')}`,
+		};
 	const provided = readHeader(input.headers, scheme.header);
 	if (!provided) return missing(scheme.header);
 	const digest = hmacDigest(scheme.algorithm, input.secret, input.rawBody, scheme.encoding);

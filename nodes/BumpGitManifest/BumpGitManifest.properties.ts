@@ -11,7 +11,8 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'https://git.local/homelab/gitops.git',
-		description: 'The GitOps repository: https:// or ssh (git@host:org/repo.git). Put tokens in the credential, never in the URL.',
+		description:
+			'The GitOps repository: https:// or ssh (git@host:org/repo.git). Put tokens in the credential, never in the URL.',
 	},
 	{
 		displayName: 'Branch',
@@ -31,7 +32,8 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 			{
 				name: 'Flux Image Policy Markers',
 				value: 'imagePolicyMarkers',
-				description: 'Set every value marked # {"$imagepolicy": "ns:name"} (with :tag, :name, :digest), like Flux image automation',
+				description:
+					'Set every value marked # {"$imagepolicy": "ns:name"} (with :tag, :name, :digest), like Flux image automation',
 			},
 			{
 				name: 'YAML Path',
@@ -41,12 +43,14 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 			{
 				name: 'Image Reference',
 				value: 'imageReference',
-				description: 'Set the tag and/or digest of every image: of a repository, and its kustomize images[] entries',
+				description:
+					'Set the tag and/or digest of every image: of a repository, and its kustomize images[] entries',
 			},
 			{
 				name: 'Helm Chart',
 				value: 'helmChart',
-				description: 'Set a value in values.yaml and bump the Chart.yaml version in the same commit',
+				description:
+					'Set a value in values.yaml and bump the Chart.yaml version in the same commit',
 			},
 		],
 	},
@@ -67,7 +71,8 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		default: '={{ $json.image }}',
 		required: true,
 		placeholder: 'registry.local:5000/webapp/app:1.4.2',
-		description: 'The latest image as name:tag, optionally @digest (e.g. the image output of Query Registry Tags)',
+		description:
+			'The latest image as name:tag, optionally @digest (e.g. the image output of Query Registry Tags)',
 		displayOptions: show('imagePolicyMarkers'),
 	},
 	{
@@ -96,7 +101,8 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'spec.source.git.revision',
-		description: 'Keys separated by dots, [n] for list items, e.g. spec.template.spec.containers[0].image',
+		description:
+			'Keys separated by dots, [n] for list items, e.g. spec.template.spec.containers[0].image',
 		displayOptions: show('yamlPath'),
 	},
 	{
@@ -179,7 +185,8 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: '1.4.2',
-		description: 'The value to write. Values YAML would read as another type (1.10, 0123, on) are written quoted.',
+		description:
+			'The value to write. Values YAML would read as another type (1.10, 0123, on) are written quoted.',
 		displayOptions: show('yamlPath', 'helmChart'),
 	},
 	{
@@ -188,9 +195,18 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		type: 'options',
 		default: BUMP_DEFAULTS.valueType,
 		options: [
-			{ name: 'Auto', value: 'auto', description: 'A string, unless the old value was a number or boolean and the new one is too; commit IDs are always strings' },
+			{
+				name: 'Auto',
+				value: 'auto',
+				description:
+					'A string, unless the old value was a number or boolean and the new one is too; commit IDs are always strings',
+			},
 			{ name: 'Number', value: 'number', description: 'Always a number; the value must be one' },
-			{ name: 'String', value: 'string', description: 'Always a string, quoted when YAML would read it as another type' },
+			{
+				name: 'String',
+				value: 'string',
+				description: 'Always a string, quoted when YAML would read it as another type',
+			},
 		],
 		description: 'How the written value is typed in YAML',
 		displayOptions: show('yamlPath', 'helmChart'),
@@ -206,7 +222,8 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 			{ name: 'Major', value: 'major' },
 			{ name: 'None', value: 'none' },
 		],
-		description: 'How to bump Chart.yaml version when the value changed (Flux builds a new chart only when the version changes)',
+		description:
+			'How to bump Chart.yaml version when the value changed (Flux builds a new chart only when the version changes)',
 		displayOptions: show('helmChart'),
 	},
 	{
@@ -222,7 +239,8 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		name: 'skipCi',
 		type: 'boolean',
 		default: BUMP_DEFAULTS.skipCi,
-		description: 'Whether to append [skip ci] to the commit message, so the push does not start another build',
+		description:
+			'Whether to append [skip ci] to the commit message, so the push does not start another build',
 	},
 	{
 		displayName: 'Author Name',
@@ -245,7 +263,8 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'image-updates',
-		description: 'Branch to push to, e.g. for review. Empty pushes to Branch. An existing push branch gets the commit on top; it is never force-pushed.',
+		description:
+			'Branch to push to, e.g. for review. Empty pushes to Branch. An existing push branch gets the commit on top; it is never force-pushed.',
 		displayOptions: { show: { operation: ['bump'] } },
 	},
 	{
@@ -262,14 +281,16 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		type: 'number',
 		default: BUMP_DEFAULTS.maxAttempts,
 		typeOptions: { minValue: 1, maxValue: 50 },
-		description: 'Push attempts when the branch moved meanwhile; each re-applies the edit to the new tip',
+		description:
+			'Push attempts when the branch moved meanwhile; each re-applies the edit to the new tip',
 	},
 	{
 		displayName: 'Allow Plain HTTP',
 		name: 'allowPlainHttp',
 		type: 'boolean',
 		default: DEFAULT_ALLOW_PLAIN_HTTP,
-		description: 'Whether an http:// Repository URL is accepted (e.g. an in-cluster Gitea). The manifests and the token travel unencrypted.',
+		description:
+			'Whether an http:// Repository URL is accepted (e.g. an in-cluster Gitea). The manifests and the token travel unencrypted.',
 	},
 	{
 		displayName: 'Source Repository',
@@ -286,7 +307,8 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: '0123456789abcdef0123456789abcdef01234567',
-		description: 'The app commit this bump deploys; recorded in the commit message as a Source-Commit trailer',
+		description:
+			'The app commit this bump deploys; recorded in the commit message as a Source-Commit trailer',
 	},
 	{
 		displayName: 'Source Commit Time',
@@ -294,6 +316,7 @@ export const bumpGitManifestProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: '2026-01-31T12:00:00Z',
-		description: "The app commit's time (ISO 8601 or Unix seconds): the order bumps are compared by",
+		description:
+			"The app commit's time (ISO 8601 or Unix seconds): the order bumps are compared by",
 	},
 ];

@@ -8,8 +8,18 @@ export const operationProperty: INodeProperties = {
 	noDataExpression: true,
 	default: 'bump',
 	options: [
-		{ name: 'Bump', value: 'bump', description: 'Edit manifests and push one commit', action: 'Bump manifests in a git repository' },
-		{ name: 'Revert', value: 'revert', description: 'Revert one of this node\'s own bump commits (e.g. after a failed rollout)', action: 'Revert a bump commit' },
+		{
+			name: 'Bump',
+			value: 'bump',
+			description: 'Edit manifests and push one commit',
+			action: 'Bump manifests in a git repository',
+		},
+		{
+			name: 'Revert',
+			value: 'revert',
+			description: "Revert one of this node's own bump commits (e.g. after a failed rollout)",
+			action: 'Revert a bump commit',
+		},
 	],
 };
 
@@ -23,7 +33,8 @@ export const revertProperties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: '={{ $("Bump GitOps manifest").item.json.commit }}',
-		description: 'The bump commit to undo. Only commits this node made (they carry a Bumped-by trailer) are reverted; an already reverted one is a no-op.',
+		description:
+			'The bump commit to undo. Only commits this node made (they carry a Bumped-by trailer) are reverted; an already reverted one is a no-op.',
 		displayOptions: revert,
 	},
 	{

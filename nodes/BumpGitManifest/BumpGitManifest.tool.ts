@@ -10,11 +10,22 @@ export const bumpGitManifestToolProperties = withToolMode(
 	bumpGitManifestProperties,
 	{
 		image: {
-			description: 'The new image as repository:tag, optionally @sha256:digest, e.g. registry.local:5000/team/app:1.4.2',
+			description:
+				'The new image as repository:tag, optionally @sha256:digest, e.g. registry.local:5000/team/app:1.4.2',
 		},
-		tag: { description: 'The new image tag, e.g. 1.4.2 (leave empty to keep the tag and set only the digest)', default: '' },
-		digest: { description: 'The new image digest sha256:<64 hex> (leave empty to set only the tag)', default: '' },
+		tag: {
+			description:
+				'The new image tag, e.g. 1.4.2 (leave empty to keep the tag and set only the digest)',
+			default: '',
+		},
+		digest: {
+			description: 'The new image digest sha256:<64 hex> (leave empty to set only the tag)',
+			default: '',
+		},
 		value: { description: 'The new value to write, e.g. an image tag or a commit id' },
-		commitMessage: { description: 'Commit message: what changes and why', default: BUMP_DEFAULTS.commitMessage },
+		commitMessage: {
+			description: 'Commit message: what changes and why',
+			default: BUMP_DEFAULTS.commitMessage,
+		},
 	},
 );

@@ -6,7 +6,12 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { createBuildKitJob, BUILD_DEFAULTS, type BuildJobInput, type IfExists } from '../../lib/k8s/build';
+import {
+	createBuildKitJob,
+	BUILD_DEFAULTS,
+	type BuildJobInput,
+	type IfExists,
+} from '../../lib/k8s/build';
 import { defaultNamespace } from '../../lib/k8s/kubeConfig';
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
 import { kubernetesAccess } from '../shared/kubernetesCredential';
@@ -15,16 +20,26 @@ import { createBuildKitJobToolProperties } from './CreateBuildKitJob.tool';
 import { executeItems } from '../shared/executeItems';
 import { listParameter } from '../shared/listParameter';
 
-function pairs(collection: unknown, key: string): Array<{ name: string; value: string }> | undefined {
-	const entries = (collection as Record<string, Array<{ name?: unknown; value?: unknown }>> | undefined)?.[key];
+function pairs(
+	collection: unknown,
+	key: string,
+): Array<{ name: string; value: string }> | undefined {
+	const entries = (
+		collection as Record<string, Array<{ name?: unknown; value?: unknown }>> | undefined
+	)?.[key];
 	if (!Array.isArray(entries)) return undefined;
-	return entries.map((e) => ({ name: String(e.name ?? ''), value: e.value === undefined || e.value === null ? '' : String(e.value) }));
+	return entries.map((e) => ({
+		name: String(e.name ?? ''),
+		value: e.value === undefined || e.value === null ? '' : String(e.value),
+	}));
 }
 
-const text = (value: unknown): string | undefined => (value === undefined || value === null ? undefined : String(value));
+const text = (value: unknown): string | undefined =>
+	value === undefined || value === null ? undefined : String(value);
 
 /** A boolean option, also when an expression hands over the text "true". */
-const flag = (value: unknown): boolean => value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
+const flag = (value: unknown): boolean =>
+	value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
 
 /** The node's parameters as the lib's plain input. Only options the user added are passed (the lib defaults the rest). */
 function buildJobInput(params: Record<string, unknown>, options: IDataObject): BuildJobInput {
@@ -43,7 +58,10 @@ function buildJobInput(params: Record<string, unknown>, options: IDataObject): B
 		platforms: listParameter(options.platforms),
 		cacheMode: options.cacheMode as BuildJobInput['cacheMode'],
 		cacheRef: text(options.cacheRef),
-		attestations: options.attestations === undefined ? undefined : (listParameter(options.attestations) as BuildJobInput['attestations']),
+		attestations:
+			options.attestations === undefined
+				? undefined
+				: (listParameter(options.attestations) as BuildJobInput['attestations']),
 		sbomGenerator: text(options.sbomGenerator),
 		builderMode: options.builderMode as BuildJobInput['builderMode'],
 		buildkitImage: text(options.buildkitImage),
@@ -77,12 +95,15 @@ export class CreateBuildKitJob implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["image"]}}',
-		description: 'Start a Kubernetes Job that fetches a git revision and builds and pushes an image with rootless BuildKit',
+		description:
+			'Start a Kubernetes Job that fetches a git revision and builds and pushes an image with rootless BuildKit',
 		defaults: { name: 'Create BuildKit Job' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'kubernetesApi', required: true, testedBy: 'kubernetesApiConnectionTest' }],
+		credentials: [
+			{ name: 'kubernetesApi', required: true, testedBy: 'kubernetesApiConnectionTest' },
+		],
 		properties: createBuildKitJobToolProperties,
 	};
 
@@ -94,7 +115,8 @@ export class CreateBuildKitJob implements INodeType {
 		const { cred, kc } = await kubernetesAccess(this);
 
 		return executeItems(this, { properties: createBuildKitJobProperties }, async (itemIndex) => {
-			const param = (name: string, fallback?: unknown) => this.getNodeParameter(name, itemIndex, fallback) as unknown;
+			const param = (name: string, fallback?: unknown) =>
+				this.getNodeParameter(name, itemIndex, fallback) as unknown;
 			const options = param('options', {}) as IDataObject;
 			const input = buildJobInput(
 				{

@@ -8,7 +8,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 		type: 'string',
 		default: BUILD_DEFAULTS.namespace,
 		placeholder: 'build-system',
-		description: "Namespace to run the build Job in. Empty uses the credential's default namespace.",
+		description:
+			"Namespace to run the build Job in. Empty uses the credential's default namespace.",
 	},
 	{
 		displayName: 'App Name',
@@ -17,7 +18,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'webapp',
-		description: 'Short lower-case name of the app (DNS label). Labels the Job as webapp=&lt;name&gt; and starts its name.',
+		description:
+			'Short lower-case name of the app (DNS label). Labels the Job as webapp=&lt;name&gt; and starts its name.',
 	},
 	{
 		displayName: 'Git Repository URL',
@@ -26,7 +28,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'https://github.com/org/webapp.git',
-		description: 'Clone URL (https://, ssh:// or git@host:org/repo.git) without credentials; private repos use Git Secret Name',
+		description:
+			'Clone URL (https://, ssh:// or git@host:org/repo.git) without credentials; private repos use Git Secret Name',
 	},
 	{
 		displayName: 'Git Revision',
@@ -34,7 +37,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 		type: 'string',
 		default: BUILD_DEFAULTS.gitRevision,
 		placeholder: 'main',
-		description: 'Branch, tag or full commit SHA to build. A full SHA is built exactly; a branch or tag is resolved when the Job starts.',
+		description:
+			'Branch, tag or full commit SHA to build. A full SHA is built exactly; a branch or tag is resolved when the Job starts.',
 	},
 	{
 		displayName: 'Context Path',
@@ -42,7 +46,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'services/api',
-		description: 'Subdirectory of the repository used as build context (for monorepos). Empty means the repository root.',
+		description:
+			'Subdirectory of the repository used as build context (for monorepos). Empty means the repository root.',
 	},
 	{
 		displayName: 'Dockerfile',
@@ -73,7 +78,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'number',
 				default: BUILD_DEFAULTS.activeDeadlineSeconds,
 				typeOptions: { minValue: 0 },
-				description: 'Kubernetes stops the build after this many seconds (reason DeadlineExceeded). 0 means no deadline.',
+				description:
+					'Kubernetes stops the build after this many seconds (reason DeadlineExceeded). 0 means no deadline.',
 			},
 			{
 				displayName: 'Additional Tags',
@@ -81,7 +87,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'latest, ghcr.io/org/webapp:1.2.3',
-				description: 'Comma-separated extra tags to push the same image to: a bare tag means the same repository, or give a full reference',
+				description:
+					'Comma-separated extra tags to push the same image to: a bare tag means the same repository, or give a full reference',
 			},
 			{
 				displayName: 'Allow BUILDKIT_* Build Arguments',
@@ -96,7 +103,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				name: 'allowPlainHttpGit',
 				type: 'boolean',
 				default: false,
-				description: 'Whether an http:// git URL is accepted (e.g. an in-cluster Gitea). Code and tokens travel unencrypted.',
+				description:
+					'Whether an http:// git URL is accepted (e.g. an in-cluster Gitea). Code and tokens travel unencrypted.',
 			},
 			{
 				displayName: 'Attestations',
@@ -104,8 +112,16 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'multiOptions',
 				default: [...BUILD_DEFAULTS.attestations],
 				options: [
-					{ name: 'SBOM', value: 'sbom', description: 'An SPDX software bill of materials (BuildKit attest:sbom)' },
-					{ name: 'Provenance', value: 'provenance', description: 'SLSA v1 provenance with mode=max, recording the git source and commit' },
+					{
+						name: 'SBOM',
+						value: 'sbom',
+						description: 'An SPDX software bill of materials (BuildKit attest:sbom)',
+					},
+					{
+						name: 'Provenance',
+						value: 'provenance',
+						description: 'SLSA v1 provenance with mode=max, recording the git source and commit',
+					},
 				],
 				description: 'Attestations BuildKit attaches to the pushed image index',
 			},
@@ -115,7 +131,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'number',
 				default: BUILD_DEFAULTS.backoffLimit,
 				typeOptions: { minValue: 0, maxValue: 10 },
-				description: 'How many times Kubernetes retries a failed build pod. 0: a failed build fails the Job at once.',
+				description:
+					'How many times Kubernetes retries a failed build pod. 0: a failed build fails the Job at once.',
 			},
 			{
 				displayName: 'Build Arguments',
@@ -129,12 +146,26 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 						displayName: 'Argument',
 						name: 'arg',
 						values: [
-							{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'NODE_VERSION', description: 'ARG name in the Dockerfile' },
-							{ displayName: 'Value', name: 'value', type: 'string', default: '', description: 'Value, passed to BuildKit as it is' },
+							{
+								displayName: 'Name',
+								name: 'name',
+								type: 'string',
+								default: '',
+								placeholder: 'NODE_VERSION',
+								description: 'ARG name in the Dockerfile',
+							},
+							{
+								displayName: 'Value',
+								name: 'value',
+								type: 'string',
+								default: '',
+								description: 'Value, passed to BuildKit as it is',
+							},
 						],
 					},
 				],
-				description: 'Dockerfile ARG values (build-arg:NAME=VALUE). Not for secrets: build args are recorded in the image history and provenance.',
+				description:
+					'Dockerfile ARG values (build-arg:NAME=VALUE). Not for secrets: build args are recorded in the image history and provenance.',
 			},
 			{
 				displayName: 'Builder Mode',
@@ -142,8 +173,16 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'options',
 				default: BUILD_DEFAULTS.builderMode,
 				options: [
-					{ name: 'Rootless', value: 'rootless', description: 'BuildKit as uid 1000 with user namespaces (recommended)' },
-					{ name: 'Privileged', value: 'privileged', description: 'A privileged container running as root; only where rootless cannot work' },
+					{
+						name: 'Rootless',
+						value: 'rootless',
+						description: 'BuildKit as uid 1000 with user namespaces (recommended)',
+					},
+					{
+						name: 'Privileged',
+						value: 'privileged',
+						description: 'A privileged container running as root; only where rootless cannot work',
+					},
 				],
 				description: 'How the BuildKit container runs',
 			},
@@ -162,7 +201,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'moby/buildkit:v0.32.2-rootless',
-				description: 'Override the pinned BuildKit image (use a -rootless image in rootless mode). Empty uses the pinned version for the builder mode.',
+				description:
+					'Override the pinned BuildKit image (use a -rootless image in rootless mode). Empty uses the pinned version for the builder mode.',
 			},
 			{
 				displayName: 'Cache Mode',
@@ -171,10 +211,19 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				default: BUILD_DEFAULTS.cacheMode,
 				options: [
 					{ name: 'Max', value: 'max', description: 'Export the cache of every stage' },
-					{ name: 'Min', value: 'min', description: 'Export the cache of the final image layers only' },
-					{ name: 'Disabled', value: 'disabled', description: 'No registry cache import or export' },
+					{
+						name: 'Min',
+						value: 'min',
+						description: 'Export the cache of the final image layers only',
+					},
+					{
+						name: 'Disabled',
+						value: 'disabled',
+						description: 'No registry cache import or export',
+					},
 				],
-				description: 'Registry build cache (type=registry) imported before and exported after the build',
+				description:
+					'Registry build cache (type=registry) imported before and exported after the build',
 			},
 			{
 				displayName: 'Cache Reference',
@@ -182,7 +231,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'registry.local:5000/webapp/app:buildcache',
-				description: 'Where the build cache lives. Empty means &lt;image repository&gt;:buildcache.',
+				description:
+					'Where the build cache lives. Empty means &lt;image repository&gt;:buildcache.',
 			},
 			{
 				displayName: 'CPU Limit',
@@ -221,7 +271,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'moby/buildkit:v0.32.2-rootless',
-				description: 'Image of the git-clone init container (needs sh and git; runs as uid 1000). Empty reuses the pinned rootless BuildKit image.',
+				description:
+					'Image of the git-clone init container (needs sh and git; runs as uid 1000). Empty reuses the pinned rootless BuildKit image.',
 			},
 			{
 				displayName: 'Git Secret Name',
@@ -230,7 +281,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'git-credentials',
-				description: 'Secret in the namespace with key "token" (or "password", plus optional "username") for HTTPS, or "ssh-privatekey" and "known_hosts" for SSH',
+				description:
+					'Secret in the namespace with key "token" (or "password", plus optional "username") for HTTPS, or "ssh-privatekey" and "known_hosts" for SSH',
 			},
 			{
 				displayName: 'If Exists',
@@ -238,8 +290,16 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'options',
 				default: BUILD_DEFAULTS.ifExists,
 				options: [
-					{ name: 'Fail', value: 'fail', description: 'Stop with an error naming the existing Job' },
-					{ name: 'Reuse', value: 'reuse', description: 'Return the existing Job as if it had just been created' },
+					{
+						name: 'Fail',
+						value: 'fail',
+						description: 'Stop with an error naming the existing Job',
+					},
+					{
+						name: 'Reuse',
+						value: 'reuse',
+						description: 'Return the existing Job as if it had just been created',
+					},
 				],
 				description: 'What to do when a Job with the same name already exists',
 			},
@@ -248,7 +308,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				name: 'insecureRegistry',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to push (and read the cache) over plain HTTP (registry.insecure=true)',
+				description:
+					'Whether to push (and read the cache) over plain HTTP (registry.insecure=true)',
 			},
 			{
 				displayName: 'Job Name',
@@ -256,7 +317,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'webapp-release-42',
-				description: 'Exact Job name (DNS label, at most 63 characters). Empty generates &lt;app&gt;-&lt;revision&gt;-&lt;suffix&gt;.',
+				description:
+					'Exact Job name (DNS label, at most 63 characters). Empty generates &lt;app&gt;-&lt;revision&gt;-&lt;suffix&gt;.',
 			},
 			{
 				displayName: 'Labels',
@@ -270,7 +332,13 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 						displayName: 'Label',
 						name: 'label',
 						values: [
-							{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'team' },
+							{
+								displayName: 'Name',
+								name: 'name',
+								type: 'string',
+								default: '',
+								placeholder: 'team',
+							},
 							{ displayName: 'Value', name: 'value', type: 'string', default: '' },
 						],
 					},
@@ -282,14 +350,16 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				name: 'memoryLimit',
 				type: 'string',
 				default: BUILD_DEFAULTS.memoryLimit,
-				description: 'Memory limit of the build (Kubernetes quantity); a build above it is OOMKilled',
+				description:
+					'Memory limit of the build (Kubernetes quantity); a build above it is OOMKilled',
 			},
 			{
 				displayName: 'Memory Request',
 				name: 'memoryRequest',
 				type: 'string',
 				default: BUILD_DEFAULTS.memoryRequest,
-				description: 'Memory request of the build (Kubernetes quantity); counted against the namespace quota',
+				description:
+					'Memory request of the build (Kubernetes quantity); counted against the namespace quota',
 			},
 			{
 				displayName: 'Platforms',
@@ -297,7 +367,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'linux/amd64, linux/arm64',
-				description: 'Comma-separated target platforms (os/arch[/variant]) for a multi-platform image. Empty builds for the node the Job runs on.',
+				description:
+					'Comma-separated target platforms (os/arch[/variant]) for a multi-platform image. Empty builds for the node the Job runs on.',
 			},
 			{
 				displayName: 'Registry Secret Name',
@@ -305,7 +376,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				// eslint-disable-next-line n8n-nodes-base/node-param-type-options-password-missing -- the name of a Kubernetes Secret, not its value
 				type: 'string',
 				default: BUILD_DEFAULTS.registrySecretName,
-				description: 'Name of a kubernetes.io/dockerconfigjson Secret with the push credentials. Empty pushes anonymously.',
+				description:
+					'Name of a kubernetes.io/dockerconfigjson Secret with the push credentials. Empty pushes anonymously.',
 			},
 			{
 				displayName: 'Reproducible Image',
@@ -337,7 +409,8 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'runtime',
-				description: 'Dockerfile stage to build (FROM … AS &lt;target&gt;). Empty builds the last stage.',
+				description:
+					'Dockerfile stage to build (FROM … AS &lt;target&gt;). Empty builds the last stage.',
 			},
 			{
 				displayName: 'Trust SSH Host Key On First Use',
@@ -345,7 +418,7 @@ export const createBuildKitJobProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether an SSH git server\'s host key is accepted unseen when the git Secret has no known_hosts. Off: such a build fails, asking for known_hosts.',
+					"Whether an SSH git server's host key is accepted unseen when the git Secret has no known_hosts. Off: such a build fails, asking for known_hosts.",
 			},
 			{
 				displayName: 'TTL Seconds After Finished',

@@ -8,7 +8,12 @@ export const createBuildKitJobToolProperties = withToolMode(
 		'result and digest. It cannot choose another repository, namespace or builder settings.',
 	createBuildKitJobProperties,
 	{
-		gitRevision: { key: 'commit', description: 'The git revision to build: a full commit id, a branch or a tag' },
-		image: { description: 'Image reference to push, with a tag, e.g. registry.local:5000/team/app:1.4.2' },
+		gitRevision: {
+			key: 'commit',
+			description: 'The git revision to build: a full commit id, a branch or a tag',
+		},
+		image: {
+			description: 'Image reference to push, with a tag, e.g. registry.local:5000/team/app:1.4.2',
+		},
 	},
 );

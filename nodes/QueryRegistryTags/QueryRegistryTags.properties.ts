@@ -21,10 +21,26 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 		noDataExpression: true,
 		default: QUERY_DEFAULTS.policy,
 		options: [
-			{ name: 'Alphabetical', value: 'alphabetical', description: 'The greatest tag in byte order (Flux alphabetical policy)' },
-			{ name: 'List', value: 'list', description: 'Return every tag that passes the filter and exclusions, sorted' },
-			{ name: 'Numerical', value: 'numerical', description: 'The greatest number (Flux numerical policy; every value must be a number)' },
-			{ name: 'Semver', value: 'semver', description: 'The highest version in a range (Flux semver policy, Masterminds rules)' },
+			{
+				name: 'Alphabetical',
+				value: 'alphabetical',
+				description: 'The greatest tag in byte order (Flux alphabetical policy)',
+			},
+			{
+				name: 'List',
+				value: 'list',
+				description: 'Return every tag that passes the filter and exclusions, sorted',
+			},
+			{
+				name: 'Numerical',
+				value: 'numerical',
+				description: 'The greatest number (Flux numerical policy; every value must be a number)',
+			},
+			{
+				name: 'Semver',
+				value: 'semver',
+				description: 'The highest version in a range (Flux semver policy, Masterminds rules)',
+			},
 		],
 	},
 	{
@@ -33,7 +49,8 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 		type: 'string',
 		default: QUERY_DEFAULTS.semverRange,
 		placeholder: '>=1.0.0 <2.0.0',
-		description: 'Masterminds constraint, e.g. ^1.2, ~1.4, >=1.0.0-0 (admits prereleases), 1.x || 2.x, >1.0, <2.0',
+		description:
+			'Masterminds constraint, e.g. ^1.2, ~1.4, >=1.0.0-0 (admits prereleases), 1.x || 2.x, >1.0, <2.0',
 		displayOptions: forPolicy('semver'),
 	},
 	{
@@ -45,7 +62,8 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 			{ name: 'Ascending (Latest = Greatest)', value: 'asc' },
 			{ name: 'Descending (Latest = Smallest)', value: 'desc' },
 		],
-		description: 'Flux order: asc picks the greatest value, desc the smallest; for List, the sort order',
+		description:
+			'Flux order: asc picks the greatest value, desc the smallest; for List, the sort order',
 		displayOptions: forPolicy('numerical', 'alphabetical', 'list'),
 	},
 	{
@@ -54,7 +72,8 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: '^main-[a-f0-9]+-(?<ts>[0-9]+)$',
-		description: 'Regular expression a tag must contain (searched, not anchored); (?P&lt;name&gt;…) is accepted as in Flux',
+		description:
+			'Regular expression a tag must contain (searched, not anchored); (?P&lt;name&gt;…) is accepted as in Flux',
 	},
 	{
 		displayName: 'Filter Extract',
@@ -62,7 +81,8 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: '$ts',
-		description: 'The value the policy compares, built from the pattern groups ($1, ${1}, $name, ${name}); empty means the whole tag',
+		description:
+			'The value the policy compares, built from the pattern groups ($1, ${1}, $name, ${name}); empty means the whole tag',
 	},
 	{
 		displayName: 'Exclude',
@@ -70,7 +90,8 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 		type: 'string',
 		typeOptions: { rows: 2 },
 		default: QUERY_DEFAULTS.exclude.join('\n'),
-		description: 'Regular expressions, one per line; a tag matching any of them is ignored (default: cosign signature tags)',
+		description:
+			'Regular expressions, one per line; a tag matching any of them is ignored (default: cosign signature tags)',
 	},
 	{
 		displayName: 'Options',
@@ -94,7 +115,8 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1 },
 				default: QUERY_DEFAULTS.maxPages,
-				description: 'Stop with an error after this many tag-list pages, rather than scanning an unbounded repository',
+				description:
+					'Stop with an error after this many tag-list pages, rather than scanning an unbounded repository',
 			},
 			{
 				displayName: 'Page Size',
@@ -109,7 +131,8 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 				name: 'reportAttestations',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to report the SBOM and provenance attestations of the selected tag, and the source and revision the provenance records',
+				description:
+					'Whether to report the SBOM and provenance attestations of the selected tag, and the source and revision the provenance records',
 			},
 			{
 				displayName: 'Require Attestations',
@@ -128,14 +151,16 @@ export const queryRegistryTagsProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'linux/amd64, linux/arm64',
-				description: 'Comma-separated platforms a tag must provide to be a candidate; attestation entries never count as platforms',
+				description:
+					'Comma-separated platforms a tag must provide to be a candidate; attestation entries never count as platforms',
 			},
 			{
 				displayName: 'Resolve Digest',
 				name: 'resolveDigest',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to return the digest the selected tag points to (a manifest HEAD request)',
+				description:
+					'Whether to return the digest the selected tag points to (a manifest HEAD request)',
 			},
 		],
 	},

@@ -10,14 +10,17 @@ export const queryRegistryTagsToolProperties = withToolMode(
 	queryRegistryTagsProperties,
 	{
 		repository: {
-			description: 'Image repository without a tag, e.g. registry.local:5000/team/app, ghcr.io/org/app or nginx',
+			description:
+				'Image repository without a tag, e.g. registry.local:5000/team/app, ghcr.io/org/app or nginx',
 		},
 		policy: {
-			description: 'How to pick the latest tag: semver (highest version in semverRange), numerical, alphabetical, or list (all tags)',
+			description:
+				'How to pick the latest tag: semver (highest version in semverRange), numerical, alphabetical, or list (all tags)',
 			default: QUERY_DEFAULTS.policy,
 		},
 		semverRange: {
-			description: 'For policy semver: a Masterminds range such as >=1.0.0 <2.0.0, ^1.2 or ~1.4; * means any release',
+			description:
+				'For policy semver: a Masterminds range such as >=1.0.0 <2.0.0, ^1.2 or ~1.4; * means any release',
 			default: QUERY_DEFAULTS.semverRange,
 		},
 	},

@@ -55,33 +55,56 @@ function triggerKey(context: IWebhookFunctions | IHookFunctions): string {
 function genericScheme(context: IWebhookFunctions | IHookFunctions): GenericSignatureScheme {
 	return {
 		header: String(context.getNodeParameter('signatureHeader', WEBHOOK_DEFAULTS.signatureHeader)),
-		algorithm: context.getNodeParameter('signatureAlgorithm', WEBHOOK_DEFAULTS.signatureAlgorithm) as HmacAlgorithm,
+		algorithm: context.getNodeParameter(
+			'signatureAlgorithm',
+			WEBHOOK_DEFAULTS.signatureAlgorithm,
+		) as HmacAlgorithm,
 		prefix: String(context.getNodeParameter('signaturePrefix', WEBHOOK_DEFAULTS.signaturePrefix)),
-		encoding: context.getNodeParameter('signatureEncoding', WEBHOOK_DEFAULTS.signatureEncoding) as 'hex' | 'base64',
+		encoding: context.getNodeParameter('signatureEncoding', WEBHOOK_DEFAULTS.signatureEncoding) as
+			'hex' | 'base64',
 		deliveryIdHeader: String(context.getNodeParameter('deliveryIdHeader', '')),
 		eventHeader: String(context.getNodeParameter('eventHeader', '')),
 	};
 }
 
-function deliveryConfig(context: IWebhookFunctions, options: IDataObject): Omit<DeliveryConfig, 'secret'> {
-	const provider = context.getNodeParameter('provider', WEBHOOK_DEFAULTS.provider) as WebhookProvider;
+function deliveryConfig(
+	context: IWebhookFunctions,
+	options: IDataObject,
+): Omit<DeliveryConfig, 'secret'> {
+	const provider = context.getNodeParameter(
+		'provider',
+		WEBHOOK_DEFAULTS.provider,
+	) as WebhookProvider;
 	const isFlux = provider === 'flux';
 	return {
 		provider,
 		maxBodyBytes: Number(options.maxBodyBytes ?? WEBHOOK_DEFAULTS.maxBodyBytes),
 		filter: {
-			events: listParameter(context.getNodeParameter(isFlux ? 'fluxReasons' : 'events', isFlux ? '' : [...WEBHOOK_DEFAULTS.events])),
+			events: listParameter(
+				context.getNodeParameter(
+					isFlux ? 'fluxReasons' : 'events',
+					isFlux ? '' : [...WEBHOOK_DEFAULTS.events],
+				),
+			),
 			branches: listParameter(context.getNodeParameter('branches', '')),
 			tags: listParameter(context.getNodeParameter('tags', '')),
 			paths: isFlux ? [] : listParameter(context.getNodeParameter('paths', '')),
 		},
-		fluxAlgorithms: isFlux ? (listParameter(options.fluxAlgorithms ?? [...WEBHOOK_DEFAULTS.fluxAlgorithms]) as HmacAlgorithm[]) : undefined,
+		fluxAlgorithms: isFlux
+			? (listParameter(
+					options.fluxAlgorithms ?? [...WEBHOOK_DEFAULTS.fluxAlgorithms],
+				) as HmacAlgorithm[])
+			: undefined,
 		generic: provider === 'generic' ? genericScheme(context) : undefined,
 	};
 }
 
 /** Answers the sender directly; the returned `noWebhookResponse` tells n8n to start no execution. */
-function respond(context: IWebhookFunctions, status: number, body?: IDataObject): IWebhookResponseData {
+function respond(
+	context: IWebhookFunctions,
+	status: number,
+	body?: IDataObject,
+): IWebhookResponseData {
 	const response = context.getResponseObject();
 	if (body) response.status(status).json(body);
 	else response.status(status).end();
@@ -101,7 +124,9 @@ export class SignedWebhookTrigger implements INodeType {
 		defaults: { name: 'Signed Webhook Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'webhookSigningSecretApi', required: true, testedBy: 'webhookSigningSecretTest' }],
+		credentials: [
+			{ name: 'webhookSigningSecretApi', required: true, testedBy: 'webhookSigningSecretTest' },
+		],
 		webhooks: [
 			{
 				name: 'default',
@@ -128,10 +153,21 @@ export class SignedWebhookTrigger implements INodeType {
 			},
 			/** Activation fails, with the setting to fix, when no delivery could be checked safely (see webhook()). */
 			async create(this: IHookFunctions): Promise<boolean> {
-				const provider = this.getNodeParameter('provider', WEBHOOK_DEFAULTS.provider) as WebhookProvider;
+				const provider = this.getNodeParameter(
+					'provider',
+					WEBHOOK_DEFAULTS.provider,
+				) as WebhookProvider;
 				const secret = String((await this.getCredentials('webhookSigningSecretApi')).secret ?? '');
-				const problem = triggerConfigProblem({ provider, secret, generic: provider === 'generic' ? genericScheme(this) : undefined });
-				if (problem !== null) throw new NodeOperationError(this.getNode(), `This trigger cannot check deliveries: ${problem}`);
+				const problem = triggerConfigProblem({
+					provider,
+					secret,
+					generic: provider === 'generic' ? genericScheme(this) : undefined,
+				});
+				if (problem !== null)
+					throw new NodeOperationError(
+						this.getNode(),
+						`This trigger cannot check deliveries: ${problem}`,
+					);
 				signingSecrets.forget(triggerKey(this));
 				return true;
 			},
@@ -160,38 +196,55 @@ export class SignedWebhookTrigger implements INodeType {
 		try {
 			if (!request.rawBody) await request.readRawBody();
 		} catch (error) {
-			const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+			const status =
+				(error as { status?: number; statusCode?: number }).status ??
+				(error as { statusCode?: number }).statusCode;
 			return respond(this, status === 413 ? 413 : 400);
 		}
 
 		const config = deliveryConfig(this, options);
-		const replayWindowSeconds = Number(options.replayWindowSeconds ?? WEBHOOK_DEFAULTS.replayWindowSeconds);
+		const replayWindowSeconds = Number(
+			options.replayWindowSeconds ?? WEBHOOK_DEFAULTS.replayWindowSeconds,
+		);
 		const replay =
 			replayWindowSeconds > 0
 				? replayCaches.cacheFor(triggerKey(this), {
 						windowMs: replayWindowSeconds * 1000,
-						maxEntries: Number(options.replayMaxEntries ?? WEBHOOK_DEFAULTS.replayMaxEntries) * REPLAY_KEYS_PER_DELIVERY,
+						maxEntries:
+							Number(options.replayMaxEntries ?? WEBHOOK_DEFAULTS.replayMaxEntries) *
+							REPLAY_KEYS_PER_DELIVERY,
 					})
 				: { isReplay: () => false };
 
-		const delivery = { headers: request.headers, rawBody: request.rawBody ?? Buffer.alloc(0), contentType: request.headers['content-type'] };
+		const delivery = {
+			headers: request.headers,
+			rawBody: request.rawBody ?? Buffer.alloc(0),
+			contentType: request.headers['content-type'],
+		};
 		const secretHolder = {
 			key: triggerKey(this),
 			credentialId: String(this.getNode().credentials?.webhookSigningSecretApi?.id ?? ''),
 			maxAgeMs: Number(options.secretCacheSeconds ?? WEBHOOK_DEFAULTS.secretCacheSeconds) * 1000,
 		};
-		const readSecret = async () => String((await this.getCredentials('webhookSigningSecretApi')).secret ?? '');
-		const outcome = await signingSecrets.decide(secretHolder, readSecret, (secret) => handleDelivery(delivery, { ...config, secret }, replay));
+		const readSecret = async () =>
+			String((await this.getCredentials('webhookSigningSecretApi')).secret ?? '');
+		const outcome = await signingSecrets.decide(secretHolder, readSecret, (secret) =>
+			handleDelivery(delivery, { ...config, secret }, replay),
+		);
 		switch (outcome.kind) {
 			case 'tooLarge':
 				return respond(this, 413);
 			case 'misconfigured':
 				// The operator's problem, named in the log; the sender only learns that the receiver failed.
-				this.logger.error(`Signed Webhook Trigger "${this.getNode().name}" cannot check deliveries: ${outcome.logReason}`);
+				this.logger.error(
+					`Signed Webhook Trigger "${this.getNode().name}" cannot check deliveries: ${outcome.logReason}`,
+				);
 				return respond(this, 500);
 			case 'rejected':
 				// The reason names a header, never a value: safe to log, useless to a forger, so not sent back.
-				this.logger.warn(`Signed Webhook Trigger "${this.getNode().name}" refused a delivery: ${outcome.logReason}`);
+				this.logger.warn(
+					`Signed Webhook Trigger "${this.getNode().name}" refused a delivery: ${outcome.logReason}`,
+				);
 				return respond(this, 401);
 			case 'badRequest':
 				return respond(this, 400, { status: 'error', message: outcome.message });
@@ -202,7 +255,11 @@ export class SignedWebhookTrigger implements INodeType {
 			case 'accepted':
 				return {
 					workflowData: [[{ json: outcome.event as unknown as IDataObject }]],
-					webhookResponse: { status: 'accepted', deliveryId: outcome.event.deliveryId, ...(outcome.note ? { note: outcome.note } : {}) },
+					webhookResponse: {
+						status: 'accepted',
+						deliveryId: outcome.event.deliveryId,
+						...(outcome.note ? { note: outcome.note } : {}),
+					},
 				};
 		}
 	}

@@ -11,13 +11,26 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		noDataExpression: true,
 		default: WEBHOOK_DEFAULTS.provider,
 		options: [
-			{ name: 'Flux (Generic-Hmac Alert Provider)', value: 'flux', description: 'X-Signature: sha256=… from notification-controller' },
-			{ name: 'Generic HMAC', value: 'generic', description: 'Any sender that signs the body with an HMAC in a header' },
-			{ name: 'Gitea / Forgejo', value: 'gitea', description: 'X-Gitea-Signature / X-Forgejo-Signature (hex)' },
+			{
+				name: 'Flux (Generic-Hmac Alert Provider)',
+				value: 'flux',
+				description: 'X-Signature: sha256=… from notification-controller',
+			},
+			{
+				name: 'Generic HMAC',
+				value: 'generic',
+				description: 'Any sender that signs the body with an HMAC in a header',
+			},
+			{
+				name: 'Gitea / Forgejo',
+				value: 'gitea',
+				description: 'X-Gitea-Signature / X-Forgejo-Signature (hex)',
+			},
 			{ name: 'GitHub', value: 'github', description: 'X-Hub-Signature-256: sha256=…' },
 			{ name: 'GitLab', value: 'gitlab', description: 'X-Gitlab-Token (the secret token)' },
 		],
-		description: 'Who sends the webhook; decides how the signature is checked and how the payload is read',
+		description:
+			'Who sends the webhook; decides how the signature is checked and how the payload is read',
 	},
 	{
 		displayName: 'Path',
@@ -26,7 +39,8 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		default: 'build-hook',
 		required: true,
 		placeholder: 'build-hook',
-		description: 'The webhook listens on &lt;n8n URL&gt;/webhook/&lt;path&gt;; configure that URL in the sender',
+		description:
+			'The webhook listens on &lt;n8n URL&gt;/webhook/&lt;path&gt;; configure that URL in the sender',
 	},
 	{
 		displayName: 'Events',
@@ -35,11 +49,20 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		default: [...WEBHOOK_DEFAULTS.events],
 		options: [
 			{ name: 'Branch Push', value: 'push', description: 'Commits pushed to a branch' },
-			{ name: 'Tag Push', value: 'tag', description: 'A tag created or moved (a tag can point at any commit: filter with Tags)' },
+			{
+				name: 'Tag Push',
+				value: 'tag',
+				description: 'A tag created or moved (a tag can point at any commit: filter with Tags)',
+			},
 			{ name: 'Ref Deleted', value: 'delete', description: 'A branch or tag deleted' },
-			{ name: 'Ping', value: 'ping', description: 'The test delivery GitHub sends when a webhook is created' },
+			{
+				name: 'Ping',
+				value: 'ping',
+				description: 'The test delivery GitHub sends when a webhook is created',
+			},
 		],
-		description: 'Which events start the workflow; others are answered 202 "ignored". Tag pushes are off unless chosen here.',
+		description:
+			'Which events start the workflow; others are answered 202 "ignored". Tag pushes are off unless chosen here.',
 		displayOptions: notFlux,
 	},
 	{
@@ -48,7 +71,8 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'ChartPackageSucceeded, ReconciliationSucceeded',
-		description: 'Comma-separated Flux event reasons that start the workflow; empty means every event the Alert sends',
+		description:
+			'Comma-separated Flux event reasons that start the workflow; empty means every event the Alert sends',
 		displayOptions: { show: { provider: ['flux'] } },
 	},
 	{
@@ -66,7 +90,8 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'v*',
-		description: 'Comma-separated tag globs for tag events. Empty means all tags, or none when Branches is set.',
+		description:
+			'Comma-separated tag globs for tag events. Empty means all tags, or none when Branches is set.',
 	},
 	{
 		displayName: 'Changed Paths',
@@ -75,7 +100,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'src/**, Dockerfile, !**/*.md',
 		description:
-			'Comma-separated path globs: a push whose changed files match none of them is ignored, so the pipeline\'s own manifest-bump commit (e.g. only deploy/) does not start another build. A push whose payload may not list every changed file (force push, new branch, cut commit list) is let through. Empty means any change.',
+			"Comma-separated path globs: a push whose changed files match none of them is ignored, so the pipeline's own manifest-bump commit (e.g. only deploy/) does not start another build. A push whose payload may not list every changed file (force push, new branch, cut commit list) is let through. Empty means any change.",
 		displayOptions: notFlux,
 	},
 	{
@@ -104,7 +129,8 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		name: 'signaturePrefix',
 		type: 'string',
 		default: WEBHOOK_DEFAULTS.signaturePrefix,
-		description: 'Text before the digest in the header, exactly as the sender writes it (empty for a bare digest)',
+		description:
+			'Text before the digest in the header, exactly as the sender writes it (empty for a bare digest)',
 		displayOptions: { show: { provider: ['generic'] } },
 	},
 	{
@@ -124,7 +150,8 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'X-Delivery-ID',
-		description: 'Header with a unique ID per delivery, used to drop replays; empty uses a hash of the body',
+		description:
+			'Header with a unique ID per delivery, used to drop replays; empty uses a hash of the body',
 		displayOptions: { show: { provider: ['generic'] } },
 	},
 	{
@@ -153,7 +180,8 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 					{ name: 'SHA-384', value: 'sha384' },
 					{ name: 'SHA-512', value: 'sha512' },
 				],
-				description: 'X-Signature prefixes to accept; Flux signs with sha256. SHA-1 is never accepted.',
+				description:
+					'X-Signature prefixes to accept; Flux signs with sha256. SHA-1 is never accepted.',
 				displayOptions: { show: { '/provider': ['flux'] } },
 			},
 			{
@@ -179,7 +207,8 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				type: 'number',
 				default: WEBHOOK_DEFAULTS.replayMaxEntries,
 				typeOptions: { minValue: 1 },
-				description: 'How many deliveries (ID and body fingerprint each) this trigger remembers at most; the oldest are forgotten first',
+				description:
+					'How many deliveries (ID and body fingerprint each) this trigger remembers at most; the oldest are forgotten first',
 			},
 			{
 				displayName: 'Replay Window (Seconds)',
@@ -187,7 +216,8 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				type: 'number',
 				default: WEBHOOK_DEFAULTS.replayWindowSeconds,
 				typeOptions: { minValue: 0 },
-				description: 'A delivery whose ID or signed body was seen within this window is answered 200 and starts nothing; 0 turns replay protection off',
+				description:
+					'A delivery whose ID or signed body was seen within this window is answered 200 and starts nothing; 0 turns replay protection off',
 			},
 		],
 	},

@@ -33,7 +33,8 @@ export const waitForJobProperties: INodeProperties[] = [
 		type: 'number',
 		default: WAIT_DEFAULTS.stuckAfterSeconds,
 		typeOptions: { minValue: 0 },
-		description: 'End the wait with status "stuck" when a pod sits this long in ImagePullBackOff, Unschedulable or CrashLoopBackOff. 0 turns this off.',
+		description:
+			'End the wait with status "stuck" when a pod sits this long in ImagePullBackOff, Unschedulable or CrashLoopBackOff. 0 turns this off.',
 	},
 	{
 		displayName: 'Log Tail Lines',
@@ -41,20 +42,23 @@ export const waitForJobProperties: INodeProperties[] = [
 		type: 'number',
 		default: WAIT_DEFAULTS.logTailLines,
 		typeOptions: { minValue: 0 },
-		description: 'Lines from the end of the log of the container that failed (or the build container on success); at most 16 KiB',
+		description:
+			'Lines from the end of the log of the container that failed (or the build container on success); at most 16 KiB',
 	},
 	{
 		displayName: 'Fail on Job Failure',
 		name: 'failOnJobFailure',
 		type: 'boolean',
 		default: WAIT_DEFAULTS.failOnJobFailure,
-		description: 'Whether a Job that does not succeed (failed, timeout, stuck) stops the workflow with an error. Off: it becomes an output item with its status.',
+		description:
+			'Whether a Job that does not succeed (failed, timeout, stuck) stops the workflow with an error. Off: it becomes an output item with its status.',
 	},
 	{
 		displayName: 'Delete When Done',
 		name: 'deleteWhenDone',
 		type: 'boolean',
 		default: WAIT_DEFAULTS.deleteWhenDone,
-		description: 'Whether to delete the Job and its pods once the result is read, whatever the outcome',
+		description:
+			'Whether to delete the Job and its pods once the result is read, whatever the outcome',
 	},
 ];

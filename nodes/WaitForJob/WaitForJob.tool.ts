@@ -7,6 +7,8 @@ export const waitForJobToolProperties = withToolMode(
 		'failed build. Read-only: it does not retry or change the Job. The namespace is the one the user configured.',
 	waitForJobProperties,
 	{
-		jobName: { description: 'Name of the Job to wait for: the jobName that Create BuildKit Job returned' },
+		jobName: {
+			description: 'Name of the Job to wait for: the jobName that Create BuildKit Job returned',
+		},
 	},
 );

@@ -8,7 +8,8 @@ export const waitForRolloutProperties: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.commit }}',
 		placeholder: '3f2c9a1…',
-		description: 'The GitOps commit that must be applied, e.g. the commit output of Bump Git Manifest',
+		description:
+			'The GitOps commit that must be applied, e.g. the commit output of Bump Git Manifest',
 	},
 	{
 		displayName: 'Source',
@@ -16,8 +17,16 @@ export const waitForRolloutProperties: INodeProperties[] = [
 		type: 'options',
 		default: ROLLOUT_DEFAULTS.source,
 		options: [
-			{ name: 'Flux Kustomization', value: 'fluxKustomization', description: 'Wait for status.lastAppliedRevision to be the commit and Ready=True' },
-			{ name: 'Argo CD Application', value: 'argoApplication', description: 'Wait for sync.revision to be the commit, Synced and Healthy' },
+			{
+				name: 'Flux Kustomization',
+				value: 'fluxKustomization',
+				description: 'Wait for status.lastAppliedRevision to be the commit and Ready=True',
+			},
+			{
+				name: 'Argo CD Application',
+				value: 'argoApplication',
+				description: 'Wait for sync.revision to be the commit, Synced and Healthy',
+			},
 			{ name: 'None', value: 'none', description: 'Only wait for the workloads' },
 		],
 		description: 'The GitOps object that applies the repository',
@@ -28,7 +37,8 @@ export const waitForRolloutProperties: INodeProperties[] = [
 		type: 'string',
 		default: ROLLOUT_DEFAULTS.sourceNamespace,
 		displayOptions: { hide: { source: ['none'] } },
-		description: 'Namespace of the Kustomization (usually flux-system) or Application (usually argocd)',
+		description:
+			'Namespace of the Kustomization (usually flux-system) or Application (usually argocd)',
 	},
 	{
 		displayName: 'Source Name',
@@ -52,7 +62,15 @@ export const waitForRolloutProperties: INodeProperties[] = [
 				displayName: 'Workload',
 				name: 'workload',
 				values: [
-					{ displayName: 'Image', name: 'image', type: 'string', default: '', placeholder: 'registry.local:5000/webapp/app:main-3f2c9a1', description: 'The image it must run (with or without @digest); empty: any image, once rolled out' },
+					{
+						displayName: 'Image',
+						name: 'image',
+						type: 'string',
+						default: '',
+						placeholder: 'registry.local:5000/webapp/app:main-3f2c9a1',
+						description:
+							'The image it must run (with or without @digest); empty: any image, once rolled out',
+					},
 					{
 						displayName: 'Kind',
 						name: 'kind',
@@ -64,13 +82,34 @@ export const waitForRolloutProperties: INodeProperties[] = [
 							{ name: 'DaemonSet', value: 'DaemonSet' },
 						],
 					},
-					{ displayName: 'Label Selector', name: 'labelSelector', type: 'string', default: '', placeholder: 'app.kubernetes.io/part-of=shop', description: 'All workloads it selects must roll out' },
-					{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'webapp', description: 'Name of the workload; leave empty to use the label selector' },
-					{ displayName: 'Namespace', name: 'namespace', type: 'string', default: '', placeholder: 'prod' },
+					{
+						displayName: 'Label Selector',
+						name: 'labelSelector',
+						type: 'string',
+						default: '',
+						placeholder: 'app.kubernetes.io/part-of=shop',
+						description: 'All workloads it selects must roll out',
+					},
+					{
+						displayName: 'Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						placeholder: 'webapp',
+						description: 'Name of the workload; leave empty to use the label selector',
+					},
+					{
+						displayName: 'Namespace',
+						name: 'namespace',
+						type: 'string',
+						default: '',
+						placeholder: 'prod',
+					},
 				],
 			},
 		],
-		description: 'Workloads that must run the new image: their pods are diagnosed when they crash, cannot pull or stay unready',
+		description:
+			'Workloads that must run the new image: their pods are diagnosed when they crash, cannot pull or stay unready',
 	},
 	{
 		displayName: 'Timeout Seconds',
@@ -86,7 +125,8 @@ export const waitForRolloutProperties: INodeProperties[] = [
 		type: 'number',
 		default: ROLLOUT_DEFAULTS.stuckAfterSeconds,
 		typeOptions: { minValue: 0 },
-		description: 'A new pod in CrashLoopBackOff, ImagePullBackOff, OOMKilled or running unready this long fails the rollout. 0 waits for the Deployment progress deadline instead.',
+		description:
+			'A new pod in CrashLoopBackOff, ImagePullBackOff, OOMKilled or running unready this long fails the rollout. 0 waits for the Deployment progress deadline instead.',
 	},
 	{
 		displayName: 'Log Tail Lines',
@@ -94,13 +134,15 @@ export const waitForRolloutProperties: INodeProperties[] = [
 		type: 'number',
 		default: ROLLOUT_DEFAULTS.logTailLines,
 		typeOptions: { minValue: 0 },
-		description: 'Lines from the end of the failing container log (its previous run when it crash-loops); at most 16 KiB',
+		description:
+			'Lines from the end of the failing container log (its previous run when it crash-loops); at most 16 KiB',
 	},
 	{
 		displayName: 'Fail on Rollout Failure',
 		name: 'failOnRolloutFailure',
 		type: 'boolean',
 		default: ROLLOUT_DEFAULTS.failOnRolloutFailure,
-		description: 'Whether a rollout that does not finish (failed, timedOut, superseded) stops the workflow with an error. Off: it becomes an output item with its status, e.g. to revert the bump.',
+		description:
+			'Whether a rollout that does not finish (failed, timedOut, superseded) stops the workflow with an error. Off: it becomes an output item with its status, e.g. to revert the bump.',
 	},
 ];

@@ -22,7 +22,8 @@ function quoted(text: string): string {
 export function fromAiExpression(name: string, argument: ModelArgument): string {
 	const key = argument.key ?? name;
 	if (!KEY.test(key)) throw new Error(`$fromAI key "${key}" must be 1–64 letters, digits, _ or -`);
-	if (/[{}]{2}/.test(argument.description)) throw new Error(`The description of "${key}" may not contain {{ or }}`);
+	if (/[{}]{2}/.test(argument.description))
+		throw new Error(`The description of "${key}" may not contain {{ or }}`);
 	const args = [quoted(key), quoted(argument.description), quoted(argument.type ?? 'string')];
 	if (argument.default !== undefined) args.push(quoted(String(argument.default)));
 	return `={{ $fromAI(${args.join(', ')}) }}`;
@@ -56,8 +57,11 @@ export function withToolMode(
 	}
 	const modelFilled = new Set(Object.keys(modelArguments));
 	const dependsOnModel = (property: INodeProperties) =>
-		[property.displayOptions?.show, property.displayOptions?.hide].some((on) => Object.keys(on ?? {}).some((name) => modelFilled.has(name)));
-	const readsJson = (property: INodeProperties) => typeof property.default === 'string' && /^=.*\$json\b/s.test(property.default);
+		[property.displayOptions?.show, property.displayOptions?.hide].some((on) =>
+			Object.keys(on ?? {}).some((name) => modelFilled.has(name)),
+		);
+	const readsJson = (property: INodeProperties) =>
+		typeof property.default === 'string' && /^=.*\$json\b/s.test(property.default);
 	const result: INodeProperties[] = [];
 	for (const property of properties) {
 		const argument = modelArguments[property.name];
@@ -65,15 +69,28 @@ export function withToolMode(
 			result.push(property);
 			continue;
 		}
-		result.push({ ...property, displayOptions: { ...property.displayOptions, hide: { ...property.displayOptions?.hide, '@tool': [true] } } });
+		result.push({
+			...property,
+			displayOptions: {
+				...property.displayOptions,
+				hide: { ...property.displayOptions?.hide, '@tool': [true] },
+			},
+		});
 		const { displayOptions, ...rest } = property;
 		delete rest.required;
 		delete rest.noDataExpression;
 		const hide = without(displayOptions?.hide, modelFilled);
 		const twin: INodeProperties = {
 			...rest,
-			displayOptions: { show: { ...without(displayOptions?.show, modelFilled), '@tool': [true] }, ...(hide ? { hide } : {}) },
-			default: argument ? fromAiExpression(property.name, argument) : readsJson(property) ? '' : property.default,
+			displayOptions: {
+				show: { ...without(displayOptions?.show, modelFilled), '@tool': [true] },
+				...(hide ? { hide } : {}),
+			},
+			default: argument
+				? fromAiExpression(property.name, argument)
+				: readsJson(property)
+					? ''
+					: property.default,
 		};
 		// Not `required` when the model fills it: n8n checks required parameters against the stored values, and
 		// a default is not stored, so an untouched tool could not be published. The model's schema requires it.

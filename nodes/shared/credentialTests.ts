@@ -1,9 +1,18 @@
 // Every credential test of the package, named by the nodes' `testedBy`. n8n runs a function credential test from
 // a node's `methods.credentialTest`, so each node that uses a credential lists the test from here.
-import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+import type {
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
 import { checkGitAccess, type GitCredential } from '../../lib/gitops';
 import { checkCanCreateJobs } from '../../lib/k8s/checkAccess';
-import { defaultNamespace, kubeConfigFromCredential, KubernetesCredentialError, type KubernetesCredential } from '../../lib/k8s/kubeConfig';
+import {
+	defaultNamespace,
+	kubeConfigFromCredential,
+	KubernetesCredentialError,
+	type KubernetesCredential,
+} from '../../lib/k8s/kubeConfig';
 import { checkRegistryAccess, type RegistryConnection } from '../../lib/registry';
 import { checkSigningSecret } from '../../lib/webhook';
 
@@ -22,27 +31,45 @@ export async function kubernetesApiConnectionTest(
 		return { status: result.ok ? 'OK' : 'Error', message: result.message };
 	} catch (error) {
 		// Only our own credential errors are shown: any other message could carry what the client read.
-		return { status: 'Error', message: error instanceof KubernetesCredentialError ? error.message : 'The Kubernetes API credential could not be used' };
+		return {
+			status: 'Error',
+			message:
+				error instanceof KubernetesCredentialError
+					? error.message
+					: 'The Kubernetes API credential could not be used',
+		};
 	}
 }
 
 /** gitRepositoryApi: can the credential read (and push to) its test repository? */
-export async function gitRepositoryApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+export async function gitRepositoryApiConnectionTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
 	const cred = credential.data as unknown as GitCredential & { testRepositoryUrl?: string };
 	// The test URL sits beside the token in the credential, so its owner chose where the token goes: http:// is
 	// accepted there (redirects are still not followed).
-	const result = await checkGitAccess(cred, cred.testRepositoryUrl ?? '', { allowFileProtocol: allowFileProtocol(), allowPlainHttp: true });
+	const result = await checkGitAccess(cred, cred.testRepositoryUrl ?? '', {
+		allowFileProtocol: allowFileProtocol(),
+		allowPlainHttp: true,
+	});
 	return { status: result.ok ? 'OK' : 'Error', message: result.message };
 }
 
 /** containerRegistryApi: does the registry accept the credential? */
-export async function containerRegistryApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+export async function containerRegistryApiConnectionTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
 	const result = await checkRegistryAccess(credential.data as unknown as RegistryConnection);
 	return { status: result.ok ? 'OK' : 'Error', message: result.message };
 }
 
 /** webhookSigningSecretApi: is the secret long and random enough to sign deliveries? */
-export async function webhookSigningSecretTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+export async function webhookSigningSecretTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
 	const result = checkSigningSecret(credential.data?.secret);
 	return { status: result.ok ? 'OK' : 'Error', message: result.message };
 }

@@ -1,7 +1,12 @@
 // The per-item loop every action node uses, so Continue On Fail and pairedItem behave the same everywhere:
 // each input item yields one output item paired with it; an error is mapped by toNodeError first, then either
 // becomes `{ error: message }` (Continue On Fail) or fails the node.
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { mapConcurrently } from './mapConcurrently';
 import { toNodeError } from './nodeErrors';
 
@@ -26,7 +31,11 @@ export async function executeItems(
 		try {
 			return { json: await run(itemIndex), pairedItem };
 		} catch (caught) {
-			const error = toNodeError(node, caught, { itemIndex, properties: options.properties, note: options.note });
+			const error = toNodeError(node, caught, {
+				itemIndex,
+				properties: options.properties,
+				note: options.note,
+			});
 			if (context.continueOnFail()) return { json: { error: error.message }, pairedItem };
 			options.onFail?.();
 			throw error;
@@ -39,8 +48,14 @@ export async function executeItems(
  * The signal for waits that run side by side: n8n's cancellation, and the first item that fails the node
  * (without Continue On Fail), so the other waits stop instead of leaking. Pass `onFail` to executeItems.
  */
-export function stopOnFailure(context: IExecuteFunctions): { signal: AbortSignal; onFail: () => void } {
+export function stopOnFailure(context: IExecuteFunctions): {
+	signal: AbortSignal;
+	onFail: () => void;
+} {
 	const failed = new AbortController();
 	const cancel = context.getExecutionCancelSignal?.();
-	return { signal: cancel ? AbortSignal.any([cancel, failed.signal]) : failed.signal, onFail: () => failed.abort() };
+	return {
+		signal: cancel ? AbortSignal.any([cancel, failed.signal]) : failed.signal,
+		onFail: () => failed.abort(),
+	};
 }

@@ -3,7 +3,11 @@
  * I/O-bound (one watch connection each), so items wait side by side instead of one after another; the bound
  * keeps a thousand-item input from opening a thousand connections at once.
  */
-export async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrently<T, R>(
+	items: readonly T[],
+	limit: number,
+	work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
 	const results = new Array<R>(items.length);
 	let next = 0;
 	let failed = false;

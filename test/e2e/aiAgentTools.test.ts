@@ -9,7 +9,17 @@ jest.setTimeout(300_000);
 
 const MANIFEST = 'apps/web/deployment.yaml';
 const manifest = (image: string) =>
-	['apiVersion: apps/v1', 'kind: Deployment', 'spec:', '  template:', '    spec:', '      containers:', '        - name: web', `          image: ${image} # {"$imagepolicy": "flux-system:web"}`, ''].join('\n');
+	[
+		'apiVersion: apps/v1',
+		'kind: Deployment',
+		'spec:',
+		'  template:',
+		'    spec:',
+		'      containers:',
+		'        - name: web',
+		`          image: ${image} # {"$imagepolicy": "flux-system:web"}`,
+		'',
+	].join('\n');
 
 function agentWorkflow(id: string, trigger: object, repositoryUrl: string) {
 	return {
@@ -25,7 +35,11 @@ function agentWorkflow(id: string, trigger: object, repositoryUrl: string) {
 				type: '@n8n/n8n-nodes-langchain.agent',
 				typeVersion: 3.1,
 				position: [200, 0],
-				parameters: { promptType: 'define', text: 'Deploy the newest 1.x release of team/web.', options: {} },
+				parameters: {
+					promptType: 'define',
+					text: 'Deploy the newest 1.x release of team/web.',
+					options: {},
+				},
 			},
 			{
 				id: 'model',
@@ -33,11 +47,22 @@ function agentWorkflow(id: string, trigger: object, repositoryUrl: string) {
 				type: '@n8n/n8n-nodes-langchain.lmChatOpenAi',
 				typeVersion: 1.3,
 				position: [200, 200],
-				parameters: { model: { __rl: true, mode: 'id', value: 'stack-model' }, responsesApiEnabled: false, options: {} },
+				parameters: {
+					model: { __rl: true, mode: 'id', value: 'stack-model' },
+					responsesApiEnabled: false,
+					options: {},
+				},
 				credentials: { openAiApi: { id: 'model-credential', name: 'Stack model' } },
 			},
 			// Dropped on the canvas and left as they come, but for what the user must fix (repository, policy name).
-			{ id: 'tags', name: 'Query Registry Tags', type: 'n8n-nodes-buildkit.queryRegistryTagsTool', typeVersion: 1, position: [400, 200], parameters: {} },
+			{
+				id: 'tags',
+				name: 'Query Registry Tags',
+				type: 'n8n-nodes-buildkit.queryRegistryTagsTool',
+				typeVersion: 1,
+				position: [400, 200],
+				parameters: {},
+			},
 			{
 				id: 'bump',
 				name: 'Bump Git Manifest',
@@ -49,7 +74,9 @@ function agentWorkflow(id: string, trigger: object, repositoryUrl: string) {
 			},
 		],
 		connections: {
-			[(trigger as { name: string }).name]: { main: [[{ node: 'AI Agent', type: 'main', index: 0 }]] },
+			[(trigger as { name: string }).name]: {
+				main: [[{ node: 'AI Agent', type: 'main', index: 0 }]],
+			},
 			Model: { ai_languageModel: [[{ node: 'AI Agent', type: 'ai_languageModel', index: 0 }]] },
 			'Query Registry Tags': { ai_tool: [[{ node: 'AI Agent', type: 'ai_tool', index: 0 }]] },
 			'Bump Git Manifest': { ai_tool: [[{ node: 'AI Agent', type: 'ai_tool', index: 0 }]] },
@@ -66,26 +93,72 @@ describe('the nodes as AI-agent tools in real n8n', () => {
 
 	beforeAll(async () => {
 		registry = await startRegistry();
-		await pushTestImage({ registry: registry.host, repository: 'team/web', tags: ['1.0.0', '1.2.0', '2.0.0'] });
+		await pushTestImage({
+			registry: registry.host,
+			repository: 'team/web',
+			tags: ['1.0.0', '1.2.0', '2.0.0'],
+		});
 		git = await startGitServer({ username: 'bot', password: 'gitops-t0ken' });
-		gitopsUrl = await git.createBareRepo('gitops', { [MANIFEST]: manifest(`${registry.host}/team/web:1.0.0`) });
+		gitopsUrl = await git.createBareRepo('gitops', {
+			[MANIFEST]: manifest(`${registry.host}/team/web:1.0.0`),
+		});
 		const repository = `http://${registry.host}/team/web`;
 		// The model asks for the newest 1.x, bumps to what the first tool returned, and reports.
 		model = await startFakeModel([
 			{ tool: /registry/i, arguments: { repository, policy: 'semver', semverRange: '<2.0.0' } },
-			{ tool: /bump/i, arguments: { image: `${registry.host}/team/web:1.2.0`, commitMessage: 'Deploy web 1.2.0, the newest 1.x' } },
+			{
+				tool: /bump/i,
+				arguments: {
+					image: `${registry.host}/team/web:1.2.0`,
+					commitMessage: 'Deploy web 1.2.0, the newest 1.x',
+				},
+			},
 		]);
 		n8n = await startN8n({
 			env: { N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true' },
 			credentials: [
-				{ id: 'model-credential', name: 'Stack model', type: 'openAiApi', data: { apiKey: 'sk-stack', url: model.baseUrl } },
-				{ id: 'git-credential', name: 'GitOps', type: 'gitRepositoryApi', data: { authentication: 'https', username: 'bot', token: 'gitops-t0ken' } },
+				{
+					id: 'model-credential',
+					name: 'Stack model',
+					type: 'openAiApi',
+					data: { apiKey: 'sk-stack', url: model.baseUrl },
+				},
+				{
+					id: 'git-credential',
+					name: 'GitOps',
+					type: 'gitRepositoryApi',
+					data: { authentication: 'https', username: 'bot', token: 'gitops-t0ken' },
+				},
 			],
 			workflows: [
-				agentWorkflow('agentPlain', { id: 'manual', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} }, gitopsUrl),
+				agentWorkflow(
+					'agentPlain',
+					{
+						id: 'manual',
+						name: 'Start',
+						type: 'n8n-nodes-base.manualTrigger',
+						typeVersion: 1,
+						position: [0, 0],
+						parameters: {},
+					},
+					gitopsUrl,
+				),
 				agentWorkflow(
 					'agentStream',
-					{ id: 'hook', name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2.1, position: [0, 0], webhookId: 'agent-stream', parameters: { path: 'agent-stream', httpMethod: 'POST', responseMode: 'streaming', options: {} } },
+					{
+						id: 'hook',
+						name: 'Webhook',
+						type: 'n8n-nodes-base.webhook',
+						typeVersion: 2.1,
+						position: [0, 0],
+						webhookId: 'agent-stream',
+						parameters: {
+							path: 'agent-stream',
+							httpMethod: 'POST',
+							responseMode: 'streaming',
+							options: {},
+						},
+					},
 					gitopsUrl,
 				),
 			],
@@ -101,7 +174,10 @@ describe('the nodes as AI-agent tools in real n8n', () => {
 	});
 
 	/** The tools n8n offered the model in its first request, by name. */
-	const offeredTools = () => Object.fromEntries((model.requests[0]?.tools ?? []).map((tool) => [tool.function.name, tool.function]));
+	const offeredTools = () =>
+		Object.fromEntries(
+			(model.requests[0]?.tools ?? []).map((tool) => [tool.function.name, tool.function]),
+		);
 
 	it('offers each tool with a schema that names and describes only what the model fills', async () => {
 		const run = await n8n.execute('agentPlain');
@@ -109,7 +185,11 @@ describe('the nodes as AI-agent tools in real n8n', () => {
 		const tools = Object.values(offeredTools());
 		const tags = tools.find((tool) => /registry/i.test(tool.name))!;
 		const bump = tools.find((tool) => /bump/i.test(tool.name))!;
-		expect(Object.keys(tags.parameters.properties).sort()).toEqual(['policy', 'repository', 'semverRange']);
+		expect(Object.keys(tags.parameters.properties).sort()).toEqual([
+			'policy',
+			'repository',
+			'semverRange',
+		]);
 		expect(tags.parameters.properties.repository.description).toMatch(/without a tag/);
 		expect(tags.description).toMatch(/latest tag.*Read-only/s);
 		expect(Object.keys(bump.parameters.properties).sort()).toEqual(['commitMessage', 'image']);
@@ -119,29 +199,47 @@ describe('the nodes as AI-agent tools in real n8n', () => {
 
 	it('runs the tools for real and returns their results to the model', async () => {
 		// The first run above: the registry tool's answer reached the model, and the bump landed in git.
-		const toolResults = model.requests.at(-1)!.messages.filter((message) => message.role === 'tool').map((message) => String(message.content));
+		const toolResults = model.requests
+			.at(-1)!
+			.messages.filter((message) => message.role === 'tool')
+			.map((message) => String(message.content));
 		expect(toolResults[0]).toContain('"latestTag":"1.2.0"');
 		expect(toolResults[1]).toMatch(/"changed":true/);
 		const [head] = await remoteLog(gitopsUrl);
 		expect(head.message).toMatch(/Deploy web 1\.2\.0/);
-		expect(await readRemoteFile(gitopsUrl, 'main', MANIFEST)).toContain(`${registry.host}/team/web:1.2.0 # {"$imagepolicy"`);
+		expect(await readRemoteFile(gitopsUrl, 'main', MANIFEST)).toContain(
+			`${registry.host}/team/web:1.2.0 # {"$imagepolicy"`,
+		);
 	});
 
 	it('works when the agent streams its answer (the model is called with stream: true)', async () => {
 		const before = model.requests.length;
-		const res = await fetch(n8n.webhookUrl('agent-stream'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+		const res = await fetch(n8n.webhookUrl('agent-stream'), {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: '{}',
+		});
 		expect(res.status).toBe(200);
 		const streamed = await res.text();
 		const requests = model.requests.slice(before);
 		expect(requests.length).toBeGreaterThanOrEqual(3);
 		expect(requests.every((request) => request.stream === true)).toBe(true);
 		// The image is already 1.2.0 now, so the second bump changes nothing and says so; the model's last words stream back.
-		const toolResults = requests.at(-1)!.messages.filter((message) => message.role === 'tool').map((message) => String(message.content));
+		const toolResults = requests
+			.at(-1)!
+			.messages.filter((message) => message.role === 'tool')
+			.map((message) => String(message.content));
 		expect(toolResults[0]).toContain('"latestTag":"1.2.0"');
 		expect(toolResults[1]).toMatch(/"changed":false/);
 		// n8n streams JSON lines; the agent's answer is the content of its `item` chunks, in order.
-		const chunks = streamed.trim().split('\n').map((line) => JSON.parse(line) as { type: string; content?: string });
-		const answer = chunks.filter((chunk) => chunk.type === 'item').map((chunk) => chunk.content).join('');
+		const chunks = streamed
+			.trim()
+			.split('\n')
+			.map((line) => JSON.parse(line) as { type: string; content?: string });
+		const answer = chunks
+			.filter((chunk) => chunk.type === 'item')
+			.map((chunk) => chunk.content)
+			.join('');
 		expect(answer).toMatch(/^Done\. Last tool result: .*"changed":false/);
 	});
 });

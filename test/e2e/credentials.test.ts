@@ -23,7 +23,13 @@ describe('credential tests in real n8n', () => {
 	});
 
 	/** Asserts n8n's answer and that no secret from `data` appears in it. */
-	async function expectTest(type: string, data: Record<string, unknown>, status: 'OK' | 'Error', message: RegExp, secrets: string[]) {
+	async function expectTest(
+		type: string,
+		data: Record<string, unknown>,
+		status: 'OK' | 'Error',
+		message: RegExp,
+		secrets: string[],
+	) {
 		const result = await n8n.testCredential(type, data);
 		expect(result).toMatchObject({ status, message: expect.stringMatching(message) });
 		for (const secret of secrets) expect(result.message).not.toContain(secret);
@@ -39,19 +45,41 @@ describe('credential tests in real n8n', () => {
 		});
 
 		it('passes with the right password', async () => {
-			const data = { registry: registry.host, username: registry.username, password: registry.password, plainHttp: true };
+			const data = {
+				registry: registry.host,
+				username: registry.username,
+				password: registry.password,
+				plainHttp: true,
+			};
 			await expectTest('containerRegistryApi', data, 'OK', /./, [registry.password!]);
 		});
 
 		it('fails on 401 with a message that names the registry, not the password', async () => {
 			const wrong = `wrong-${registry.password}`;
-			const data = { registry: registry.host, username: registry.username, password: wrong, plainHttp: true };
-			const result = await expectTest('containerRegistryApi', data, 'Error', /401|unauthori[sz]ed|denied|credentials/i, [wrong, registry.password!]);
+			const data = {
+				registry: registry.host,
+				username: registry.username,
+				password: wrong,
+				plainHttp: true,
+			};
+			const result = await expectTest(
+				'containerRegistryApi',
+				data,
+				'Error',
+				/401|unauthori[sz]ed|denied|credentials/i,
+				[wrong, registry.password!],
+			);
 			expect(result.message).toContain(registry.host);
 		});
 
 		it('fails clearly when nothing listens', async () => {
-			await expectTest('containerRegistryApi', { registry: '127.0.0.1:9', plainHttp: true, username: 'u', password: 'p-secret-9' }, 'Error', /127\.0\.0\.1:9/, ['p-secret-9']);
+			await expectTest(
+				'containerRegistryApi',
+				{ registry: '127.0.0.1:9', plainHttp: true, username: 'u', password: 'p-secret-9' },
+				'Error',
+				/127\.0\.0\.1:9/,
+				['p-secret-9'],
+			);
 		});
 	});
 
@@ -66,13 +94,29 @@ describe('credential tests in real n8n', () => {
 		});
 
 		it('passes with the right token', async () => {
-			await expectTest('gitRepositoryApi', { authentication: 'https', username: 'bot', token: 'tok-ens-3cr3t', testRepositoryUrl: repoUrl }, 'OK', /./, ['tok-ens-3cr3t']);
+			await expectTest(
+				'gitRepositoryApi',
+				{
+					authentication: 'https',
+					username: 'bot',
+					token: 'tok-ens-3cr3t',
+					testRepositoryUrl: repoUrl,
+				},
+				'OK',
+				/./,
+				['tok-ens-3cr3t'],
+			);
 		});
 
 		it('fails with a wrong token, naming the repository but not the token', async () => {
 			const result = await expectTest(
 				'gitRepositoryApi',
-				{ authentication: 'https', username: 'bot', token: 'not-the-3cr3t', testRepositoryUrl: repoUrl },
+				{
+					authentication: 'https',
+					username: 'bot',
+					token: 'not-the-3cr3t',
+					testRepositoryUrl: repoUrl,
+				},
 				'Error',
 				/auth|401|denied|credential/i,
 				['not-the-3cr3t', 'tok-ens-3cr3t'],
@@ -81,9 +125,18 @@ describe('credential tests in real n8n', () => {
 		});
 
 		it('fails for a repository that does not exist', async () => {
-			await expectTest('gitRepositoryApi', { authentication: 'https', username: 'bot', token: 'tok-ens-3cr3t', testRepositoryUrl: git.repoUrl('nope') }, 'Error', /not found|404|does not exist|nope/i, [
-				'tok-ens-3cr3t',
-			]);
+			await expectTest(
+				'gitRepositoryApi',
+				{
+					authentication: 'https',
+					username: 'bot',
+					token: 'tok-ens-3cr3t',
+					testRepositoryUrl: git.repoUrl('nope'),
+				},
+				'Error',
+				/not found|404|does not exist|nope/i,
+				['tok-ens-3cr3t'],
+			);
 		});
 	});
 
@@ -106,25 +159,52 @@ describe('credential tests in real n8n', () => {
 		});
 
 		it('passes for automation/n8n in build-system (server + token + CA)', async () => {
-			await expectTest('kubernetesApi', tokenCredential(n8nToken), 'OK', /allowed to create Jobs in "build-system"/, [n8nToken]);
+			await expectTest(
+				'kubernetesApi',
+				tokenCredential(n8nToken),
+				'OK',
+				/allowed to create Jobs in "build-system"/,
+				[n8nToken],
+			);
 		});
 
 		it('passes with a pasted kubeconfig', async () => {
-			await expectTest('kubernetesApi', { authentication: 'kubeconfig', kubeconfig: kube.kubeconfig(n8nToken), namespace: 'build-system' }, 'OK', /build-system/, [n8nToken]);
+			await expectTest(
+				'kubernetesApi',
+				{
+					authentication: 'kubeconfig',
+					kubeconfig: kube.kubeconfig(n8nToken),
+					namespace: 'build-system',
+				},
+				'OK',
+				/build-system/,
+				[n8nToken],
+			);
 		});
 
 		it('fails where the Role does not reach, saying what to apply', async () => {
-			await expectTest('kubernetesApi', tokenCredential(n8nToken, 'default'), 'Error', /may not create Jobs in "default"/, [n8nToken]);
+			await expectTest(
+				'kubernetesApi',
+				tokenCredential(n8nToken, 'default'),
+				'Error',
+				/may not create Jobs in "default"/,
+				[n8nToken],
+			);
 		});
 
 		it('fails on a rejected token without echoing it', async () => {
 			const forged = `${n8nToken.slice(0, -6)}AAAAAA`;
-			await expectTest('kubernetesApi', tokenCredential(forged), 'Error', /401|unauthori[sz]ed/i, [forged, n8nToken]);
+			await expectTest('kubernetesApi', tokenCredential(forged), 'Error', /401|unauthori[sz]ed/i, [
+				forged,
+				n8nToken,
+			]);
 		});
 
 		it('fails on an untrusted server certificate', async () => {
 			const data = { ...tokenCredential(n8nToken), caCertificate: '' };
-			await expectTest('kubernetesApi', data, 'Error', /certificate|VERIFY|self[- ]signed/i, [n8nToken]);
+			await expectTest('kubernetesApi', data, 'Error', /certificate|VERIFY|self[- ]signed/i, [
+				n8nToken,
+			]);
 		});
 	});
 });

@@ -1,13 +1,24 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { appFiles, hostPlatform, pushBaseImage, pushScannerImage, scannerImageRef } from '../stack/buildkit';
+import {
+	appFiles,
+	hostPlatform,
+	pushBaseImage,
+	pushScannerImage,
+	scannerImageRef,
+} from '../stack/buildkit';
 import { type GitServer, startGitServer } from '../stack/git';
 import { type ForgeDouble, startForgeDouble } from '../stack/forge';
 import { type KubeStandIn, startKubeStandIn } from '../stack/k8s';
 import { grantRolloutRead } from '../stack/k8s/rolloutRbac';
 import { type N8nInstance, type StackCredential, startN8n } from '../stack/n8n';
-import { type RunningPrometheus, type RunningProcess, startPrometheus, startPushgateway } from '../stack/prometheus';
+import {
+	type RunningPrometheus,
+	type RunningProcess,
+	startPrometheus,
+	startPushgateway,
+} from '../stack/prometheus';
 import { startRegistry } from '../stack/registry';
 
 /**
@@ -29,7 +40,12 @@ export const RELEASE_IMAGE = 'webapp/release';
 const APP_GIT_SECRET = 'git-credentials';
 export const HELM_CHART = 'flux-system/flux-system-webapp';
 
-export type Workflow = { id: string; name: string; nodes: Array<{ name: string; type: string; parameters: any }>; [key: string]: unknown };
+export type Workflow = {
+	id: string;
+	name: string;
+	nodes: Array<{ name: string; type: string; parameters: any }>;
+	[key: string]: unknown;
+};
 
 export function loadWorkflow(file: string): Workflow {
 	return JSON.parse(readFileSync(join(WORKFLOWS_DIR, file), 'utf8')) as Workflow;
@@ -39,11 +55,17 @@ export function loadWorkflow(file: string): Workflow {
  * A copy of the workflow with values of its "Pipeline settings" node replaced. Every key must name an existing
  * setting: the workflows are used as shipped, only pointed at this stack.
  */
-export function configureWorkflow(workflow: Workflow, values: Record<string, string | boolean | number>): Workflow {
+export function configureWorkflow(
+	workflow: Workflow,
+	values: Record<string, string | boolean | number>,
+): Workflow {
 	const copy = JSON.parse(JSON.stringify(workflow)) as Workflow;
 	const settings = copy.nodes.find((n) => n.name === 'Pipeline settings');
 	if (!settings) throw new Error(`${workflow.name}: no "Pipeline settings" node`);
-	const assignments = settings.parameters.assignments.assignments as Array<{ name: string; value: unknown }>;
+	const assignments = settings.parameters.assignments.assignments as Array<{
+		name: string;
+		value: unknown;
+	}>;
 	for (const [name, value] of Object.entries(values)) {
 		const entry = assignments.find((a) => a.name === name);
 		if (!entry) throw new Error(`${workflow.name}: "Pipeline settings" has no ${name}`);
@@ -91,7 +113,8 @@ export function gitopsFiles(registryHost: string): Record<string, string> {
 			`          image: ${registryHost}/${RELEASE_IMAGE}:0.9.0 # {"$imagepolicy": "flux-system:webapp-releases"}`,
 			'',
 		].join('\n'),
-		'charts/webapp/Chart.yaml': 'apiVersion: v2\nname: webapp\ndescription: The web app\nversion: 0.1.0\nappVersion: "1.0"\n',
+		'charts/webapp/Chart.yaml':
+			'apiVersion: v2\nname: webapp\ndescription: The web app\nversion: 0.1.0\nappVersion: "1.0"\n',
 		'charts/webapp/values.yaml': `# image the chart deploys\nimage:\n  repository: ${registryHost}/${APP_IMAGE}\n  tag: "bootstrap" # replaced by the pipeline\nreplicas: 1\n`,
 	};
 }
@@ -149,14 +172,23 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const git = await startGitServer({ username: 'n8n-bot', password: gitToken });
 		started.push(git);
 		const gitopsUrl = await git.createBareRepo('gitops', gitopsFiles(registry.host));
-		const appUrl = opts.appRepositoryUrl ?? (await git.createBareRepo('webapp', appFiles(registry.host)));
+		const appUrl =
+			opts.appRepositoryUrl ?? (await git.createBareRepo('webapp', appFiles(registry.host)));
 		const imageRepository = opts.imageRepository ?? `${registry.host}/${APP_IMAGE}`;
 		const imageRegistry = imageRepository.split('/')[0];
 		log(`git          ${git.baseUrl} (gitops.git, webapp.git)`);
 		let kube: KubeStandIn | undefined;
 		let kubernetes: StackCredential;
 		if (opts.kubeconfig) {
-			kubernetes = { name: 'Build cluster', type: 'kubernetesApi', data: { authentication: 'kubeconfig', kubeconfig: opts.kubeconfig, namespace: 'build-system' } };
+			kubernetes = {
+				name: 'Build cluster',
+				type: 'kubernetesApi',
+				data: {
+					authentication: 'kubeconfig',
+					kubeconfig: opts.kubeconfig,
+					namespace: 'build-system',
+				},
+			};
 			log('kubernetes   the cluster of $KUBECONFIG');
 		} else {
 			kube = await startKubeStandIn({ registry: { host: registry.host } });
@@ -169,13 +201,26 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			// Flux, simulated: applies clusters/prod of the GitOps repo to namespace prod; n8n may read both (deploy/rollout).
 			await grantRolloutRead(kube, ['flux-system', 'prod']);
 			await kube.gitops.configure({
-				kind: 'flux', namespace: 'flux-system', name: 'flux-system', fetchUrl: git.authedRepoUrl('gitops'), repoUrl: gitopsUrl,
-				branch: 'main', path: 'clusters/prod', targetNamespace: 'prod', intervalMs: 300,
+				kind: 'flux',
+				namespace: 'flux-system',
+				name: 'flux-system',
+				fetchUrl: git.authedRepoUrl('gitops'),
+				repoUrl: gitopsUrl,
+				branch: 'main',
+				path: 'clusters/prod',
+				targetNamespace: 'prod',
+				intervalMs: 300,
 			});
 			kubernetes = {
 				name: 'Build cluster',
 				type: 'kubernetesApi',
-				data: { authentication: 'token', server: kube.url, token: kube.tokenFor('automation', 'n8n'), caCertificate: kube.caPem, namespace: 'build-system' },
+				data: {
+					authentication: 'token',
+					server: kube.url,
+					token: kube.tokenFor('automation', 'n8n'),
+					caCertificate: kube.caPem,
+					namespace: 'build-system',
+				},
 			};
 			log(`kubernetes   ${kube.url} (API stand-in, RBAC from deploy/)`);
 		}
@@ -189,18 +234,36 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const secret = randomBytes(24).toString('hex');
 		const credentials: StackCredential[] = [
 			kubernetes,
-			{ name: 'Build registry', type: 'containerRegistryApi', data: { registry: imageRegistry, plainHttp: opts.registryPlainHttp ?? true } },
+			{
+				name: 'Build registry',
+				type: 'containerRegistryApi',
+				data: { registry: imageRegistry, plainHttp: opts.registryPlainHttp ?? true },
+			},
 			{
 				name: 'GitOps repository',
 				type: 'gitRepositoryApi',
-				data: { authentication: 'https', username: 'n8n-bot', token: gitToken, authorName: 'n8n build bot', authorEmail: 'builds@n8n.local' },
+				data: {
+					authentication: 'https',
+					username: 'n8n-bot',
+					token: gitToken,
+					authorName: 'n8n build bot',
+					authorEmail: 'builds@n8n.local',
+				},
 			},
 			{ name: 'Webhook signing secret', type: 'webhookSigningSecretApi', data: { secret } },
-			{ name: 'Forge (GitHub)', type: 'githubApi', data: { server: forge.url, user: 'n8n-bot', accessToken: forge.token } },
+			{
+				name: 'Forge (GitHub)',
+				type: 'githubApi',
+				data: { server: forge.url, user: 'n8n-bot', accessToken: forge.token },
+			},
 		];
 		// The app repository needs the bot's login, as a private repository does: the Jobs' git-clone reads it
 		// from a Secret an admin created in the build namespace.
-		if (kube) await kube.createSecret('build-system', APP_GIT_SECRET, { username: 'n8n-bot', password: gitToken });
+		if (kube)
+			await kube.createSecret('build-system', APP_GIT_SECRET, {
+				username: 'n8n-bot',
+				password: gitToken,
+			});
 		const common = {
 			insecureRegistry: true,
 			plainHttpGit: true,
@@ -209,7 +272,9 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			...(kube ? { appGitSecretName: APP_GIT_SECRET } : {}),
 			// Real BuildKit builds for this host only (no QEMU here) and takes SBOMs from the stack's scanner image
 			// (BuildKit's default scanner is on Docker Hub).
-			...(kube?.realBuilder ? { platforms: hostPlatform(), sbomGenerator: scannerImageRef(registry.host) } : {}),
+			...(kube?.realBuilder
+				? { platforms: hostPlatform(), sbomGenerator: scannerImageRef(registry.host) }
+				: {}),
 		};
 		const workflows = [
 			configureWorkflow(loadWorkflow('build-on-push.json'), {
@@ -246,10 +311,28 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		];
 		log('n8n          starting (package from npm pack, workflows imported)…');
 		workflows.push(...((opts.extraWorkflows ?? []) as Workflow[]));
-		const n8n = await startN8n({ workflows, credentials, activate: opts.activate ?? [BUILD_ON_PUSH, FLUX_ALERT], ownerPassword: opts.ownerPassword });
+		const n8n = await startN8n({
+			workflows,
+			credentials,
+			activate: opts.activate ?? [BUILD_ON_PUSH, FLUX_ALERT],
+			ownerPassword: opts.ownerPassword,
+		});
 		started.push(n8n);
 		log(`n8n          ${n8n.url}`);
-		return { registry, git, kube, forge, pushgateway, prometheus, n8n, secret, gitopsUrl, appUrl, realBuilds: !!kube?.realBuilder, stop: stopAll };
+		return {
+			registry,
+			git,
+			kube,
+			forge,
+			pushgateway,
+			prometheus,
+			n8n,
+			secret,
+			gitopsUrl,
+			appUrl,
+			realBuilds: !!kube?.realBuilder,
+			stop: stopAll,
+		};
 	} catch (error) {
 		await stopAll();
 		throw error;
@@ -261,7 +344,14 @@ export const randomSha = () => randomBytes(20).toString('hex');
 /** A GitHub push delivery for `commit`, signed with X-Hub-Signature-256 over the exact body bytes. */
 export async function sendGithubPush(
 	stack: Pick<PipelineStack, 'n8n' | 'secret' | 'appUrl'>,
-	push: { commit: string; files: string[]; before?: string; branch?: string; deliveryId?: string; timestamp?: string },
+	push: {
+		commit: string;
+		files: string[];
+		before?: string;
+		branch?: string;
+		deliveryId?: string;
+		timestamp?: string;
+	},
 ): Promise<Response> {
 	const body = JSON.stringify({
 		ref: `refs/heads/${push.branch ?? 'main'}`,
@@ -269,8 +359,17 @@ export async function sendGithubPush(
 		before: push.before ?? randomSha(),
 		after: push.commit,
 		repository: { name: 'webapp', full_name: 'homelab/webapp', clone_url: stack.appUrl },
-		head_commit: { id: push.commit, message: 'Change the app', timestamp: push.timestamp ?? new Date().toISOString(), added: [], removed: [], modified: push.files },
-		commits: [{ id: push.commit, message: 'Change the app', added: [], removed: [], modified: push.files }],
+		head_commit: {
+			id: push.commit,
+			message: 'Change the app',
+			timestamp: push.timestamp ?? new Date().toISOString(),
+			added: [],
+			removed: [],
+			modified: push.files,
+		},
+		commits: [
+			{ id: push.commit, message: 'Change the app', added: [], removed: [], modified: push.files },
+		],
 	});
 	return await fetch(stack.n8n.webhookUrl('build-on-push'), {
 		method: 'POST',
@@ -291,7 +390,13 @@ export async function sendFluxEvent(
 ): Promise<Response> {
 	const [namespace, name] = (event.chart ?? HELM_CHART).split('/');
 	const body = JSON.stringify({
-		involvedObject: { kind: 'HelmChart', namespace, name, apiVersion: 'source.toolkit.fluxcd.io/v1', uid: randomUUID() },
+		involvedObject: {
+			kind: 'HelmChart',
+			namespace,
+			name,
+			apiVersion: 'source.toolkit.fluxcd.io/v1',
+			uid: randomUUID(),
+		},
 		severity: 'info',
 		timestamp: new Date().toISOString(),
 		message: `packaged 'webapp' chart with version '${event.revision}'`,
@@ -302,7 +407,10 @@ export async function sendFluxEvent(
 	});
 	return await fetch(stack.n8n.webhookUrl('flux-helmchart'), {
 		method: 'POST',
-		headers: { 'content-type': 'application/json', 'x-signature': `sha256=${createHmac('sha256', stack.secret).update(body).digest('hex')}` },
+		headers: {
+			'content-type': 'application/json',
+			'x-signature': `sha256=${createHmac('sha256', stack.secret).update(body).digest('hex')}`,
+		},
 		body,
 	});
 }

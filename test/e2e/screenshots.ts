@@ -12,7 +12,12 @@ import type { N8nInstance } from '../stack/n8n';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function chromiumBinary(): string {
-	for (const name of [process.env.CHROMIUM ?? '', 'chromium', 'chromium-browser', 'google-chrome']) {
+	for (const name of [
+		process.env.CHROMIUM ?? '',
+		'chromium',
+		'chromium-browser',
+		'google-chrome',
+	]) {
 		if (!name) continue;
 		try {
 			return execFileSync('bash', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
@@ -31,7 +36,11 @@ class DevTools {
 
 	private constructor(private readonly socket: WebSocket) {
 		socket.addEventListener('message', (event) => {
-			const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
+			const message = JSON.parse(String(event.data)) as {
+				id?: number;
+				result?: unknown;
+				error?: { message: string };
+			};
 			const waiter = message.id === undefined ? undefined : this.pending.get(message.id);
 			if (!waiter) return;
 			this.pending.delete(message.id!);
@@ -44,7 +53,9 @@ class DevTools {
 		const socket = new WebSocket(url);
 		await new Promise((resolve, reject) => {
 			socket.addEventListener('open', resolve, { once: true });
-			socket.addEventListener('error', () => reject(new Error(`cannot connect to ${url}`)), { once: true });
+			socket.addEventListener('error', () => reject(new Error(`cannot connect to ${url}`)), {
+				once: true,
+			});
 		});
 		return new DevTools(socket);
 	}
@@ -64,7 +75,16 @@ async function startChromium(): Promise<{ child: ChildProcess; port: number; pro
 	const profile = mkdtempSync(join(tmpdir(), 'chromium-shots-'));
 	const child = spawn(
 		chromiumBinary(),
-		['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
+		[
+			'--headless=new',
+			'--no-sandbox',
+			'--disable-gpu',
+			'--no-first-run',
+			'--remote-debugging-address=127.0.0.1',
+			'--remote-debugging-port=0',
+			`--user-data-dir=${profile}`,
+			'about:blank',
+		],
 		{ detached: true, stdio: 'ignore' },
 	);
 	const portFile = join(profile, 'DevToolsActivePort');
@@ -74,7 +94,11 @@ async function startChromium(): Promise<{ child: ChildProcess; port: number; pro
 }
 
 /** Saves `<outDir>/<file>.png` for each workflow id; returns the paths. */
-export async function screenshotWorkflows(n8n: N8nInstance, shots: Array<{ workflowId: string; file: string }>, outDir: string): Promise<string[]> {
+export async function screenshotWorkflows(
+	n8n: N8nInstance,
+	shots: Array<{ workflowId: string; file: string }>,
+	outDir: string,
+): Promise<string[]> {
 	mkdirSync(outDir, { recursive: true });
 	const login = await fetch(`${n8n.url}/rest/login`, {
 		method: 'POST',
@@ -85,26 +109,50 @@ export async function screenshotWorkflows(n8n: N8nInstance, shots: Array<{ workf
 	const chromium = await startChromium();
 	const saved: string[] = [];
 	try {
-		const targets = (await (await fetch(`http://127.0.0.1:${chromium.port}/json/list`)).json()) as Array<{ type: string; webSocketDebuggerUrl: string }>;
-		const page = await DevTools.connect(targets.find((t) => t.type === 'page')!.webSocketDebuggerUrl);
+		const targets = (await (
+			await fetch(`http://127.0.0.1:${chromium.port}/json/list`)
+		).json()) as Array<{ type: string; webSocketDebuggerUrl: string }>;
+		const page = await DevTools.connect(
+			targets.find((t) => t.type === 'page')!.webSocketDebuggerUrl,
+		);
 		await page.send('Network.enable');
-		for (const [name, ...value] of cookies) await page.send('Network.setCookie', { name, value: value.join('='), url: n8n.url });
-		await page.send('Emulation.setDeviceMetricsOverride', { width: 1600, height: 820, deviceScaleFactor: 1, mobile: false });
+		for (const [name, ...value] of cookies)
+			await page.send('Network.setCookie', { name, value: value.join('='), url: n8n.url });
+		await page.send('Emulation.setDeviceMetricsOverride', {
+			width: 1600,
+			height: 820,
+			deviceScaleFactor: 1,
+			mobile: false,
+		});
 		await page.send('Page.enable');
 		for (const shot of shots) {
-			const workflow = await n8n.client.api<{ nodes: unknown[] }>('GET', `/workflows/${shot.workflowId}`);
+			const workflow = await n8n.client.api<{ nodes: unknown[] }>(
+				'GET',
+				`/workflows/${shot.workflowId}`,
+			);
 			await page.send('Page.navigate', { url: `${n8n.url}/workflow/${shot.workflowId}` });
 			// The canvas is drawn after the editor loads the workflow: wait until every node is on it.
 			for (let i = 0; i < 300; i++) {
-				const { result } = await page.send('Runtime.evaluate', { expression: `document.querySelectorAll('[data-test-id="canvas-node"]').length`, returnByValue: true });
+				const { result } = await page.send('Runtime.evaluate', {
+					expression: `document.querySelectorAll('[data-test-id="canvas-node"]').length`,
+					returnByValue: true,
+				});
 				if (Number(result.value) >= workflow.nodes.length) break;
 				await sleep(100);
 			}
 			await sleep(1500); // the zoom-to-fit animation, and the first-activation "Production Checklist" popover
 			// Escape closes that popover, which would cover the start of the workflow.
-			for (const type of ['keyDown', 'keyUp']) await page.send('Input.dispatchKeyEvent', { type, key: 'Escape', code: 'Escape', windowsVirtualKeyCode: 27 });
+			for (const type of ['keyDown', 'keyUp'])
+				await page.send('Input.dispatchKeyEvent', {
+					type,
+					key: 'Escape',
+					code: 'Escape',
+					windowsVirtualKeyCode: 27,
+				});
 			await sleep(300);
-			const { data } = await page.send<{ data: string }>('Page.captureScreenshot', { format: 'png' });
+			const { data } = await page.send<{ data: string }>('Page.captureScreenshot', {
+				format: 'png',
+			});
 			const path = join(outDir, `${shot.file}.png`);
 			writeFileSync(path, Buffer.from(data, 'base64'));
 			saved.push(path);

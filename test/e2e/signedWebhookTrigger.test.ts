@@ -16,24 +16,48 @@ const CREDENTIAL_NAME = 'Git webhook secret';
 const SHORT_CREDENTIAL_NAME = 'Short webhook secret';
 const TRIGGER = 'Signed Webhook Trigger';
 
-const pushFixture = readFileSync(join(__dirname, '..', 'unit', 'webhook', 'fixtures', 'github-push.json'));
+const pushFixture = readFileSync(
+	join(__dirname, '..', 'unit', 'webhook', 'fixtures', 'github-push.json'),
+);
 
 /** The pipeline's own manifest bump: one commit that touches only deploy/. */
 const bumpPush = Buffer.from(
 	JSON.stringify({
 		...JSON.parse(pushFixture.toString('utf8')),
 		after: 'bffeb74224043ba2feb48d137756c8a9331c449a',
-		commits: [{ id: 'bffeb74224043ba2feb48d137756c8a9331c449a', message: 'Bump image', added: [], removed: [], modified: ['deploy/values.yaml'] }],
-		head_commit: { id: 'bffeb74224043ba2feb48d137756c8a9331c449a', message: 'Bump image', added: [], removed: [], modified: ['deploy/values.yaml'] },
+		commits: [
+			{
+				id: 'bffeb74224043ba2feb48d137756c8a9331c449a',
+				message: 'Bump image',
+				added: [],
+				removed: [],
+				modified: ['deploy/values.yaml'],
+			},
+		],
+		head_commit: {
+			id: 'bffeb74224043ba2feb48d137756c8a9331c449a',
+			message: 'Bump image',
+			added: [],
+			removed: [],
+			modified: ['deploy/values.yaml'],
+		},
 	}),
 );
 
 /** GitHub's own examples (@octokit/webhooks-examples): a tag push and the delete event of the same tag. */
-const githubExamples = webhookDefinitions as unknown as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
+const githubExamples = webhookDefinitions as unknown as Array<{
+	name: string;
+	examples: Array<Record<string, unknown>>;
+}>;
 const githubExample = (name: string, match: (payload: Record<string, any>) => boolean) =>
 	Buffer.from(JSON.stringify(githubExamples.find((d) => d.name === name)!.examples.find(match)));
 
-function workflow(credentialId: string, id = WORKFLOW_ID, path = PATH, credentialName = CREDENTIAL_NAME) {
+function workflow(
+	credentialId: string,
+	id = WORKFLOW_ID,
+	path = PATH,
+	credentialName = CREDENTIAL_NAME,
+) {
 	return {
 		id,
 		name: `signed webhook e2e ${id}`,
@@ -44,8 +68,18 @@ function workflow(credentialId: string, id = WORKFLOW_ID, path = PATH, credentia
 				type: 'n8n-nodes-buildkit.signedWebhookTrigger',
 				typeVersion: 1,
 				position: [0, 0],
-				webhookId: id === WORKFLOW_ID ? 'c0ffee00-0000-4000-8000-0000000000aa' : 'c0ffee00-0000-4000-8000-0000000000bb',
-				parameters: { provider: 'github', path, events: ['push', 'tag'], branches: 'main', paths: 'src/**, Dockerfile', options: {} },
+				webhookId:
+					id === WORKFLOW_ID
+						? 'c0ffee00-0000-4000-8000-0000000000aa'
+						: 'c0ffee00-0000-4000-8000-0000000000bb',
+				parameters: {
+					provider: 'github',
+					path,
+					events: ['push', 'tag'],
+					branches: 'main',
+					paths: 'src/**, Dockerfile',
+					options: {},
+				},
 				credentials: { webhookSigningSecretApi: { id: credentialId, name: credentialName } },
 			},
 		],
@@ -62,19 +96,28 @@ describe('Signed Webhook Trigger in real n8n', () => {
 	let n8n: N8nInstance;
 
 	const post = async (body: Buffer, deliveryId: string, signature?: string, event = 'push') => {
-		const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': deliveryId };
+		const headers: Record<string, string> = {
+			'content-type': 'application/json',
+			'x-github-event': event,
+			'x-github-delivery': deliveryId,
+		};
 		if (signature !== undefined) headers['x-hub-signature-256'] = signature;
 		const res = await fetch(n8n.webhookUrl(PATH), { method: 'POST', headers, body });
 		return { status: res.status, text: await res.text() };
 	};
 
-	const triggerOutput = (execution: { data?: any }) => execution.data.resultData.runData[TRIGGER][0].data.main[0];
+	const triggerOutput = (execution: { data?: any }) =>
+		execution.data.resultData.runData[TRIGGER][0].data.main[0];
 
 	beforeAll(async () => {
 		n8n = await startN8n({
 			credentials: [
 				{ name: CREDENTIAL_NAME, type: 'webhookSigningSecretApi', data: { secret: SECRET } },
-				{ name: SHORT_CREDENTIAL_NAME, type: 'webhookSigningSecretApi', data: { secret: SHORT_SECRET } },
+				{
+					name: SHORT_CREDENTIAL_NAME,
+					type: 'webhookSigningSecretApi',
+					data: { secret: SHORT_SECRET },
+				},
 			],
 		});
 		await n8n.client.rest('POST', '/workflows', workflow(n8n.credentialIds[CREDENTIAL_NAME]));
@@ -109,7 +152,11 @@ describe('Signed Webhook Trigger in real n8n', () => {
 	});
 
 	it('a forged, an unsigned, a replayed and a deploy/-only delivery start nothing', async () => {
-		const forged = await post(pushFixture, 'e2e-forged', sign(pushFixture, 'not-the-secret-but-long-enough'));
+		const forged = await post(
+			pushFixture,
+			'e2e-forged',
+			sign(pushFixture, 'not-the-secret-but-long-enough'),
+		);
 		expect(forged).toEqual({ status: 401, text: '' });
 
 		const unsigned = await post(pushFixture, 'e2e-unsigned');
@@ -117,11 +164,17 @@ describe('Signed Webhook Trigger in real n8n', () => {
 
 		const replayed = await post(pushFixture, 'e2e-delivery-1', sign(pushFixture));
 		expect(replayed.status).toBe(200);
-		expect(JSON.parse(replayed.text)).toEqual({ status: 'duplicate', deliveryId: 'e2e-delivery-1' });
+		expect(JSON.parse(replayed.text)).toEqual({
+			status: 'duplicate',
+			deliveryId: 'e2e-delivery-1',
+		});
 
 		const bump = await post(bumpPush, 'e2e-bump', sign(bumpPush));
 		expect(bump.status).toBe(202);
-		expect(JSON.parse(bump.text)).toEqual({ status: 'ignored', reason: 'none of the 1 changed file matches: src/**, Dockerfile' });
+		expect(JSON.parse(bump.text)).toEqual({
+			status: 'ignored',
+			reason: 'none of the 1 changed file matches: src/**, Dockerfile',
+		});
 
 		// The same signed body under a new delivery id is a replay too: the id is not covered by the signature.
 		const reIdentified = await post(pushFixture, 'e2e-new-id', sign(pushFixture));
@@ -130,25 +183,46 @@ describe('Signed Webhook Trigger in real n8n', () => {
 
 		// A last good delivery (a new push, so a new body) as a barrier: once it has run, every earlier request has
 		// been answered, and exactly two executions exist, so none of the five above started one.
-		const nextPush = Buffer.from(JSON.stringify({ ...JSON.parse(pushFixture.toString('utf8')), after: 'c0ffee4224043ba2feb48d137756c8a9331c449a' }));
+		const nextPush = Buffer.from(
+			JSON.stringify({
+				...JSON.parse(pushFixture.toString('utf8')),
+				after: 'c0ffee4224043ba2feb48d137756c8a9331c449a',
+			}),
+		);
 		expect((await post(nextPush, 'e2e-delivery-2', sign(nextPush))).status).toBe(200);
 		await n8n.waitForExecutions(WORKFLOW_ID, 2);
 		const executions = await n8n.executions(WORKFLOW_ID);
-		expect(executions.map((execution) => triggerOutput(execution)[0].json.deliveryId)).toEqual(['e2e-delivery-1', 'e2e-delivery-2']);
+		expect(executions.map((execution) => triggerOutput(execution)[0].json.deliveryId)).toEqual([
+			'e2e-delivery-1',
+			'e2e-delivery-2',
+		]);
 	});
 
-	it('GitHub\'s own tag push and delete event start nothing (tag past a branch filter, deletion left to the push); a force push is let past the path filter, and the answer says why', async () => {
-		const tagPush = githubExample('push', (p) => p.ref === 'refs/tags/simple-tag' && p.created === true);
+	it("GitHub's own tag push and delete event start nothing (tag past a branch filter, deletion left to the push); a force push is let past the path filter, and the answer says why", async () => {
+		const tagPush = githubExample(
+			'push',
+			(p) => p.ref === 'refs/tags/simple-tag' && p.created === true,
+		);
 		const tagged = await post(tagPush, 'e2e-octokit-tag', sign(tagPush));
 		expect(tagged.status).toBe(202);
-		expect(JSON.parse(tagged.text).reason).toBe('tag "simple-tag" is not built: Branches is set (main) and Tags is empty; add tag globs (e.g. v*) to build tags');
+		expect(JSON.parse(tagged.text).reason).toBe(
+			'tag "simple-tag" is not built: Branches is set (main) and Tags is empty; add tag globs (e.g. v*) to build tags',
+		);
 
 		const deleteEvent = githubExample('delete', (p) => p.ref === 'simple-tag');
 		const deleted = await post(deleteEvent, 'e2e-octokit-delete', sign(deleteEvent), 'delete');
 		expect(deleted.status).toBe(202);
-		expect(JSON.parse(deleted.text).reason).toBe('GitHub also sends this deletion as a push event (deleted: true); the push starts the workflow');
+		expect(JSON.parse(deleted.text).reason).toBe(
+			'GitHub also sends this deletion as a push event (deleted: true); the push starts the workflow',
+		);
 
-		const forcedPush = Buffer.from(JSON.stringify({ ...JSON.parse(bumpPush.toString('utf8')), forced: true, after: 'f0'.repeat(20) }));
+		const forcedPush = Buffer.from(
+			JSON.stringify({
+				...JSON.parse(bumpPush.toString('utf8')),
+				forced: true,
+				after: 'f0'.repeat(20),
+			}),
+		);
 		const forced = await post(forcedPush, 'e2e-forced', sign(forcedPush));
 		expect(forced.status).toBe(200);
 		expect(JSON.parse(forced.text)).toEqual({
@@ -158,25 +232,46 @@ describe('Signed Webhook Trigger in real n8n', () => {
 		});
 		await n8n.waitForExecutions(WORKFLOW_ID, 3);
 		const executions = await n8n.executions(WORKFLOW_ID);
-		expect(executions.map((execution) => triggerOutput(execution)[0].json.deliveryId)).toEqual(['e2e-delivery-1', 'e2e-delivery-2', 'e2e-forced']);
-		expect(triggerOutput(executions[2])[0].json).toMatchObject({ changedFilesComplete: false, changedFilesIncompleteReason: 'it is a force push, and the commits it replaced are not listed' });
+		expect(executions.map((execution) => triggerOutput(execution)[0].json.deliveryId)).toEqual([
+			'e2e-delivery-1',
+			'e2e-delivery-2',
+			'e2e-forced',
+		]);
+		expect(triggerOutput(executions[2])[0].json).toMatchObject({
+			changedFilesComplete: false,
+			changedFilesIncompleteReason:
+				'it is a force push, and the commits it replaced are not listed',
+		});
 	});
 
 	it('refuses to activate a trigger whose secret is under 16 characters, naming the fix', async () => {
 		const id = 'signedHookShort1';
-		await n8n.client.rest('POST', '/workflows', workflow(n8n.credentialIds[SHORT_CREDENTIAL_NAME], id, 'e2e-short-secret', SHORT_CREDENTIAL_NAME));
+		await n8n.client.rest(
+			'POST',
+			'/workflows',
+			workflow(
+				n8n.credentialIds[SHORT_CREDENTIAL_NAME],
+				id,
+				'e2e-short-secret',
+				SHORT_CREDENTIAL_NAME,
+			),
+		);
 		await expect(n8n.activate(id)).rejects.toThrow(/was not published: .*use at least 16/);
 		// Nothing listens on its path: n8n took the webhook back when the trigger refused to start.
-		expect((await fetch(n8n.webhookUrl('e2e-short-secret'), { method: 'POST', body: '{}' })).status).toBe(404);
+		expect(
+			(await fetch(n8n.webhookUrl('e2e-short-secret'), { method: 'POST', body: '{}' })).status,
+		).toBe(404);
 		expect(readFileSync(n8n.logFile, 'utf8')).not.toContain(SHORT_SECRET);
 	});
 
-	it('never writes the secret to n8n\'s log', () => {
+	it("never writes the secret to n8n's log", () => {
 		expect(readFileSync(n8n.logFile, 'utf8')).not.toContain(SECRET);
 	});
 
-	it('tests the credential in n8n (the editor\'s Test button)', async () => {
-		expect(await n8n.testCredential('webhookSigningSecretApi', { secret: SECRET })).toMatchObject({ status: 'OK' });
+	it("tests the credential in n8n (the editor's Test button)", async () => {
+		expect(await n8n.testCredential('webhookSigningSecretApi', { secret: SECRET })).toMatchObject({
+			status: 'OK',
+		});
 		const short = await n8n.testCredential('webhookSigningSecretApi', { secret: 'short' });
 		expect(short.status).toBe('Error');
 		expect(short.message).toContain('at least 16');

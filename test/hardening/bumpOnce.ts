@@ -2,9 +2,14 @@
 // dies. Usage: node test/stack/k8s/run-ts.cjs test/hardening/bumpOnce.ts '<json {request, credential, cacheDir}>'
 import { bumpGitManifest, type BumpRequest, type GitCredential } from '../../lib/gitops';
 
-const { request, credential, cacheDir } = JSON.parse(process.argv[2]) as { request: BumpRequest; credential?: GitCredential; cacheDir: string };
+const { request, credential, cacheDir } = JSON.parse(process.argv[2]) as {
+	request: BumpRequest;
+	credential?: GitCredential;
+	cacheDir: string;
+};
 bumpGitManifest(request, credential, { cacheDir }).then(
-	(result) => process.stdout.write(`${JSON.stringify({ ok: true, commit: result.commit ?? null })}\n`),
+	(result) =>
+		process.stdout.write(`${JSON.stringify({ ok: true, commit: result.commit ?? null })}\n`),
 	(error: Error) => {
 		process.stdout.write(`${JSON.stringify({ ok: false, message: error.message })}\n`);
 		process.exitCode = 1;

@@ -14,7 +14,15 @@ import { WaitForJob } from '../../nodes/WaitForJob/WaitForJob.node';
 import { createBareRepoAt, git, readRemoteFile, remoteLog, onlyFastForwards } from '../stack/git';
 import { startKubeStandIn, type KubeStandIn } from '../stack/k8s';
 import { startRegistryDouble, type RegistryDouble } from '../stack/registry';
-import { capture, executeContext, exposeAll, outputItems, REPO_ROOT, writeCounts, type Params } from './harness';
+import {
+	capture,
+	executeContext,
+	exposeAll,
+	outputItems,
+	REPO_ROOT,
+	writeCounts,
+	type Params,
+} from './harness';
 
 /**
  * Faults: the registry double's 429/5xx/broken Link, a registry that stops answering, the stand-in's watch
@@ -25,7 +33,15 @@ import { capture, executeContext, exposeAll, outputItems, REPO_ROOT, writeCounts
 
 jest.setTimeout(180_000);
 
-const counts = { faultsInjected: 0, reRunsConverged: 0, lostChanges: 0, duplicateCommits: 0, partialCommits: 0, duplicateJobs: 0, watchesLeftOpen: 0 };
+const counts = {
+	faultsInjected: 0,
+	reRunsConverged: 0,
+	lostChanges: 0,
+	duplicateCommits: 0,
+	partialCommits: 0,
+	duplicateJobs: 0,
+	watchesLeftOpen: 0,
+};
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 afterAll(async () => {
@@ -41,7 +57,11 @@ describe('registry faults (registry double, through Query Registry Tags)', () =>
 	const PASSWORD = 'fault-suite-password';
 	let double: RegistryDouble;
 	beforeAll(async () => {
-		double = await startRegistryDouble({ tags: TAGS, pageLimit: 3, auth: { scheme: 'basic', username: USER, password: PASSWORD } });
+		double = await startRegistryDouble({
+			tags: TAGS,
+			pageLimit: 3,
+			auth: { scheme: 'basic', username: USER, password: PASSWORD },
+		});
 	});
 	afterAll(async () => {
 		await double?.stop();
@@ -51,20 +71,39 @@ describe('registry faults (registry double, through Query Registry Tags)', () =>
 		capture(() =>
 			new QueryRegistryTags().execute.call(
 				executeContext({
-					params: { repository: `http://${double.host}/webapp/app`, policy: 'semver', semverRange: '*', filterPattern: '', filterExtract: '', exclude: '', options: { pageSize: 3, ...options } },
-					credentials: { containerRegistryApi: { registry: double.host, plainHttp: true, username: USER, password: PASSWORD } },
+					params: {
+						repository: `http://${double.host}/webapp/app`,
+						policy: 'semver',
+						semverRange: '*',
+						filterPattern: '',
+						filterExtract: '',
+						exclude: '',
+						options: { pageSize: 3, ...options },
+					},
+					credentials: {
+						containerRegistryApi: {
+							registry: double.host,
+							plainHttp: true,
+							username: USER,
+							password: PASSWORD,
+						},
+					},
 				}),
 			),
 		);
 	const latest = (c: { value?: unknown }) => outputItems(c.value)[0]?.json.latestTag;
 
-	async function faultThenConverge(faults: Parameters<RegistryDouble['setFaults']>[0], expectFirst: 'recovers' | RegExp) {
+	async function faultThenConverge(
+		faults: Parameters<RegistryDouble['setFaults']>[0],
+		expectFirst: 'recovers' | RegExp,
+	) {
 		counts.faultsInjected++;
 		double.requests.length = 0;
 		double.setFaults(faults);
 		const first = await query();
 		const injected = faults.rateLimit ? 429 : faults.serverError?.status;
-		if (injected) expect(double.requests.filter((r) => r.status === injected).length).toBeGreaterThan(0);
+		if (injected)
+			expect(double.requests.filter((r) => r.status === injected).length).toBeGreaterThan(0);
 		if (expectFirst === 'recovers') {
 			expect(first.error).toBeUndefined();
 			expect(latest(first)).toBe('1.9.0');
@@ -89,11 +128,14 @@ describe('registry faults (registry double, through Query Registry Tags)', () =>
 	test('429 twice (Retry-After: 0): retried, the answer is complete', async () => {
 		await faultThenConverge({ rateLimit: { times: 2, retryAfter: '0' } }, 'recovers');
 	});
-	test('503 twice: backed off and retried', () => faultThenConverge({ serverError: { times: 2, status: 503 } }, 'recovers'));
+	test('503 twice: backed off and retried', () =>
+		faultThenConverge({ serverError: { times: 2, status: 503 } }, 'recovers'));
 	test('a 502 storm: gives up with the status and the attempt count, then converges when it ends', () =>
 		faultThenConverge({ serverError: { times: Infinity, status: 502 } }, /502/));
-	test('broken Link: a loop to the same page', () => faultThenConverge({ link: 'loop' }, /link|loop|page|progress/i));
-	test('broken Link: a new URL every time, same page (no progress)', () => faultThenConverge({ link: 'no-progress' }, /link|loop|page|progress|repeat/i));
+	test('broken Link: a loop to the same page', () =>
+		faultThenConverge({ link: 'loop' }, /link|loop|page|progress/i));
+	test('broken Link: a new URL every time, same page (no progress)', () =>
+		faultThenConverge({ link: 'no-progress' }, /link|loop|page|progress|repeat/i));
 	test('broken Link to another origin: credentials are never sent there', async () => {
 		counts.faultsInjected++;
 		double.requests.length = 0;
@@ -121,7 +163,11 @@ describe('registry faults (registry double, through Query Registry Tags)', () =>
 		await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
 		const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
 		try {
-			const result = await queryRegistryTags({ repository: `http://${host}/webapp/app`, policy: 'semver', semverRange: '*' }, undefined, { timeoutMs: 300, retryBaseMs: 20 });
+			const result = await queryRegistryTags(
+				{ repository: `http://${host}/webapp/app`, policy: 'semver', semverRange: '*' },
+				undefined,
+				{ timeoutMs: 300, retryBaseMs: 20 },
+			);
 			expect(result.latestTag).toBe('1.9.0');
 			expect(calls).toBe(2);
 			counts.reRunsConverged++;
@@ -142,7 +188,13 @@ describe('API server faults (stand-in) and cancelled executions', () => {
 
 	beforeAll(async () => {
 		standIn = await startKubeStandIn({ bookmarkIntervalMs: 500 });
-		credential = { authentication: 'token', server: standIn.url, token: standIn.tokenFor('automation', 'n8n'), caCertificate: standIn.caPem, namespace: 'build-system' };
+		credential = {
+			authentication: 'token',
+			server: standIn.url,
+			token: standIn.tokenFor('automation', 'n8n'),
+			caCertificate: standIn.caPem,
+			namespace: 'build-system',
+		};
 		await standIn.setScenario('default', { outcome: 'succeed', runMs: 1500 });
 	});
 	afterAll(async () => {
@@ -160,14 +212,24 @@ describe('API server faults (stand-in) and cancelled executions', () => {
 		options: { deterministicName: true, ifExists: 'reuse', ...options },
 	});
 	const create = async (appName: string) => {
-		const out = await new CreateBuildKitJob().execute.call(executeContext({ params: buildParams(appName), credentials: { kubernetesApi: credential } }));
+		const out = await new CreateBuildKitJob().execute.call(
+			executeContext({ params: buildParams(appName), credentials: { kubernetesApi: credential } }),
+		);
 		return outputItems(out)[0].json as { jobName: string; uid: string; reused: boolean };
 	};
 	const wait = (jobName: string, signal?: AbortSignal) =>
 		capture(() =>
 			new WaitForJob().execute.call(
 				executeContext({
-					params: { namespace: 'build-system', jobName, timeoutSeconds: 60, stuckAfterSeconds: 0, logTailLines: 5, failOnJobFailure: true, deleteWhenDone: false },
+					params: {
+						namespace: 'build-system',
+						jobName,
+						timeoutSeconds: 60,
+						stuckAfterSeconds: 0,
+						logTailLines: 5,
+						failOnJobFailure: true,
+						deleteWhenDone: false,
+					},
 					credentials: { kubernetesApi: credential },
 					signal,
 				}),
@@ -182,23 +244,31 @@ describe('API server faults (stand-in) and cancelled executions', () => {
 	async function jobsOf(appName: string): Promise<number> {
 		const kc = new k8s.KubeConfig();
 		kc.loadFromString(standIn.kubeconfig(standIn.adminToken));
-		const list = await kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: 'build-system', labelSelector: `webapp=${appName}` });
+		const list = await kc
+			.makeApiClient(k8s.BatchV1Api)
+			.listNamespacedJob({ namespace: 'build-system', labelSelector: `webapp=${appName}` });
 		return list.items.length;
 	}
 
 	const faults: Array<[string, (s: KubeStandIn) => Promise<void>]> = [
 		['watch streams dropped (clean end)', (s) => s.faults.dropWatches()],
 		['watch streams cut abruptly (reset)', (s) => s.faults.dropWatches({ abrupt: true })],
-		['history forgotten, then watches dropped (re-watch gets 410 Gone)', async (s) => {
-			await s.faults.forgetHistory();
-			await s.faults.dropWatches();
-		}],
+		[
+			'history forgotten, then watches dropped (re-watch gets 410 Gone)',
+			async (s) => {
+				await s.faults.forgetHistory();
+				await s.faults.dropWatches();
+			},
+		],
 		['API server process restarted', (s) => s.faults.restart()],
-		['watches dropped every 200 ms', async (s) => {
-			await s.faults.dropWatchesEvery(200);
-			await sleep(700);
-			await s.faults.dropWatchesEvery(0);
-		}],
+		[
+			'watches dropped every 200 ms',
+			async (s) => {
+				await s.faults.dropWatchesEvery(200);
+				await sleep(700);
+				await s.faults.dropWatchesEvery(0);
+			},
+		],
 	];
 	test.each(faults)('Wait for Job survives: %s', async (_name, inject) => {
 		const app = `fault-${counts.faultsInjected}`;
@@ -209,7 +279,10 @@ describe('API server faults (stand-in) and cancelled executions', () => {
 		await inject(standIn);
 		const result = await waiting;
 		expect(result.error).toBeUndefined();
-		expect(outputItems(result.value)[0].json).toMatchObject({ jobName: job.jobName, status: 'succeeded' });
+		expect(outputItems(result.value)[0].json).toMatchObject({
+			jobName: job.jobName,
+			status: 'succeeded',
+		});
 		expect(outputItems(result.value)[0].json.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 		counts.reRunsConverged++;
 		await noWatchLeft();
@@ -224,8 +297,17 @@ describe('API server faults (stand-in) and cancelled executions', () => {
 		counts.duplicateJobs += Math.max(0, duplicates);
 		expect(duplicates).toBe(0);
 		// An orphan is bounded anyway: the Job removes itself after the TTL and cannot run past its deadline.
-		const dry = await new CreateBuildKitJob().execute.call(executeContext({ params: buildParams('cancel-app', { dryRun: true }), credentials: { kubernetesApi: credential } }));
-		const spec = (outputItems(dry)[0].json.manifest as { spec: { ttlSecondsAfterFinished: number; activeDeadlineSeconds: number } }).spec;
+		const dry = await new CreateBuildKitJob().execute.call(
+			executeContext({
+				params: buildParams('cancel-app', { dryRun: true }),
+				credentials: { kubernetesApi: credential },
+			}),
+		);
+		const spec = (
+			outputItems(dry)[0].json.manifest as {
+				spec: { ttlSecondsAfterFinished: number; activeDeadlineSeconds: number };
+			}
+		).spec;
 		expect(spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
 		expect(spec.activeDeadlineSeconds).toBeGreaterThan(0);
 		counts.reRunsConverged++;
@@ -252,16 +334,21 @@ describe('API server faults (stand-in) and cancelled executions', () => {
 
 describe('git faults: server killed mid-push, bump process killed mid-push', () => {
 	const FILE = 'apps/webapp.yaml';
-	const content = (tag: string) => `image: reg.local/webapp:${tag} # {"$imagepolicy": "flux-system:webapp"}\n`;
+	const content = (tag: string) =>
+		`image: reg.local/webapp:${tag} # {"$imagepolicy": "flux-system:webapp"}\n`;
 	let root: string;
 	let scratch: string;
 	let server: { child: ChildProcess; port: number; url: string } | undefined;
 
 	async function serveGit(port = 0) {
-		const child = spawn(process.execPath, [join(REPO_ROOT, 'test/stack/git/http-server.js'), '--root', root, '--port', String(port)], {
-			stdio: ['ignore', 'pipe', 'ignore'],
-			env: { PATH: process.env.PATH, HOME: process.env.HOME },
-		});
+		const child = spawn(
+			process.execPath,
+			[join(REPO_ROOT, 'test/stack/git/http-server.js'), '--root', root, '--port', String(port)],
+			{
+				stdio: ['ignore', 'pipe', 'ignore'],
+				env: { PATH: process.env.PATH, HOME: process.env.HOME },
+			},
+		);
 		const line = await new Promise<string>((resolve, reject) => {
 			createInterface({ input: child.stdout! }).once('line', resolve);
 			child.once('exit', (code) => reject(new Error(`git server exited ${code}`)));
@@ -278,7 +365,12 @@ describe('git faults: server killed mid-push, bump process killed mid-push', () 
 	/** A pre-receive hook that marks "push in progress" and holds the push long enough to kill someone. */
 	async function holdPushes(repo: string, mark: string | undefined) {
 		const hook = join(root, `${repo}.git`, 'hooks', 'pre-receive');
-		await writeFile(hook, mark ? `#!/bin/sh\ncat >/dev/null\ntouch '${mark}'\nsleep 1\nexit 0\n` : '#!/bin/sh\nexit 0\n');
+		await writeFile(
+			hook,
+			mark
+				? `#!/bin/sh\ncat >/dev/null\ntouch '${mark}'\nsleep 1\nexit 0\n`
+				: '#!/bin/sh\nexit 0\n',
+		);
 		await chmod(hook, 0o755);
 	}
 	async function untilExists(file: string) {
@@ -302,7 +394,11 @@ describe('git faults: server killed mid-push, bump process killed mid-push', () 
 	const request = (repo: string, tag: string): BumpRequest => ({
 		repositoryUrl: `${server!.url}/${repo}.git`,
 		branch: 'main',
-		edit: { mode: 'imagePolicyMarkers', path: 'apps', policies: { 'flux-system:webapp': `reg.local/webapp:${tag}` } },
+		edit: {
+			mode: 'imagePolicyMarkers',
+			path: 'apps',
+			policies: { 'flux-system:webapp': `reg.local/webapp:${tag}` },
+		},
 		commitMessage: `bump webapp to ${tag}`,
 		maxAttempts: 3,
 		allowPlainHttp: true,
@@ -311,7 +407,8 @@ describe('git faults: server killed mid-push, bump process killed mid-push', () 
 	beforeAll(async () => {
 		root = await mkdtemp(join(tmpdir(), 'hardening-git-faults-'));
 		scratch = await mkdtemp(join(tmpdir(), 'hardening-git-faults-cache-'));
-		for (const repo of ['server-killed', 'client-killed']) await createBareRepoAt(root, repo, { [FILE]: content('1.0.0') });
+		for (const repo of ['server-killed', 'client-killed'])
+			await createBareRepoAt(root, repo, { [FILE]: content('1.0.0') });
 		server = await serveGit();
 	});
 	afterAll(async () => {
@@ -346,10 +443,18 @@ describe('git faults: server killed mid-push, bump process killed mid-push', () 
 		const mark = join(scratch, 'client-killed.mark');
 		const cacheDir = join(scratch, 'cache-b');
 		await holdPushes('client-killed', mark);
-		const child = spawn(process.execPath, [join(REPO_ROOT, 'test/stack/k8s/run-ts.cjs'), join(__dirname, 'bumpOnce.ts'), JSON.stringify({ request: request('client-killed', '3.0.0'), cacheDir })], {
-			stdio: ['ignore', 'pipe', 'pipe'],
-			cwd: REPO_ROOT,
-		});
+		const child = spawn(
+			process.execPath,
+			[
+				join(REPO_ROOT, 'test/stack/k8s/run-ts.cjs'),
+				join(__dirname, 'bumpOnce.ts'),
+				JSON.stringify({ request: request('client-killed', '3.0.0'), cacheDir }),
+			],
+			{
+				stdio: ['ignore', 'pipe', 'pipe'],
+				cwd: REPO_ROOT,
+			},
+		);
 		await untilExists(mark);
 		await kill(child);
 		await sleep(1500);

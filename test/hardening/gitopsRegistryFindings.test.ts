@@ -1,6 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+	createServer as createHttpServer,
+	request as httpRequest,
+	type IncomingMessage,
+	type Server,
+	type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,7 +14,13 @@ import { parseDocument } from 'yaml';
 import { bumpGitManifest, type BumpRequest } from '../../lib/gitops';
 import { checkEdit, planEdit } from '../../lib/gitops/edits';
 import { prepareGitAccess } from '../../lib/gitops/gitAccess';
-import { closeRegistryConnections, getBlob, getManifest, queryRegistryTags, RegistryClient } from '../../lib/registry';
+import {
+	closeRegistryConnections,
+	getBlob,
+	getManifest,
+	queryRegistryTags,
+	RegistryClient,
+} from '../../lib/registry';
 import { remoteLog, readRemoteFile, startGitServer, type GitServer } from '../stack/git';
 import { makeCertificates } from '../stack/k8s/tls';
 import { exposeAll, writeCounts } from './harness';
@@ -46,10 +58,17 @@ interface Recorder {
 }
 
 /** A loopback HTTP(S) server that records every request (method, URL, Authorization) before `handle` answers it. */
-async function recorder(handle: (req: IncomingMessage, res: ServerResponse) => void, tls?: { key: string; cert: string }): Promise<Recorder> {
+async function recorder(
+	handle: (req: IncomingMessage, res: ServerResponse) => void,
+	tls?: { key: string; cert: string },
+): Promise<Recorder> {
 	const requests: Recorder['requests'] = [];
 	const listener = (req: IncomingMessage, res: ServerResponse) => {
-		requests.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
+		requests.push({
+			method: req.method ?? '',
+			url: req.url ?? '',
+			authorization: req.headers.authorization,
+		});
 		handle(req, res);
 	};
 	const server = tls ? createHttpsServer(tls, listener) : createHttpServer(listener);
@@ -86,10 +105,14 @@ describe('finding 2: the git token never leaves the remote, plain http only on r
 		await real.createBareRepo('fleet', { 'apps/app.yaml': 'image:\n  tag: "1.0.0"\n' });
 		// B: a git server at another origin (a proxy in front of the real git http-backend) that records what it gets.
 		b = await recorder((req, res) => {
-			const upstream = httpRequest(`${real.baseUrl}${req.url}`, { method: req.method, headers: { ...req.headers, host: new URL(real.baseUrl).host } }, (answer) => {
-				res.writeHead(answer.statusCode ?? 502, answer.headers);
-				answer.pipe(res);
-			});
+			const upstream = httpRequest(
+				`${real.baseUrl}${req.url}`,
+				{ method: req.method, headers: { ...req.headers, host: new URL(real.baseUrl).host } },
+				(answer) => {
+					res.writeHead(answer.statusCode ?? 502, answer.headers);
+					answer.pipe(res);
+				},
+			);
 			req.pipe(upstream);
 		});
 		// A: the remote the bump names, which redirects every request to B.
@@ -113,24 +136,39 @@ describe('finding 2: the git token never leaves the remote, plain http only on r
 			...extra,
 		}) as BumpRequest;
 
-	counted('a remote that redirects to another host: not followed, and that host never sees the token', async () => {
-		const outcome = await bumpGitManifest(request({ allowPlainHttp: true } as Partial<BumpRequest>), { authentication: 'https', username: 'bot', token: TOKEN }, { cacheDir: cache }).then(
-			(value) => ({ value }),
-			(error: unknown) => ({ error }),
-		);
-		expect(a.requests.length).toBeGreaterThan(0);
-		counts.authHeadersSeenByRedirectTarget = b.requests.filter((r) => r.authorization).length;
-		expect(b.requests.filter((r) => r.authorization)).toEqual([]);
-		expect('error' in outcome).toBe(true);
-		expect(exposeAll(outcome)).not.toContain(TOKEN);
-		expect(await readRemoteFile(real.repoUrl('fleet'), 'main', 'apps/app.yaml')).toBe('image:\n  tag: "1.0.0"\n');
-	});
+	counted(
+		'a remote that redirects to another host: not followed, and that host never sees the token',
+		async () => {
+			const outcome = await bumpGitManifest(
+				request({ allowPlainHttp: true } as Partial<BumpRequest>),
+				{ authentication: 'https', username: 'bot', token: TOKEN },
+				{ cacheDir: cache },
+			).then(
+				(value) => ({ value }),
+				(error: unknown) => ({ error }),
+			);
+			expect(a.requests.length).toBeGreaterThan(0);
+			counts.authHeadersSeenByRedirectTarget = b.requests.filter((r) => r.authorization).length;
+			expect(b.requests.filter((r) => r.authorization)).toEqual([]);
+			expect('error' in outcome).toBe(true);
+			expect(exposeAll(outcome)).not.toContain(TOKEN);
+			expect(await readRemoteFile(real.repoUrl('fleet'), 'main', 'apps/app.yaml')).toBe(
+				'image:\n  tag: "1.0.0"\n',
+			);
+		},
+	);
 
 	counted('the token header is scoped to the remote origin in the git environment', async () => {
 		const url = `${a.origin}/fleet.git`;
-		const access = await prepareGitAccess(url, { authentication: 'https', username: 'bot', token: TOKEN }, { allowPlainHttp: true } as object);
+		const access = await prepareGitAccess(
+			url,
+			{ authentication: 'https', username: 'bot', token: TOKEN },
+			{ allowPlainHttp: true } as object,
+		);
 		try {
-			const keys = Object.entries(access.env).filter(([k]) => k.startsWith('GIT_CONFIG_KEY_')).map(([, v]) => v);
+			const keys = Object.entries(access.env)
+				.filter(([k]) => k.startsWith('GIT_CONFIG_KEY_'))
+				.map(([, v]) => v);
 			const headerKeys = keys.filter((k) => /extraheader/i.test(k));
 			expect(headerKeys).toEqual([`http.${a.origin}/.extraHeader`]);
 			expect(keys).toContain('http.followRedirects');
@@ -139,22 +177,38 @@ describe('finding 2: the git token never leaves the remote, plain http only on r
 		}
 	});
 
-	counted('an http:// remote without Allow Plain HTTP: refused naming repositoryUrl, no request sent', async () => {
-		a.requests.length = 0;
-		const error = await bumpGitManifest(request(), { authentication: 'https', username: 'bot', token: TOKEN }, { cacheDir: cache }).then(
-			() => undefined,
-			(e: unknown) => e as { field?: string; message: string },
-		);
-		counts.plainHttpRequestsWithoutOptIn = a.requests.length;
-		expect(a.requests).toEqual([]);
-		expect(error?.field).toBe('repositoryUrl');
-		expect(error?.message).toMatch(/plain http.*Allow Plain HTTP/i);
-	});
+	counted(
+		'an http:// remote without Allow Plain HTTP: refused naming repositoryUrl, no request sent',
+		async () => {
+			a.requests.length = 0;
+			const error = await bumpGitManifest(
+				request(),
+				{ authentication: 'https', username: 'bot', token: TOKEN },
+				{ cacheDir: cache },
+			).then(
+				() => undefined,
+				(e: unknown) => e as { field?: string; message: string },
+			);
+			counts.plainHttpRequestsWithoutOptIn = a.requests.length;
+			expect(a.requests).toEqual([]);
+			expect(error?.field).toBe('repositoryUrl');
+			expect(error?.message).toMatch(/plain http.*Allow Plain HTTP/i);
+		},
+	);
 
 	counted('with Allow Plain HTTP, an http:// remote that does not redirect is bumped', async () => {
-		const result = await bumpGitManifest(request({ repositoryUrl: real.repoUrl('fleet'), allowPlainHttp: true } as Partial<BumpRequest>), undefined, { cacheDir: cache });
+		const result = await bumpGitManifest(
+			request({
+				repositoryUrl: real.repoUrl('fleet'),
+				allowPlainHttp: true,
+			} as Partial<BumpRequest>),
+			undefined,
+			{ cacheDir: cache },
+		);
 		expect(result.changed).toBe(true);
-		expect(await readRemoteFile(real.repoUrl('fleet'), 'main', 'apps/app.yaml')).toBe('image:\n  tag: "2.0.0"\n');
+		expect(await readRemoteFile(real.repoUrl('fleet'), 'main', 'apps/app.yaml')).toBe(
+			'image:\n  tag: "2.0.0"\n',
+		);
 	});
 });
 
@@ -185,7 +239,8 @@ describe('finding 5: the registry client reads bounded bodies within one deadlin
 
 	beforeAll(async () => {
 		server = await recorder((req, res) => {
-			if (req.url === '/v2/') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+			if (req.url === '/v2/')
+				return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
 			if (mode === 'huge-tags') {
 				res.writeHead(200, { 'content-type': 'application/json' });
 				return stream(res, HUGE, '{"name":"app","tags":["', 'a');
@@ -204,7 +259,16 @@ describe('finding 5: the registry client reads bounded bodies within one deadlin
 		await server?.stop();
 	});
 
-	const query = () => queryRegistryTags({ repository: `${server.origin.replace('http://', '')}/app`, policy: 'semver', semverRange: '*' }, { registry: server.origin.replace('http://', ''), plainHttp: true }, { maxAttempts: 1, timeoutMs: 2000 });
+	const query = () =>
+		queryRegistryTags(
+			{
+				repository: `${server.origin.replace('http://', '')}/app`,
+				policy: 'semver',
+				semverRange: '*',
+			},
+			{ registry: server.origin.replace('http://', ''), plainHttp: true },
+			{ maxAttempts: 1, timeoutMs: 2000 },
+		);
 
 	counted('a 64 MiB tag list is cut at the limit, not read into memory', async () => {
 		mode = 'huge-tags';
@@ -216,7 +280,10 @@ describe('finding 5: the registry client reads bounded bodies within one deadlin
 
 	counted('a 64 MiB error answer: only its start is read, the status is reported', async () => {
 		mode = 'huge-error';
-		const error = (await query().catch((e: unknown) => e)) as { statusCode?: number; message: string };
+		const error = (await query().catch((e: unknown) => e)) as {
+			statusCode?: number;
+			message: string;
+		};
 		counts.largestBodySentBeforeCut = Math.max(counts.largestBodySentBeforeCut, sentBytes);
 		expect(error.statusCode).toBe(404);
 		expect(sentBytes).toBeLessThan(HUGE / 4);
@@ -227,7 +294,13 @@ describe('finding 5: the registry client reads bounded bodies within one deadlin
 		const started = Date.now();
 		// A hang guard, not a speed target: without a deadline over the body this never ends.
 		const guard = new Promise((done) => setTimeout(() => done('still reading after 10 s'), 10_000));
-		const outcome = await Promise.race([query().then(() => 'answered', (e: { code?: string }) => e.code), guard]);
+		const outcome = await Promise.race([
+			query().then(
+				() => 'answered',
+				(e: { code?: string }) => e.code,
+			),
+			guard,
+		]);
 		counts.dripEndedAfterMs = Date.now() - started;
 		drips.forEach(clearInterval);
 		expect(outcome).toBe('DEADLINE');
@@ -241,17 +314,21 @@ describe('finding 6: http:// in the repository and a credential kept on https', 
 	let server: Recorder;
 	beforeAll(async () => {
 		server = await recorder((req, res) => {
-			if (!req.headers.authorization) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
-			res.writeHead(200, { 'content-type': 'application/json' }).end(req.url === '/v2/' ? '{}' : '{"name":"app","tags":["1.0.0"]}');
+			if (!req.headers.authorization)
+				return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+			res
+				.writeHead(200, { 'content-type': 'application/json' })
+				.end(req.url === '/v2/' ? '{}' : '{"name":"app","tags":["1.0.0"]}');
 		});
 	});
 	afterAll(() => server?.stop());
 
 	counted('refused before any request, naming both ways out', async () => {
 		const host = server.origin.replace('http://', '');
-		const error = (await queryRegistryTags({ repository: `http://${host}/app`, policy: 'semver', semverRange: '*' }, { registry: host, username: 'ci', password: PASSWORD }).catch(
-			(e: unknown) => e,
-		)) as Error;
+		const error = (await queryRegistryTags(
+			{ repository: `http://${host}/app`, policy: 'semver', semverRange: '*' },
+			{ registry: host, username: 'ci', password: PASSWORD },
+		).catch((e: unknown) => e)) as Error;
 		counts.passwordsSentOverHttp = server.requests.filter((r) => r.authorization).length;
 		expect(server.requests.filter((r) => r.authorization)).toEqual([]);
 		expect(error.message).toMatch(/http:\/\/.*Plain HTTP/);
@@ -260,7 +337,10 @@ describe('finding 6: http:// in the repository and a credential kept on https', 
 
 	counted('still allowed when the credential itself is set to Plain HTTP', async () => {
 		const host = server.origin.replace('http://', '');
-		const result = await queryRegistryTags({ repository: `http://${host}/app`, policy: 'semver', semverRange: '*' }, { registry: host, plainHttp: true, username: 'ci', password: PASSWORD });
+		const result = await queryRegistryTags(
+			{ repository: `http://${host}/app`, policy: 'semver', semverRange: '*' },
+			{ registry: host, plainHttp: true, username: 'ci', password: PASSWORD },
+		);
 		expect(result.latestTag).toBe('1.0.0');
 	});
 });
@@ -269,7 +349,8 @@ describe('finding 6: http:// in the repository and a credential kept on https', 
 
 describe('finding 7: blob digests and blob redirects', () => {
 	const BLOB = Buffer.from('{"architecture":"arm64","os":"linux"}');
-	const digestOf = (algorithm: string, bytes: Buffer) => `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
+	const digestOf = (algorithm: string, bytes: Buffer) =>
+		`${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 	let served: Buffer = BLOB;
 	let http: Recorder;
 	let https: Recorder;
@@ -287,7 +368,8 @@ describe('finding 7: blob digests and blob redirects', () => {
 		});
 		https = await recorder(
 			(req, res) => {
-				if (req.url?.startsWith('/v2/app/blobs/')) return void res.writeHead(307, { location: `${http.origin}/storage${req.url}` }).end();
+				if (req.url?.startsWith('/v2/app/blobs/'))
+					return void res.writeHead(307, { location: `${http.origin}/storage${req.url}` }).end();
 				res.writeHead(404).end();
 			},
 			{ key: await readFile(certs.keyFile, 'utf8'), cert: await readFile(certs.certFile, 'utf8') },
@@ -298,8 +380,16 @@ describe('finding 7: blob digests and blob redirects', () => {
 		await rm(certDir, { recursive: true, force: true });
 	});
 
-	const plainClient = () => new RegistryClient({ registry: http.origin.replace('http://', ''), plainHttp: true }, { maxAttempts: 1 });
-	const fetchBlob = (digest: string) => getBlob(plainClient(), 'app', digest).then(() => 'accepted', (e: { code?: string }) => e.code ?? String(e));
+	const plainClient = () =>
+		new RegistryClient(
+			{ registry: http.origin.replace('http://', ''), plainHttp: true },
+			{ maxAttempts: 1 },
+		);
+	const fetchBlob = (digest: string) =>
+		getBlob(plainClient(), 'app', digest).then(
+			() => 'accepted',
+			(e: { code?: string }) => e.code ?? String(e),
+		);
 
 	for (const algorithm of ['sha256', 'sha384', 'sha512']) {
 		counted(`${algorithm}: the right bytes pass, other bytes are refused`, async () => {
@@ -315,24 +405,43 @@ describe('finding 7: blob digests and blob redirects', () => {
 
 	counted('other algorithms and malformed digests are refused before any request', async () => {
 		const before = http.requests.length;
-		const bad = [digestOf('md5', BLOB), digestOf('sha1', BLOB), 'sha256:abc', `sha256:${'A'.repeat(64)}`, `sha512:${'a'.repeat(64)}`, `sha256:${'a'.repeat(64)}:x`, '../../etc/passwd'];
+		const bad = [
+			digestOf('md5', BLOB),
+			digestOf('sha1', BLOB),
+			'sha256:abc',
+			`sha256:${'A'.repeat(64)}`,
+			`sha512:${'a'.repeat(64)}`,
+			`sha256:${'a'.repeat(64)}:x`,
+			'../../etc/passwd',
+		];
 		for (const digest of bad) {
 			const outcome = await fetchBlob(digest);
 			if (outcome === 'accepted') counts.unverifiedBlobsAccepted++;
 			expect([digest, outcome]).toEqual([digest, 'DIGEST_INVALID']);
 		}
 		expect(http.requests.length).toBe(before);
-		expect(await getManifest(plainClient(), 'app', 'md5:0123').catch((e: { code?: string }) => e.code)).toBe('DIGEST_INVALID');
+		expect(
+			await getManifest(plainClient(), 'app', 'md5:0123').catch((e: { code?: string }) => e.code),
+		).toBe('DIGEST_INVALID');
 	});
 
-	counted('an https registry redirecting a blob to http: refused, nothing fetched over http', async () => {
-		const client = new RegistryClient({ registry: https.origin.replace('https://', ''), caCertificate: caPem }, { maxAttempts: 1 });
-		const before = http.requests.length;
-		const outcome = await getBlob(client, 'app', digestOf('sha256', BLOB)).then(() => 'accepted', (e: { code?: string }) => e.code);
-		expect(https.requests.length).toBeGreaterThan(0);
-		expect(http.requests.length).toBe(before);
-		expect(outcome).toBe('REDIRECT_REFUSED');
-	});
+	counted(
+		'an https registry redirecting a blob to http: refused, nothing fetched over http',
+		async () => {
+			const client = new RegistryClient(
+				{ registry: https.origin.replace('https://', ''), caCertificate: caPem },
+				{ maxAttempts: 1 },
+			);
+			const before = http.requests.length;
+			const outcome = await getBlob(client, 'app', digestOf('sha256', BLOB)).then(
+				() => 'accepted',
+				(e: { code?: string }) => e.code,
+			);
+			expect(https.requests.length).toBeGreaterThan(0);
+			expect(http.requests.length).toBe(before);
+			expect(outcome).toBe('REDIRECT_REFUSED');
+		},
+	);
 });
 
 // ---- finding 10: order-aware bumps ----
@@ -348,7 +457,10 @@ describe('finding 10: a replayed older push does not move GitOps back', () => {
 	beforeAll(async () => {
 		cache = await mkdtemp(join(tmpdir(), 'findings-order-'));
 		server = await startGitServer();
-		url = await server.createBareRepo('fleet', { 'apps/app.yaml': 'image:\n  tag: main-000000000000\n', 'apps/other.yaml': 'image:\n  tag: "1"\n' });
+		url = await server.createBareRepo('fleet', {
+			'apps/app.yaml': 'image:\n  tag: main-000000000000\n',
+			'apps/other.yaml': 'image:\n  tag: "1"\n',
+		});
 	});
 	afterAll(async () => {
 		await server?.stop();
@@ -356,66 +468,111 @@ describe('finding 10: a replayed older push does not move GitOps back', () => {
 		if (server) await rm(server.root, { recursive: true, force: true });
 	});
 
-	const bump = (source: { commit: string; time: string }, cacheDir = cache, file = 'apps/app.yaml') =>
+	const bump = (
+		source: { commit: string; time: string },
+		cacheDir = cache,
+		file = 'apps/app.yaml',
+	) =>
 		bumpGitManifest(
 			{
 				repositoryUrl: url,
 				branch: 'main',
-				edit: { mode: 'yamlPath', file, yamlPath: 'image.tag', value: `main-${source.commit.slice(0, 12)}` },
+				edit: {
+					mode: 'yamlPath',
+					file,
+					yamlPath: 'image.tag',
+					value: `main-${source.commit.slice(0, 12)}`,
+				},
 				commitMessage: `Deploy ${source.commit.slice(0, 12)}`,
 				allowPlainHttp: true,
 				sourceOrder: { repository: 'homelab/webapp', ...source },
 			} as BumpRequest,
 			undefined,
 			{ cacheDir },
-		) as Promise<Awaited<ReturnType<typeof bumpGitManifest>> & { superseded?: Record<string, string> | null }>;
+		) as Promise<
+			Awaited<ReturnType<typeof bumpGitManifest>> & { superseded?: Record<string, string> | null }
+		>;
 
-	counted('new push bumps; the replayed old push changes nothing and says why; a newer push bumps again', async () => {
-		const first = await bump(NEW);
-		expect(first.changed).toBe(true);
-		const log = await remoteLog(url);
-		expect(log[0].message).toContain(`Source-Commit: ${NEW.commit}`);
+	counted(
+		'new push bumps; the replayed old push changes nothing and says why; a newer push bumps again',
+		async () => {
+			const first = await bump(NEW);
+			expect(first.changed).toBe(true);
+			const log = await remoteLog(url);
+			expect(log[0].message).toContain(`Source-Commit: ${NEW.commit}`);
 
-		// Other bumps land in between (other apps), so the newer bump is not the tip.
-		await bumpGitManifest({ repositoryUrl: url, branch: 'main', edit: { mode: 'yamlPath', file: 'apps/other.yaml', yamlPath: 'image.tag', value: '2' }, commitMessage: 'other', allowPlainHttp: true } as BumpRequest, undefined, { cacheDir: cache });
+			// Other bumps land in between (other apps), so the newer bump is not the tip.
+			await bumpGitManifest(
+				{
+					repositoryUrl: url,
+					branch: 'main',
+					edit: { mode: 'yamlPath', file: 'apps/other.yaml', yamlPath: 'image.tag', value: '2' },
+					commitMessage: 'other',
+					allowPlainHttp: true,
+				} as BumpRequest,
+				undefined,
+				{ cacheDir: cache },
+			);
 
-		// The replay, from a fresh worker (cold cache: a depth-1 clone) and from the warm cache.
-		for (const cacheDir of [join(cache, 'cold-worker'), cache]) {
-			const replay = await bump(OLD, cacheDir);
-			if (replay.changed) counts.olderBumpsApplied++;
-			expect(replay.changed).toBe(false);
-			expect(replay.commit).toBeUndefined();
-			expect(replay.superseded).toMatchObject({ sourceCommit: OLD.commit, deployedSourceCommit: NEW.commit, deployedSourceCommitTime: '2026-11-30T10:00:00.000Z' });
-		}
-		expect(await readRemoteFile(url, 'main', 'apps/app.yaml')).toBe(`image:\n  tag: main-${NEW.commit.slice(0, 12)}\n`);
+			// The replay, from a fresh worker (cold cache: a depth-1 clone) and from the warm cache.
+			for (const cacheDir of [join(cache, 'cold-worker'), cache]) {
+				const replay = await bump(OLD, cacheDir);
+				if (replay.changed) counts.olderBumpsApplied++;
+				expect(replay.changed).toBe(false);
+				expect(replay.commit).toBeUndefined();
+				expect(replay.superseded).toMatchObject({
+					sourceCommit: OLD.commit,
+					deployedSourceCommit: NEW.commit,
+					deployedSourceCommitTime: '2026-11-30T10:00:00.000Z',
+				});
+			}
+			expect(await readRemoteFile(url, 'main', 'apps/app.yaml')).toBe(
+				`image:\n  tag: main-${NEW.commit.slice(0, 12)}\n`,
+			);
 
-		// The same push again is "no change", not superseded; a newer one is deployed.
-		const again = await bump(NEW);
-		expect([again.changed, again.superseded]).toEqual([false, null]);
-		const newer = await bump(NEWER, join(cache, 'another-worker'));
-		expect(newer.changed).toBe(true);
-		expect(await readRemoteFile(url, 'main', 'apps/app.yaml')).toBe(`image:\n  tag: main-${NEWER.commit.slice(0, 12)}\n`);
-	});
+			// The same push again is "no change", not superseded; a newer one is deployed.
+			const again = await bump(NEW);
+			expect([again.changed, again.superseded]).toEqual([false, null]);
+			const newer = await bump(NEWER, join(cache, 'another-worker'));
+			expect(newer.changed).toBe(true);
+			expect(await readRemoteFile(url, 'main', 'apps/app.yaml')).toBe(
+				`image:\n  tag: main-${NEWER.commit.slice(0, 12)}\n`,
+			);
+		},
+	);
 
-	counted('a source commit newer than the whole branch history (nothing to fetch since then) bumps', async () => {
-		const future = await bumpGitManifest(
-			{
-				repositoryUrl: url,
-				branch: 'main',
-				edit: { mode: 'yamlPath', file: 'apps/other.yaml', yamlPath: 'image.tag', value: '3' },
-				commitMessage: 'future',
-				allowPlainHttp: true,
-				sourceOrder: { repository: 'homelab/other', commit: 'd'.repeat(40), time: String(Date.parse('2030-01-01T00:00:00Z') / 1000) },
-			} as BumpRequest,
-			undefined,
-			{ cacheDir: cache },
-		);
-		expect(future).toMatchObject({ changed: true, superseded: null });
-		expect((await remoteLog(url))[0].message).toContain('Source-Commit-Time: 2030-01-01T00:00:00.000Z');
-	});
+	counted(
+		'a source commit newer than the whole branch history (nothing to fetch since then) bumps',
+		async () => {
+			const future = await bumpGitManifest(
+				{
+					repositoryUrl: url,
+					branch: 'main',
+					edit: { mode: 'yamlPath', file: 'apps/other.yaml', yamlPath: 'image.tag', value: '3' },
+					commitMessage: 'future',
+					allowPlainHttp: true,
+					sourceOrder: {
+						repository: 'homelab/other',
+						commit: 'd'.repeat(40),
+						time: String(Date.parse('2030-01-01T00:00:00Z') / 1000),
+					},
+				} as BumpRequest,
+				undefined,
+				{ cacheDir: cache },
+			);
+			expect(future).toMatchObject({ changed: true, superseded: null });
+			expect((await remoteLog(url))[0].message).toContain(
+				'Source-Commit-Time: 2030-01-01T00:00:00.000Z',
+			);
+		},
+	);
 
 	counted('a bad source commit or time is refused naming the field', async () => {
-		const errorOf = (source: { commit: string; time: string }) => bump(source).then(() => undefined, (e: { field?: string }) => e.field);
+		const errorOf = (source: { commit: string; time: string }) =>
+			bump(source).then(
+				() => undefined,
+				(e: { field?: string }) => e.field,
+			);
 		expect(await errorOf({ commit: 'not-a-sha', time: NEW.time })).toBe('sourceCommit');
 		expect(await errorOf({ commit: NEW.commit, time: 'yesterday' })).toBe('sourceCommitTime');
 	});
@@ -433,10 +590,22 @@ describe('finding 14: a value that looks like a commit id is written as a string
 	async function edit(text: string, value: string, valueType?: string): Promise<string> {
 		await mkdir(dirname(join(root, 'values.yaml')), { recursive: true });
 		await writeFile(join(root, 'values.yaml'), text);
-		const result = await planEdit(root, checkEdit({ mode: 'yamlPath', file: 'values.yaml', yamlPath: 'commit', value, valueType } as Parameters<typeof checkEdit>[0]));
+		const result = await planEdit(
+			root,
+			checkEdit({
+				mode: 'yamlPath',
+				file: 'values.yaml',
+				yamlPath: 'commit',
+				value,
+				valueType,
+			} as Parameters<typeof checkEdit>[0]),
+		);
 		return result.files[0]?.after ?? text;
 	}
-	const readBack = (text: string) => ['1.1', '1.2'].map((version) => parseDocument(text, { version: version as '1.1' | '1.2' }).get('commit'));
+	const readBack = (text: string) =>
+		['1.1', '1.2'].map((version) =>
+			parseDocument(text, { version: version as '1.1' | '1.2' }).get('commit'),
+		);
 
 	for (const [old, value] of [
 		['1234567', '7654321'],
@@ -453,11 +622,14 @@ describe('finding 14: a value that looks like a commit id is written as a string
 		});
 	}
 
-	counted('numbers stay numbers: replicas 1 → 3 (auto), timeout 1800000 → 3600000 (Value Type: Number)', async () => {
-		expect(await edit('commit: 1\n', '3')).toBe('commit: 3\n');
-		expect(await edit('commit: 1800000\n', '3600000', 'number')).toBe('commit: 3600000\n');
-		expect(await edit('commit: "5"\n', '6', 'number')).toBe('commit: 6\n');
-		expect(await edit('commit: 5\n', '5', 'string')).toBe('commit: "5"\n');
-		await expect(edit('commit: 5\n', 'abc', 'number')).rejects.toMatchObject({ field: 'value' });
-	});
+	counted(
+		'numbers stay numbers: replicas 1 → 3 (auto), timeout 1800000 → 3600000 (Value Type: Number)',
+		async () => {
+			expect(await edit('commit: 1\n', '3')).toBe('commit: 3\n');
+			expect(await edit('commit: 1800000\n', '3600000', 'number')).toBe('commit: 3600000\n');
+			expect(await edit('commit: "5"\n', '6', 'number')).toBe('commit: 6\n');
+			expect(await edit('commit: 5\n', '5', 'string')).toBe('commit: "5"\n');
+			await expect(edit('commit: 5\n', 'abc', 'number')).rejects.toMatchObject({ field: 'value' });
+		},
+	);
 });

@@ -35,21 +35,39 @@ export interface ContextOptions {
 }
 
 export function testNode(type = 'n8n-nodes-buildkit.node'): INode {
-	return { id: 'hardening-node', name: 'Hardening Node', type, typeVersion: 1, position: [0, 0], parameters: {} };
+	return {
+		id: 'hardening-node',
+		name: 'Hardening Node',
+		type,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
 }
 
 function captureLogger(logs: string[]) {
-	const log = (level: string) => (message: string, meta?: object) => logs.push(`${level} ${message} ${meta ? inspect(meta, { depth: 8 }) : ''}`);
-	return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), verbose: log('verbose') };
+	const log = (level: string) => (message: string, meta?: object) =>
+		logs.push(`${level} ${message} ${meta ? inspect(meta, { depth: 8 }) : ''}`);
+	return {
+		debug: log('debug'),
+		info: log('info'),
+		warn: log('warn'),
+		error: log('error'),
+		verbose: log('verbose'),
+	};
 }
 
 /** The parts of IExecuteFunctions the nodes of this package use. */
 export function executeContext(opts: ContextOptions): IExecuteFunctions {
 	// As in n8n, the node names the credentials selected on it (nodes tell "none selected" from "unreadable").
-	const selected = Object.keys(opts.credentials ?? {}).map((type) => [type, { id: `${type}-1`, name: type }]);
+	const selected = Object.keys(opts.credentials ?? {}).map((type) => [
+		type,
+		{ id: `${type}-1`, name: type },
+	]);
 	const node: INode = { ...testNode(opts.nodeType), credentials: Object.fromEntries(selected) };
 	const param = (name: string, itemIndex: number, fallback?: unknown): unknown => {
-		const value = typeof opts.params === 'function' ? opts.params(name, itemIndex) : opts.params[name];
+		const value =
+			typeof opts.params === 'function' ? opts.params(name, itemIndex) : opts.params[name];
 		if (value !== undefined) return value;
 		if (fallback !== undefined) return fallback;
 		throw new Error(`Could not get parameter "${name}"`);
@@ -75,7 +93,12 @@ export function credentialTestContext(logs: string[] = []): ICredentialTestFunct
 }
 
 export function decrypted(type: string, data: object): ICredentialsDecrypted {
-	return { id: 'cred-1', name: `${type} (hardening)`, type, data: data as ICredentialDataDecryptedObject };
+	return {
+		id: 'cred-1',
+		name: `${type} (hardening)`,
+		type,
+		data: data as ICredentialDataDecryptedObject,
+	};
 }
 
 /**
@@ -147,18 +170,27 @@ export interface Capture<T> {
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
 
 /** Runs `fn`, recording what it writes to stdout/stderr/console; never rethrows. Calls must not overlap. */
-export async function capture<T>(fn: () => Promise<T>, extra: () => unknown = () => undefined): Promise<Capture<T>> {
+export async function capture<T>(
+	fn: () => Promise<T>,
+	extra: () => unknown = () => undefined,
+): Promise<Capture<T>> {
 	const chunks: string[] = [];
 	const out = process.stdout.write.bind(process.stdout);
 	const err = process.stderr.write.bind(process.stderr);
 	const saved = CONSOLE_METHODS.map((m) => console[m]);
 	const record = (chunk: unknown): boolean => {
-		chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+		chunks.push(
+			typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'),
+		);
 		return true;
 	};
 	process.stdout.write = record as typeof process.stdout.write;
 	process.stderr.write = record as typeof process.stderr.write;
-	for (const m of CONSOLE_METHODS) console[m] = (...args: unknown[]) => void chunks.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 8 }))).join(' '));
+	for (const m of CONSOLE_METHODS)
+		console[m] = (...args: unknown[]) =>
+			void chunks.push(
+				args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 8 }))).join(' '),
+			);
 	let result: Pick<Capture<T>, 'value' | 'error'>;
 	try {
 		result = { value: await fn() };
@@ -170,7 +202,16 @@ export async function capture<T>(fn: () => Promise<T>, extra: () => unknown = ()
 		CONSOLE_METHODS.forEach((m, i) => (console[m] = saved[i] as never));
 	}
 	const written = chunks.join('');
-	return { ...result, written, everything: [written, exposeAll(result.value), exposeAll(result.error), exposeAll(extra())].join('\n') };
+	return {
+		...result,
+		written,
+		everything: [
+			written,
+			exposeAll(result.value),
+			exposeAll(result.error),
+			exposeAll(extra()),
+		].join('\n'),
+	};
 }
 
 /** The forms a secret travels in: as is, base64 (alone and as Basic user:secret), base64url, URL- and JSON-encoded. */
@@ -196,7 +237,10 @@ export function canaryForms(secret: string, username?: string): string[] {
 }
 
 /** Which canaries (by label) appear in `text` in any form. */
-export function leakedCanaries(text: string, canaries: Record<string, { secret: string; username?: string }>): string[] {
+export function leakedCanaries(
+	text: string,
+	canaries: Record<string, { secret: string; username?: string }>,
+): string[] {
 	return Object.entries(canaries)
 		.filter(([, c]) => canaryForms(c.secret, c.username).some((form) => text.includes(form)))
 		.map(([label]) => label);
@@ -204,7 +248,10 @@ export function leakedCanaries(text: string, canaries: Record<string, { secret: 
 
 export function writeCounts(suite: string, counts: Record<string, unknown>): void {
 	mkdirSync(COUNTS_DIR, { recursive: true });
-	writeFileSync(join(COUNTS_DIR, `${suite}.json`), `${JSON.stringify({ suite, ...counts, writtenAt: new Date().toISOString() }, null, 2)}\n`);
+	writeFileSync(
+		join(COUNTS_DIR, `${suite}.json`),
+		`${JSON.stringify({ suite, ...counts, writtenAt: new Date().toISOString() }, null, 2)}\n`,
+	);
 	// Printed on purpose: CI logs and README quote these.
 	console.log(`[hardening:${suite}] ${JSON.stringify(counts)}`);
 }

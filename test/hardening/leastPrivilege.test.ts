@@ -31,15 +31,25 @@ interface Right {
 	subresource?: string;
 	namespace?: string;
 }
-const show = (r: Right) => `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}${r.group ? `.${r.group}` : ''} ${r.namespace === undefined ? '(cluster)' : `-n ${r.namespace}`}`;
+const show = (r: Right) =>
+	`${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}${r.group ? `.${r.group}` : ''} ${r.namespace === undefined ? '(cluster)' : `-n ${r.namespace}`}`;
 
 const GRANTED: Right[] = [
-	...['create', 'get', 'list', 'watch', 'delete'].map((verb) => ({ verb, resource: 'jobs', group: 'batch', namespace: NS })),
+	...['create', 'get', 'list', 'watch', 'delete'].map((verb) => ({
+		verb,
+		resource: 'jobs',
+		group: 'batch',
+		namespace: NS,
+	})),
 	...['get', 'list', 'watch'].map((verb) => ({ verb, resource: 'pods', namespace: NS })),
 	{ verb: 'get', resource: 'pods', subresource: 'log', namespace: NS },
 ];
 const DENIED: Right[] = [
-	...['get', 'list', 'watch', 'create', 'update', 'delete'].map((verb) => ({ verb, resource: 'secrets', namespace: NS })),
+	...['get', 'list', 'watch', 'create', 'update', 'delete'].map((verb) => ({
+		verb,
+		resource: 'secrets',
+		namespace: NS,
+	})),
 	{ verb: 'create', resource: 'pods', subresource: 'exec', namespace: NS },
 	{ verb: 'get', resource: 'pods', subresource: 'exec', namespace: NS },
 	{ verb: 'create', resource: 'pods', subresource: 'attach', namespace: NS },
@@ -53,7 +63,7 @@ const DENIED: Right[] = [
 	{ verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: NS },
 	{ verb: 'create', resource: 'rolebindings', group: 'rbac.authorization.k8s.io', namespace: NS },
 	{ verb: 'escalate', resource: 'roles', group: 'rbac.authorization.k8s.io', namespace: NS },
-	{ verb: 'impersonate', resource: 'serviceaccounts' , namespace: NS },
+	{ verb: 'impersonate', resource: 'serviceaccounts', namespace: NS },
 	// cluster-scoped reads
 	{ verb: 'list', resource: 'nodes' },
 	{ verb: 'get', resource: 'nodes' },
@@ -74,12 +84,28 @@ let standIn: KubeStandIn;
 let n8n: k8s.KubeConfig;
 let adminConfig: string;
 let cacheDir: string;
-const counts = { rightsChecked: 0, granted: 0, denied: 0, checksPerRight: 3, kubectlChecks: 0, realRequestsDenied: 0, nodeRequests: 0, nodeRequestsOutsideRole: 0, unexpected: [] as string[] };
+const counts = {
+	rightsChecked: 0,
+	granted: 0,
+	denied: 0,
+	checksPerRight: 3,
+	kubectlChecks: 0,
+	realRequestsDenied: 0,
+	nodeRequests: 0,
+	nodeRequestsOutsideRole: 0,
+	unexpected: [] as string[],
+};
 
 beforeAll(async () => {
 	standIn = await startKubeStandIn();
 	await standIn.setScenario('default', { outcome: 'succeed', runMs: 200 });
-	n8n = kubeConfigFromCredential({ authentication: 'token', server: standIn.url, token: standIn.tokenFor('automation', 'n8n'), caCertificate: standIn.caPem, namespace: NS });
+	n8n = kubeConfigFromCredential({
+		authentication: 'token',
+		server: standIn.url,
+		token: standIn.tokenFor('automation', 'n8n'),
+		caCertificate: standIn.caPem,
+		namespace: NS,
+	});
 	adminConfig = standIn.kubeconfigFile(standIn.adminToken, 'admin.yaml');
 	cacheDir = join(standIn.dir, 'kube-cache');
 	mkdirSync(cacheDir, { recursive: true });
@@ -91,7 +117,17 @@ afterAll(async () => {
 
 async function reviewAsN8n(r: Right): Promise<boolean> {
 	const review = await n8n.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview({
-		body: { spec: { resourceAttributes: { verb: r.verb, resource: r.resource, group: r.group ?? '', subresource: r.subresource, namespace: r.namespace } } },
+		body: {
+			spec: {
+				resourceAttributes: {
+					verb: r.verb,
+					resource: r.resource,
+					group: r.group ?? '',
+					subresource: r.subresource,
+					namespace: r.namespace,
+				},
+			},
+		},
 	});
 	return review.status?.allowed === true;
 }
@@ -99,13 +135,35 @@ async function reviewAsN8n(r: Right): Promise<boolean> {
 function kubectlCanI(r: Right): Promise<boolean> {
 	// kubectl reads "pods/exec" as the pod named exec; a subresource goes in --subresource.
 	const resource = `${r.resource}${r.group ? `.${r.group}` : ''}`;
-	const scope = r.namespace === undefined ? (r.resource === 'jobs' ? ['--all-namespaces'] : []) : ['-n', r.namespace];
+	const scope =
+		r.namespace === undefined
+			? r.resource === 'jobs'
+				? ['--all-namespaces']
+				: []
+			: ['-n', r.namespace];
 	return new Promise((resolve, reject) =>
-		execFile('kubectl', ['--kubeconfig', adminConfig, '--cache-dir', cacheDir, 'auth', 'can-i', r.verb, resource, ...(r.subresource ? [`--subresource=${r.subresource}`] : []), ...scope, `--as=${N8N}`], { env: { PATH: process.env.PATH, HOME: standIn.dir }, timeout: 60_000 }, (err, stdout) => {
-			if (stdout.trim() === 'yes') resolve(true);
-			else if (stdout.trim() === 'no') resolve(false);
-			else reject(err ?? new Error(`kubectl said ${stdout}`));
-		}),
+		execFile(
+			'kubectl',
+			[
+				'--kubeconfig',
+				adminConfig,
+				'--cache-dir',
+				cacheDir,
+				'auth',
+				'can-i',
+				r.verb,
+				resource,
+				...(r.subresource ? [`--subresource=${r.subresource}`] : []),
+				...scope,
+				`--as=${N8N}`,
+			],
+			{ env: { PATH: process.env.PATH, HOME: standIn.dir }, timeout: 60_000 },
+			(err, stdout) => {
+				if (stdout.trim() === 'yes') resolve(true);
+				else if (stdout.trim() === 'no') resolve(false);
+				else reject(err ?? new Error(`kubectl said ${stdout}`));
+			},
+		),
 	);
 }
 
@@ -115,14 +173,36 @@ async function realRequestStatus(r: Right): Promise<number | undefined> {
 	const ns = r.namespace ?? NS;
 	const status = (e: unknown) => (e as { code?: number }).code;
 	try {
-		if (r.resource === 'secrets' && r.verb === 'list') await core.listNamespacedSecret({ namespace: ns });
-		else if (r.resource === 'secrets' && r.verb === 'get') await core.readNamespacedSecret({ name: 'registry-credentials', namespace: ns });
-		else if (r.resource === 'secrets' && r.verb === 'create') await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'x' }, stringData: { a: 'b' } } });
-		else if (r.resource === 'pods' && r.verb === 'create' && !r.subresource) await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'x' }, spec: { containers: [{ name: 'x', image: 'busybox' }] } } });
+		if (r.resource === 'secrets' && r.verb === 'list')
+			await core.listNamespacedSecret({ namespace: ns });
+		else if (r.resource === 'secrets' && r.verb === 'get')
+			await core.readNamespacedSecret({ name: 'registry-credentials', namespace: ns });
+		else if (r.resource === 'secrets' && r.verb === 'create')
+			await core.createNamespacedSecret({
+				namespace: ns,
+				body: { metadata: { name: 'x' }, stringData: { a: 'b' } },
+			});
+		else if (r.resource === 'pods' && r.verb === 'create' && !r.subresource)
+			await core.createNamespacedPod({
+				namespace: ns,
+				body: { metadata: { name: 'x' }, spec: { containers: [{ name: 'x', image: 'busybox' }] } },
+			});
 		else if (r.resource === 'nodes' && r.verb === 'list') await core.listNode();
 		else if (r.resource === 'namespaces' && r.verb === 'list') await core.listNamespace();
-		else if (r.resource === 'pods' && r.verb === 'list') await core.listNamespacedPod({ namespace: ns });
-		else if (r.resource === 'jobs' && r.verb === 'create') await n8n.makeApiClient(k8s.BatchV1Api).createNamespacedJob({ namespace: ns, body: { metadata: { name: 'x' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'x', image: 'busybox' }] } } } } });
+		else if (r.resource === 'pods' && r.verb === 'list')
+			await core.listNamespacedPod({ namespace: ns });
+		else if (r.resource === 'jobs' && r.verb === 'create')
+			await n8n.makeApiClient(k8s.BatchV1Api).createNamespacedJob({
+				namespace: ns,
+				body: {
+					metadata: { name: 'x' },
+					spec: {
+						template: {
+							spec: { restartPolicy: 'Never', containers: [{ name: 'x', image: 'busybox' }] },
+						},
+					},
+				},
+			});
 		else return undefined;
 		return 200;
 	} catch (error) {
@@ -135,60 +215,123 @@ describe('what automation/n8n may do (deploy/role.yaml)', () => {
 		counts.rightsChecked++;
 		const [review, kubectl] = await Promise.all([reviewAsN8n(right), kubectlCanI(right)]);
 		counts.kubectlChecks++;
-		if (!review || !kubectl) counts.unexpected.push(`${show(right)} not granted (review ${review}, kubectl ${kubectl})`);
+		if (!review || !kubectl)
+			counts.unexpected.push(`${show(right)} not granted (review ${review}, kubectl ${kubectl})`);
 		else counts.granted++;
 		expect({ review, kubectl }).toEqual({ review: true, kubectl: true });
 	});
 
 	test.each(DENIED.map((r) => [show(r), r] as const))('denied: %s', async (_name, right) => {
 		counts.rightsChecked++;
-		const [review, kubectl, real] = await Promise.all([reviewAsN8n(right), kubectlCanI(right), realRequestStatus(right)]);
+		const [review, kubectl, real] = await Promise.all([
+			reviewAsN8n(right),
+			kubectlCanI(right),
+			realRequestStatus(right),
+		]);
 		counts.kubectlChecks++;
 		if (real !== undefined) counts.realRequestsDenied += real === 403 ? 1 : 0;
-		if (review || kubectl || (real !== undefined && real !== 403)) counts.unexpected.push(`${show(right)} allowed (review ${review}, kubectl ${kubectl}, request ${real})`);
+		if (review || kubectl || (real !== undefined && real !== 403))
+			counts.unexpected.push(
+				`${show(right)} allowed (review ${review}, kubectl ${kubectl}, request ${real})`,
+			);
 		else counts.denied++;
-		expect({ review, kubectl, real: real === undefined ? 403 : real }).toEqual({ review: false, kubectl: false, real: 403 });
+		expect({ review, kubectl, real: real === undefined ? 403 : real }).toEqual({
+			review: false,
+			kubectl: false,
+			real: 403,
+		});
 	});
 
-	test('the package\'s own credential check agrees: create Jobs in build-system yes, elsewhere no', async () => {
+	test("the package's own credential check agrees: create Jobs in build-system yes, elsewhere no", async () => {
 		expect((await checkCanCreateJobs(n8n, NS)).ok).toBe(true);
-		for (const ns of ['default', 'kube-system', 'automation']) expect((await checkCanCreateJobs(n8n, ns)).ok).toBe(false);
+		for (const ns of ['default', 'kube-system', 'automation'])
+			expect((await checkCanCreateJobs(n8n, ns)).ok).toBe(false);
 	});
 });
 
 /** Maps one recorded API request to the right it used. */
 function rightOf(req: { method: string; path: string; watch: boolean }): Right | undefined {
-	const m = /^\/(?:api\/v1|apis\/([^/]+)\/v1)\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(req.path);
+	const m =
+		/^\/(?:api\/v1|apis\/([^/]+)\/v1)\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(
+			req.path,
+		);
 	if (!m) return undefined;
 	const [, group, namespace, resource, name, subresource] = m;
-	const verb = req.method === 'POST' ? 'create' : req.method === 'DELETE' ? 'delete' : req.method === 'PATCH' ? 'patch' : req.method === 'PUT' ? 'update' : req.watch ? 'watch' : name ? 'get' : 'list';
+	const verb =
+		req.method === 'POST'
+			? 'create'
+			: req.method === 'DELETE'
+				? 'delete'
+				: req.method === 'PATCH'
+					? 'patch'
+					: req.method === 'PUT'
+						? 'update'
+						: req.watch
+							? 'watch'
+							: name
+								? 'get'
+								: 'list';
 	return { verb, resource, group, subresource, namespace };
 }
 
 test('a whole build run by the nodes as automation/n8n uses only granted rights, and every request succeeds', async () => {
-	const credential = { authentication: 'token', server: standIn.url, token: standIn.tokenFor('automation', 'n8n'), caCertificate: standIn.caPem, namespace: NS };
+	const credential = {
+		authentication: 'token',
+		server: standIn.url,
+		token: standIn.tokenFor('automation', 'n8n'),
+		caCertificate: standIn.caPem,
+		namespace: NS,
+	};
 	await standIn.clearRequests();
 	const created = await new CreateBuildKitJob().execute.call(
 		executeContext({
-			params: { namespace: NS, appName: 'rbac-app', gitRepositoryUrl: 'https://git.example.test/org/app.git', gitRevision: 'main', contextPath: '', dockerfile: 'Dockerfile', image: '127.0.0.1:5000/rbac/app:1.0.0', options: { jobName: 'rbac-build', ifExists: 'reuse' } },
+			params: {
+				namespace: NS,
+				appName: 'rbac-app',
+				gitRepositoryUrl: 'https://git.example.test/org/app.git',
+				gitRevision: 'main',
+				contextPath: '',
+				dockerfile: 'Dockerfile',
+				image: '127.0.0.1:5000/rbac/app:1.0.0',
+				options: { jobName: 'rbac-build', ifExists: 'reuse' },
+			},
 			credentials: { kubernetesApi: credential },
 		}),
 	);
 	await new CreateBuildKitJob().execute.call(
 		executeContext({
-			params: { namespace: NS, appName: 'rbac-app', gitRepositoryUrl: 'https://git.example.test/org/app.git', gitRevision: 'main', contextPath: '', dockerfile: 'Dockerfile', image: '127.0.0.1:5000/rbac/app:1.0.0', options: { jobName: 'rbac-build', ifExists: 'reuse' } },
+			params: {
+				namespace: NS,
+				appName: 'rbac-app',
+				gitRepositoryUrl: 'https://git.example.test/org/app.git',
+				gitRevision: 'main',
+				contextPath: '',
+				dockerfile: 'Dockerfile',
+				image: '127.0.0.1:5000/rbac/app:1.0.0',
+				options: { jobName: 'rbac-build', ifExists: 'reuse' },
+			},
 			credentials: { kubernetesApi: credential },
 		}),
 	);
 	const waited = await new WaitForJob().execute.call(
 		executeContext({
-			params: { namespace: NS, jobName: outputItems(created)[0].json.jobName, timeoutSeconds: 60, stuckAfterSeconds: 30, logTailLines: 10, failOnJobFailure: true, deleteWhenDone: true },
+			params: {
+				namespace: NS,
+				jobName: outputItems(created)[0].json.jobName,
+				timeoutSeconds: 60,
+				stuckAfterSeconds: 30,
+				logTailLines: 10,
+				failOnJobFailure: true,
+				deleteWhenDone: true,
+			},
 			credentials: { kubernetesApi: credential },
 		}),
 	);
 	expect(outputItems(waited)[0].json).toMatchObject({ status: 'succeeded', deleted: true });
 
-	const requests = (await standIn.requests()).filter((r) => !r.path.startsWith('/_standin') && !r.path.includes('selfsubjectaccessreviews'));
+	const requests = (await standIn.requests()).filter(
+		(r) => !r.path.startsWith('/_standin') && !r.path.includes('selfsubjectaccessreviews'),
+	);
 	counts.nodeRequests = requests.length;
 	const used = new Map<string, Right>();
 	const outside: string[] = [];
@@ -199,31 +342,74 @@ test('a whole build run by the nodes as automation/n8n uses only granted rights,
 			continue;
 		}
 		used.set(show(right), right);
-		const granted = GRANTED.some((g) => g.verb === right.verb && g.resource === right.resource && (g.group ?? '') === (right.group ?? '') && g.subresource === right.subresource && g.namespace === right.namespace);
+		const granted = GRANTED.some(
+			(g) =>
+				g.verb === right.verb &&
+				g.resource === right.resource &&
+				(g.group ?? '') === (right.group ?? '') &&
+				g.subresource === right.subresource &&
+				g.namespace === right.namespace,
+		);
 		if (!granted) outside.push(`${req.method} ${req.path} → ${show(right)}`);
 		if (req.status === 403) outside.push(`${req.method} ${req.path} was refused (403)`);
 	}
 	counts.nodeRequestsOutsideRole = outside.length;
 	expect(outside).toEqual([]);
 	// The rights the run exercised (printed so the Role can be trimmed if one is never needed).
-	console.log(`[hardening:least-privilege] rights used by create (twice, reuse) + wait (deleteWhenDone): ${[...used.keys()].sort().join('; ')}`);
-	expect([...used.keys()]).toEqual(expect.arrayContaining(['create jobs.batch -n build-system', 'delete jobs.batch -n build-system', 'get pods/log -n build-system']));
+	console.log(
+		`[hardening:least-privilege] rights used by create (twice, reuse) + wait (deleteWhenDone): ${[...used.keys()].sort().join('; ')}`,
+	);
+	expect([...used.keys()]).toEqual(
+		expect.arrayContaining([
+			'create jobs.batch -n build-system',
+			'delete jobs.batch -n build-system',
+			'get pods/log -n build-system',
+		]),
+	);
 });
 
 describe('deploy/rollout applied to namespace prod: Wait for Rollout reads there, and only reads', () => {
 	const PROD = 'prod';
 	const READ = ['get', 'list', 'watch'];
 	const ROLLOUT_GRANTED: Right[] = [
-		...['deployments', 'statefulsets', 'daemonsets', 'replicasets'].flatMap((resource) => READ.map((verb) => ({ verb, resource, group: 'apps', namespace: PROD }))),
+		...['deployments', 'statefulsets', 'daemonsets', 'replicasets'].flatMap((resource) =>
+			READ.map((verb) => ({ verb, resource, group: 'apps', namespace: PROD })),
+		),
 		...READ.map((verb) => ({ verb, resource: 'pods', namespace: PROD })),
 		{ verb: 'get', resource: 'pods', subresource: 'log', namespace: PROD },
-		...READ.map((verb) => ({ verb, resource: 'kustomizations', group: 'kustomize.toolkit.fluxcd.io', namespace: PROD })),
-		...READ.map((verb) => ({ verb, resource: 'applications', group: 'argoproj.io', namespace: PROD })),
+		...READ.map((verb) => ({
+			verb,
+			resource: 'kustomizations',
+			group: 'kustomize.toolkit.fluxcd.io',
+			namespace: PROD,
+		})),
+		...READ.map((verb) => ({
+			verb,
+			resource: 'applications',
+			group: 'argoproj.io',
+			namespace: PROD,
+		})),
 	];
 	const ROLLOUT_DENIED: Right[] = [
-		...['create', 'update', 'patch', 'delete'].map((verb) => ({ verb, resource: 'deployments', group: 'apps', namespace: PROD })),
-		{ verb: 'update', resource: 'deployments', group: 'apps', subresource: 'scale', namespace: PROD },
-		{ verb: 'patch', resource: 'kustomizations', group: 'kustomize.toolkit.fluxcd.io', namespace: PROD },
+		...['create', 'update', 'patch', 'delete'].map((verb) => ({
+			verb,
+			resource: 'deployments',
+			group: 'apps',
+			namespace: PROD,
+		})),
+		{
+			verb: 'update',
+			resource: 'deployments',
+			group: 'apps',
+			subresource: 'scale',
+			namespace: PROD,
+		},
+		{
+			verb: 'patch',
+			resource: 'kustomizations',
+			group: 'kustomize.toolkit.fluxcd.io',
+			namespace: PROD,
+		},
 		{ verb: 'update', resource: 'applications', group: 'argoproj.io', namespace: PROD },
 		{ verb: 'create', resource: 'pods', namespace: PROD },
 		{ verb: 'delete', resource: 'pods', namespace: PROD },
@@ -245,19 +431,51 @@ describe('deploy/rollout applied to namespace prod: Wait for Rollout reads there
 		await grantRolloutRead(standIn, [PROD]);
 	});
 
-	test.each(ROLLOUT_GRANTED.map((r) => [show(r), r] as const))('granted: %s', async (_name, right) => {
-		expect({ review: await reviewAsN8n(right), kubectl: await kubectlCanI(right) }).toEqual({ review: true, kubectl: true });
-	});
+	test.each(ROLLOUT_GRANTED.map((r) => [show(r), r] as const))(
+		'granted: %s',
+		async (_name, right) => {
+			expect({ review: await reviewAsN8n(right), kubectl: await kubectlCanI(right) }).toEqual({
+				review: true,
+				kubectl: true,
+			});
+		},
+	);
 
-	test.each(ROLLOUT_DENIED.map((r) => [show(r), r] as const))('denied: %s', async (_name, right) => {
-		expect({ review: await reviewAsN8n(right), kubectl: await kubectlCanI(right) }).toEqual({ review: false, kubectl: false });
-	});
+	test.each(ROLLOUT_DENIED.map((r) => [show(r), r] as const))(
+		'denied: %s',
+		async (_name, right) => {
+			expect({ review: await reviewAsN8n(right), kubectl: await kubectlCanI(right) }).toEqual({
+				review: false,
+				kubectl: false,
+			});
+		},
+	);
 
 	test('a real write or an unnamed namespace is refused with 403', async () => {
 		const apps = n8n.makeApiClient(k8s.AppsV1Api);
-		const code = (p: Promise<unknown>) => p.then(() => 200, (e) => (e as { code?: number }).code);
+		const code = (p: Promise<unknown>) =>
+			p.then(
+				() => 200,
+				(e) => (e as { code?: number }).code,
+			);
 		expect(await code(apps.listNamespacedDeployment({ namespace: PROD }))).toBe(200);
 		expect(await code(apps.listNamespacedDeployment({ namespace: 'staging' }))).toBe(403);
-		expect(await code(apps.createNamespacedDeployment({ namespace: PROD, body: { metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'x', image: 'busybox' }] } } } } }))).toBe(403);
+		expect(
+			await code(
+				apps.createNamespacedDeployment({
+					namespace: PROD,
+					body: {
+						metadata: { name: 'x' },
+						spec: {
+							selector: { matchLabels: { a: 'b' } },
+							template: {
+								metadata: { labels: { a: 'b' } },
+								spec: { containers: [{ name: 'x', image: 'busybox' }] },
+							},
+						},
+					},
+				}),
+			),
+		).toBe(403);
 	});
 });

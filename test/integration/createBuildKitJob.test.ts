@@ -1,6 +1,10 @@
 import * as k8s from '@kubernetes/client-node';
 import { checkCanCreateJobs } from '../../lib/k8s/checkAccess';
-import { createBuildKitJob, KubernetesRequestError, type CreateBuildKitJobResult } from '../../lib/k8s/build/createJob';
+import {
+	createBuildKitJob,
+	KubernetesRequestError,
+	type CreateBuildKitJobResult,
+} from '../../lib/k8s/build/createJob';
 import type { BuildJobInput } from '../../lib/k8s/build/inputs';
 import { kubeConfigFromCredential } from '../../lib/k8s/kubeConfig';
 import { appFiles, pushBaseImage, pushScannerImage, scannerImageRef } from '../stack/buildkit';
@@ -26,7 +30,10 @@ let n8nKc: k8s.KubeConfig;
 let adminKc: k8s.KubeConfig;
 
 function kubeConfigFor(token: string): k8s.KubeConfig {
-	return kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(token) });
+	return kubeConfigFromCredential({
+		authentication: 'kubeconfig',
+		kubeconfig: standIn.kubeconfig(token),
+	});
 }
 
 function input(overrides: Partial<BuildJobInput> = {}): BuildJobInput {
@@ -56,7 +63,12 @@ async function finished(name: string): Promise<k8s.V1Job> {
 	const batch = adminKc.makeApiClient(k8s.BatchV1Api);
 	for (let i = 0; i < 1700; i++) {
 		const job = await batch.readNamespacedJob({ name, namespace: NS });
-		if (job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')) return job;
+		if (
+			job.status?.conditions?.some(
+				(c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+			)
+		)
+			return job;
 		await new Promise((r) => setTimeout(r, 100));
 	}
 	throw new Error(`Job ${name} did not finish`);
@@ -89,8 +101,16 @@ describe('Create BuildKit Job against the API stand-in', () => {
 		// The app on the stack's git server: with real BuildKit this Job really clones and builds it. The SBOM
 		// comes from the stack's scanner image (Create BuildKit Job's sbomGenerator option; without it BuildKit
 		// would pull its default scanner from Docker Hub and the stand-in simulates the build instead).
-		const app = { gitRepositoryUrl: appUrl, gitRevision: head, allowPlainHttpGit: true, sbomGenerator: scannerImageRef(registry.host) };
-		created = await createBuildKitJob(n8nKc, input({ additionalTags: ['latest'], ...app } as Partial<BuildJobInput>));
+		const app = {
+			gitRepositoryUrl: appUrl,
+			gitRevision: head,
+			allowPlainHttpGit: true,
+			sbomGenerator: scannerImageRef(registry.host),
+		};
+		created = await createBuildKitJob(
+			n8nKc,
+			input({ additionalTags: ['latest'], ...app } as Partial<BuildJobInput>),
+		);
 		expect(created).toMatchObject({
 			namespace: NS,
 			image: `${registry.host}/webapp/app:1.0.0`,
@@ -106,28 +126,45 @@ describe('Create BuildKit Job against the API stand-in', () => {
 		expect(new Date(created.createdAt).toString()).not.toBe('Invalid Date');
 		expect(created.manifest).toBeUndefined();
 
-		const stored = await adminKc.makeApiClient(k8s.BatchV1Api).readNamespacedJob({ name: created.jobName, namespace: NS });
+		const stored = await adminKc
+			.makeApiClient(k8s.BatchV1Api)
+			.readNamespacedJob({ name: created.jobName, namespace: NS });
 		expect(stored.metadata?.uid).toBe(created.uid);
 		expect(stored.spec?.template.spec?.initContainers?.[0].name).toBe('git-clone');
-		expect(stored.spec?.template.spec?.containers[0].args).toContainEqual(expect.stringMatching(/^attest:provenance=mode=max/));
+		expect(stored.spec?.template.spec?.containers[0].args).toContainEqual(
+			expect.stringMatching(/^attest:provenance=mode=max/),
+		);
 	});
 
 	test('the build pushes every tag to the registry and reports the digest in the termination message', async () => {
 		const job = await finished(created.jobName);
-		expect(job.status?.conditions).toContainEqual(expect.objectContaining({ type: 'Complete', status: 'True' }));
+		expect(job.status?.conditions).toContainEqual(
+			expect.objectContaining({ type: 'Complete', status: 'True' }),
+		);
 
-		const pods = await n8nKc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: NS, labelSelector: `batch.kubernetes.io/controller-uid=${created.uid}` });
+		const pods = await n8nKc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({
+			namespace: NS,
+			labelSelector: `batch.kubernetes.io/controller-uid=${created.uid}`,
+		});
 		const buildkit = pods.items[0].status?.containerStatuses?.find((c) => c.name === 'buildkit');
-		const message = JSON.parse(buildkit?.state?.terminated?.message ?? '{}') as { digest?: string; image?: string };
+		const message = JSON.parse(buildkit?.state?.terminated?.message ?? '{}') as {
+			digest?: string;
+			image?: string;
+		};
 		expect(message.image).toBe(created.image);
 		expect(message.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 
-		const tags = (await (await fetch(`http://${registry.host}/v2/webapp/app/tags/list`)).json()) as { tags: string[] };
+		const tags = (await (
+			await fetch(`http://${registry.host}/v2/webapp/app/tags/list`)
+		).json()) as { tags: string[] };
 		expect(tags.tags).toEqual(expect.arrayContaining(['1.0.0', 'latest']));
 		for (const tag of ['1.0.0', 'latest']) {
 			const head = await fetch(`http://${registry.host}/v2/webapp/app/manifests/${tag}`, {
 				method: 'HEAD',
-				headers: { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' },
+				headers: {
+					accept:
+						'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json',
+				},
 			});
 			expect(head.headers.get('docker-content-digest')).toBe(message.digest);
 		}
@@ -148,11 +185,15 @@ describe('Create BuildKit Job against the API stand-in', () => {
 		expect((await checkCanCreateJobs(n8nKc, 'default')).ok).toBe(false);
 		const core = n8nKc.makeApiClient(k8s.CoreV1Api);
 		await expect(core.listNamespacedSecret({ namespace: NS })).rejects.toMatchObject({ code: 403 });
-		await expect(core.readNamespacedSecret({ name: 'registry-credentials', namespace: NS })).rejects.toMatchObject({ code: 403 });
+		await expect(
+			core.readNamespacedSecret({ name: 'registry-credentials', namespace: NS }),
+		).rejects.toMatchObject({ code: 403 });
 	});
 
 	test('a bad token is a 401 that says so, without echoing the token', async () => {
-		const error = await failureOf(createBuildKitJob(kubeConfigFor('not-a-valid-token-1234'), input()));
+		const error = await failureOf(
+			createBuildKitJob(kubeConfigFor('not-a-valid-token-1234'), input()),
+		);
 		expect(error.failure.statusCode).toBe(401);
 		expect(error.message).not.toContain('not-a-valid-token-1234');
 		expect(error.hint).toContain('token');
@@ -160,13 +201,19 @@ describe('Create BuildKit Job against the API stand-in', () => {
 
 	test('409: ifExists fail names the clash and the fix; ifExists reuse returns the existing Job', async () => {
 		const first = await createBuildKitJob(n8nKc, input({ jobName: 'webapp-fixed-name' }));
-		const clash = await failureOf(createBuildKitJob(n8nKc, input({ jobName: 'webapp-fixed-name' }), { ifExists: 'fail' }));
+		const clash = await failureOf(
+			createBuildKitJob(n8nKc, input({ jobName: 'webapp-fixed-name' }), { ifExists: 'fail' }),
+		);
 		expect(clash.failure.statusCode).toBe(409);
 		expect(clash.message).toContain('webapp-fixed-name');
 		expect(clash.message).toMatch(/already exists/);
 		expect(clash.hint).toContain('If Exists to Reuse');
 
-		const reused = await createBuildKitJob(n8nKc, input({ jobName: 'webapp-fixed-name', image: `${registry.host}/webapp/app:9.9.9` }), { ifExists: 'reuse' });
+		const reused = await createBuildKitJob(
+			n8nKc,
+			input({ jobName: 'webapp-fixed-name', image: `${registry.host}/webapp/app:9.9.9` }),
+			{ ifExists: 'reuse' },
+		);
 		expect(reused.reused).toBe(true);
 		expect(reused.uid).toBe(first.uid);
 		// It describes the Job that exists, not the one asked for this time.
@@ -181,7 +228,10 @@ describe('Create BuildKit Job against the API stand-in', () => {
 		expect(b.jobName).toBe(a.jobName);
 		expect(b.uid).toBe(a.uid);
 		expect([a.reused, b.reused]).toEqual([false, true]);
-		const jobs = await adminKc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: NS, labelSelector: `buildkit.n8n.io/git-commit=${'f'.repeat(40)}` });
+		const jobs = await adminKc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({
+			namespace: NS,
+			labelSelector: `buildkit.n8n.io/git-commit=${'f'.repeat(40)}`,
+		});
 		expect(jobs.items).toHaveLength(1);
 	});
 

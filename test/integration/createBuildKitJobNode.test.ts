@@ -41,7 +41,14 @@ test('Create BuildKit Job in real n8n: creates the Job with the options given; a
 		name: 'create-buildkit-job',
 		active: false,
 		nodes: [
-			{ id: 'trigger', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'trigger',
+				name: 'Start',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
 			createNode(
 				'Build',
 				{
@@ -60,16 +67,46 @@ test('Create BuildKit Job in real n8n: creates the Job with the options given; a
 				},
 				1,
 			),
-			createNode('Bad', { appName: 'webapp', gitRepositoryUrl: 'https://git.example.com/org/webapp.git', gitRevision: '--upload-pack=touch', image: 'registry.local:5000/webapp/app:2.0.0' }, 2),
+			createNode(
+				'Bad',
+				{
+					appName: 'webapp',
+					gitRepositoryUrl: 'https://git.example.com/org/webapp.git',
+					gitRevision: '--upload-pack=touch',
+					image: 'registry.local:5000/webapp/app:2.0.0',
+				},
+				2,
+			),
 		],
 		connections: {
-			Start: { main: [[{ node: 'Build', type: 'main', index: 0 }, { node: 'Bad', type: 'main', index: 0 }]] },
+			Start: {
+				main: [
+					[
+						{ node: 'Build', type: 'main', index: 0 },
+						{ node: 'Bad', type: 'main', index: 0 },
+					],
+				],
+			},
 		},
 	};
 	const run = await runWorkflowOnce(workflow, {
-		credentials: [{ id: 'kube', name: 'Kube', type: 'kubernetesApi', data: { authentication: 'token', server: standIn.url, token, caCertificate: standIn.caPem, namespace: 'build-system' } }],
+		credentials: [
+			{
+				id: 'kube',
+				name: 'Kube',
+				type: 'kubernetesApi',
+				data: {
+					authentication: 'token',
+					server: standIn.url,
+					token,
+					caCertificate: standIn.caPem,
+					namespace: 'build-system',
+				},
+			},
+		],
 	});
-	const output = (node: string) => run.data.data.resultData.runData[node][0].data.main[0].map((i: { json: unknown }) => i.json);
+	const output = (node: string) =>
+		run.data.data.resultData.runData[node][0].data.main[0].map((i: { json: unknown }) => i.json);
 
 	const [built] = output('Build');
 	expect(built).toMatchObject({
@@ -82,7 +119,10 @@ test('Create BuildKit Job in real n8n: creates the Job with the options given; a
 		dryRun: false,
 	});
 	expect(built.jobName).toMatch(/^webapp-aaaaaaa-[a-z0-9]{5}$/);
-	const job = await kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.adminToken) })
+	const job = await kubeConfigFromCredential({
+		authentication: 'kubeconfig',
+		kubeconfig: standIn.kubeconfig(standIn.adminToken),
+	})
 		.makeApiClient(k8s.BatchV1Api)
 		.readNamespacedJob({ name: built.jobName, namespace: 'build-system' });
 	expect(job.metadata?.uid).toBe(built.uid);

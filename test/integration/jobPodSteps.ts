@@ -1,4 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+	chmodSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
@@ -17,7 +24,10 @@ import { runContainer, scratchPod, type ContainerRun } from '../unit/k8s-job/pod
 
 /** Where buildkitd/buildctl v0.24 are: BUILDKIT_BIN_DIR, else the cache scripts/ensure-buildkit.sh fills. */
 export function buildkitBinDir(): string | undefined {
-	return [process.env.BUILDKIT_BIN_DIR, join(homedir(), '.cache/n8n-nodes-buildkit/buildkit-v0.24.0/bin')].find((d) => d && existsSync(join(d, 'buildkitd')));
+	return [
+		process.env.BUILDKIT_BIN_DIR,
+		join(homedir(), '.cache/n8n-nodes-buildkit/buildkit-v0.24.0/bin'),
+	].find((d) => d && existsSync(join(d, 'buildkitd')));
 }
 
 const LAUNCHER = `#!/bin/sh
@@ -42,9 +52,18 @@ export function launcherDir(): string {
 	return dir;
 }
 
-export function jobContainers(input: BuildJobInput): { gitClone: V1Container; buildkit: V1Container } {
-	const job = buildJobManifest(validateBuildJobInput({ builderMode: 'privileged', registrySecretName: '', ...input }), 'job');
-	return { gitClone: job.spec!.template.spec!.initContainers![0], buildkit: job.spec!.template.spec!.containers[0] };
+export function jobContainers(input: BuildJobInput): {
+	gitClone: V1Container;
+	buildkit: V1Container;
+} {
+	const job = buildJobManifest(
+		validateBuildJobInput({ builderMode: 'privileged', registrySecretName: '', ...input }),
+		'job',
+	);
+	return {
+		gitClone: job.spec!.template.spec!.initContainers![0],
+		buildkit: job.spec!.template.spec!.containers[0],
+	};
 }
 
 export interface StepRun extends ContainerRun {
@@ -54,7 +73,8 @@ export interface StepRun extends ContainerRun {
 }
 
 /** The pod's fixed /workspace paths in buildctl's argv, moved under the scratch pod. */
-const underPod = (args: string[], workspace: string) => args.map((a) => a.replace(/=\/workspace\//g, `=${workspace}/`));
+const underPod = (args: string[], workspace: string) =>
+	args.map((a) => a.replace(/=\/workspace\//g, `=${workspace}/`));
 
 /**
  * Runs the build container on `workspace` (already holding src/ and git-revision, e.g. from runGitClone).
@@ -62,29 +82,69 @@ const underPod = (args: string[], workspace: string) => args.map((a) => a.replac
  */
 export async function runBuildStep(
 	container: V1Container,
-	o: { workspace: string; binDir: string; launcher: string; env?: Record<string, string>; edit?: (args: string[]) => string[] },
+	o: {
+		workspace: string;
+		binDir: string;
+		launcher: string;
+		env?: Record<string, string>;
+		edit?: (args: string[]) => string[];
+	},
 ): Promise<StepRun> {
 	const pod = scratchPod();
 	const args = (o.edit ?? ((a) => a))(underPod(container.args!, o.workspace));
 	const started = performance.now();
 	const run = await runContainer(
 		{ ...container, args },
-		{ PATH: `${o.launcher}:${o.binDir}:${process.env.PATH}`, WORKSPACE: o.workspace, METADATA_FILE: join(pod.tmp, 'metadata.json'), TERMINATION_LOG: pod.terminationLog, ...o.env },
+		{
+			PATH: `${o.launcher}:${o.binDir}:${process.env.PATH}`,
+			WORKSPACE: o.workspace,
+			METADATA_FILE: join(pod.tmp, 'metadata.json'),
+			TERMINATION_LOG: pod.terminationLog,
+			...o.env,
+		},
 		pod.root,
 	);
-	return { ...run, message: readFileSync(pod.terminationLog, 'utf8'), log: run.stdout + run.stderr, seconds: (performance.now() - started) / 1000 };
+	return {
+		...run,
+		message: readFileSync(pod.terminationLog, 'utf8'),
+		log: run.stdout + run.stderr,
+		seconds: (performance.now() - started) / 1000,
+	};
 }
 
 /** Runs the git-clone container (file:// allowed for a local repository) and returns its workspace. */
-export async function runGitClone(container: V1Container, env: Record<string, string> = {}): Promise<StepRun & { workspace: string; root: string }> {
+export async function runGitClone(
+	container: V1Container,
+	env: Record<string, string> = {},
+): Promise<StepRun & { workspace: string; root: string }> {
 	const pod = scratchPod();
 	const started = performance.now();
-	const run = await runContainer(container, { GIT_ALLOW_PROTOCOL: 'file:https:http', WORKSPACE: pod.workspace, TMPDIR: pod.tmp, TERMINATION_LOG: pod.terminationLog, ...env }, pod.root);
-	return { ...run, message: readFileSync(pod.terminationLog, 'utf8'), log: run.stdout + run.stderr, seconds: (performance.now() - started) / 1000, workspace: pod.workspace, root: pod.root };
+	const run = await runContainer(
+		container,
+		{
+			GIT_ALLOW_PROTOCOL: 'file:https:http',
+			WORKSPACE: pod.workspace,
+			TMPDIR: pod.tmp,
+			TERMINATION_LOG: pod.terminationLog,
+			...env,
+		},
+		pod.root,
+	);
+	return {
+		...run,
+		message: readFileSync(pod.terminationLog, 'utf8'),
+		log: run.stdout + run.stderr,
+		seconds: (performance.now() - started) / 1000,
+		workspace: pod.workspace,
+		root: pod.root,
+	};
 }
 
 /** A workspace as git-clone leaves it, from files instead of a repository. */
-export function workspaceWith(files: Record<string, string>, commit: string): { root: string; workspace: string } {
+export function workspaceWith(
+	files: Record<string, string>,
+	commit: string,
+): { root: string; workspace: string } {
 	const pod = scratchPod();
 	for (const [name, content] of Object.entries(files)) {
 		mkdirSync(join(pod.workspace, 'src', name, '..'), { recursive: true });

@@ -24,14 +24,20 @@ let probe: Probe;
 
 beforeAll(() => {
 	ensureBuilt();
-	const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } };
+	const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+		n8n: { nodes: string[]; credentials: string[] };
+	};
 	const files = [...pkg.n8n.nodes, ...pkg.n8n.credentials];
 	expect(files.length).toBe(10);
-	const out = execFileSync(nodeBinary(), [join(REPO_ROOT, 'bench/load/probe.js'), JSON.stringify({ files, run: true })], {
-		cwd: REPO_ROOT,
-		encoding: 'utf8',
-		env: { ...process.env, NODE_OPTIONS: '' },
-	});
+	const out = execFileSync(
+		nodeBinary(),
+		[join(REPO_ROOT, 'bench/load/probe.js'), JSON.stringify({ files, run: true })],
+		{
+			cwd: REPO_ROOT,
+			encoding: 'utf8',
+			env: { ...process.env, NODE_OPTIONS: '' },
+		},
+	);
 	probe = JSON.parse(out.trim().split('\n').pop()!) as Probe;
 }, 120_000);
 

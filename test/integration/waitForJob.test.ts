@@ -8,7 +8,12 @@
 import * as k8s from '@kubernetes/client-node';
 import { createBuildKitJob } from '../../lib/k8s/build/createJob';
 import { kubeConfigFromCredential } from '../../lib/k8s/kubeConfig';
-import { waitForJob, type WaitForJobOptions, type WaitForJobResult, type WaitForJobStats } from '../../lib/k8s/wait/waitForJob';
+import {
+	waitForJob,
+	type WaitForJobOptions,
+	type WaitForJobResult,
+	type WaitForJobStats,
+} from '../../lib/k8s/wait/waitForJob';
 import { appFiles, pushBaseImage } from '../stack/buildkit';
 import { startGitServer, type GitServer } from '../stack/git';
 import { startKubeStandIn, type JobScenario, type KubeStandIn } from '../stack/k8s';
@@ -34,7 +39,10 @@ beforeAll(async () => {
 	standIn = await startKubeStandIn({ registry: { host: registry.host } });
 	if (standIn.realBuilder) await pushBaseImage(standIn.realBuilder, registry.host);
 	// The identity n8n runs as, limited by deploy/'s Role: proves the Role is enough for waiting.
-	kc = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')) });
+	kc = kubeConfigFromCredential({
+		authentication: 'kubeconfig',
+		kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')),
+	});
 }, 60_000);
 
 afterAll(async () => {
@@ -44,7 +52,15 @@ afterAll(async () => {
 });
 
 /** Creates a build Job with the real manifest builder, after telling the simulator how it should end. */
-async function startBuild(scenario: JobScenario, extra: { activeDeadlineSeconds?: number; backoffLimit?: number; memoryLimit?: string; memoryRequest?: string } = {}): Promise<string> {
+async function startBuild(
+	scenario: JobScenario,
+	extra: {
+		activeDeadlineSeconds?: number;
+		backoffLimit?: number;
+		memoryLimit?: string;
+		memoryRequest?: string;
+	} = {},
+): Promise<string> {
 	const jobName = `wait-${scenario.outcome}-${++jobCount}-${process.pid % 1000}`;
 	await standIn.setScenario({ jobName }, scenario);
 	const created = await createBuildKitJob(kc, {
@@ -62,16 +78,35 @@ async function startBuild(scenario: JobScenario, extra: { activeDeadlineSeconds?
 	return created.jobName;
 }
 
-async function wait(jobName: string, options: Partial<WaitForJobOptions> = {}, stats?: WaitForJobStats): Promise<WaitForJobResult> {
-	return waitForJob(kc, { namespace: NAMESPACE, jobName, timeoutSeconds: 30, stuckAfterSeconds: 1, ...options }, stats);
+async function wait(
+	jobName: string,
+	options: Partial<WaitForJobOptions> = {},
+	stats?: WaitForJobStats,
+): Promise<WaitForJobResult> {
+	return waitForJob(
+		kc,
+		{ namespace: NAMESPACE, jobName, timeoutSeconds: 30, stuckAfterSeconds: 1, ...options },
+		stats,
+	);
 }
 
 /** This wait's own requests from the stand-in's log: the Job LIST/WATCH by name, the pod reads by uid or pod name. */
-async function requestsFor(jobName: string): Promise<{ lists: number; watches: number; podLists: number; logs: number; other: number }> {
-	const log = (await standIn.requests()).filter((r) => r.user.includes('automation:n8n') && r.method === 'GET');
-	const byName = log.filter((r) => decodeURIComponent(r.query).includes(`metadata.name=${jobName}`));
+async function requestsFor(
+	jobName: string,
+): Promise<{ lists: number; watches: number; podLists: number; logs: number; other: number }> {
+	const log = (await standIn.requests()).filter(
+		(r) => r.user.includes('automation:n8n') && r.method === 'GET',
+	);
+	const byName = log.filter((r) =>
+		decodeURIComponent(r.query).includes(`metadata.name=${jobName}`),
+	);
 	const uid = uids.get(jobName) ?? '(none)';
-	const pods = log.filter((r) => r.path.endsWith('/pods') && !r.watch && decodeURIComponent(r.query).match(new RegExp(`=(${uid}|${jobName})(&|$)`)));
+	const pods = log.filter(
+		(r) =>
+			r.path.endsWith('/pods') &&
+			!r.watch &&
+			decodeURIComponent(r.query).match(new RegExp(`=(${uid}|${jobName})(&|$)`)),
+	);
 	const logs = log.filter((r) => r.path.includes(`/pods/${jobName}-`) && r.path.endsWith('/log'));
 	const single = log.filter((r) => r.path.endsWith(`/jobs/${jobName}`));
 	return {
@@ -86,7 +121,10 @@ async function requestsFor(jobName: string): Promise<{ lists: number; watches: n
 async function registryDigest(tag: string): Promise<string | null> {
 	const res = await fetch(`http://${registry.host}/v2/webapp/app/manifests/${tag}`, {
 		method: 'HEAD',
-		headers: { Accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json' },
+		headers: {
+			Accept:
+				'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json',
+		},
 	});
 	return res.headers.get('docker-content-digest');
 }
@@ -96,7 +134,13 @@ describe('each outcome of the Job simulator', () => {
 		const jobName = await startBuild({ outcome: 'succeed' });
 		// The default stuckAfterSeconds: a build shorter than that needs no pod look before the end.
 		const result = await wait(jobName, { stuckAfterSeconds: 300 });
-		expect(result).toMatchObject({ status: 'succeeded', reason: 'CompletionsReached', jobName, namespace: NAMESPACE, image: `${registry.host}/webapp/app:${jobName}` });
+		expect(result).toMatchObject({
+			status: 'succeeded',
+			reason: 'CompletionsReached',
+			jobName,
+			namespace: NAMESPACE,
+			image: `${registry.host}/webapp/app:${jobName}`,
+		});
 		const pushed = await registryDigest(jobName);
 		expect(pushed).toMatch(/^sha256:[0-9a-f]{64}$/);
 		expect(result.digest).toBe(pushed);
@@ -104,13 +148,27 @@ describe('each outcome of the Job simulator', () => {
 		expect(result.finishedAt).not.toBeNull();
 		expect(result.durationSeconds).toEqual(expect.any(Number));
 		expect(result.logTail).toContain('pushing manifest');
-		expect(result.pods[0].containers.map((c) => [c.name, c.exitCode])).toEqual([['git-clone', 0], ['buildkit', 0]]);
-		expect(await requestsFor(jobName)).toEqual({ lists: 1, watches: 1, podLists: 1, logs: 1, other: 0 });
+		expect(result.pods[0].containers.map((c) => [c.name, c.exitCode])).toEqual([
+			['git-clone', 0],
+			['buildkit', 0],
+		]);
+		expect(await requestsFor(jobName)).toEqual({
+			lists: 1,
+			watches: 1,
+			podLists: 1,
+			logs: 1,
+			other: 0,
+		});
 	});
 
 	it('build-fail: BuildFailed with the build log', async () => {
 		const result = await wait(await startBuild({ outcome: 'build-fail', runMs: 200 }));
-		expect(result).toMatchObject({ status: 'failed', reason: 'BuildFailed', digest: null, imageRef: null });
+		expect(result).toMatchObject({
+			status: 'failed',
+			reason: 'BuildFailed',
+			digest: null,
+			imageRef: null,
+		});
 		expect(result.message).toContain('Container buildkit exited with code 1');
 		expect(result.message).toContain('BackoffLimitExceeded');
 		expect(result.logTail).toContain('ERROR: failed to solve');
@@ -124,11 +182,19 @@ describe('each outcome of the Job simulator', () => {
 	});
 
 	it('oomkilled: OOMKilled with the container and its memory limit', async () => {
-		const result = await wait(await startBuild({ outcome: 'oomkilled', runMs: 200 }, { memoryLimit: '768Mi', memoryRequest: '512Mi' }));
+		const result = await wait(
+			await startBuild(
+				{ outcome: 'oomkilled', runMs: 200 },
+				{ memoryLimit: '768Mi', memoryRequest: '512Mi' },
+			),
+		);
 		expect(result).toMatchObject({ status: 'failed', reason: 'OOMKilled' });
 		expect(result.message).toContain('Container buildkit was OOMKilled');
 		expect(result.message).toContain('768Mi');
-		expect(result.pods[0].containers.find((c) => c.name === 'buildkit')).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+		expect(result.pods[0].containers.find((c) => c.name === 'buildkit')).toMatchObject({
+			exitCode: 137,
+			reason: 'OOMKilled',
+		});
 	});
 
 	it('imagepullbackoff: stuck after stuckAfterSeconds, naming the image', async () => {
@@ -144,19 +210,26 @@ describe('each outcome of the Job simulator', () => {
 	});
 
 	it('crashloop: stuck in CrashLoopBackOff', async () => {
-		const result = await wait(await startBuild({ outcome: 'crashloop', runMs: 1500 }, { backoffLimit: 5 }));
+		const result = await wait(
+			await startBuild({ outcome: 'crashloop', runMs: 1500 }, { backoffLimit: 5 }),
+		);
 		expect(result).toMatchObject({ status: 'stuck', reason: 'CrashLoopBackOff' });
 		expect(result.message).toContain('keeps crashing');
 	});
 
 	it('deadline: failed with DeadlineExceeded', async () => {
-		const result = await wait(await startBuild({ outcome: 'deadline', runMs: 200 }, { activeDeadlineSeconds: 1 }), { stuckAfterSeconds: 0 });
+		const result = await wait(
+			await startBuild({ outcome: 'deadline', runMs: 200 }, { activeDeadlineSeconds: 1 }),
+			{ stuckAfterSeconds: 0 },
+		);
 		expect(result).toMatchObject({ status: 'failed', reason: 'DeadlineExceeded' });
 		expect(result.message).toContain('longer than specified deadline');
 	});
 
 	it('hang: timeout once timeoutSeconds pass, saying where the Job was', async () => {
-		const result = await wait(await startBuild({ outcome: 'hang', runMs: 200 }), { timeoutSeconds: 2 });
+		const result = await wait(await startBuild({ outcome: 'hang', runMs: 200 }), {
+			timeoutSeconds: 2,
+		});
 		expect(result).toMatchObject({ status: 'timeout', reason: 'WaitTimeout', finishedAt: null });
 		expect(result.message).toContain('within 2 s');
 		expect(result.logTail).toContain('RUN make build');
@@ -173,7 +246,10 @@ describe('a broken watch still ends with the right result', () => {
 		await standIn.faults.dropWatchesEvery(1000);
 		const stats = { lists: 0, watches: 0, relists: 0, retries: 0, podLists: 0, logReads: 0 };
 		const result = await wait(jobName, {}, stats);
-		expect(result).toMatchObject({ status: 'succeeded', digest: expect.stringMatching(/^sha256:/) });
+		expect(result).toMatchObject({
+			status: 'succeeded',
+			digest: expect.stringMatching(/^sha256:/),
+		});
 		const seen = await requestsFor(jobName);
 		expect(seen.lists).toBe(1);
 		expect(seen.watches).toBeGreaterThanOrEqual(3);
@@ -198,12 +274,17 @@ describe('a broken watch still ends with the right result', () => {
 		await standIn.faults.forgetHistory();
 		await standIn.faults.dropWatches();
 		const result = await waiting;
-		expect(result).toMatchObject({ status: 'succeeded', digest: expect.stringMatching(/^sha256:/) });
+		expect(result).toMatchObject({
+			status: 'succeeded',
+			digest: expect.stringMatching(/^sha256:/),
+		});
 		expect(stats.relists).toBe(1);
 		const seen = await requestsFor(jobName);
 		expect(seen.lists).toBe(2);
 		expect(seen.watches).toBe(3);
-		const watchStatuses = (await standIn.requests()).filter((r) => r.watch && decodeURIComponent(r.query).includes(`metadata.name=${jobName}`));
+		const watchStatuses = (await standIn.requests()).filter(
+			(r) => r.watch && decodeURIComponent(r.query).includes(`metadata.name=${jobName}`),
+		);
 		expect(watchStatuses).toHaveLength(3);
 	});
 
@@ -226,7 +307,11 @@ describe('a broken watch still ends with the right result', () => {
 		const jobName = await startBuild({ outcome: 'hang', runMs: 200 });
 		const waiting = wait(jobName, { stuckAfterSeconds: 0 });
 		await until(async () => (await requestsFor(jobName)).watches === 1);
-		await kc.makeApiClient(k8s.BatchV1Api).deleteNamespacedJob({ name: jobName, namespace: NAMESPACE, propagationPolicy: 'Background' });
+		await kc.makeApiClient(k8s.BatchV1Api).deleteNamespacedJob({
+			name: jobName,
+			namespace: NAMESPACE,
+			propagationPolicy: 'Background',
+		});
 		const result = await waiting;
 		expect(result).toMatchObject({ status: 'failed', reason: 'JobDeleted' });
 		expect(result.message).toContain('was deleted while waiting');
@@ -237,38 +322,62 @@ describe('around the wait', () => {
 	it('a Job that does not exist: failed with NotFound, after one LIST and nothing else', async () => {
 		const result = await wait('no-such-job-here');
 		expect(result).toMatchObject({ status: 'failed', reason: 'NotFound', pods: [] });
-		expect(await requestsFor('no-such-job-here')).toEqual({ lists: 1, watches: 0, podLists: 0, logs: 0, other: 0 });
+		expect(await requestsFor('no-such-job-here')).toEqual({
+			lists: 1,
+			watches: 0,
+			podLists: 0,
+			logs: 0,
+			other: 0,
+		});
 	});
 
 	it('deleteWhenDone removes the Job and its pods with background propagation', async () => {
 		const jobName = await startBuild({ outcome: 'succeed' });
 		const result = await wait(jobName, { deleteWhenDone: true });
 		expect(result).toMatchObject({ status: 'succeeded', deleted: true });
-		const deletes = (await standIn.requests()).filter((r) => r.method === 'DELETE' && r.path.endsWith(`/jobs/${jobName}`));
+		const deletes = (await standIn.requests()).filter(
+			(r) => r.method === 'DELETE' && r.path.endsWith(`/jobs/${jobName}`),
+		);
 		expect(deletes).toHaveLength(1);
 		expect(deletes[0].query).toContain('propagationPolicy=Background');
-		await expect(kc.makeApiClient(k8s.BatchV1Api).readNamespacedJob({ name: jobName, namespace: NAMESPACE })).rejects.toMatchObject({ code: 404 });
+		await expect(
+			kc.makeApiClient(k8s.BatchV1Api).readNamespacedJob({ name: jobName, namespace: NAMESPACE }),
+		).rejects.toMatchObject({ code: 404 });
 	});
 
 	it('an identity without watch rights gets a clear API error, not a retry loop', async () => {
-		const outsider = kubeConfigFromCredential({ authentication: 'kubeconfig', kubeconfig: standIn.kubeconfig(standIn.tokenFor('default', 'nobody')) });
-		await expect(waitForJob(outsider, { namespace: NAMESPACE, jobName: 'anything', timeoutSeconds: 10 })).rejects.toMatchObject({
+		const outsider = kubeConfigFromCredential({
+			authentication: 'kubeconfig',
+			kubeconfig: standIn.kubeconfig(standIn.tokenFor('default', 'nobody')),
+		});
+		await expect(
+			waitForJob(outsider, { namespace: NAMESPACE, jobName: 'anything', timeoutSeconds: 10 }),
+		).rejects.toMatchObject({
 			name: 'JobWatchApiError',
 			failure: { statusCode: 403 },
 		});
 	});
 
 	it('several waits run side by side: all their watches are open at the same time', async () => {
-		const names = await Promise.all([1, 2, 3, 4].map(() => startBuild({ outcome: 'succeed', scripted: true, runMs: 1500 })));
+		const names = await Promise.all(
+			[1, 2, 3, 4].map(() => startBuild({ outcome: 'succeed', scripted: true, runMs: 1500 })),
+		);
 		const results = Promise.all(names.map((name) => wait(name)));
 		await until(async () => {
 			const seen = await Promise.all(names.map(requestsFor));
 			return seen.every((s) => s.watches >= 1);
 		});
 		// All four watches exist before any of the Jobs has finished.
-		const finishedEarly = (await standIn.requests()).filter((r) => names.some((n) => r.path.includes(`/pods/${n}-`)));
+		const finishedEarly = (await standIn.requests()).filter((r) =>
+			names.some((n) => r.path.includes(`/pods/${n}-`)),
+		);
 		expect(finishedEarly).toHaveLength(0);
-		expect((await results).map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+		expect((await results).map((r) => r.status)).toEqual([
+			'succeeded',
+			'succeeded',
+			'succeeded',
+			'succeeded',
+		]);
 	});
 });
 

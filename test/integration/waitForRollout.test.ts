@@ -7,7 +7,11 @@ import { InputError } from '../../lib/errors';
 import { closeKubernetesConnections } from '../../lib/k8s/connections';
 import { kubeConfigFromCredential } from '../../lib/k8s/kubeConfig';
 import { JobWatchApiError } from '../../lib/k8s/wait/watcher';
-import { waitForRollout, type WaitForRolloutOptions, type WaitForRolloutStats } from '../../lib/k8s/rollout/waitForRollout';
+import {
+	waitForRollout,
+	type WaitForRolloutOptions,
+	type WaitForRolloutStats,
+} from '../../lib/k8s/rollout/waitForRollout';
 
 // Wait for Rollout's engine against the stand-in with the simulated Flux / Argo CD controllers polling a real
 // git repository: each outcome comes from what the controllers and the Deployment rollout write, as on a cluster.
@@ -18,21 +22,40 @@ let server: GitServer;
 let kc: k8s.KubeConfig;
 
 const REGISTRY = 'registry.local:5000/webapp/app';
-const manifest = (tag: string) => deploymentManifest('web', `${REGISTRY}:${tag}`, { progressDeadlineSeconds: 600 });
+const manifest = (tag: string) =>
+	deploymentManifest('web', `${REGISTRY}:${tag}`, { progressDeadlineSeconds: 600 });
 
 async function source(kind: 'flux' | 'argo', name: string): Promise<void> {
 	await server.createBareRepo(name, { 'deploy/web.yaml': manifest('initial') });
 	await standIn.gitops.configure({
-		kind, namespace: kind === 'flux' ? 'flux-system' : 'argocd', name, fetchUrl: server.authedRepoUrl(name), repoUrl: server.repoUrl(name),
-		branch: 'main', path: 'deploy', targetNamespace: name, intervalMs: 250,
+		kind,
+		namespace: kind === 'flux' ? 'flux-system' : 'argocd',
+		name,
+		fetchUrl: server.authedRepoUrl(name),
+		repoUrl: server.repoUrl(name),
+		branch: 'main',
+		path: 'deploy',
+		targetNamespace: name,
+		intervalMs: 250,
 	});
 }
 
-function options(name: string, commit: string, tag: string, extra: Partial<WaitForRolloutOptions> = {}): WaitForRolloutOptions {
+function options(
+	name: string,
+	commit: string,
+	tag: string,
+	extra: Partial<WaitForRolloutOptions> = {},
+): WaitForRolloutOptions {
 	return {
-		commit, source: 'fluxKustomization', sourceNamespace: 'flux-system', sourceName: name,
+		commit,
+		source: 'fluxKustomization',
+		sourceNamespace: 'flux-system',
+		sourceName: name,
 		workloads: [{ kind: 'Deployment', namespace: name, name: 'web', image: `${REGISTRY}:${tag}` }],
-		timeoutSeconds: 60, stuckAfterSeconds: 3, logTailLines: 20, ...extra,
+		timeoutSeconds: 60,
+		stuckAfterSeconds: 3,
+		logTailLines: 20,
+		...extra,
 	};
 }
 
@@ -43,7 +66,8 @@ beforeAll(async () => {
 	await grantRolloutRead(standIn, ['flux-system', 'argocd', 'shop', 'store']);
 	kc = new k8s.KubeConfig();
 	kc.loadFromString(standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')));
-	for (const scenario of ['crashloop', 'imagepullbackoff', 'unready', 'oomkilled'] as const) await standIn.gitops.setRolloutScenario({ tag: scenario }, { outcome: scenario });
+	for (const scenario of ['crashloop', 'imagepullbackoff', 'unready', 'oomkilled'] as const)
+		await standIn.gitops.setRolloutScenario({ tag: scenario }, { outcome: scenario });
 	await source('flux', 'shop');
 });
 
@@ -56,11 +80,38 @@ afterAll(async () => {
 describe('waitForRollout with a Flux Kustomization', () => {
 	it('reports rolledOut once Flux applied the commit and the Deployment runs the image, with one LIST and WATCH per object', async () => {
 		const commit = await pushFiles(server, 'shop', { 'deploy/web.yaml': manifest('v2') });
-		const stats: WaitForRolloutStats = { lists: 0, watches: 0, relists: 0, retries: 0, logReads: 0 };
+		const stats: WaitForRolloutStats = {
+			lists: 0,
+			watches: 0,
+			relists: 0,
+			retries: 0,
+			logReads: 0,
+		};
 		const result = await waitForRollout(kc, options('shop', commit, 'v2'), stats);
-		expect(result).toMatchObject({ status: 'rolledOut', reason: 'RolledOut', commit, appliedRevision: `main@sha1:${commit}`, pods: [], logTail: '' });
-		expect(result.workloads).toEqual([{ kind: 'Deployment', namespace: 'shop', name: 'web', image: `${REGISTRY}:v2`, desiredReplicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, reason: 'RolledOut' }]);
-		expect(result.message).toContain(`Flux Kustomization flux-system/shop applied main@sha1:${commit}`);
+		expect(result).toMatchObject({
+			status: 'rolledOut',
+			reason: 'RolledOut',
+			commit,
+			appliedRevision: `main@sha1:${commit}`,
+			pods: [],
+			logTail: '',
+		});
+		expect(result.workloads).toEqual([
+			{
+				kind: 'Deployment',
+				namespace: 'shop',
+				name: 'web',
+				image: `${REGISTRY}:v2`,
+				desiredReplicas: 2,
+				updatedReplicas: 2,
+				readyReplicas: 2,
+				availableReplicas: 2,
+				reason: 'RolledOut',
+			},
+		]);
+		expect(result.message).toContain(
+			`Flux Kustomization flux-system/shop applied main@sha1:${commit}`,
+		);
 		// Kustomization, Deployment and its pods: three objects, watched, never polled.
 		expect(stats.lists).toBe(3);
 		expect(stats.relists).toBe(0);
@@ -68,19 +119,30 @@ describe('waitForRollout with a Flux Kustomization', () => {
 	});
 
 	it('reuses kept-alive connections: within a wait, and from one KubeConfig of the credential to the next', async () => {
-		const credential = { authentication: 'kubeconfig' as const, kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')) };
+		const credential = {
+			authentication: 'kubeconfig' as const,
+			kubeconfig: standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')),
+		};
 		const commit = await pushFiles(server, 'shop', { 'deploy/web.yaml': manifest('v2-shared') });
 		await standIn.clearRequests();
-		const result = await waitForRollout(kubeConfigFromCredential(credential), options('shop', commit, 'v2-shared'));
+		const result = await waitForRollout(
+			kubeConfigFromCredential(credential),
+			options('shop', commit, 'v2-shared'),
+		);
 		expect(result.status).toBe('rolledOut');
-		const ours = (await standIn.requests()).filter((r) => r.user === 'system:serviceaccount:automation:n8n');
+		const ours = (await standIn.requests()).filter(
+			(r) => r.user === 'system:serviceaccount:automation:n8n',
+		);
 		expect(ours.filter((r) => !r.watch)).toHaveLength(3);
 		// The client alone opens one connection per request; a WATCH here follows its LIST on a kept-alive one.
 		expect(new Set(ours.map((r) => r.connection)).size).toBeLessThan(ours.length);
 
 		// Each execution builds a new KubeConfig from the credential: their requests ride the same idle connections.
 		await standIn.clearRequests();
-		for (let i = 0; i < 4; i++) await kubeConfigFromCredential(credential).makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'shop' });
+		for (let i = 0; i < 4; i++)
+			await kubeConfigFromCredential(credential)
+				.makeApiClient(k8s.CoreV1Api)
+				.listNamespacedPod({ namespace: 'shop' });
 		const lists = await standIn.requests();
 		expect(lists).toHaveLength(4);
 		expect(new Set(lists.map((r) => r.connection)).size).toBeLessThan(4);
@@ -89,11 +151,19 @@ describe('waitForRollout with a Flux Kustomization', () => {
 	it('diagnoses a crash-looping image: CrashLoopBackOff, the pods and the log tail', async () => {
 		const commit = await pushFiles(server, 'shop', { 'deploy/web.yaml': manifest('crashloop') });
 		const result = await waitForRollout(kc, options('shop', commit, 'crashloop'));
-		expect(result).toMatchObject({ status: 'failed', reason: 'CrashLoopBackOff', appliedRevision: `main@sha1:${commit}` });
-		expect(result.message).toMatch(/Deployment shop\/web did not roll out .*:crashloop: Container app keeps crashing \(CrashLoopBackOff/);
+		expect(result).toMatchObject({
+			status: 'failed',
+			reason: 'CrashLoopBackOff',
+			appliedRevision: `main@sha1:${commit}`,
+		});
+		expect(result.message).toMatch(
+			/Deployment shop\/web did not roll out .*:crashloop: Container app keeps crashing \(CrashLoopBackOff/,
+		);
 		expect(result.logTail).toContain('panic: DATABASE_URL is not set');
 		expect(result.pods.length).toBeGreaterThan(0);
-		expect(result.pods.flatMap((p) => p.containers).some((c) => c.name === 'app' && c.restartCount > 0)).toBe(true);
+		expect(
+			result.pods.flatMap((p) => p.containers).some((c) => c.name === 'app' && c.restartCount > 0),
+		).toBe(true);
 	});
 
 	it.each([
@@ -108,7 +178,12 @@ describe('waitForRollout with a Flux Kustomization', () => {
 	});
 
 	it('reports a reconcile error with the controller message', async () => {
-		const commit = await pushFiles(server, 'shop', { 'deploy/web.yaml': manifest('v3').replace('    matchLabels: {app: web}\n', '    matchLabels: {app: other}\n') });
+		const commit = await pushFiles(server, 'shop', {
+			'deploy/web.yaml': manifest('v3').replace(
+				'    matchLabels: {app: web}\n',
+				'    matchLabels: {app: other}\n',
+			),
+		});
 		const result = await waitForRollout(kc, options('shop', commit, 'v3'));
 		expect(result).toMatchObject({ status: 'failed', reason: 'ReconciliationFailed' });
 		expect(result.message).toBe(
@@ -122,7 +197,14 @@ describe('waitForRollout with a Flux Kustomization', () => {
 		admin.loadFromString(standIn.kubeconfig(standIn.adminToken));
 		const patch = (suspend: boolean) =>
 			admin.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
-				{ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', namespace: 'flux-system', plural: 'kustomizations', name: 'shop', body: { spec: { suspend } } },
+				{
+					group: 'kustomize.toolkit.fluxcd.io',
+					version: 'v1',
+					namespace: 'flux-system',
+					plural: 'kustomizations',
+					name: 'shop',
+					body: { spec: { suspend } },
+				},
 				k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
 			);
 		await patch(true);
@@ -141,13 +223,24 @@ describe('waitForRollout with a Flux Kustomization', () => {
 		const never = head.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'));
 		const result = await waitForRollout(kc, options('shop', never, 'never', { timeoutSeconds: 2 }));
 		expect(result.status).toBe('timedOut');
-		expect(result.message).toMatch(/did not finish within 2 s: .*Flux Kustomization flux-system\/shop: last applied main@sha1:/);
+		expect(result.message).toMatch(
+			/did not finish within 2 s: .*Flux Kustomization flux-system\/shop: last applied main@sha1:/,
+		);
 	});
 
 	it('refuses bad input naming the parameter, and an API that forbids the read', async () => {
-		await expect(waitForRollout(kc, options('shop', 'not-a-sha', 'v1'))).rejects.toMatchObject({ field: 'commit' });
-		await expect(waitForRollout(kc, options('shop', 'abcdef1', 'v1', { sourceName: '' }))).rejects.toBeInstanceOf(InputError);
-		const forbidden = await waitForRollout(kc, options('shop', 'abcdef1', 'v1', { workloads: [{ kind: 'Deployment', namespace: 'kube-system', name: 'coredns' }] })).catch((e) => e);
+		await expect(waitForRollout(kc, options('shop', 'not-a-sha', 'v1'))).rejects.toMatchObject({
+			field: 'commit',
+		});
+		await expect(
+			waitForRollout(kc, options('shop', 'abcdef1', 'v1', { sourceName: '' })),
+		).rejects.toBeInstanceOf(InputError);
+		const forbidden = await waitForRollout(
+			kc,
+			options('shop', 'abcdef1', 'v1', {
+				workloads: [{ kind: 'Deployment', namespace: 'kube-system', name: 'coredns' }],
+			}),
+		).catch((e) => e);
 		expect(forbidden).toBeInstanceOf(JobWatchApiError);
 		expect(forbidden.failure.statusCode).toBe(403);
 	});
@@ -158,9 +251,15 @@ describe('waitForRollout with an Argo CD Application', () => {
 		await source('argo', 'store');
 		const commit = await pushFiles(server, 'store', { 'deploy/web.yaml': manifest('v2') });
 		const result = await waitForRollout(kc, {
-			...options('store', commit, 'v2'), source: 'argoApplication', sourceNamespace: 'argocd',
+			...options('store', commit, 'v2'),
+			source: 'argoApplication',
+			sourceNamespace: 'argocd',
 		});
 		expect(result.message).toContain(`Argo CD Application argocd/store applied ${commit}`);
-		expect(result).toMatchObject({ status: 'rolledOut', appliedRevision: commit, source: { kind: 'argoApplication', namespace: 'argocd', name: 'store' } });
+		expect(result).toMatchObject({
+			status: 'rolledOut',
+			appliedRevision: commit,
+			source: { kind: 'argoApplication', namespace: 'argocd', name: 'store' },
+		});
 	});
 });

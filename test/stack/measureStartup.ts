@@ -8,7 +8,10 @@ import { startRegistry } from './registry';
 async function once(): Promise<number> {
 	const start = performance.now();
 	const registry = await startRegistry({ auth: 'token' });
-	const [git, kube] = await Promise.all([startGitServer({ username: 'bot', password: 'pw' }), startKubeStandIn({ registry: { host: registry.host } })]);
+	const [git, kube] = await Promise.all([
+		startGitServer({ username: 'bot', password: 'pw' }),
+		startKubeStandIn({ registry: { host: registry.host } }),
+	]);
 	const elapsed = performance.now() - start;
 	await Promise.all([kube.stop(), git.stop(), registry.stop()]);
 	return elapsed;
@@ -19,7 +22,9 @@ async function main(): Promise<void> {
 	const times: number[] = [];
 	for (let i = 0; i < runs; i++) times.push(await once());
 	times.sort((a, b) => a - b);
-	console.log(`whole stack start (registry + token issuer, git server, Kubernetes stand-in), ${runs} runs: p50 ${times[Math.floor(runs / 2)].toFixed(0)} ms, max ${times[runs - 1].toFixed(0)} ms`);
+	console.log(
+		`whole stack start (registry + token issuer, git server, Kubernetes stand-in), ${runs} runs: p50 ${times[Math.floor(runs / 2)].toFixed(0)} ms, max ${times[runs - 1].toFixed(0)} ms`,
+	);
 }
 
 main().catch((error) => {

@@ -7,30 +7,42 @@ import { BUMP_DEFAULTS } from '../defaults';
 import { repoPath } from './manifestTree';
 import type { CheckedEdit, ManifestEdit } from './types';
 
-
 function checkTag(tag: string, field: string): void {
 	if (!isImageTag(tag)) {
-		throw inputError(`${field} ${quoteValue(tag)} is not a valid image tag: use letters, digits, "_", "." and "-", at most 128, not starting with "." or "-" (e.g. 1.2.3)`, field);
+		throw inputError(
+			`${field} ${quoteValue(tag)} is not a valid image tag: use letters, digits, "_", "." and "-", at most 128, not starting with "." or "-" (e.g. 1.2.3)`,
+			field,
+		);
 	}
 }
 
 function checkDigest(digest: string, field: string): void {
 	if (!isImageDigest(digest)) {
-		throw inputError(`${field} ${quoteValue(digest)} is not a valid image digest: use sha256: followed by 64 lower-case hex digits (or sha384/sha512)`, field);
+		throw inputError(
+			`${field} ${quoteValue(digest)} is not a valid image digest: use sha256: followed by 64 lower-case hex digits (or sha384/sha512)`,
+			field,
+		);
 	}
 }
 
 /** An image a marker gets: a full reference with a tag and/or digest (an untagged name would mean "latest"). */
 function checkMarkerImage(image: string): void {
 	const ref = parseImageReference(image, 'image');
-	if (!ref.tag && !ref.digest) throw inputError(`image ${quoteValue(image)} has no tag: give name:tag, e.g. ${ref.repository}:1.2.3`, 'image');
+	if (!ref.tag && !ref.digest)
+		throw inputError(
+			`image ${quoteValue(image)} has no tag: give name:tag, e.g. ${ref.repository}:1.2.3`,
+			'image',
+		);
 }
 
 function checkImageRepository(repository: string): void {
 	if (!repository) return; // the edit itself says what to give
 	const ref = parseImageReference(repository, 'imageRepository');
 	if (ref.tag || ref.digest) {
-		throw inputError(`imageRepository ${quoteValue(repository)} has a tag or digest: give the repository alone (${ref.repository}) and the new tag in Tag`, 'imageRepository');
+		throw inputError(
+			`imageRepository ${quoteValue(repository)} has a tag or digest: give the repository alone (${ref.repository}) and the new tag in Tag`,
+			'imageRepository',
+		);
 	}
 }
 
@@ -47,9 +59,16 @@ const VALUE_TYPES: readonly ValueType[] = ['auto', 'string', 'number'];
 /** Value Type: one of VALUE_TYPES; `number` needs a value YAML 1.1 and 1.2 both read as that number. */
 function checkValueType(value: string, valueType: ValueType | undefined): void {
 	if (valueType === undefined) return;
-	if (!VALUE_TYPES.includes(valueType)) throw inputError(`valueType ${quoteValue(valueType)} is not one of ${VALUE_TYPES.join(', ')}`, 'valueType');
+	if (!VALUE_TYPES.includes(valueType))
+		throw inputError(
+			`valueType ${quoteValue(valueType)} is not one of ${VALUE_TYPES.join(', ')}`,
+			'valueType',
+		);
 	if (valueType === 'number' && value !== '' && !plainIsNumber(value)) {
-		throw inputError(`value ${quoteValue(value)} is not a number, and Value Type is Number: give a number such as 3 or 0.5, or set Value Type to Auto or String`, 'value');
+		throw inputError(
+			`value ${quoteValue(value)} is not a number, and Value Type is Number: give a number such as 3 or 0.5, or set Value Type to Auto or String`,
+			'value',
+		);
 	}
 }
 
@@ -81,7 +100,9 @@ function checked(edit: ManifestEdit): ManifestEdit {
 			return {
 				...edit,
 				chartPath: repoPath(edit.chartPath, 'chartPath'),
-				valuesFile: repoPath(edit.valuesFile || BUMP_DEFAULTS.valuesFile, 'valuesFile', 'the chart folder') || BUMP_DEFAULTS.valuesFile,
+				valuesFile:
+					repoPath(edit.valuesFile || BUMP_DEFAULTS.valuesFile, 'valuesFile', 'the chart folder') ||
+					BUMP_DEFAULTS.valuesFile,
 			};
 	}
 }

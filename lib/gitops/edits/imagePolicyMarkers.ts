@@ -26,9 +26,14 @@ export function parseMarker(comment: string | undefined): string | undefined {
 }
 
 /** `ns:name` → the policy; the optional third part picks what is written: tag, name or digest. */
-export function splitSetter(setter: string): { policy: string; field?: 'tag' | 'name' | 'digest' | string } {
+export function splitSetter(setter: string): {
+	policy: string;
+	field?: 'tag' | 'name' | 'digest' | string;
+} {
 	const parts = setter.split(':');
-	return parts.length > 2 ? { policy: parts.slice(0, 2).join(':'), field: parts.slice(2).join(':') } : { policy: setter };
+	return parts.length > 2
+		? { policy: parts.slice(0, 2).join(':'), field: parts.slice(2).join(':') }
+		: { policy: setter };
 }
 
 function setterValue(setter: string, policies: Map<string, ImageRef>): string | undefined {
@@ -58,7 +63,11 @@ export interface MarkerFileResult {
 }
 
 /** Applies Flux setters to one file's text. Pure: the same input always gives the same output. */
-export function applyImagePolicyMarkers(file: string, text: string, policies: Map<string, ImageRef>): MarkerFileResult {
+export function applyImagePolicyMarkers(
+	file: string,
+	text: string,
+	policies: Map<string, ImageRef>,
+): MarkerFileResult {
 	const source = new YamlSource(text);
 	const error = source.error;
 	if (error) return { after: text, changes: [], markers: [], error };
@@ -72,7 +81,8 @@ export function applyImagePolicyMarkers(file: string, text: string, policies: Ma
 			const value = setterValue(setter, policies);
 			if (value === undefined) return;
 			const old = scalarText(site.node);
-			if (source.setScalar(site.node, value, site)) changes.push({ file, line: source.lineOf(site.node.range![0]), old, new: value });
+			if (source.setScalar(site.node, value, site))
+				changes.push({ file, line: source.lineOf(site.node.range![0]), old, new: value });
 		});
 	}
 	return { after: source.toString(), changes, markers: [...markers] };
@@ -83,9 +93,17 @@ export function applyImagePolicyMarkers(file: string, text: string, policies: Ma
  * screen Flux uses, which also skips Helm templates); unparseable files are skipped and reported.
  * `requirePolicies` makes a folder without any marker for those policies an error that names what was found.
  */
-export async function imagePolicyMarkerEdit(root: string, path: string, policyRefs: Record<string, string>, requirePolicies = false): Promise<EditResult> {
-	if (!(await isTreeDirectory(root, path))) throw inputError(`Folder "${path}" does not exist in the repository`, 'path');
-	const policies = new Map(Object.entries(policyRefs).map(([name, ref]) => [name, parseImageRef(ref)]));
+export async function imagePolicyMarkerEdit(
+	root: string,
+	path: string,
+	policyRefs: Record<string, string>,
+	requirePolicies = false,
+): Promise<EditResult> {
+	if (!(await isTreeDirectory(root, path)))
+		throw inputError(`Folder "${path}" does not exist in the repository`, 'path');
+	const policies = new Map(
+		Object.entries(policyRefs).map(([name, ref]) => [name, parseImageRef(ref)]),
+	);
 	const result: EditResult = { files: [], changes: [], skipped: [] };
 	const seen = new Set<string>();
 	for (const file of await listManifestFiles(root, path)) {
@@ -107,9 +125,13 @@ export async function imagePolicyMarkerEdit(root: string, path: string, policyRe
 		const others = [...seen].sort();
 		throw inputError(
 			`No {"$imagepolicy": "${missing[0]}"} marker under "${path || '/'}"` +
-				(others.length > 0 ? `: the markers there are for ${others.map((o) => `"${o}"`).join(', ')}` : ': no image policy markers were found'),
+				(others.length > 0
+					? `: the markers there are for ${others.map((o) => `"${o}"`).join(', ')}`
+					: ': no image policy markers were found'),
 			'policyName',
-			result.skipped.length > 0 ? `Skipped (not parseable): ${result.skipped.map((s) => `${s.file} (${s.reason})`).join('; ')}` : undefined,
+			result.skipped.length > 0
+				? `Skipped (not parseable): ${result.skipped.map((s) => `${s.file} (${s.reason})`).join('; ')}`
+				: undefined,
 		);
 	}
 	return result;

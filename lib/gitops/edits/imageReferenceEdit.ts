@@ -25,25 +25,41 @@ export function updatedImage(current: string, update: ImageUpdate): string | und
 }
 
 function isKustomization(file: string, doc: Document.Parsed): boolean {
-	return doc.get('kind') === 'Kustomization' || /^(kustomization\.ya?ml|Kustomization)$/.test(basename(file));
+	return (
+		doc.get('kind') === 'Kustomization' ||
+		/^(kustomization\.ya?ml|Kustomization)$/.test(basename(file))
+	);
 }
 
 /** kustomize `images:` entries for the repository (matched on name or newName), with the fields to set. */
-function editKustomizeImages(source: YamlSource, file: string, doc: Document.Parsed, update: ImageUpdate, changes: Change[]): number {
+function editKustomizeImages(
+	source: YamlSource,
+	file: string,
+	doc: Document.Parsed,
+	update: ImageUpdate,
+	changes: Change[],
+): number {
 	const images = doc.get('images', true);
 	if (!isSeq(images)) return 0;
 	let matched = 0;
 	for (const entry of images.items) {
 		if (!isMap(entry)) continue;
 		const map = entry as YAMLMap;
-		if (map.get('name') !== update.imageRepository && map.get('newName') !== update.imageRepository) continue;
+		if (map.get('name') !== update.imageRepository && map.get('newName') !== update.imageRepository)
+			continue;
 		matched++;
-		const fields: Array<[string, string | undefined]> = [['newTag', update.tag], ['digest', update.digest]];
+		const fields: Array<[string, string | undefined]> = [
+			['newTag', update.tag],
+			['digest', update.digest],
+		];
 		for (const [key, value] of fields) {
 			if (value === undefined) continue;
 			const node = map.get(key, true);
 			if (!isScalar(node)) {
-				throw inputError(`The images[] entry "${String(map.get('name'))}" in "${file}" has no ${key}: add "${key}:" to it once`, 'imageRepository');
+				throw inputError(
+					`The images[] entry "${String(map.get('name'))}" in "${file}" has no ${key}: add "${key}:" to it once`,
+					'imageRepository',
+				);
 			}
 			const old = scalarText(node);
 			if (source.setScalar(node, value, { inFlow: Boolean(map.flow), afterKey: true })) {
@@ -58,10 +74,20 @@ function editKustomizeImages(source: YamlSource, file: string, doc: Document.Par
  * The `imageReference` mode: every `image:` value whose repository is `imageRepository`, and kustomize
  * `images[]` entries for it, in the manifest files under `path`. Unparseable files are skipped and reported.
  */
-export async function imageReferenceEdit(root: string, path: string, update: ImageUpdate): Promise<EditResult> {
-	if (!update.imageRepository) throw inputError('Image Repository is empty: give the repository part of the image, e.g. registry.local/webapp/app', 'imageRepository');
-	if (update.tag === undefined && update.digest === undefined) throw inputError('Give a Tag, a Digest or both', 'tag');
-	if (!(await isTreeDirectory(root, path))) throw inputError(`Folder "${path}" does not exist in the repository`, 'path');
+export async function imageReferenceEdit(
+	root: string,
+	path: string,
+	update: ImageUpdate,
+): Promise<EditResult> {
+	if (!update.imageRepository)
+		throw inputError(
+			'Image Repository is empty: give the repository part of the image, e.g. registry.local/webapp/app',
+			'imageRepository',
+		);
+	if (update.tag === undefined && update.digest === undefined)
+		throw inputError('Give a Tag, a Digest or both', 'tag');
+	if (!(await isTreeDirectory(root, path)))
+		throw inputError(`Folder "${path}" does not exist in the repository`, 'path');
 	const result: EditResult = { files: [], changes: [], skipped: [] };
 	let matched = 0;
 	for (const file of await listManifestFiles(root, path)) {
@@ -80,9 +106,11 @@ export async function imageReferenceEdit(root: string, path: string, update: Ima
 				if (next === undefined) return;
 				matched++;
 				const old = scalarText(site.node);
-				if (source.setScalar(site.node, next, site)) changes.push({ file, line: source.lineOf(site.node.range![0]), old, new: next });
+				if (source.setScalar(site.node, next, site))
+					changes.push({ file, line: source.lineOf(site.node.range![0]), old, new: next });
 			});
-			if (isKustomization(file, doc)) matched += editKustomizeImages(source, file, doc, update, changes);
+			if (isKustomization(file, doc))
+				matched += editKustomizeImages(source, file, doc, update, changes);
 		}
 		if (changes.length > 0) {
 			result.files.push({ file, before: text, after: source.toString() });
@@ -93,7 +121,9 @@ export async function imageReferenceEdit(root: string, path: string, update: Ima
 		throw inputError(
 			`No image: value or kustomize images[] entry for "${update.imageRepository}" under "${path || '/'}"`,
 			'imageRepository',
-			result.skipped.length > 0 ? `Skipped (not parseable): ${result.skipped.map((s) => s.file).join(', ')}` : undefined,
+			result.skipped.length > 0
+				? `Skipped (not parseable): ${result.skipped.map((s) => s.file).join(', ')}`
+				: undefined,
 		);
 	}
 	return result;

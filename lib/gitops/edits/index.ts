@@ -13,10 +13,29 @@ export async function planEdit(root: string, edit: CheckedEdit): Promise<EditRes
 		case 'imagePolicyMarkers':
 			return imagePolicyMarkerEdit(root, edit.path, edit.policies, true);
 		case 'yamlPath':
-			return yamlPathEdit(root, edit.file, edit.yamlPath, edit.value, { kind: edit.documentKind, name: edit.documentName }, edit.valueType);
+			return yamlPathEdit(
+				root,
+				edit.file,
+				edit.yamlPath,
+				edit.value,
+				{ kind: edit.documentKind, name: edit.documentName },
+				edit.valueType,
+			);
 		case 'imageReference':
-			return imageReferenceEdit(root, edit.path, { imageRepository: edit.imageRepository, tag: edit.tag, digest: edit.digest });
+			return imageReferenceEdit(root, edit.path, {
+				imageRepository: edit.imageRepository,
+				tag: edit.tag,
+				digest: edit.digest,
+			});
 		case 'helmChart':
-			return helmChartEdit(root, edit.chartPath, edit.valuesFile, edit.valuesPath, edit.value, edit.versionBump, edit.valueType);
+			return helmChartEdit(
+				root,
+				edit.chartPath,
+				edit.valuesFile,
+				edit.valuesPath,
+				edit.value,
+				edit.versionBump,
+				edit.valueType,
+			);
 	}
 }

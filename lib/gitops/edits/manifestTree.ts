@@ -8,7 +8,12 @@ export function isManifestFileName(name: string): boolean {
 	return /\.ya?ml$/i.test(name) || basename(name) === 'Kustomization';
 }
 
-const LABELS: Record<string, string> = { path: 'Path', file: 'File', chartPath: 'Chart Path', valuesFile: 'Values File' };
+const LABELS: Record<string, string> = {
+	path: 'Path',
+	file: 'File',
+	chartPath: 'Chart Path',
+	valuesFile: 'Values File',
+};
 
 /**
  * A relative path, checked to stay inside `within` (the repository root, or the chart folder for a values
@@ -25,8 +30,12 @@ export function repoPath(path: string, field: string, within = 'the repository')
 	if (posix.isAbsolute(trimmed)) fail(escapes);
 	const cleaned = posix.normalize(trimmed || '.').replace(/\/+$/, '');
 	if (cleaned === '..' || cleaned.startsWith('../')) fail(escapes);
-	if (cleaned.startsWith('-')) fail('starts with "-", which git would read as an option: give a relative path such as apps/webapp');
-	if (cleaned.split('/').includes('.git')) fail("is inside .git, which holds git's own files: give a path of the work tree");
+	if (cleaned.startsWith('-'))
+		fail(
+			'starts with "-", which git would read as an option: give a relative path such as apps/webapp',
+		);
+	if (cleaned.split('/').includes('.git'))
+		fail("is inside .git, which holds git's own files: give a path of the work tree");
 	return cleaned === '.' ? '' : cleaned;
 }
 
@@ -57,4 +66,3 @@ export async function listManifestFiles(root: string, dir: string): Promise<stri
 	await walk(dir);
 	return found.sort();
 }
-

@@ -29,15 +29,38 @@ export interface EditResult {
 
 /** What to change, per mode of the Bump Git Manifest node. Paths are relative to the repository root. */
 export type ManifestEdit =
-	| { mode: 'imagePolicyMarkers'; path: string; policies: Record<string, string> /* "ns:name" -> image ref */ }
-	| { mode: 'yamlPath'; file: string; yamlPath: string; value: string; valueType?: ValueType; documentKind?: string; documentName?: string }
+	| {
+			mode: 'imagePolicyMarkers';
+			path: string;
+			policies: Record<string, string>; /* "ns:name" -> image ref */
+	  }
+	| {
+			mode: 'yamlPath';
+			file: string;
+			yamlPath: string;
+			value: string;
+			valueType?: ValueType;
+			documentKind?: string;
+			documentName?: string;
+	  }
 	| { mode: 'imageReference'; path: string; imageRepository: string; tag?: string; digest?: string }
-	| { mode: 'helmChart'; chartPath: string; valuesFile?: string; valuesPath: string; value: string; valueType?: ValueType; versionBump: 'patch' | 'minor' | 'major' | 'none' };
+	| {
+			mode: 'helmChart';
+			chartPath: string;
+			valuesFile?: string;
+			valuesPath: string;
+			value: string;
+			valueType?: ValueType;
+			versionBump: 'patch' | 'minor' | 'major' | 'none';
+	  };
 
 declare const checked: unique symbol;
 
 /** An edit checkEdit passed: paths normalised and in the repository, values checked, the Helm values file named. */
-export type CheckedEdit = (Exclude<ManifestEdit, { mode: 'helmChart' }> | (Extract<ManifestEdit, { mode: 'helmChart' }> & { valuesFile: string })) & { readonly [checked]: true };
+export type CheckedEdit = (
+	| Exclude<ManifestEdit, { mode: 'helmChart' }>
+	| (Extract<ManifestEdit, { mode: 'helmChart' }> & { valuesFile: string })
+) & { readonly [checked]: true };
 
 /** Folders (and files) an edit reads, so a sparse checkout can hold just those. '' = the whole tree. */
 export function editScope(edit: ManifestEdit): string[] {

@@ -27,19 +27,32 @@ function matches(doc: Document.Parsed, selector: DocumentSelector): boolean {
  * The one scalar `yamlPath` names in a file. With several documents, the selector (kind and/or
  * metadata.name) picks the document; without one the path must exist in exactly one document.
  */
-export function findPathTarget(source: YamlSource, file: string, yamlPath: string, selector: DocumentSelector = {}): ResolvedScalar {
+export function findPathTarget(
+	source: YamlSource,
+	file: string,
+	yamlPath: string,
+	selector: DocumentSelector = {},
+): ResolvedScalar {
 	const segments = parseYamlPath(yamlPath);
 	const docs = source.documents.filter((doc) => doc.contents !== null);
-	const selected = selector.kind || selector.name ? docs.filter((doc) => matches(doc, selector)) : docs;
+	const selected =
+		selector.kind || selector.name ? docs.filter((doc) => matches(doc, selector)) : docs;
 	if (selected.length === 0) {
-		const wanted = [selector.kind && `kind ${selector.kind}`, selector.name && `name ${selector.name}`].filter(Boolean).join(' and ');
+		const wanted = [
+			selector.kind && `kind ${selector.kind}`,
+			selector.name && `name ${selector.name}`,
+		]
+			.filter(Boolean)
+			.join(' and ');
 		throw inputError(
 			`No document with ${wanted} in "${file}": it holds ${docs.map(describeDocument).join(', ') || 'no documents'}`,
 			selector.kind ? 'documentKind' : 'documentName',
 		);
 	}
 	const found = selected.map((doc) => ({ doc, target: resolveScalar(doc, segments) }));
-	const hits = found.filter((f): f is { doc: Document.Parsed; target: ResolvedScalar } => 'node' in f.target);
+	const hits = found.filter(
+		(f): f is { doc: Document.Parsed; target: ResolvedScalar } => 'node' in f.target,
+	);
 	if (hits.length === 1) return hits[0].target;
 	if (hits.length > 1) {
 		throw inputError(
@@ -52,7 +65,14 @@ export function findPathTarget(source: YamlSource, file: string, yamlPath: strin
 }
 
 /** Sets one scalar; the change is reported against the original line. */
-export function setPath(source: YamlSource, file: string, yamlPath: string, value: string, selector?: DocumentSelector, valueType?: ValueType): Change | undefined {
+export function setPath(
+	source: YamlSource,
+	file: string,
+	yamlPath: string,
+	value: string,
+	selector?: DocumentSelector,
+	valueType?: ValueType,
+): Change | undefined {
 	const target = findPathTarget(source, file, yamlPath, selector);
 	const old = scalarText(target.node);
 	if (!source.setScalar(target.node, value, target, valueType)) return undefined;
@@ -60,10 +80,21 @@ export function setPath(source: YamlSource, file: string, yamlPath: string, valu
 }
 
 /** The `yamlPath` mode: one value in one file (e.g. a kpack Image's spec.source.git.revision). */
-export async function yamlPathEdit(root: string, file: string, yamlPath: string, value: string, selector?: DocumentSelector, valueType?: ValueType): Promise<EditResult> {
+export async function yamlPathEdit(
+	root: string,
+	file: string,
+	yamlPath: string,
+	value: string,
+	selector?: DocumentSelector,
+	valueType?: ValueType,
+): Promise<EditResult> {
 	if (value === '') throw inputError('Value is empty: give the value to write', 'value');
 	const source = await loadYamlFile(root, file, 'file');
 	const change = setPath(source, file, yamlPath, value, selector, valueType);
 	if (!change) return { files: [], changes: [], skipped: [] };
-	return { files: [{ file, before: source.text, after: source.toString() }], changes: [change], skipped: [] };
+	return {
+		files: [{ file, before: source.text, after: source.toString() }],
+		changes: [change],
+		skipped: [],
+	};
 }

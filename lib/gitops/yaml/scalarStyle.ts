@@ -26,7 +26,11 @@ export function plainKeepsString(text: string, inFlow = false): boolean {
 function plainKeepsType(text: string, previous: unknown, inFlow: boolean): boolean {
 	return SCHEMAS.every((version) => {
 		const scalar = resolvePlain(text, version, inFlow);
-		return scalar !== undefined && typeof scalar.value === typeof previous && String(scalar.value) === text;
+		return (
+			scalar !== undefined &&
+			typeof scalar.value === typeof previous &&
+			String(scalar.value) === text
+		);
 	});
 }
 
@@ -55,14 +59,23 @@ export function looksLikeCommitId(text: string): boolean {
  * a number or boolean may stay plain when the new text is one too (`replicas: 1` → `3`), unless it looks like
  * a commit id; `number` writes plain (checkEdit made sure the text is a number).
  */
-export function scalarTypeFor(node: Scalar, value: string, inFlow: boolean, valueType: ValueType = 'auto'): Scalar.Type {
+export function scalarTypeFor(
+	node: Scalar,
+	value: string,
+	inFlow: boolean,
+	valueType: ValueType = 'auto',
+): Scalar.Type {
 	if (valueType === 'number') return 'PLAIN';
 	const current = node.type ?? 'PLAIN';
 	const multiLine = value.includes('\n');
 	if (current === 'BLOCK_LITERAL' || current === 'BLOCK_FOLDED') return current;
 	if (multiLine) return 'QUOTE_DOUBLE';
 	if (current === 'QUOTE_DOUBLE' || current === 'QUOTE_SINGLE') return current;
-	const keepsType = valueType === 'auto' && !looksLikeCommitId(value) && typeof node.value !== 'string' && node.value !== null;
+	const keepsType =
+		valueType === 'auto' &&
+		!looksLikeCommitId(value) &&
+		typeof node.value !== 'string' &&
+		node.value !== null;
 	if (keepsType && plainKeepsType(value, node.value, inFlow)) return 'PLAIN';
 	return plainKeepsString(value, inFlow) ? 'PLAIN' : 'QUOTE_DOUBLE';
 }

@@ -28,14 +28,19 @@ export function parseYamlPath(path: string, field = 'yamlPath'): PathSegment[] {
 		expectKey = false;
 	}
 	if (trimmed === '' || pattern.lastIndex !== trimmed.length || expectKey) {
-		throw inputError(`Invalid YAML path "${path}": use keys separated by dots with [n] for list items, e.g. spec.containers[0].image`, field);
+		throw inputError(
+			`Invalid YAML path "${path}": use keys separated by dots with [n] for list items, e.g. spec.containers[0].image`,
+			field,
+		);
 	}
 	return segments;
 }
 
 export function formatYamlPath(segments: PathSegment[]): string {
 	return segments
-		.map((s, i) => (typeof s === 'number' ? `[${s}]` : /[.[\]]/.test(s) ? `["${s}"]` : i === 0 ? s : `.${s}`))
+		.map((s, i) =>
+			typeof s === 'number' ? `[${s}]` : /[.[\]]/.test(s) ? `["${s}"]` : i === 0 ? s : `.${s}`,
+		)
 		.join('');
 }
 
@@ -46,17 +51,24 @@ export interface ResolvedScalar {
 }
 
 /** Finds the scalar at `segments`, or says how far the path got and why it stopped. */
-export function resolveScalar(doc: Document.Parsed, segments: PathSegment[]): ResolvedScalar | { missing: string } {
+export function resolveScalar(
+	doc: Document.Parsed,
+	segments: PathSegment[],
+): ResolvedScalar | { missing: string } {
 	let node: unknown = doc.contents;
 	let inFlow = false;
 	let afterKey = false;
 	for (let i = 0; i < segments.length; i++) {
 		const segment = segments[i];
 		const here = formatYamlPath(segments.slice(0, i)) || 'the document root';
-		if (isAlias(node)) return { missing: `${here} is an alias (*${node.source}); edit the anchored value instead` };
+		if (isAlias(node))
+			return { missing: `${here} is an alias (*${node.source}); edit the anchored value instead` };
 		if (typeof segment === 'number') {
 			if (!isSeq(node)) return { missing: `${here} is not a list, so [${segment}] does not exist` };
-			if (segment >= node.items.length) return { missing: `${here} has ${node.items.length} items, so [${segment}] does not exist` };
+			if (segment >= node.items.length)
+				return {
+					missing: `${here} has ${node.items.length} items, so [${segment}] does not exist`,
+				};
 			inFlow ||= Boolean(node.flow);
 			node = node.items[segment];
 			afterKey = false;
@@ -70,7 +82,11 @@ export function resolveScalar(doc: Document.Parsed, segments: PathSegment[]): Re
 		}
 	}
 	const where = formatYamlPath(segments);
-	if (isAlias(node)) return { missing: `${where} is an alias (*${node.source}); edit the anchored value instead` };
-	if (!isScalar(node)) return { missing: `${where} is a ${isMap(node) ? 'map' : isSeq(node) ? 'list' : 'empty value'}, not a single value` };
+	if (isAlias(node))
+		return { missing: `${where} is an alias (*${node.source}); edit the anchored value instead` };
+	if (!isScalar(node))
+		return {
+			missing: `${where} is a ${isMap(node) ? 'map' : isSeq(node) ? 'list' : 'empty value'}, not a single value`,
+		};
 	return { node, inFlow, afterKey };
 }

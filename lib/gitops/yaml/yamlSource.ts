@@ -25,7 +25,8 @@ export class YamlSource {
 	get error(): string | undefined {
 		for (const doc of this.documents) {
 			const [first] = doc.errors;
-			if (first) return `${first.code} at line ${this.lineOf(first.pos[0])}: ${first.message.split('\n')[0]}`;
+			if (first)
+				return `${first.code} at line ${this.lineOf(first.pos[0])}: ${first.message.split('\n')[0]}`;
 		}
 		return undefined;
 	}
@@ -38,12 +39,20 @@ export class YamlSource {
 	 * Writes `value` into the scalar's source token. Returns false when the scalar already holds exactly that
 	 * value and type (then nothing is touched). The token keeps its quoting unless the plain form would change type.
 	 */
-	setScalar(node: Scalar, value: string, context: { inFlow: boolean; afterKey: boolean }, valueType: ValueType = 'auto'): boolean {
+	setScalar(
+		node: Scalar,
+		value: string,
+		context: { inFlow: boolean; afterKey: boolean },
+		valueType: ValueType = 'auto',
+	): boolean {
 		const sameType = valueType === 'auto' || typeof node.value === valueType;
 		if (scalarText(node) === value && sameType) return false;
 		const token = node.srcToken;
 		if (!token) throw new Error('YAML node has no source token (parse with keepSourceTokens)');
-		CST.setScalarValue(token, value, { ...context, type: scalarTypeFor(node, value, context.inFlow, valueType) });
+		CST.setScalarValue(token, value, {
+			...context,
+			type: scalarTypeFor(node, value, context.inFlow, valueType),
+		});
 		this.edited = true;
 		return true;
 	}

@@ -43,10 +43,20 @@ export function buildctlArgs(plan: BuildPlan): string[] {
 	if (plan.target) args.push('--opt', `target=${plan.target}`);
 	if (plan.platforms.length > 0) args.push('--opt', `platform=${plan.platforms.join(',')}`);
 	for (const arg of plan.buildArgs) args.push('--opt', `build-arg:${arg.name}=${arg.value}`);
-	if (plan.attestations.includes('sbom')) args.push('--opt', plan.sbomGenerator ? `attest:sbom=generator=${plan.sbomGenerator}` : 'attest:sbom=');
+	if (plan.attestations.includes('sbom'))
+		args.push(
+			'--opt',
+			plan.sbomGenerator ? `attest:sbom=generator=${plan.sbomGenerator}` : 'attest:sbom=',
+		);
 	// The SLSA version is pinned: BuildKit's default moved from v0.2 to v1 (v0.28), and Query Registry Tags reads both.
-	if (plan.attestations.includes('provenance')) args.push('--opt', `attest:provenance=mode=max,version=${PROVENANCE_VERSION}`);
-	args.push('--opt', `vcs:source=${plan.git.url}`, '--opt', `label:org.opencontainers.image.source=${plan.git.url}`);
+	if (plan.attestations.includes('provenance'))
+		args.push('--opt', `attest:provenance=mode=max,version=${PROVENANCE_VERSION}`);
+	args.push(
+		'--opt',
+		`vcs:source=${plan.git.url}`,
+		'--opt',
+		`label:org.opencontainers.image.source=${plan.git.url}`,
+	);
 
 	const insecure = plan.insecureRegistry ? ',registry.insecure=true' : '';
 	const names = plan.images.map((i) => i.text).join(',');
@@ -57,7 +67,10 @@ export function buildctlArgs(plan: BuildPlan): string[] {
 	if (plan.cache.mode !== 'disabled' && plan.cache.ref) {
 		args.push('--import-cache', `type=registry,ref=${plan.cache.ref}${insecure}`);
 		// ignore-error: a cache that cannot be written must not fail a build whose image is already pushed.
-		args.push('--export-cache', `type=registry,ref=${plan.cache.ref},mode=${plan.cache.mode},ignore-error=true${insecure}`);
+		args.push(
+			'--export-cache',
+			`type=registry,ref=${plan.cache.ref},mode=${plan.cache.mode},ignore-error=true${insecure}`,
+		);
 	}
 	return args;
 }

@@ -1,8 +1,17 @@
 import type * as k8s from '@kubernetes/client-node';
 import { RemoteError } from '../../errors';
 import { kubernetesClient } from '../kubernetesClient';
-import { describeKubernetesError, hintForAdmissionDenial, type KubernetesApiFailure } from '../apiError';
-import { BUILD_DEFAULTS, validateBuildJobInput, type Attestation, type BuildJobInput } from './inputs';
+import {
+	describeKubernetesError,
+	hintForAdmissionDenial,
+	type KubernetesApiFailure,
+} from '../apiError';
+import {
+	BUILD_DEFAULTS,
+	validateBuildJobInput,
+	type Attestation,
+	type BuildJobInput,
+} from './inputs';
 import { ANNOTATIONS, buildJobManifest } from './manifest';
 import { jobNameFor, randomSuffix } from './jobName';
 
@@ -47,7 +56,9 @@ export class KubernetesRequestError extends RemoteError {
 		readonly failure: KubernetesApiFailure,
 		hint: string,
 	) {
-		const http = failure.statusCode ? `HTTP ${failure.statusCode}${failure.reason ? ` ${failure.reason}` : ''}` : '';
+		const http = failure.statusCode
+			? `HTTP ${failure.statusCode}${failure.reason ? ` ${failure.reason}` : ''}`
+			: '';
 		const denial = failure.admissionPolicy;
 		super(
 			denial
@@ -77,11 +88,14 @@ export function hintForStatus(statusCode: number | undefined, namespace: string)
 
 function requestError(action: string, error: unknown, namespace: string): KubernetesRequestError {
 	const failure = describeKubernetesError(error);
-	const hint = failure.admissionPolicy ? hintForAdmissionDenial(failure.admissionPolicy.policy) : hintForStatus(failure.statusCode, namespace);
+	const hint = failure.admissionPolicy
+		? hintForAdmissionDenial(failure.admissionPolicy.policy)
+		: hintForStatus(failure.statusCode, namespace);
 	return new KubernetesRequestError(action, failure, hint);
 }
 
-const tagsOf = (refs: string[]): string[] => refs.map((r) => /:([\w][\w.-]{0,127})$/.exec(r)?.[1] ?? '');
+const tagsOf = (refs: string[]): string[] =>
+	refs.map((r) => /:([\w][\w.-]{0,127})$/.exec(r)?.[1] ?? '');
 
 /** Describes an existing Job from its own annotations (what it really builds, not what was asked this time). */
 function describeJob(job: k8s.V1Job, reused: boolean): CreateBuildKitJobResult {
@@ -97,8 +111,11 @@ function describeJob(job: k8s.V1Job, reused: boolean): CreateBuildKitJobResult {
 		tags: tagsOf(images),
 		gitRepositoryUrl: annotations[ANNOTATIONS.gitUrl] ?? '',
 		gitRevision: annotations[ANNOTATIONS.gitRevision] ?? '',
-		createdAt: created instanceof Date ? created.toISOString() : typeof created === 'string' ? created : '',
-		attestations: (annotations[ANNOTATIONS.attestations] ?? '').split(',').filter((a): a is Attestation => a === 'sbom' || a === 'provenance'),
+		createdAt:
+			created instanceof Date ? created.toISOString() : typeof created === 'string' ? created : '',
+		attestations: (annotations[ANNOTATIONS.attestations] ?? '')
+			.split(',')
+			.filter((a): a is Attestation => a === 'sbom' || a === 'provenance'),
 		reused,
 		dryRun: false,
 	};
@@ -142,7 +159,8 @@ export async function createBuildKitJob(
 		return describeJob(await batch.createNamespacedJob({ namespace, body: manifest }), false);
 	} catch (error) {
 		const failure = describeKubernetesError(error);
-		if (failure.statusCode !== 409) throw requestError(`Creating Job "${name}" in namespace "${namespace}"`, error, namespace);
+		if (failure.statusCode !== 409)
+			throw requestError(`Creating Job "${name}" in namespace "${namespace}"`, error, namespace);
 		if ((options.ifExists ?? BUILD_DEFAULTS.ifExists) !== 'reuse') {
 			throw new KubernetesRequestError(
 				`Creating Job "${name}" in namespace "${namespace}"`,
@@ -154,6 +172,10 @@ export async function createBuildKitJob(
 	try {
 		return describeJob(await batch.readNamespacedJob({ name, namespace }), true);
 	} catch (error) {
-		throw requestError(`Reading the existing Job "${name}" in namespace "${namespace}"`, error, namespace);
+		throw requestError(
+			`Reading the existing Job "${name}" in namespace "${namespace}"`,
+			error,
+			namespace,
+		);
 	}
 }

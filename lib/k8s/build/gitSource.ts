@@ -14,8 +14,10 @@ export function validateGitUrl(text: string, field: string, allowPlainHttp: bool
 		allowPlainHttp,
 		pathCharacters: 'rfc3986',
 		hints: {
-			credentials: 'store the token in a Kubernetes Secret (key "token") and name it in Options → Git Secret Name.',
-			sshPassword: 'put the key in a Secret (key "ssh-privatekey") and name it in Options → Git Secret Name.',
+			credentials:
+				'store the token in a Kubernetes Secret (key "token") and name it in Options → Git Secret Name.',
+			sshPassword:
+				'put the key in a Secret (key "ssh-privatekey") and name it in Options → Git Secret Name.',
 			plainHttp: 'turn on Options → Allow Plain HTTP Git for an in-cluster server',
 		},
 	});
@@ -37,21 +39,33 @@ export function validateGitRevision(text: string, field: string): string {
 		throw new InputError(field, `${field} ${quoteValue(String(text))} ${why}`);
 	};
 	if (typeof text !== 'string' || text.length === 0) {
-		throw new InputError(field, `${field} is empty: give a branch (main), a tag (v1.2.3) or a full 40-character commit SHA.`);
+		throw new InputError(
+			field,
+			`${field} is empty: give a branch (main), a tag (v1.2.3) or a full 40-character commit SHA.`,
+		);
 	}
 	if (isFullCommitSha(text)) return text.toLowerCase();
 	if (text.length > 255) fail('is longer than 255 characters.');
 	if (/^[0-9a-fA-F]{7,63}$/.test(text)) {
-		fail('looks like an abbreviated commit SHA, which cannot be fetched: give the full 40-character SHA (or refs/heads/<name> if it is really a branch).');
+		fail(
+			'looks like an abbreviated commit SHA, which cannot be fetched: give the full 40-character SHA (or refs/heads/<name> if it is really a branch).',
+		);
 	}
 	if (/^[-+]/.test(text)) fail('starts with "-" or "+": give a branch, tag or full commit SHA.');
-	if (/[\p{Cc} ~^:?*[\\]/u.test(text)) fail('contains a space, control character or one of ~ ^ : ? * [ \\, which git refs cannot hold.');
-	if (text.includes('..') || text.includes('@{') || text === '@') fail('contains "..", "@{" or is "@", which git refs cannot hold.');
-	if (text.startsWith('/') || text.endsWith('/') || text.includes('//')) fail('has an empty path component (leading, trailing or double "/").');
+	if (/[\p{Cc} ~^:?*[\\]/u.test(text))
+		fail(
+			'contains a space, control character or one of ~ ^ : ? * [ \\, which git refs cannot hold.',
+		);
+	if (text.includes('..') || text.includes('@{') || text === '@')
+		fail('contains "..", "@{" or is "@", which git refs cannot hold.');
+	if (text.startsWith('/') || text.endsWith('/') || text.includes('//'))
+		fail('has an empty path component (leading, trailing or double "/").');
 	if (text.endsWith('.')) fail('ends with ".", which git refs cannot.');
 	for (const component of text.split('/')) {
-		if (component.startsWith('.')) fail('has a path component starting with ".", which git refs cannot.');
-		if (component.endsWith('.lock')) fail('has a path component ending in ".lock", which git refs cannot.');
+		if (component.startsWith('.'))
+			fail('has a path component starting with ".", which git refs cannot.');
+		if (component.endsWith('.lock'))
+			fail('has a path component ending in ".lock", which git refs cannot.');
 	}
 	return text;
 }

@@ -14,4 +14,10 @@ export {
 } from './inputs';
 export { ANNOTATIONS, LABELS, buildJobManifest } from './manifest';
 export { jobNameFor } from './jobName';
-export { createBuildKitJob, KubernetesRequestError, type CreateBuildKitJobOptions, type CreateBuildKitJobResult, type IfExists } from './createJob';
+export {
+	createBuildKitJob,
+	KubernetesRequestError,
+	type CreateBuildKitJobOptions,
+	type CreateBuildKitJobResult,
+	type IfExists,
+} from './createJob';

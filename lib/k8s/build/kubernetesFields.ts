@@ -10,7 +10,8 @@ const LABEL_NAME = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
 
 export function validateDns1123Label(text: string, field: string, what: string): string {
-	if (typeof text !== 'string' || text.length === 0) throw new InputError(field, `${field} is empty: give ${what}.`);
+	if (typeof text !== 'string' || text.length === 0)
+		throw new InputError(field, `${field} is empty: give ${what}.`);
 	if (text.length > 63 || !DNS1123_LABEL.test(text)) {
 		throw new InputError(
 			field,
@@ -22,9 +23,13 @@ export function validateDns1123Label(text: string, field: string, what: string):
 
 /** Names of Secrets and ServiceAccounts: DNS-1123 subdomains (dots allowed), at most 253 characters. */
 export function validateDns1123Subdomain(text: string, field: string, what: string): string {
-	if (typeof text !== 'string' || text.length === 0) throw new InputError(field, `${field} is empty: give ${what}.`);
+	if (typeof text !== 'string' || text.length === 0)
+		throw new InputError(field, `${field} is empty: give ${what}.`);
 	if (text.length > 253 || !DNS1123_SUBDOMAIN.test(text)) {
-		throw new InputError(field, `${field} ${quoteValue(text)} is not a valid ${what}: use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit.`);
+		throw new InputError(
+			field,
+			`${field} ${quoteValue(text)} is not a valid ${what}: use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit.`,
+		);
 	}
 	return text;
 }
@@ -61,8 +66,22 @@ export interface Quantity {
 
 const QUANTITY = /^(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 const MULTIPLIERS: Record<string, number> = {
-	'': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-	Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+	'': 1,
+	n: 1e-9,
+	u: 1e-6,
+	m: 1e-3,
+	k: 1e3,
+	M: 1e6,
+	G: 1e9,
+	T: 1e12,
+	P: 1e15,
+	E: 1e18,
+	Ki: 2 ** 10,
+	Mi: 2 ** 20,
+	Gi: 2 ** 30,
+	Ti: 2 ** 40,
+	Pi: 2 ** 50,
+	Ei: 2 ** 60,
 };
 
 const MAX_QUANTITY = 2 ** 63 - 1;
@@ -71,19 +90,32 @@ export function parseQuantity(text: string, field: string, kind: 'memory' | 'cpu
 	const example = kind === 'memory' ? '"2Gi" or "512Mi"' : '"500m" or "2"';
 	const match = typeof text === 'string' ? QUANTITY.exec(text) : null;
 	if (!match) {
-		throw new InputError(field, `${field} ${quoteValue(String(text))} is not a Kubernetes quantity: use e.g. ${example}.`);
+		throw new InputError(
+			field,
+			`${field} ${quoteValue(String(text))} is not a Kubernetes quantity: use e.g. ${example}.`,
+		);
 	}
 	const [, number, suffix = ''] = match;
 	if (kind === 'memory' && (suffix === 'm' || suffix === 'u' || suffix === 'n')) {
 		// "512m" is 0.512 bytes to Kubernetes: almost always a typo for 512Mi.
-		throw new InputError(field, `${field} ${quoteValue(text)} means ${number} milli-bytes; did you mean "${number}Mi"?`);
+		throw new InputError(
+			field,
+			`${field} ${quoteValue(text)} means ${number} milli-bytes; did you mean "${number}Mi"?`,
+		);
 	}
 	const multiplier = suffix in MULTIPLIERS ? MULTIPLIERS[suffix] : 10 ** Number(suffix.slice(1));
 	const value = Number(number) * multiplier;
-	if (!(value > 0)) throw new InputError(field, `${field} ${quoteValue(text)} must be greater than zero: use e.g. ${example}.`);
+	if (!(value > 0))
+		throw new InputError(
+			field,
+			`${field} ${quoteValue(text)} must be greater than zero: use e.g. ${example}.`,
+		);
 	// "1e400" is Infinity to JavaScript; the apiserver caps quantities at 2^63-1 and answers 422 above it.
 	if (!Number.isFinite(value) || value > MAX_QUANTITY) {
-		throw new InputError(field, `${field} ${quoteValue(text)} is larger than any Kubernetes quantity (at most 8Ei): use e.g. ${example}.`);
+		throw new InputError(
+			field,
+			`${field} ${quoteValue(text)} is larger than any Kubernetes quantity (at most 8Ei): use e.g. ${example}.`,
+		);
 	}
 	return { text, value };
 }
@@ -93,7 +125,10 @@ const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/;
 /** os/arch[/variant], e.g. linux/amd64, linux/arm64, linux/arm/v7. */
 export function validatePlatform(text: string, field: string): string {
 	if (typeof text !== 'string' || !PLATFORM.test(text) || text.length > 64) {
-		throw new InputError(field, `${field}: platform ${quoteValue(String(text))} is not os/arch[/variant]: use e.g. linux/amd64, linux/arm64 or linux/arm/v7.`);
+		throw new InputError(
+			field,
+			`${field}: platform ${quoteValue(String(text))} is not os/arch[/variant]: use e.g. linux/amd64, linux/arm64 or linux/arm/v7.`,
+		);
 	}
 	return text;
 }
@@ -102,7 +137,10 @@ const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function validateBuildArgName(name: string, field: string): string {
 	if (typeof name !== 'string' || name.length > 128 || !BUILD_ARG_NAME.test(name)) {
-		throw new InputError(field, `${field}: build argument name ${quoteValue(String(name))} is not valid: use letters, digits and "_", not starting with a digit (like a Dockerfile ARG).`);
+		throw new InputError(
+			field,
+			`${field}: build argument name ${quoteValue(String(name))} is not valid: use letters, digits and "_", not starting with a digit (like a Dockerfile ARG).`,
+		);
 	}
 	return name;
 }
@@ -131,7 +169,9 @@ export function refuseBuildkitBuildArg(name: string, field: string, allowed: boo
 export function refuseReservedLabelPrefix(key: string, field: string): string {
 	const slash = key.lastIndexOf('/');
 	const prefix = slash >= 0 ? key.slice(0, slash).toLowerCase() : '';
-	const reserved = ['kubernetes.io', 'k8s.io'].find((r) => prefix === r || prefix.endsWith(`.${r}`));
+	const reserved = ['kubernetes.io', 'k8s.io'].find(
+		(r) => prefix === r || prefix.endsWith(`.${r}`),
+	);
 	if (reserved && prefix !== 'app.kubernetes.io') {
 		throw new InputError(
 			field,
@@ -143,9 +183,18 @@ export function refuseReservedLabelPrefix(key: string, field: string): string {
 
 /** Any text is fine (it travels as one argv entry), except NUL, which no argv can carry. */
 export function validateBuildArgValue(name: string, value: string, field: string): string {
-	if (typeof value !== 'string') throw new InputError(field, `${field}: build argument ${name} must be text.`);
-	if (value.includes('\u0000')) throw new InputError(field, `${field}: build argument ${name} contains a NUL character, which a process argument cannot carry.`);
-	if (value.length > MAX_BUILD_ARG_VALUE) throw new InputError(field, `${field}: build argument ${name} is longer than ${MAX_BUILD_ARG_VALUE} characters.`);
+	if (typeof value !== 'string')
+		throw new InputError(field, `${field}: build argument ${name} must be text.`);
+	if (value.includes('\u0000'))
+		throw new InputError(
+			field,
+			`${field}: build argument ${name} contains a NUL character, which a process argument cannot carry.`,
+		);
+	if (value.length > MAX_BUILD_ARG_VALUE)
+		throw new InputError(
+			field,
+			`${field}: build argument ${name} is longer than ${MAX_BUILD_ARG_VALUE} characters.`,
+		);
 	return value;
 }
 
@@ -154,7 +203,10 @@ const STAGE_NAME = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 /** A Dockerfile stage name as used by `FROM … AS <name>`. */
 export function validateTarget(text: string, field: string): string {
 	if (text.length > 128 || !STAGE_NAME.test(text)) {
-		throw new InputError(field, `${field} ${quoteValue(text)} is not a Dockerfile stage name: use letters, digits, "_", "." and "-", starting with a letter (the name after "FROM … AS").`);
+		throw new InputError(
+			field,
+			`${field} ${quoteValue(text)} is not a Dockerfile stage name: use letters, digits, "_", "." and "-", starting with a letter (the name after "FROM … AS").`,
+		);
 	}
 	return text;
 }
@@ -168,11 +220,21 @@ const PATH_SEGMENT = /^[A-Za-z0-9_@+.][A-Za-z0-9._@+-]*$/;
  */
 export function validateRepoPath(text: string, field: string, what: string): string {
 	if (typeof text !== 'string') throw new InputError(field, `${field} must be text.`);
-	if (text.startsWith('/')) throw new InputError(field, `${field} ${quoteValue(text)} is absolute: give ${what} relative to the repository root, e.g. "services/api".`);
+	if (text.startsWith('/'))
+		throw new InputError(
+			field,
+			`${field} ${quoteValue(text)} is absolute: give ${what} relative to the repository root, e.g. "services/api".`,
+		);
 	if (text.length > 1024) throw new InputError(field, `${field} is longer than 1024 characters.`);
-	const segments = text.split('/').filter((s, i, all) => !(s === '.' || (s === '' && (i === 0 || i === all.length - 1))));
+	const segments = text
+		.split('/')
+		.filter((s, i, all) => !(s === '.' || (s === '' && (i === 0 || i === all.length - 1))));
 	for (const segment of segments) {
-		if (segment === '..') throw new InputError(field, `${field} ${quoteValue(text)} contains "..": give ${what} inside the repository, without "..".`);
+		if (segment === '..')
+			throw new InputError(
+				field,
+				`${field} ${quoteValue(text)} contains "..": give ${what} inside the repository, without "..".`,
+			);
 		if (!PATH_SEGMENT.test(segment)) {
 			throw new InputError(
 				field,

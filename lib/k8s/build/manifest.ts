@@ -1,4 +1,12 @@
-import type { V1Container, V1EnvVar, V1Job, V1ResourceRequirements, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type {
+	V1Container,
+	V1EnvVar,
+	V1Job,
+	V1ResourceRequirements,
+	V1SecurityContext,
+	V1Volume,
+	V1VolumeMount,
+} from '@kubernetes/client-node';
 import type { BuildPlan } from './inputs';
 import { buildctlArgs, PATHS } from './buildctlArgs';
 import { BUILD_SCRIPT, GIT_CLONE_SCRIPT } from './scripts';
@@ -52,7 +60,8 @@ export function jobLabels(plan: BuildPlan): Record<string, string> {
 		'app.kubernetes.io/managed-by': MANAGED_BY,
 	};
 	// A 40-hex commit fits a label value (63 max), so Jobs can be selected by commit; SHA-256 ids do not.
-	if (plan.revisionIsCommit && plan.gitRevision.length <= 63) labels[LABELS.gitCommit] = plan.gitRevision;
+	if (plan.revisionIsCommit && plan.gitRevision.length <= 63)
+		labels[LABELS.gitCommit] = plan.gitRevision;
 	return labels;
 }
 
@@ -63,8 +72,12 @@ export function jobAnnotations(plan: BuildPlan): Record<string, string> {
 		[ANNOTATIONS.gitRevision]: plan.gitRevision,
 		[ANNOTATIONS.attestations]: plan.attestations.join(','),
 		[ANNOTATIONS.contextPath]: plan.contextPath,
-		[ANNOTATIONS.dockerfile]: plan.dockerfileDir ? `${plan.dockerfileDir}/${plan.dockerfileName}` : plan.dockerfileName,
-		...(plan.attestations.includes('sbom') ? { [ANNOTATIONS.sbomGenerator]: plan.sbomGenerator ?? DEFAULT_SBOM_GENERATOR } : {}),
+		[ANNOTATIONS.dockerfile]: plan.dockerfileDir
+			? `${plan.dockerfileDir}/${plan.dockerfileName}`
+			: plan.dockerfileName,
+		...(plan.attestations.includes('sbom')
+			? { [ANNOTATIONS.sbomGenerator]: plan.sbomGenerator ?? DEFAULT_SBOM_GENERATOR }
+			: {}),
 	};
 }
 
@@ -77,15 +90,19 @@ function resources(plan: BuildPlan): V1ResourceRequirements {
 	};
 }
 
-const env = (values: Record<string, string>): V1EnvVar[] => Object.entries(values).map(([name, value]) => ({ name, value }));
+const env = (values: Record<string, string>): V1EnvVar[] =>
+	Object.entries(values).map(([name, value]) => ({ name, value }));
 
 function gitCloneContainer(plan: BuildPlan): V1Container {
 	const mounts: V1VolumeMount[] = [
 		{ name: VOLUMES.workspace, mountPath: PATHS.workspace },
 		{ name: VOLUMES.gitTmp, mountPath: '/tmp' },
 	];
-	if (plan.gitSecretName) mounts.push({ name: VOLUMES.gitSecret, mountPath: PATHS.gitSecret, readOnly: true });
-	const dockerfilePath = plan.dockerfileDir ? `${plan.dockerfileDir}/${plan.dockerfileName}` : plan.dockerfileName;
+	if (plan.gitSecretName)
+		mounts.push({ name: VOLUMES.gitSecret, mountPath: PATHS.gitSecret, readOnly: true });
+	const dockerfilePath = plan.dockerfileDir
+		? `${plan.dockerfileDir}/${plan.dockerfileName}`
+		: plan.dockerfileName;
 	const server = gitServerOf(plan.git);
 	return {
 		name: CONTAINER_NAMES.gitClone,
@@ -107,7 +124,9 @@ function gitCloneContainer(plan: BuildPlan): V1Container {
 			// git refuses every other transport (ext::, file://, fd::) even if one slipped past validation.
 			GIT_ALLOW_PROTOCOL: plan.git.kind === 'http' ? 'https:ssh:http' : 'https:ssh',
 			...(plan.gitSecretName ? { GIT_SECRET_DIR: PATHS.gitSecret } : {}),
-			...(plan.sshTrustOnFirstUse && server.scheme === 'ssh' ? { SSH_TRUST_ON_FIRST_USE: 'true' } : {}),
+			...(plan.sshTrustOnFirstUse && server.scheme === 'ssh'
+				? { SSH_TRUST_ON_FIRST_USE: 'true' }
+				: {}),
 		}),
 		resources: resources(plan),
 		securityContext: {
@@ -142,10 +161,19 @@ function buildkitSecurityContext(plan: BuildPlan): V1SecurityContext {
 function buildkitContainer(plan: BuildPlan): V1Container {
 	const mounts: V1VolumeMount[] = [
 		{ name: VOLUMES.workspace, mountPath: PATHS.workspace, readOnly: true },
-		{ name: VOLUMES.state, mountPath: plan.builderMode === 'rootless' ? PATHS.rootlessState : PATHS.privilegedState },
+		{
+			name: VOLUMES.state,
+			mountPath: plan.builderMode === 'rootless' ? PATHS.rootlessState : PATHS.privilegedState,
+		},
 	];
-	if (plan.registrySecretName) mounts.push({ name: VOLUMES.dockerConfig, mountPath: PATHS.dockerConfig, readOnly: true });
-	if (plan.buildkitdConfigMap) mounts.push({ name: VOLUMES.buildkitdConfig, mountPath: PATHS.buildkitdConfig, readOnly: true });
+	if (plan.registrySecretName)
+		mounts.push({ name: VOLUMES.dockerConfig, mountPath: PATHS.dockerConfig, readOnly: true });
+	if (plan.buildkitdConfigMap)
+		mounts.push({
+			name: VOLUMES.buildkitdConfig,
+			mountPath: PATHS.buildkitdConfig,
+			readOnly: true,
+		});
 	return {
 		name: CONTAINER_NAMES.buildkit,
 		image: plan.buildkitImage,
@@ -153,7 +181,9 @@ function buildkitContainer(plan: BuildPlan): V1Container {
 		command: ['/bin/sh', '-c', BUILD_SCRIPT, CONTAINER_NAMES.buildkit],
 		args: buildctlArgs(plan),
 		env: env({
-			...(plan.builderMode === 'rootless' ? { BUILDKITD_FLAGS: '--oci-worker-no-process-sandbox' } : {}),
+			...(plan.builderMode === 'rootless'
+				? { BUILDKITD_FLAGS: '--oci-worker-no-process-sandbox' }
+				: {}),
 			WORKSPACE: PATHS.workspace,
 			METADATA_FILE: PATHS.metadataFile,
 			TERMINATION_LOG: PATHS.terminationLog,
@@ -161,7 +191,12 @@ function buildkitContainer(plan: BuildPlan): V1Container {
 			...(plan.registrySecretName ? { DOCKER_CONFIG: PATHS.dockerConfig } : {}),
 			...(plan.cache.mode !== 'disabled' && plan.cache.ref ? { CACHE_REF: plan.cache.ref } : {}),
 			...(plan.reproducible ? { SOURCE_DATE_EPOCH_FROM_COMMIT: 'true' } : {}),
-			...(plan.buildkitdConfigMap ? { BUILDKITD_CONFIG: `${PATHS.buildkitdConfig}/buildkitd.toml`, BUILDKITD_CONFIG_MAP: plan.buildkitdConfigMap } : {}),
+			...(plan.buildkitdConfigMap
+				? {
+						BUILDKITD_CONFIG: `${PATHS.buildkitdConfig}/buildkitd.toml`,
+						BUILDKITD_CONFIG_MAP: plan.buildkitdConfigMap,
+					}
+				: {}),
 		}),
 		resources: resources(plan),
 		securityContext: buildkitSecurityContext(plan),
@@ -183,17 +218,28 @@ function volumes(plan: BuildPlan): V1Volume[] {
 			name: VOLUMES.dockerConfig,
 			// optional: a missing Secret means anonymous pushes, which fail fast with the registry's 401 in the
 			// build log, instead of a pod stuck in ContainerCreating until the deadline.
-			secret: { secretName: plan.registrySecretName, items: [{ key: '.dockerconfigjson', path: 'config.json' }], defaultMode: 0o440, optional: true },
+			secret: {
+				secretName: plan.registrySecretName,
+				items: [{ key: '.dockerconfigjson', path: 'config.json' }],
+				defaultMode: 0o440,
+				optional: true,
+			},
 		});
 	}
 	if (plan.buildkitdConfigMap) {
 		// The pod mounts it, so n8n's Role needs no ConfigMap rights; other keys (CA files) land beside
 		// buildkitd.toml. optional: a missing ConfigMap fails the build step at once with a message naming it
 		// (the script checks the file), instead of a pod stuck in ContainerCreating until the deadline.
-		list.push({ name: VOLUMES.buildkitdConfig, configMap: { name: plan.buildkitdConfigMap, defaultMode: 0o444, optional: true } });
+		list.push({
+			name: VOLUMES.buildkitdConfig,
+			configMap: { name: plan.buildkitdConfigMap, defaultMode: 0o444, optional: true },
+		});
 	}
 	if (plan.gitSecretName) {
-		list.push({ name: VOLUMES.gitSecret, secret: { secretName: plan.gitSecretName, defaultMode: 0o440, optional: false } });
+		list.push({
+			name: VOLUMES.gitSecret,
+			secret: { secretName: plan.gitSecretName, defaultMode: 0o440, optional: false },
+		});
 	}
 	return list;
 }
@@ -210,7 +256,10 @@ export function buildJobManifest(plan: BuildPlan, name: string): V1Job {
 			ttlSecondsAfterFinished: plan.ttlSecondsAfterFinished,
 			...(plan.activeDeadlineSeconds ? { activeDeadlineSeconds: plan.activeDeadlineSeconds } : {}),
 			template: {
-				metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': CONTAINER_NAMES.buildkit } },
+				metadata: {
+					labels,
+					annotations: { 'kubectl.kubernetes.io/default-container': CONTAINER_NAMES.buildkit },
+				},
 				spec: {
 					restartPolicy: 'Never',
 					serviceAccountName: plan.serviceAccountName,

@@ -41,7 +41,8 @@ export interface CollectionWatchOptions<T extends WatchedObject> {
 	watchTimeoutSeconds?: number;
 }
 
-const ROLLOUT_RIGHTS_HINT = 'The identity needs get/list/watch on the source, the workloads and their pods in each namespace: apply deploy/rollout there';
+const ROLLOUT_RIGHTS_HINT =
+	'The identity needs get/list/watch on the source, the workloads and their pods in each namespace: apply deploy/rollout there';
 
 const DEFAULT_WATCH_TIMEOUT_SECONDS = 25;
 
@@ -52,18 +53,38 @@ export function collectionPath(ref: CollectionRef): string {
 
 const nameOf = (obj: WatchedObject): string => obj.metadata?.name ?? '';
 
-async function list<T extends WatchedObject>(kc: k8s.KubeConfig, ref: CollectionRef): Promise<{ items: T[]; resourceVersion?: string }> {
+async function list<T extends WatchedObject>(
+	kc: k8s.KubeConfig,
+	ref: CollectionRef,
+): Promise<{ items: T[]; resourceVersion?: string }> {
 	const selectors = { fieldSelector: ref.fieldSelector, labelSelector: ref.labelSelector };
 	// The objects are the API server's JSON; the caller's type says which fields it reads.
 	const result: { items?: T[]; metadata?: { resourceVersion?: string } } = ref.group
-		? await kc.makeApiClient(kubernetesClient().CustomObjectsApi).listNamespacedCustomObject({ group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, ...selectors })
-		: await kc.makeApiClient(kubernetesClient().CoreV1Api).listNamespacedPod({ namespace: ref.namespace, ...selectors });
+		? await kc.makeApiClient(kubernetesClient().CustomObjectsApi).listNamespacedCustomObject({
+				group: ref.group,
+				version: ref.version,
+				namespace: ref.namespace,
+				plural: ref.plural,
+				...selectors,
+			})
+		: await kc
+				.makeApiClient(kubernetesClient().CoreV1Api)
+				.listNamespacedPod({ namespace: ref.namespace, ...selectors });
 	return { items: result.items ?? [], resourceVersion: result.metadata?.resourceVersion };
 }
 
-type Round = { end: 'closed'; events: number; ms: number } | { end: 'relist' } | { end: 'failed'; error: unknown; events: number } | { end: 'stopped' };
+type Round =
+	| { end: 'closed'; events: number; ms: number }
+	| { end: 'relist' }
+	| { end: 'failed'; error: unknown; events: number }
+	| { end: 'stopped' };
 
-export async function watchCollection<T extends WatchedObject>(kc: k8s.KubeConfig, ref: CollectionRef, options: CollectionWatchOptions<T>, stats: WatchStats): Promise<void> {
+export async function watchCollection<T extends WatchedObject>(
+	kc: k8s.KubeConfig,
+	ref: CollectionRef,
+	options: CollectionWatchOptions<T>,
+	stats: WatchStats,
+): Promise<void> {
 	const { deadline, signal } = options;
 	const path = collectionPath(ref);
 	let failures = 0;
@@ -76,7 +97,8 @@ export async function watchCollection<T extends WatchedObject>(kc: k8s.KubeConfi
 	};
 	const refuse = (error: unknown): void => {
 		const failure = describeKubernetesError(error);
-		if (isPermanentFailure(failure.statusCode)) throw new JobWatchApiError(failure, ROLLOUT_RIGHTS_HINT);
+		if (isPermanentFailure(failure.statusCode))
+			throw new JobWatchApiError(failure, ROLLOUT_RIGHTS_HINT);
 	};
 
 	while (!stopped()) {
@@ -96,20 +118,33 @@ export async function watchCollection<T extends WatchedObject>(kc: k8s.KubeConfi
 		let quickEmptyRounds = 0;
 		watching: while (!stopped()) {
 			stats.watches++;
-			const round = await watchRound<T>(kc, path, {
-				fieldSelector: ref.fieldSelector,
-				labelSelector: ref.labelSelector,
-				resourceVersion: rv,
-				allowWatchBookmarks: true,
-				timeoutSeconds: Math.max(1, Math.min(options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS, Math.ceil((deadline - Date.now()) / 1000))),
-			}, deadline, signal, (type, obj) => {
-				const next = obj?.metadata?.resourceVersion;
-				if (next) rv = next;
-				if (type === 'BOOKMARK') return;
-				if (type === 'DELETED') objects.delete(nameOf(obj));
-				else objects.set(nameOf(obj), obj);
-				options.onChange(objects);
-			});
+			const round = await watchRound<T>(
+				kc,
+				path,
+				{
+					fieldSelector: ref.fieldSelector,
+					labelSelector: ref.labelSelector,
+					resourceVersion: rv,
+					allowWatchBookmarks: true,
+					timeoutSeconds: Math.max(
+						1,
+						Math.min(
+							options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS,
+							Math.ceil((deadline - Date.now()) / 1000),
+						),
+					),
+				},
+				deadline,
+				signal,
+				(type, obj) => {
+					const next = obj?.metadata?.resourceVersion;
+					if (next) rv = next;
+					if (type === 'BOOKMARK') return;
+					if (type === 'DELETED') objects.delete(nameOf(obj));
+					else objects.set(nameOf(obj), obj);
+					options.onChange(objects);
+				},
+			);
 			switch (round.end) {
 				case 'stopped':
 					return;
@@ -124,13 +159,24 @@ export async function watchCollection<T extends WatchedObject>(kc: k8s.KubeConfi
 				case 'closed':
 					failures = 0;
 					quickEmptyRounds = round.events === 0 && round.ms < 200 ? quickEmptyRounds + 1 : 0;
-					if (quickEmptyRounds > 1) await sleepUntil(Math.min(deadline, Date.now() + Math.min(1000, 25 * 2 ** quickEmptyRounds)), signal);
+					if (quickEmptyRounds > 1)
+						await sleepUntil(
+							Math.min(deadline, Date.now() + Math.min(1000, 25 * 2 ** quickEmptyRounds)),
+							signal,
+						);
 			}
 		}
 	}
 }
 
-function watchRound<T extends WatchedObject>(kc: k8s.KubeConfig, path: string, query: Record<string, string | number | boolean | undefined>, deadline: number, signal: AbortSignal, onEvent: (type: string, obj: T) => void): Promise<Round> {
+function watchRound<T extends WatchedObject>(
+	kc: k8s.KubeConfig,
+	path: string,
+	query: Record<string, string | number | boolean | undefined>,
+	deadline: number,
+	signal: AbortSignal,
+	onEvent: (type: string, obj: T) => void,
+): Promise<Round> {
 	return new Promise<Round>((resolve) => {
 		const startedAt = Date.now();
 		let events = 0;
@@ -151,23 +197,31 @@ function watchRound<T extends WatchedObject>(kc: k8s.KubeConfig, path: string, q
 		const done = (error: unknown): void => {
 			if (settled) return;
 			const e = error as { name?: string } | null;
-			if (!e || e.name === 'TimeoutError') return finish({ end: 'closed', events, ms: Date.now() - startedAt });
+			if (!e || e.name === 'TimeoutError')
+				return finish({ end: 'closed', events, ms: Date.now() - startedAt });
 			if (describeKubernetesError(e).statusCode === 410) return finish({ end: 'relist' });
 			finish({ end: 'failed', error, events });
 		};
 		const clean = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-		new (kubernetesClient().Watch)(kc).watch(path, clean, (type, obj) => {
-			if (settled) return;
-			events++;
-			// 410 Expired/Gone or any other ERROR event: the stream is unusable, list again.
-			if (type === 'ERROR') return finish({ end: 'relist' });
-			onEvent(type, obj);
-		}, done).then(
-			(c) => {
-				controller = c;
-				if (settled) c.abort();
-			},
-			(error) => done(error ?? new Error('watch failed')),
-		);
+		new (kubernetesClient().Watch)(kc)
+			.watch(
+				path,
+				clean,
+				(type, obj) => {
+					if (settled) return;
+					events++;
+					// 410 Expired/Gone or any other ERROR event: the stream is unusable, list again.
+					if (type === 'ERROR') return finish({ end: 'relist' });
+					onEvent(type, obj);
+				},
+				done,
+			)
+			.then(
+				(c) => {
+					controller = c;
+					if (settled) c.abort();
+				},
+				(error) => done(error ?? new Error('watch failed')),
+			);
 	});
 }

@@ -7,13 +7,30 @@
  */
 export type SourceKind = 'fluxKustomization' | 'argoApplication' | 'none';
 
-export const SOURCE_TYPES: Record<Exclude<SourceKind, 'none'>, { group: string; version: string; plural: string; label: string }> = {
-	fluxKustomization: { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', label: 'Flux Kustomization' },
-	argoApplication: { group: 'argoproj.io', version: 'v1alpha1', plural: 'applications', label: 'Argo CD Application' },
+export const SOURCE_TYPES: Record<
+	Exclude<SourceKind, 'none'>,
+	{ group: string; version: string; plural: string; label: string }
+> = {
+	fluxKustomization: {
+		group: 'kustomize.toolkit.fluxcd.io',
+		version: 'v1',
+		plural: 'kustomizations',
+		label: 'Flux Kustomization',
+	},
+	argoApplication: {
+		group: 'argoproj.io',
+		version: 'v1alpha1',
+		plural: 'applications',
+		label: 'Argo CD Application',
+	},
 };
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
-export const WORKLOAD_PLURALS: Record<WorkloadKind, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' };
+export const WORKLOAD_PLURALS: Record<WorkloadKind, string> = {
+	Deployment: 'deployments',
+	StatefulSet: 'statefulsets',
+	DaemonSet: 'daemonsets',
+};
 
 /** The objects as the API server sends them, typed by the fields read here. */
 interface Condition {
@@ -29,14 +46,24 @@ interface ObjectMeta {
 }
 export interface FluxKustomization {
 	metadata?: ObjectMeta;
-	status?: { conditions?: Condition[]; lastAppliedRevision?: string; lastAttemptedRevision?: string; observedGeneration?: number };
+	status?: {
+		conditions?: Condition[];
+		lastAppliedRevision?: string;
+		lastAttemptedRevision?: string;
+		observedGeneration?: number;
+	};
 }
 export interface ArgoApplication {
 	metadata?: ObjectMeta;
 	status?: {
 		sync?: { revision?: string; status?: string };
 		health?: { status?: string; message?: string };
-		operationState?: { phase?: string; message?: string; syncResult?: { revision?: string }; operation?: { sync?: { revision?: string } } };
+		operationState?: {
+			phase?: string;
+			message?: string;
+			syncResult?: { revision?: string };
+			operation?: { sync?: { revision?: string } };
+		};
 	};
 }
 export type GitOpsSource = FluxKustomization | ArgoApplication;
@@ -82,11 +109,19 @@ export function revisionIs(revision: string | null | undefined, commit: string):
 	return sha === commit || (commit.length >= 7 && sha.startsWith(commit));
 }
 
-const condition = (obj: { status?: { conditions?: Condition[] } } | undefined, type: string) => (obj?.status?.conditions ?? []).find((c) => c.type === type);
+const condition = (obj: { status?: { conditions?: Condition[] } } | undefined, type: string) =>
+	(obj?.status?.conditions ?? []).find((c) => c.type === type);
 
 /** The revision the source has applied, whatever commit it is. */
-export function appliedRevision(kind: Exclude<SourceKind, 'none'>, obj: GitOpsSource | undefined): string | null {
-	return (kind === 'fluxKustomization' ? (obj as FluxKustomization | undefined)?.status?.lastAppliedRevision : (obj as ArgoApplication | undefined)?.status?.sync?.revision) ?? null;
+export function appliedRevision(
+	kind: Exclude<SourceKind, 'none'>,
+	obj: GitOpsSource | undefined,
+): string | null {
+	return (
+		(kind === 'fluxKustomization'
+			? (obj as FluxKustomization | undefined)?.status?.lastAppliedRevision
+			: (obj as ArgoApplication | undefined)?.status?.sync?.revision) ?? null
+	);
 }
 
 export function fluxState(obj: FluxKustomization | undefined, commit: string): SourceState {
@@ -96,13 +131,26 @@ export function fluxState(obj: FluxKustomization | undefined, commit: string): S
 	const attempted: string | null = status.lastAttemptedRevision ?? null;
 	const current = (status.observedGeneration ?? -1) >= (obj?.metadata?.generation ?? 0);
 	if (revisionIs(attempted, commit) && current && ready?.status === 'False') {
-		return { state: 'failed', revision: attempted, reason: ready.reason ?? 'ReconciliationFailed', message: ready.message ?? '' };
+		return {
+			state: 'failed',
+			revision: attempted,
+			reason: ready.reason ?? 'ReconciliationFailed',
+			message: ready.message ?? '',
+		};
 	}
 	if (revisionIs(applied, commit)) {
 		if (ready?.status === 'True' && current) return { state: 'applied', revision: applied! };
-		return { state: 'pending', revision: applied, note: `applied ${applied}, Ready is ${ready?.status ?? 'unset'}${ready?.message ? ` (${ready.message})` : ''}` };
+		return {
+			state: 'pending',
+			revision: applied,
+			note: `applied ${applied}, Ready is ${ready?.status ?? 'unset'}${ready?.message ? ` (${ready.message})` : ''}`,
+		};
 	}
-	return { state: 'pending', revision: applied, note: applied ? `last applied ${applied}` : 'nothing applied yet' };
+	return {
+		state: 'pending',
+		revision: applied,
+		note: applied ? `last applied ${applied}` : 'nothing applied yet',
+	};
 }
 
 export function argoState(obj: ArgoApplication | undefined, commit: string): SourceState {
@@ -111,14 +159,28 @@ export function argoState(obj: ArgoApplication | undefined, commit: string): Sou
 	const op = status.operationState;
 	const opRevision = op?.syncResult?.revision ?? op?.operation?.sync?.revision ?? null;
 	if (op && revisionIs(opRevision, commit) && (op.phase === 'Failed' || op.phase === 'Error')) {
-		return { state: 'failed', revision: opRevision, reason: op.phase === 'Error' ? 'SyncError' : 'SyncFailed', message: op.message ?? '' };
+		return {
+			state: 'failed',
+			revision: opRevision,
+			reason: op.phase === 'Error' ? 'SyncError' : 'SyncFailed',
+			message: op.message ?? '',
+		};
 	}
 	if (revisionIs(revision, commit)) {
 		const health = status.health?.status;
-		if (status.sync?.status === 'Synced' && health === 'Healthy') return { state: 'applied', revision: revision! };
-		return { state: 'pending', revision, note: `sync ${status.sync?.status ?? 'Unknown'}, health ${health ?? 'Unknown'}${status.health?.message ? ` (${status.health.message})` : ''}` };
+		if (status.sync?.status === 'Synced' && health === 'Healthy')
+			return { state: 'applied', revision: revision! };
+		return {
+			state: 'pending',
+			revision,
+			note: `sync ${status.sync?.status ?? 'Unknown'}, health ${health ?? 'Unknown'}${status.health?.message ? ` (${status.health.message})` : ''}`,
+		};
 	}
-	return { state: 'pending', revision, note: revision ? `synced to ${revision}` : 'not synced yet' };
+	return {
+		state: 'pending',
+		revision,
+		note: revision ? `synced to ${revision}` : 'not synced yet',
+	};
 }
 
 export interface WorkloadSummary {
@@ -155,9 +217,15 @@ export function workloadImage(obj: WorkloadObject | undefined, wanted?: string):
 	return (all.find((c) => imageMatches(c.image, wanted)) ?? all[0])?.image ?? null;
 }
 
-export function summarizeWorkload(kind: WorkloadKind, obj: WorkloadObject | undefined, wanted: string | undefined, state: WorkloadState): WorkloadSummary {
+export function summarizeWorkload(
+	kind: WorkloadKind,
+	obj: WorkloadObject | undefined,
+	wanted: string | undefined,
+	state: WorkloadState,
+): WorkloadSummary {
 	const s = obj?.status ?? {};
-	const desired = kind === 'DaemonSet' ? s.desiredNumberScheduled ?? 0 : obj?.spec?.replicas ?? 1;
+	const desired =
+		kind === 'DaemonSet' ? (s.desiredNumberScheduled ?? 0) : (obj?.spec?.replicas ?? 1);
 	return {
 		kind,
 		namespace: obj?.metadata?.namespace ?? '',
@@ -167,42 +235,96 @@ export function summarizeWorkload(kind: WorkloadKind, obj: WorkloadObject | unde
 		updatedReplicas: (kind === 'DaemonSet' ? s.updatedNumberScheduled : s.updatedReplicas) ?? 0,
 		readyReplicas: (kind === 'DaemonSet' ? s.numberReady : s.readyReplicas) ?? 0,
 		availableReplicas: (kind === 'DaemonSet' ? s.numberAvailable : s.availableReplicas) ?? 0,
-		reason: state.state === 'rolledOut' ? 'RolledOut' : state.state === 'failed' ? state.reason : state.state === 'waitingForImage' ? 'WaitingForImage' : 'Progressing',
+		reason:
+			state.state === 'rolledOut'
+				? 'RolledOut'
+				: state.state === 'failed'
+					? state.reason
+					: state.state === 'waitingForImage'
+						? 'WaitingForImage'
+						: 'Progressing',
 	};
 }
 
 /** What `kubectl rollout status` checks, per kind, plus "the template runs the wanted image". */
-export function workloadState(kind: WorkloadKind, obj: WorkloadObject | undefined, wanted?: string): WorkloadState {
+export function workloadState(
+	kind: WorkloadKind,
+	obj: WorkloadObject | undefined,
+	wanted?: string,
+): WorkloadState {
 	const name = `${kind} ${obj?.metadata?.namespace}/${obj?.metadata?.name}`;
 	if (!containers(obj).some((c) => imageMatches(c.image, wanted))) {
-		return { state: 'waitingForImage', note: `${name} runs ${containers(obj).map((c) => c.image).join(', ') || 'no image'}, not ${wanted} yet` };
+		return {
+			state: 'waitingForImage',
+			note: `${name} runs ${
+				containers(obj)
+					.map((c) => c.image)
+					.join(', ') || 'no image'
+			}, not ${wanted} yet`,
+		};
 	}
 	const s = obj?.status ?? {};
-	if ((s.observedGeneration ?? 0) < (obj?.metadata?.generation ?? 1)) return { state: 'progressing', note: `${name}: the controller has not seen generation ${obj?.metadata?.generation} yet` };
+	if ((s.observedGeneration ?? 0) < (obj?.metadata?.generation ?? 1))
+		return {
+			state: 'progressing',
+			note: `${name}: the controller has not seen generation ${obj?.metadata?.generation} yet`,
+		};
 	if (kind === 'Deployment') {
 		const progressing = condition(obj, 'Progressing');
 		if (progressing?.reason === 'ProgressDeadlineExceeded') {
-			return { state: 'failed', reason: 'ProgressDeadlineExceeded', message: `${name} exceeded its progress deadline (${obj?.spec?.progressDeadlineSeconds ?? 600} s): ${progressing.message ?? ''}`.trim() };
+			return {
+				state: 'failed',
+				reason: 'ProgressDeadlineExceeded',
+				message:
+					`${name} exceeded its progress deadline (${obj?.spec?.progressDeadlineSeconds ?? 600} s): ${progressing.message ?? ''}`.trim(),
+			};
 		}
 		const desired = obj?.spec?.replicas ?? 1;
 		const updated = s.updatedReplicas ?? 0;
-		if (updated < desired) return { state: 'progressing', note: `${name}: ${updated} of ${desired} new replicas updated` };
-		if ((s.replicas ?? 0) > updated) return { state: 'progressing', note: `${name}: ${(s.replicas ?? 0) - updated} old replicas pending termination` };
-		if ((s.availableReplicas ?? 0) < updated || (s.readyReplicas ?? 0) < updated) return { state: 'progressing', note: `${name}: ${s.availableReplicas ?? 0} of ${updated} updated replicas available` };
-		if (progressing && progressing.reason !== 'NewReplicaSetAvailable') return { state: 'progressing', note: `${name}: ${progressing.reason}` };
+		if (updated < desired)
+			return {
+				state: 'progressing',
+				note: `${name}: ${updated} of ${desired} new replicas updated`,
+			};
+		if ((s.replicas ?? 0) > updated)
+			return {
+				state: 'progressing',
+				note: `${name}: ${(s.replicas ?? 0) - updated} old replicas pending termination`,
+			};
+		if ((s.availableReplicas ?? 0) < updated || (s.readyReplicas ?? 0) < updated)
+			return {
+				state: 'progressing',
+				note: `${name}: ${s.availableReplicas ?? 0} of ${updated} updated replicas available`,
+			};
+		if (progressing && progressing.reason !== 'NewReplicaSetAvailable')
+			return { state: 'progressing', note: `${name}: ${progressing.reason}` };
 		return { state: 'rolledOut' };
 	}
 	if (kind === 'StatefulSet') {
 		const desired = obj?.spec?.replicas ?? 1;
-		if ((s.updatedReplicas ?? 0) < desired || (s.readyReplicas ?? 0) < desired || (s.availableReplicas ?? s.readyReplicas ?? 0) < desired) {
-			return { state: 'progressing', note: `${name}: ${s.updatedReplicas ?? 0} updated, ${s.readyReplicas ?? 0} ready of ${desired}` };
+		if (
+			(s.updatedReplicas ?? 0) < desired ||
+			(s.readyReplicas ?? 0) < desired ||
+			(s.availableReplicas ?? s.readyReplicas ?? 0) < desired
+		) {
+			return {
+				state: 'progressing',
+				note: `${name}: ${s.updatedReplicas ?? 0} updated, ${s.readyReplicas ?? 0} ready of ${desired}`,
+			};
 		}
-		if (s.updateRevision && s.currentRevision !== s.updateRevision) return { state: 'progressing', note: `${name}: revision ${s.updateRevision} not current yet` };
+		if (s.updateRevision && s.currentRevision !== s.updateRevision)
+			return {
+				state: 'progressing',
+				note: `${name}: revision ${s.updateRevision} not current yet`,
+			};
 		return { state: 'rolledOut' };
 	}
 	const desired = s.desiredNumberScheduled ?? 0;
 	if ((s.updatedNumberScheduled ?? 0) < desired || (s.numberAvailable ?? 0) < desired) {
-		return { state: 'progressing', note: `${name}: ${s.updatedNumberScheduled ?? 0} updated, ${s.numberAvailable ?? 0} available of ${desired}` };
+		return {
+			state: 'progressing',
+			note: `${name}: ${s.updatedNumberScheduled ?? 0} updated, ${s.numberAvailable ?? 0} available of ${desired}`,
+		};
 	}
 	return { state: 'rolledOut' };
 }

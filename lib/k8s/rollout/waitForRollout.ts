@@ -4,11 +4,39 @@ import { InputError } from '../../errors';
 import { redactUrlCredentials } from '../../gitUrl';
 import { validateDns1123Label } from '../build/kubernetesFields';
 import { boundLogTail, LOG_TAIL_MAX_BYTES } from '../wait/logs';
-import { diagnosePods, findStuckPod, summarizePods, type PodLike, type PodProblem, type PodSummary } from '../wait/podDiagnosis';
-import { watchCollection, type CollectionRef, type WatchedObject, type WatchStats } from './collectionWatcher';
 import {
-	appliedRevision, argoState, fluxState, imageMatches, podSelector, revisionIs, SOURCE_TYPES, summarizeWorkload, WORKLOAD_PLURALS, workloadState,
-	type ArgoApplication, type FluxKustomization, type GitOpsSource, type SourceKind, type SourceState, type WorkloadKind, type WorkloadObject, type WorkloadSummary,
+	diagnosePods,
+	findStuckPod,
+	summarizePods,
+	type PodLike,
+	type PodProblem,
+	type PodSummary,
+} from '../wait/podDiagnosis';
+import {
+	watchCollection,
+	type CollectionRef,
+	type WatchedObject,
+	type WatchStats,
+} from './collectionWatcher';
+import {
+	appliedRevision,
+	argoState,
+	fluxState,
+	imageMatches,
+	podSelector,
+	revisionIs,
+	SOURCE_TYPES,
+	summarizeWorkload,
+	WORKLOAD_PLURALS,
+	workloadState,
+	type ArgoApplication,
+	type FluxKustomization,
+	type GitOpsSource,
+	type SourceKind,
+	type SourceState,
+	type WorkloadKind,
+	type WorkloadObject,
+	type WorkloadSummary,
 } from './rolloutState';
 
 export type { SourceKind, WorkloadKind, WorkloadSummary } from './rolloutState';
@@ -85,33 +113,74 @@ const KINDS: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet'];
 /** How often time-based checks (stuck pods) run between events; no request is made. */
 const TICK_MS = 250;
 
-function validate(o: WaitForRolloutOptions): { timeoutSeconds: number; stuckAfterSeconds: number; logTailLines: number; commit?: string } {
+function validate(o: WaitForRolloutOptions): {
+	timeoutSeconds: number;
+	stuckAfterSeconds: number;
+	logTailLines: number;
+	commit?: string;
+} {
 	const commit = o.commit?.trim().toLowerCase() || undefined;
-	if (commit && !COMMIT.test(commit)) throw new InputError('commit', `Commit must be a git commit SHA (7 to 64 hex digits), e.g. the "commit" output of Bump Git Manifest`);
+	if (commit && !COMMIT.test(commit))
+		throw new InputError(
+			'commit',
+			`Commit must be a git commit SHA (7 to 64 hex digits), e.g. the "commit" output of Bump Git Manifest`,
+		);
 	if (o.source !== 'none') {
-		if (!SOURCE_TYPES[o.source]) throw new InputError('source', `Source must be one of fluxKustomization, argoApplication or none`);
-		if (!commit) throw new InputError('commit', `Commit is empty: a ${SOURCE_TYPES[o.source].label} is checked for a commit, e.g. {{ $json.commit }} from Bump Git Manifest`);
-		validateDns1123Label(o.sourceNamespace ?? '', 'sourceNamespace', `namespace of the ${SOURCE_TYPES[o.source].label}`);
-		if (!o.sourceName?.trim()) throw new InputError('sourceName', `Source Name is empty: give the name of the ${SOURCE_TYPES[o.source].label}`);
+		if (!SOURCE_TYPES[o.source])
+			throw new InputError(
+				'source',
+				`Source must be one of fluxKustomization, argoApplication or none`,
+			);
+		if (!commit)
+			throw new InputError(
+				'commit',
+				`Commit is empty: a ${SOURCE_TYPES[o.source].label} is checked for a commit, e.g. {{ $json.commit }} from Bump Git Manifest`,
+			);
+		validateDns1123Label(
+			o.sourceNamespace ?? '',
+			'sourceNamespace',
+			`namespace of the ${SOURCE_TYPES[o.source].label}`,
+		);
+		if (!o.sourceName?.trim())
+			throw new InputError(
+				'sourceName',
+				`Source Name is empty: give the name of the ${SOURCE_TYPES[o.source].label}`,
+			);
 	}
-	if (o.source === 'none' && o.workloads.length === 0) throw new InputError('workloads', 'Nothing to wait for: choose a source, add workloads, or both');
+	if (o.source === 'none' && o.workloads.length === 0)
+		throw new InputError(
+			'workloads',
+			'Nothing to wait for: choose a source, add workloads, or both',
+		);
 	o.workloads.forEach((w, i) => {
 		const field = `workloads[${i}]`;
-		if (!KINDS.includes(w.kind)) throw new InputError(`${field}.kind`, `Workload kind must be Deployment, StatefulSet or DaemonSet`);
+		if (!KINDS.includes(w.kind))
+			throw new InputError(
+				`${field}.kind`,
+				`Workload kind must be Deployment, StatefulSet or DaemonSet`,
+			);
 		validateDns1123Label(w.namespace, `${field}.namespace`, 'namespace name');
-		if (!w.name?.trim() && !w.labelSelector?.trim()) throw new InputError(`${field}.name`, `Workload ${i + 1} needs a name or a label selector`);
+		if (!w.name?.trim() && !w.labelSelector?.trim())
+			throw new InputError(`${field}.name`, `Workload ${i + 1} needs a name or a label selector`);
 	});
 	const timeoutSeconds = o.timeoutSeconds ?? ROLLOUT_DEFAULTS.timeoutSeconds;
-	if (!(timeoutSeconds > 0)) throw new InputError('timeoutSeconds', 'Timeout Seconds must be greater than 0');
+	if (!(timeoutSeconds > 0))
+		throw new InputError('timeoutSeconds', 'Timeout Seconds must be greater than 0');
 	const stuckAfterSeconds = o.stuckAfterSeconds ?? ROLLOUT_DEFAULTS.stuckAfterSeconds;
-	if (!(stuckAfterSeconds >= 0)) throw new InputError('stuckAfterSeconds', 'Stuck After Seconds must be 0 (off) or more');
+	if (!(stuckAfterSeconds >= 0))
+		throw new InputError('stuckAfterSeconds', 'Stuck After Seconds must be 0 (off) or more');
 	const logTailLines = o.logTailLines ?? ROLLOUT_DEFAULTS.logTailLines;
-	if (!(logTailLines >= 0)) throw new InputError('logTailLines', 'Log Tail Lines must be 0 or more');
+	if (!(logTailLines >= 0))
+		throw new InputError('logTailLines', 'Log Tail Lines must be 0 or more');
 	return { timeoutSeconds, stuckAfterSeconds, logTailLines, commit };
 }
 
 /** A container running but never ready for stuckAfter: its readiness probe keeps failing. */
-function unreadyProblem(pods: PodLike[], now: number, stuckAfterMs: number): PodProblem | undefined {
+function unreadyProblem(
+	pods: PodLike[],
+	now: number,
+	stuckAfterMs: number,
+): PodProblem | undefined {
 	for (const pod of pods) {
 		for (const s of pod.status?.containerStatuses ?? []) {
 			const started = s.state?.running?.startedAt;
@@ -169,9 +238,22 @@ export async function waitForRollout(
 	let lastNotes: string[] = [];
 	let failure: unknown;
 
-	const watch = <T extends WatchedObject>(ref: CollectionRef, onChange: (objects: Map<string, T>) => void): void => {
+	const watch = <T extends WatchedObject>(
+		ref: CollectionRef,
+		onChange: (objects: Map<string, T>) => void,
+	): void => {
 		watchers.push(
-			watchCollection(kc, ref, { deadline, signal: stop.signal, onChange, watchTimeoutSeconds: options.watchTimeoutSeconds }, stats).catch((error) => {
+			watchCollection(
+				kc,
+				ref,
+				{
+					deadline,
+					signal: stop.signal,
+					onChange,
+					watchTimeoutSeconds: options.watchTimeoutSeconds,
+				},
+				stats,
+			).catch((error) => {
 				failure ??= error;
 				stop.abort();
 			}),
@@ -183,11 +265,15 @@ export async function waitForRollout(
 		return selector ? [...(pods.get(`${w.metadata?.namespace}/${selector}`)?.values() ?? [])] : [];
 	};
 	const newPods = (w: WorkloadObject, image?: string): PodLike[] =>
-		podsOf(w).filter((p) => !image || (p.spec?.containers ?? []).some((c) => imageMatches(c.image, image)));
+		podsOf(w).filter(
+			(p) => !image || (p.spec?.containers ?? []).some((c) => imageMatches(c.image, image)),
+		);
 
 	const sourceState = (): SourceState | undefined => {
 		if (!sourceObj || !commit) return undefined;
-		return options.source === 'fluxKustomization' ? fluxState(sourceObj as FluxKustomization, commit) : argoState(sourceObj as ArgoApplication, commit);
+		return options.source === 'fluxKustomization'
+			? fluxState(sourceObj as FluxKustomization, commit)
+			: argoState(sourceObj as ArgoApplication, commit);
 	};
 
 	const decide = (): Decision | undefined => {
@@ -197,17 +283,32 @@ export async function waitForRollout(
 			const what = `${sourceType.label} ${options.sourceNamespace}/${options.sourceName}`;
 			if (!src) notes.push(sourceSeen ? `${what} has no status yet` : `${what} not found`);
 			else if (src.state === 'failed') {
-				return { status: 'failed', reason: src.reason, message: `${what} failed to apply ${src.revision ?? commit}: ${src.message}` };
+				return {
+					status: 'failed',
+					reason: src.reason,
+					message: `${what} failed to apply ${src.revision ?? commit}: ${src.message}`,
+				};
 			} else if (src.state === 'pending') {
-				if (src.revision && !revisionIs(src.revision, commit!) && initialRevision !== undefined && src.revision !== initialRevision) {
-					return { status: 'superseded', reason: 'Superseded', message: `${what} applied ${src.revision} instead of ${commit}: a newer commit was applied first` };
+				if (
+					src.revision &&
+					!revisionIs(src.revision, commit!) &&
+					initialRevision !== undefined &&
+					src.revision !== initialRevision
+				) {
+					return {
+						status: 'superseded',
+						reason: 'Superseded',
+						message: `${what} applied ${src.revision} instead of ${commit}: a newer commit was applied first`,
+					};
 				}
 				notes.push(`${what}: ${src.note}`);
 			}
 		}
 		for (const [i, target] of options.workloads.entries()) {
 			const objs = [...workloadObjs[i].values()];
-			const label = target.name ? `${target.kind} ${target.namespace}/${target.name}` : `${target.kind}s in ${target.namespace} with ${target.labelSelector}`;
+			const label = target.name
+				? `${target.kind} ${target.namespace}/${target.name}`
+				: `${target.kind}s in ${target.namespace} with ${target.labelSelector}`;
 			if (objs.length === 0) notes.push(`${label} not found`);
 			for (const obj of objs) {
 				const state = workloadState(target.kind, obj, target.image);
@@ -217,16 +318,31 @@ export async function waitForRollout(
 					continue;
 				}
 				const fresh = newPods(obj, target.image);
-				if (state.state === 'failed') return { status: 'failed', reason: state.reason, message: state.message, failing: key, problem: diagnosePods(fresh) };
+				if (state.state === 'failed')
+					return {
+						status: 'failed',
+						reason: state.reason,
+						message: state.message,
+						failing: key,
+						problem: diagnosePods(fresh),
+					};
 				if (state.state === 'progressing') {
 					if (stuckAfterSeconds > 0) {
 						const now = Date.now();
-						const stuck = findStuckPod(fresh, now, stuckAfterSeconds * 1000, firstSeen).stuck ?? unreadyProblem(fresh, now, stuckAfterSeconds * 1000);
+						const stuck =
+							findStuckPod(fresh, now, stuckAfterSeconds * 1000, firstSeen).stuck ??
+							unreadyProblem(fresh, now, stuckAfterSeconds * 1000);
 						if (stuck) {
 							// The most specific cause of that pod: OOMKilled explains a CrashLoopBackOff.
 							const specific = diagnosePods(fresh.filter((p) => p.metadata?.name === stuck.pod));
 							const problem = specific?.reason === 'OOMKilled' ? specific : stuck;
-							return { status: 'failed', reason: problem.reason, message: `${target.kind} ${key} did not roll out ${target.image ?? 'its new pods'}: ${problem.message}`, failing: key, problem };
+							return {
+								status: 'failed',
+								reason: problem.reason,
+								message: `${target.kind} ${key} did not roll out ${target.image ?? 'its new pods'}: ${problem.message}`,
+								failing: key,
+								problem,
+							};
 						}
 					}
 					notes.push(state.note);
@@ -246,17 +362,30 @@ export async function waitForRollout(
 
 	if (sourceType) {
 		const kind = options.source as Exclude<SourceKind, 'none'>;
-		watch<GitOpsSource>({ ...sourceType, namespace: options.sourceNamespace!, fieldSelector: `metadata.name=${options.sourceName!.trim()}` }, (objects) => {
-			sourceObj = objects.get(options.sourceName!.trim());
-			sourceSeen ||= !!sourceObj;
-			if (sourceObj && initialRevision === undefined) initialRevision = appliedRevision(kind, sourceObj);
-			evaluate();
-		});
+		watch<GitOpsSource>(
+			{
+				...sourceType,
+				namespace: options.sourceNamespace!,
+				fieldSelector: `metadata.name=${options.sourceName!.trim()}`,
+			},
+			(objects) => {
+				sourceObj = objects.get(options.sourceName!.trim());
+				sourceSeen ||= !!sourceObj;
+				if (sourceObj && initialRevision === undefined)
+					initialRevision = appliedRevision(kind, sourceObj);
+				evaluate();
+			},
+		);
 	}
 	options.workloads.forEach((target, i) => {
 		const ref: CollectionRef = {
-			group: 'apps', version: 'v1', plural: WORKLOAD_PLURALS[target.kind], namespace: target.namespace,
-			...(target.name ? { fieldSelector: `metadata.name=${target.name.trim()}` } : { labelSelector: target.labelSelector!.trim() }),
+			group: 'apps',
+			version: 'v1',
+			plural: WORKLOAD_PLURALS[target.kind],
+			namespace: target.namespace,
+			...(target.name
+				? { fieldSelector: `metadata.name=${target.name.trim()}` }
+				: { labelSelector: target.labelSelector!.trim() }),
 		};
 		watch<WorkloadObject>(ref, (objects) => {
 			workloadObjs[i] = objects;
@@ -266,19 +395,29 @@ export async function waitForRollout(
 				const key = `${namespace}/${selector}`;
 				if (!selector || pods.has(key)) continue;
 				pods.set(key, new Map());
-				watch<PodLike>({ group: '', version: 'v1', plural: 'pods', namespace, labelSelector: selector }, (found) => {
-					pods.set(key, found);
-					evaluate();
-				});
+				watch<PodLike>(
+					{ group: '', version: 'v1', plural: 'pods', namespace, labelSelector: selector },
+					(found) => {
+						pods.set(key, found);
+						evaluate();
+					},
+				);
 			}
 			evaluate();
 		});
 	});
 
-	const ticker = setInterval(evaluate, stuckAfterSeconds > 0 ? Math.min(TICK_MS, stuckAfterSeconds * 500) : 1000);
+	const ticker = setInterval(
+		evaluate,
+		stuckAfterSeconds > 0 ? Math.min(TICK_MS, stuckAfterSeconds * 500) : 1000,
+	);
 	const timer = setTimeout(() => stop.abort(), Math.max(0, deadline - Date.now()));
 	try {
-		await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true })));
+		await new Promise<void>((resolve) =>
+			stop.signal.aborted
+				? resolve()
+				: stop.signal.addEventListener('abort', () => resolve(), { once: true }),
+		);
 		await Promise.all(watchers);
 	} finally {
 		clearInterval(ticker);
@@ -296,7 +435,15 @@ export async function waitForRollout(
 
 	const summaries: WorkloadSummary[] = [];
 	options.workloads.forEach((target, i) => {
-		for (const obj of workloadObjs[i].values()) summaries.push(summarizeWorkload(target.kind, obj, target.image, workloadState(target.kind, obj, target.image)));
+		for (const obj of workloadObjs[i].values())
+			summaries.push(
+				summarizeWorkload(
+					target.kind,
+					obj,
+					target.image,
+					workloadState(target.kind, obj, target.image),
+				),
+			);
 	});
 	let failingPods: PodLike[] = [];
 	if (d.failing) {
@@ -308,19 +455,32 @@ export async function waitForRollout(
 	if (d.problem?.container && logTailLines > 0) {
 		stats.logReads++;
 		const namespace = d.failing!.split('/')[0];
-		logTail = await readContainerLog(kc, namespace, d.problem.pod, d.problem.container, logTailLines);
+		logTail = await readContainerLog(
+			kc,
+			namespace,
+			d.problem.pod,
+			d.problem.container,
+			logTailLines,
+		);
 	}
 	const src = sourceState();
 	const revision = options.source === 'none' ? null : appliedRevision(options.source, sourceObj);
-	const message = d.status === 'rolledOut'
-		? `Rolled out${commit ? ` ${commit.slice(0, 12)}` : ''}: ${[...(sourceType ? [`${sourceType.label} ${options.sourceNamespace}/${options.sourceName} applied ${src?.revision}`] : []), ...summaries.map((w) => `${w.kind} ${w.namespace}/${w.name} runs ${w.image} (${w.availableReplicas}/${w.desiredReplicas} available)`)].join('; ')}`
-		: d.message;
+	const message =
+		d.status === 'rolledOut'
+			? `Rolled out${commit ? ` ${commit.slice(0, 12)}` : ''}: ${[...(sourceType ? [`${sourceType.label} ${options.sourceNamespace}/${options.sourceName} applied ${src?.revision}`] : []), ...summaries.map((w) => `${w.kind} ${w.namespace}/${w.name} runs ${w.image} (${w.availableReplicas}/${w.desiredReplicas} available)`)].join('; ')}`
+			: d.message;
 	return {
 		status: d.status,
 		reason: d.reason,
 		message: redactUrlCredentials(message),
 		commit: commit ?? null,
-		source: sourceType ? { kind: options.source, namespace: options.sourceNamespace!, name: options.sourceName!.trim() } : null,
+		source: sourceType
+			? {
+					kind: options.source,
+					namespace: options.sourceNamespace!,
+					name: options.sourceName!.trim(),
+				}
+			: null,
 		appliedRevision: revision,
 		durationSeconds: Math.round((Date.now() - startedAt) / 10) / 100,
 		workloads: summaries,
@@ -333,12 +493,29 @@ export async function waitForRollout(
  * The end of a failing container's log: the current run, else (a crash-looping container waits between runs)
  * the previous one. Unreadable logs give '' rather than hiding the outcome behind a log error.
  */
-async function readContainerLog(kc: k8s.KubeConfig, namespace: string, pod: string, container: string, lines: number): Promise<string> {
+async function readContainerLog(
+	kc: k8s.KubeConfig,
+	namespace: string,
+	pod: string,
+	container: string,
+	lines: number,
+): Promise<string> {
 	const core = kc.makeApiClient(kubernetesClient().CoreV1Api);
 	for (const previous of [false, true]) {
 		try {
-			const text = await core.readNamespacedPodLog({ name: pod, namespace, container, tailLines: lines, previous, limitBytes: 256 * 1024 });
-			const tail = boundLogTail(redactUrlCredentials(String(text ?? '')), lines, LOG_TAIL_MAX_BYTES);
+			const text = await core.readNamespacedPodLog({
+				name: pod,
+				namespace,
+				container,
+				tailLines: lines,
+				previous,
+				limitBytes: 256 * 1024,
+			});
+			const tail = boundLogTail(
+				redactUrlCredentials(String(text ?? '')),
+				lines,
+				LOG_TAIL_MAX_BYTES,
+			);
 			if (tail) return tail;
 		} catch {
 			// waiting to start (CrashLoopBackOff, ImagePullBackOff): try the previous run

@@ -24,7 +24,6 @@ export function boundLogTail(text: string, lines: number, maxBytes = LOG_TAIL_MA
 	return newline >= 0 && newline < tail.length - 1 ? tail.slice(newline + 1) : tail;
 }
 
-
 export interface LogSource {
 	pod: string;
 	container: string;
@@ -39,10 +38,12 @@ export function chooseLogSource(pods: PodLike[], problem?: PodProblem): LogSourc
 	const pod = newestFirst(pods)[0];
 	const name = pod?.metadata?.name;
 	if (!pod || !name) return undefined;
-	const started = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].filter(
-		(s) => s.state?.running || s.state?.terminated || s.lastState?.terminated,
-	);
-	if (started.some((s) => s.name === BUILD_CONTAINER)) return { pod: name, container: BUILD_CONTAINER };
+	const started = [
+		...(pod.status?.initContainerStatuses ?? []),
+		...(pod.status?.containerStatuses ?? []),
+	].filter((s) => s.state?.running || s.state?.terminated || s.lastState?.terminated);
+	if (started.some((s) => s.name === BUILD_CONTAINER))
+		return { pod: name, container: BUILD_CONTAINER };
 	const last = started[started.length - 1];
 	return last ? { pod: name, container: last.name } : undefined;
 }
@@ -52,7 +53,13 @@ export function chooseLogSource(pods: PodLike[], problem?: PodProblem): LogSourc
  * (it counts from the start of the tail), and boundLogTail then keeps the end. A log that cannot be read (the
  * container never started, the pod is gone) yields '' rather than hiding the Job's outcome behind a log error.
  */
-export async function readLogTail(kc: k8s.KubeConfig, namespace: string, source: LogSource, lines: number, maxBytes = LOG_TAIL_MAX_BYTES): Promise<string> {
+export async function readLogTail(
+	kc: k8s.KubeConfig,
+	namespace: string,
+	source: LogSource,
+	lines: number,
+	maxBytes = LOG_TAIL_MAX_BYTES,
+): Promise<string> {
 	if (lines <= 0) return '';
 	try {
 		const text = await kc.makeApiClient(kubernetesClient().CoreV1Api).readNamespacedPodLog({
@@ -62,7 +69,11 @@ export async function readLogTail(kc: k8s.KubeConfig, namespace: string, source:
 			tailLines: lines,
 			limitBytes: Math.max(maxBytes * 8, 256 * 1024),
 		});
-		return boundLogTail(redactUrlCredentials(typeof text === 'string' ? text : String(text ?? '')), lines, maxBytes);
+		return boundLogTail(
+			redactUrlCredentials(typeof text === 'string' ? text : String(text ?? '')),
+			lines,
+			maxBytes,
+		);
 	} catch {
 		return '';
 	}

@@ -49,7 +49,9 @@ export function toIsoTime(time: KubeTime): string | undefined {
 
 function trueCondition(job: JobLike, type: string): JobConditionLike | undefined {
 	// kubectl compares condition types case-insensitively; so do we.
-	return job.status?.conditions?.find((c) => c.type?.toLowerCase() === type.toLowerCase() && c.status === 'True');
+	return job.status?.conditions?.find(
+		(c) => c.type?.toLowerCase() === type.toLowerCase() && c.status === 'True',
+	);
 }
 
 /** Where the Job stands. Terminal only on Complete=True or Failed=True, as the Job API defines "finished". */
@@ -74,17 +76,29 @@ export function classifyJob(job: JobLike): JobProgress {
 	}
 	const successMet = trueCondition(job, 'SuccessCriteriaMet');
 	if (successMet) {
-		return { state: 'finishing', toward: 'succeeded', reason: successMet.reason || 'SuccessCriteriaMet', message: successMet.message || 'Success criteria met' };
+		return {
+			state: 'finishing',
+			toward: 'succeeded',
+			reason: successMet.reason || 'SuccessCriteriaMet',
+			message: successMet.message || 'Success criteria met',
+		};
 	}
 	const failureTarget = trueCondition(job, 'FailureTarget');
 	if (failureTarget) {
-		return { state: 'finishing', toward: 'failed', reason: failureTarget.reason || 'FailureTarget', message: failureTarget.message || 'Job is about to fail' };
+		return {
+			state: 'finishing',
+			toward: 'failed',
+			reason: failureTarget.reason || 'FailureTarget',
+			message: failureTarget.message || 'Job is about to fail',
+		};
 	}
 	if (job.spec?.suspend || trueCondition(job, 'Suspended')) return { state: 'suspended' };
 	if (job.status?.startTime || (job.status?.active ?? 0) > 0) return { state: 'running' };
 	return { state: 'pending' };
 }
 
-export function isTerminal(progress: JobProgress): progress is Extract<JobProgress, { state: 'succeeded' | 'failed' }> {
+export function isTerminal(
+	progress: JobProgress,
+): progress is Extract<JobProgress, { state: 'succeeded' | 'failed' }> {
 	return progress.state === 'succeeded' || progress.state === 'failed';
 }

@@ -7,7 +7,14 @@ import { toIsoTime, type KubeTime } from './outcome';
 export interface ContainerStateLike {
 	waiting?: { reason?: string; message?: string };
 	running?: { startedAt?: KubeTime };
-	terminated?: { exitCode?: number; reason?: string; message?: string; signal?: number; startedAt?: KubeTime; finishedAt?: KubeTime };
+	terminated?: {
+		exitCode?: number;
+		reason?: string;
+		message?: string;
+		signal?: number;
+		startedAt?: KubeTime;
+		finishedAt?: KubeTime;
+	};
 }
 
 export interface ContainerStatusLike {
@@ -83,8 +90,20 @@ export const GIT_CONTAINER = 'git-clone';
 export const BUILD_CONTAINER = 'buildkit';
 
 /** Waiting reasons that never resolve by themselves: the pod sits there until someone fixes the cause. */
-const STUCK_WAITING_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull', 'CrashLoopBackOff', 'CreateContainerConfigError']);
-const IMAGE_PULL_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
+const STUCK_WAITING_REASONS = new Set([
+	'ImagePullBackOff',
+	'ErrImagePull',
+	'InvalidImageName',
+	'ErrImageNeverPull',
+	'CrashLoopBackOff',
+	'CreateContainerConfigError',
+]);
+const IMAGE_PULL_REASONS = new Set([
+	'ImagePullBackOff',
+	'ErrImagePull',
+	'InvalidImageName',
+	'ErrImageNeverPull',
+]);
 
 function ms(time: KubeTime): number | undefined {
 	const iso = toIsoTime(time);
@@ -104,12 +123,16 @@ function containerStatuses(pod: PodLike): Array<{ status: ContainerStatusLike; i
 }
 
 function containerSpec(pod: PodLike, name: string): ContainerSpecLike | undefined {
-	return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === name);
+	return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find(
+		(c) => c.name === name,
+	);
 }
 
 /** Newest first: with retries, the last pod is the one that decided the Job. */
 export function newestFirst(pods: PodLike[]): PodLike[] {
-	return [...pods].sort((a, b) => (ms(b.metadata?.creationTimestamp) ?? 0) - (ms(a.metadata?.creationTimestamp) ?? 0));
+	return [...pods].sort(
+		(a, b) => (ms(b.metadata?.creationTimestamp) ?? 0) - (ms(a.metadata?.creationTimestamp) ?? 0),
+	);
 }
 
 export function summarizePods(pods: PodLike[]): PodSummary[] {
@@ -119,7 +142,13 @@ export function summarizePods(pods: PodLike[]): PodSummary[] {
 		reason: pod.status?.reason ?? unschedulable(pod)?.reason ?? null,
 		containers: containerStatuses(pod).map(({ status, init }) => {
 			const s = status.state ?? {};
-			const state = s.terminated ? 'terminated' : s.running ? 'running' : s.waiting ? 'waiting' : 'unknown';
+			const state = s.terminated
+				? 'terminated'
+				: s.running
+					? 'running'
+					: s.waiting
+						? 'waiting'
+						: 'unknown';
 			return {
 				name: status.name,
 				init,
@@ -133,7 +162,9 @@ export function summarizePods(pods: PodLike[]): PodSummary[] {
 }
 
 function unschedulable(pod: PodLike): PodConditionLike | undefined {
-	return pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+	return pod.status?.conditions?.find(
+		(c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
+	);
 }
 
 function memoryLimit(pod: PodLike, container: string): string | undefined {
@@ -182,14 +213,18 @@ function terminatedProblem(pod: PodLike, status: ContainerStatusLike): PodProble
 			return {
 				reason: 'OOMKilled',
 				message: `Container ${status.name} was OOMKilled (exit code ${terminated.exitCode ?? 137}) ${
-					limit ? `at its memory limit of ${limit}` : 'with no memory limit set (the node ran out of memory)'
+					limit
+						? `at its memory limit of ${limit}`
+						: 'with no memory limit set (the node ran out of memory)'
 				}: raise the memory limit or lower the build's memory use`,
 				pod: podName(pod),
 				container: status.name,
 			};
 		}
 		if (terminated.exitCode !== undefined && terminated.exitCode !== 0) {
-			const how = terminated.signal ? `was killed by signal ${terminated.signal}` : `exited with code ${terminated.exitCode}`;
+			const how = terminated.signal
+				? `was killed by signal ${terminated.signal}`
+				: `exited with code ${terminated.exitCode}`;
 			return {
 				reason: failedContainerReason(status.name),
 				message: `Container ${status.name} ${how}${failureDetail(terminated.message)}`,
@@ -215,14 +250,22 @@ function podProblems(pod: PodLike): PodProblem[] {
 	}
 	const cond = unschedulable(pod);
 	if (cond) {
-		found.push({ reason: 'Unschedulable', message: `Pod ${podName(pod)} cannot be scheduled${cond.message ? `: ${cond.message}` : ''}`, pod: podName(pod) });
+		found.push({
+			reason: 'Unschedulable',
+			message: `Pod ${podName(pod)} cannot be scheduled${cond.message ? `: ${cond.message}` : ''}`,
+			pod: podName(pod),
+		});
 	}
 	for (const { status } of statuses) {
 		const problem = terminatedProblem(pod, status);
 		if (problem && problem.reason !== 'OOMKilled') found.push(problem);
 	}
 	if (pod.status?.reason && pod.status.phase === 'Failed') {
-		found.push({ reason: pod.status.reason, message: `Pod ${podName(pod)} failed (${pod.status.reason})${pod.status.message ? `: ${pod.status.message}` : ''}`, pod: podName(pod) });
+		found.push({
+			reason: pod.status.reason,
+			message: `Pod ${podName(pod)} failed (${pod.status.reason})${pod.status.message ? `: ${pod.status.message}` : ''}`,
+			pod: podName(pod),
+		});
 	}
 	return found;
 }
@@ -257,8 +300,14 @@ function waitingSince(pod: PodLike, status: ContainerStatusLike): number | undef
 		const finished = ms(statuses[i].status.state?.terminated?.finishedAt);
 		if (finished !== undefined) return finished;
 	}
-	const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True');
-	return ms(scheduled?.lastTransitionTime) ?? ms(pod.status?.startTime) ?? ms(pod.metadata?.creationTimestamp);
+	const scheduled = pod.status?.conditions?.find(
+		(c) => c.type === 'PodScheduled' && c.status === 'True',
+	);
+	return (
+		ms(scheduled?.lastTransitionTime) ??
+		ms(pod.status?.startTime) ??
+		ms(pod.metadata?.creationTimestamp)
+	);
 }
 
 /**
@@ -266,7 +315,12 @@ function waitingSince(pod: PodLike, status: ContainerStatusLike): number | undef
  * resolves by itself) for at least stuckAfterMs. `firstSeen` remembers when this process first saw each problem,
  * for states the pod status carries no time for; the caller keeps it between checks.
  */
-export function findStuckPod(pods: PodLike[], now: number, stuckAfterMs: number, firstSeen: Map<string, number>): StuckCheck {
+export function findStuckPod(
+	pods: PodLike[],
+	now: number,
+	stuckAfterMs: number,
+	firstSeen: Map<string, number>,
+): StuckCheck {
 	let nextCheckAt: number | undefined;
 	const seenNow = new Set<string>();
 	for (const pod of newestFirst(pods)) {
@@ -275,7 +329,11 @@ export function findStuckPod(pods: PodLike[], now: number, stuckAfterMs: number,
 		const cond = unschedulable(pod);
 		if (cond) {
 			candidates.push({
-				problem: { reason: 'Unschedulable', message: `Pod ${podName(pod)} cannot be scheduled${cond.message ? `: ${cond.message}` : ''}`, pod: podName(pod) },
+				problem: {
+					reason: 'Unschedulable',
+					message: `Pod ${podName(pod)} cannot be scheduled${cond.message ? `: ${cond.message}` : ''}`,
+					pod: podName(pod),
+				},
 				since: ms(cond.lastTransitionTime),
 			});
 		}
@@ -290,7 +348,13 @@ export function findStuckPod(pods: PodLike[], now: number, stuckAfterMs: number,
 			const start = Math.min(since ?? Infinity, firstSeen.get(key)!);
 			if (now - start >= stuckAfterMs) {
 				const seconds = Math.round((now - start) / 1000);
-				return { stuck: { ...problem, message: `${problem.message} (for ${seconds} s, stuckAfterSeconds is ${Math.round(stuckAfterMs / 1000)})`, sinceMs: start } };
+				return {
+					stuck: {
+						...problem,
+						message: `${problem.message} (for ${seconds} s, stuckAfterSeconds is ${Math.round(stuckAfterMs / 1000)})`,
+						sinceMs: start,
+					},
+				};
 			}
 			nextCheckAt = Math.min(nextCheckAt ?? Infinity, start + stuckAfterMs);
 		}
@@ -320,10 +384,13 @@ export function readBuildOutput(pods: PodLike[]): BuildOutput {
 		if (!message) continue;
 		try {
 			const parsed = JSON.parse(message) as { digest?: unknown; image?: unknown; cache?: unknown };
-			const digest = typeof parsed.digest === 'string' && DIGEST.test(parsed.digest) ? parsed.digest : undefined;
+			const digest =
+				typeof parsed.digest === 'string' && DIGEST.test(parsed.digest) ? parsed.digest : undefined;
 			const image = typeof parsed.image === 'string' && parsed.image ? parsed.image : undefined;
-			const cacheWritten = parsed.cache === 'written' ? true : parsed.cache === 'not written' ? false : undefined;
-			if (digest || image) return { digest, image, ...(cacheWritten === undefined ? {} : { cacheWritten }) };
+			const cacheWritten =
+				parsed.cache === 'written' ? true : parsed.cache === 'not written' ? false : undefined;
+			if (digest || image)
+				return { digest, image, ...(cacheWritten === undefined ? {} : { cacheWritten }) };
 		} catch {
 			const match = DIGEST.exec(message);
 			if (match) return { digest: match[0] };
@@ -345,7 +412,11 @@ export function repositoryOf(image: string): string {
  * (`pushing manifest for <ref>@sha256:…`), else the exported index or manifest. The cache export that follows
  * writes its own manifest (`writing cache image manifest sha256:…`), which is never the image.
  */
-const IMAGE_DIGEST_LINES = [/pushing manifest for \S+@(sha256:[0-9a-f]{64})/, /exporting manifest list (sha256:[0-9a-f]{64})/, /exporting manifest (sha256:[0-9a-f]{64})/];
+const IMAGE_DIGEST_LINES = [
+	/pushing manifest for \S+@(sha256:[0-9a-f]{64})/,
+	/exporting manifest list (sha256:[0-9a-f]{64})/,
+	/exporting manifest (sha256:[0-9a-f]{64})/,
+];
 
 /** The image digest a BuildKit build log reports (the last match of the most telling kind), if any. */
 export function digestFromLog(text: string): string | undefined {

@@ -1,6 +1,16 @@
 import type { JobWatchEnd } from './watcher';
 import { classifyJob, toIsoTime, type JobLike } from './outcome';
-import { BUILD_CONTAINER, diagnosePods, digestFromLog, readBuildOutput, repositoryOf, summarizePods, type PodLike, type PodProblem, type PodSummary } from './podDiagnosis';
+import {
+	BUILD_CONTAINER,
+	diagnosePods,
+	digestFromLog,
+	readBuildOutput,
+	repositoryOf,
+	summarizePods,
+	type PodLike,
+	type PodProblem,
+	type PodSummary,
+} from './podDiagnosis';
 
 /** The Wait for Job output (docs/nodes/wait-for-job.md). Absent values are null so every item has the same shape. */
 export interface WaitForJobResult {
@@ -56,7 +66,8 @@ function seconds(from: string | undefined, to: string | number | undefined): num
 function progressNote(job: JobLike | undefined, problem: PodProblem | undefined): string {
 	if (!job) return '';
 	const progress = classifyJob(job);
-	if (progress.state === 'finishing') return `; it was finishing (${progress.reason}: ${progress.message})`;
+	if (progress.state === 'finishing')
+		return `; it was finishing (${progress.reason}: ${progress.message})`;
 	if (problem) return `; ${problem.message}`;
 	return `; it was ${progress.state}`;
 }
@@ -64,7 +75,8 @@ function progressNote(job: JobLike | undefined, problem: PodProblem | undefined)
 /** Docker Hub names as BuildKit prints them: `docker/x:1` is `docker.io/docker/x:1`, `alpine` is `docker.io/library/alpine`. */
 function spellings(image: string): string[] {
 	const first = image.split('/')[0];
-	if (image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) return [image];
+	if (image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost'))
+		return [image];
 	return [image, `docker.io/${image.includes('/') ? image : `library/${image}`}`];
 }
 
@@ -72,10 +84,24 @@ function spellings(image: string): string[] {
  * A build that failed because BuildKit could not pull the SBOM scanner image (Docker Hub by default, which
  * air-gapped clusters cannot reach) gets a diagnosis naming the image and both ways out.
  */
-function sbomGeneratorProblem(job: JobLike | undefined, problem: PodProblem | undefined): PodProblem | undefined {
+function sbomGeneratorProblem(
+	job: JobLike | undefined,
+	problem: PodProblem | undefined,
+): PodProblem | undefined {
 	const generator = job?.metadata?.annotations?.[SBOM_GENERATOR_ANNOTATION];
-	if (!generator || !problem || problem.container !== BUILD_CONTAINER || problem.reason !== 'BuildFailed') return problem;
-	if (!spellings(generator).some((name) => problem.message.includes(`${name}:`) || problem.message.includes(`${name} `))) return problem;
+	if (
+		!generator ||
+		!problem ||
+		problem.container !== BUILD_CONTAINER ||
+		problem.reason !== 'BuildFailed'
+	)
+		return problem;
+	if (
+		!spellings(generator).some(
+			(name) => problem.message.includes(`${name}:`) || problem.message.includes(`${name} `),
+		)
+	)
+		return problem;
 	return {
 		...problem,
 		reason: 'SbomGeneratorUnavailable',
@@ -89,7 +115,8 @@ function sbomGeneratorProblem(job: JobLike | undefined, problem: PodProblem | un
 export function assembleResult(input: ResultInput): WaitForJobResult {
 	const { jobName, namespace, end, pods } = input;
 	const job = 'job' in end ? end.job : undefined;
-	const startedAt = toIsoTime(job?.status?.startTime) ?? toIsoTime(job?.metadata?.creationTimestamp);
+	const startedAt =
+		toIsoTime(job?.status?.startTime) ?? toIsoTime(job?.metadata?.creationTimestamp);
 	const base = {
 		jobName,
 		namespace,
@@ -104,18 +131,28 @@ export function assembleResult(input: ResultInput): WaitForJobResult {
 		pods: summarizePods(pods),
 		deleted: false,
 	};
-	const problem = sbomGeneratorProblem(job, end.kind === 'stuck' ? end.problem : diagnosePods(pods));
+	const problem = sbomGeneratorProblem(
+		job,
+		end.kind === 'stuck' ? end.problem : diagnosePods(pods),
+	);
 
 	switch (end.kind) {
 		case 'terminal': {
 			const progress = classifyJob(end.job);
 			if (progress.state !== 'succeeded' && progress.state !== 'failed') break;
-			const finished = { ...base, finishedAt: progress.finishedAt ?? null, durationSeconds: seconds(startedAt, progress.finishedAt ?? input.endedAt) };
+			const finished = {
+				...base,
+				finishedAt: progress.finishedAt ?? null,
+				durationSeconds: seconds(startedAt, progress.finishedAt ?? input.endedAt),
+			};
 			if (progress.state === 'succeeded') {
 				const output = readBuildOutput(pods);
 				const image = output.image ?? base.image;
 				const digest = output.digest ?? digestFromLog(input.logTail) ?? null;
-				const cacheNote = output.cacheWritten === false ? '; the build cache was not written, so the next build starts without it (see the log)' : '';
+				const cacheNote =
+					output.cacheWritten === false
+						? '; the build cache was not written, so the next build starts without it (see the log)'
+						: '';
 				return {
 					...finished,
 					status: 'succeeded',
@@ -130,12 +167,27 @@ export function assembleResult(input: ResultInput): WaitForJobResult {
 			// The deadline is the cause even when the killed container shows an exit code; otherwise the pod says why.
 			if (progress.reason === 'DeadlineExceeded' || !problem) {
 				const during = problem ? ` (${problem.message})` : '';
-				return { ...finished, status: 'failed', reason: progress.reason, message: `Job ${jobName} failed: ${progress.reason}: ${progress.message}${during}` };
+				return {
+					...finished,
+					status: 'failed',
+					reason: progress.reason,
+					message: `Job ${jobName} failed: ${progress.reason}: ${progress.message}${during}`,
+				};
 			}
-			return { ...finished, status: 'failed', reason: problem.reason, message: `Job ${jobName} failed: ${problem.message} (${progress.reason}: ${progress.message})` };
+			return {
+				...finished,
+				status: 'failed',
+				reason: problem.reason,
+				message: `Job ${jobName} failed: ${problem.message} (${progress.reason}: ${progress.message})`,
+			};
 		}
 		case 'deleted':
-			return { ...base, status: 'failed', reason: 'JobDeleted', message: `Job ${jobName} was deleted while waiting for it to finish${progressNote(job, problem)}` };
+			return {
+				...base,
+				status: 'failed',
+				reason: 'JobDeleted',
+				message: `Job ${jobName} was deleted while waiting for it to finish${progressNote(job, problem)}`,
+			};
 		case 'notFound':
 			return {
 				...base,
@@ -144,7 +196,12 @@ export function assembleResult(input: ResultInput): WaitForJobResult {
 				message: `Job ${jobName} was not found in namespace ${namespace}: check Job Name and Namespace (a finished Job is also removed once its ttlSecondsAfterFinished passes)`,
 			};
 		case 'stuck':
-			return { ...base, status: 'stuck', reason: end.problem.reason, message: `Job ${jobName} is stuck: ${end.problem.message}` };
+			return {
+				...base,
+				status: 'stuck',
+				reason: end.problem.reason,
+				message: `Job ${jobName} is stuck: ${end.problem.message}`,
+			};
 		case 'deadline':
 		case 'aborted':
 			break;

@@ -32,7 +32,13 @@ export interface WaitForJobOptions {
 }
 
 /** Defaults of a wait, shared with the node's parameters (failOnJobFailure is the node's: throw or output). */
-export const WAIT_DEFAULTS = { timeoutSeconds: 1800, stuckAfterSeconds: 300, logTailLines: 50, deleteWhenDone: false, failOnJobFailure: true } as const;
+export const WAIT_DEFAULTS = {
+	timeoutSeconds: 1800,
+	stuckAfterSeconds: 300,
+	logTailLines: 50,
+	deleteWhenDone: false,
+	failOnJobFailure: true,
+} as const;
 
 export interface WaitForJobStats extends JobWatchStats {
 	podLists: number;
@@ -48,15 +54,24 @@ export class WaitCancelledError extends Error {
 	}
 }
 
-function validate(options: WaitForJobOptions): Required<Pick<WaitForJobOptions, 'timeoutSeconds' | 'stuckAfterSeconds' | 'logTailLines'>> {
-	validateDns1123Label(options.jobName, 'jobName', 'Job name (e.g. the jobName output of Create BuildKit Job)');
+function validate(
+	options: WaitForJobOptions,
+): Required<Pick<WaitForJobOptions, 'timeoutSeconds' | 'stuckAfterSeconds' | 'logTailLines'>> {
+	validateDns1123Label(
+		options.jobName,
+		'jobName',
+		'Job name (e.g. the jobName output of Create BuildKit Job)',
+	);
 	validateDns1123Label(options.namespace, 'namespace', 'namespace name');
 	const timeoutSeconds = options.timeoutSeconds ?? WAIT_DEFAULTS.timeoutSeconds;
-	if (!(timeoutSeconds > 0)) throw new InputError('timeoutSeconds', 'Timeout Seconds must be greater than 0');
+	if (!(timeoutSeconds > 0))
+		throw new InputError('timeoutSeconds', 'Timeout Seconds must be greater than 0');
 	const stuckAfterSeconds = options.stuckAfterSeconds ?? WAIT_DEFAULTS.stuckAfterSeconds;
-	if (!(stuckAfterSeconds >= 0)) throw new InputError('stuckAfterSeconds', 'Stuck After Seconds must be 0 (off) or more');
+	if (!(stuckAfterSeconds >= 0))
+		throw new InputError('stuckAfterSeconds', 'Stuck After Seconds must be 0 (off) or more');
 	const logTailLines = options.logTailLines ?? WAIT_DEFAULTS.logTailLines;
-	if (!(logTailLines >= 0)) throw new InputError('logTailLines', 'Log Tail Lines must be 0 or more');
+	if (!(logTailLines >= 0))
+		throw new InputError('logTailLines', 'Log Tail Lines must be 0 or more');
 	return { timeoutSeconds, stuckAfterSeconds, logTailLines };
 }
 
@@ -65,7 +80,18 @@ function validate(options: WaitForJobOptions): Required<Pick<WaitForJobOptions, 
  * (StuckPodMonitor), then reads the pods and one log tail once, at the end. Throws only for bad input, a
  * refused API (JobWatchApiError) or cancellation; every Job outcome is a result.
  */
-export async function waitForJob(kc: k8s.KubeConfig, options: WaitForJobOptions, stats: WaitForJobStats = { lists: 0, watches: 0, relists: 0, retries: 0, podLists: 0, logReads: 0 }): Promise<WaitForJobResult> {
+export async function waitForJob(
+	kc: k8s.KubeConfig,
+	options: WaitForJobOptions,
+	stats: WaitForJobStats = {
+		lists: 0,
+		watches: 0,
+		relists: 0,
+		retries: 0,
+		podLists: 0,
+		logReads: 0,
+	},
+): Promise<WaitForJobResult> {
 	const { timeoutSeconds, stuckAfterSeconds, logTailLines } = validate(options);
 	const { namespace, jobName } = options;
 	const deadline = Date.now() + timeoutSeconds * 1000;
@@ -120,19 +146,40 @@ export async function waitForJob(kc: k8s.KubeConfig, options: WaitForJobOptions,
 	}
 
 	const finalPods = end.kind === 'notFound' ? [] : await pods().catch(() => [] as PodLike[]);
-	const failed = end.kind === 'terminal' && classifyJob(end.job).state === 'succeeded' ? undefined : end.kind === 'stuck' ? end.problem : diagnosePods(finalPods);
+	const failed =
+		end.kind === 'terminal' && classifyJob(end.job).state === 'succeeded'
+			? undefined
+			: end.kind === 'stuck'
+				? end.problem
+				: diagnosePods(finalPods);
 	const source = chooseLogSource(finalPods, failed);
 	let logTail = '';
 	if (source && logTailLines > 0) {
 		stats.logReads++;
-		logTail = await readLogTail(kc, namespace, source, logTailLines, options.logTailMaxBytes ?? LOG_TAIL_MAX_BYTES);
+		logTail = await readLogTail(
+			kc,
+			namespace,
+			source,
+			logTailLines,
+			options.logTailMaxBytes ?? LOG_TAIL_MAX_BYTES,
+		);
 	}
-	const result = assembleResult({ jobName, namespace, end, pods: finalPods, logTail, endedAt: Date.now(), timeoutSeconds });
+	const result = assembleResult({
+		jobName,
+		namespace,
+		end,
+		pods: finalPods,
+		logTail,
+		endedAt: Date.now(),
+		timeoutSeconds,
+	});
 	result.message = redactUrlCredentials(result.message);
 
 	if (options.deleteWhenDone && end.kind !== 'notFound' && end.kind !== 'deleted') {
 		try {
-			await kc.makeApiClient(kubernetesClient().BatchV1Api).deleteNamespacedJob({ name: jobName, namespace, propagationPolicy: 'Background' });
+			await kc
+				.makeApiClient(kubernetesClient().BatchV1Api)
+				.deleteNamespacedJob({ name: jobName, namespace, propagationPolicy: 'Background' });
 			result.deleted = true;
 		} catch (error) {
 			const failure = describeKubernetesError(error);

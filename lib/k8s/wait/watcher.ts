@@ -1,7 +1,11 @@
 import type * as k8s from '@kubernetes/client-node';
 import { RemoteError } from '../../errors';
 import { kubernetesClient } from '../kubernetesClient';
-import { describeKubernetesError, hintForAdmissionDenial, type KubernetesApiFailure } from '../apiError';
+import {
+	describeKubernetesError,
+	hintForAdmissionDenial,
+	type KubernetesApiFailure,
+} from '../apiError';
 import { classifyJob, isTerminal, type JobLike } from './outcome';
 
 /**
@@ -54,20 +58,31 @@ export class JobWatchApiError extends RemoteError {
 		rightsHint = 'The identity needs get/list/watch on jobs and list on pods in the namespace (deploy/ Role build-job-manager)',
 	) {
 		const denial = failure.admissionPolicy;
-		super(denial ? `Kubernetes API refused the wait: admission policy "${denial.policy}" denied it: ${denial.rule}` : `Kubernetes API refused the wait: ${failure.message}`, {
-			statusCode: failure.statusCode,
-			hint: denial ? hintForAdmissionDenial(denial.policy) : rightsHint,
-		});
+		super(
+			denial
+				? `Kubernetes API refused the wait: admission policy "${denial.policy}" denied it: ${denial.rule}`
+				: `Kubernetes API refused the wait: ${failure.message}`,
+			{
+				statusCode: failure.statusCode,
+				hint: denial ? hintForAdmissionDenial(denial.policy) : rightsHint,
+			},
+		);
 	}
 }
 
 const DEFAULT_WATCH_TIMEOUT_SECONDS = 25;
 
-const statusCodeOf = (error: unknown): number | undefined => describeKubernetesError(error).statusCode;
+const statusCodeOf = (error: unknown): number | undefined =>
+	describeKubernetesError(error).statusCode;
 
 /** 4xx other than timeouts, conflicts, 410 and throttling: the request itself is refused and will stay refused. */
 export function isPermanentFailure(statusCode: number | undefined): boolean {
-	return statusCode !== undefined && statusCode >= 400 && statusCode < 500 && ![408, 409, 410, 429].includes(statusCode);
+	return (
+		statusCode !== undefined &&
+		statusCode >= 400 &&
+		statusCode < 500 &&
+		![408, 409, 410, 429].includes(statusCode)
+	);
 }
 
 type WatchRound =
@@ -77,7 +92,10 @@ type WatchRound =
 	| { end: 'terminal' | 'deleted'; job: JobLike }
 	| { end: 'deadline' | 'aborted' };
 
-export async function watchJob(options: JobWatchOptions, stats: JobWatchStats = { lists: 0, watches: 0, relists: 0, retries: 0 }): Promise<JobWatchEnd> {
+export async function watchJob(
+	options: JobWatchOptions,
+	stats: JobWatchStats = { lists: 0, watches: 0, relists: 0, retries: 0 },
+): Promise<JobWatchEnd> {
 	const { kc, namespace, jobName, deadline, signal } = options;
 	const batch = kc.makeApiClient(kubernetesClient().BatchV1Api);
 	const fieldSelector = `metadata.name=${jobName}`;
@@ -113,7 +131,8 @@ export async function watchJob(options: JobWatchOptions, stats: JobWatchStats = 
 			stats.lists++;
 			list = await batch.listNamespacedJob({ namespace, fieldSelector });
 		} catch (error) {
-			if (isPermanentFailure(statusCodeOf(error))) throw new JobWatchApiError(describeKubernetesError(error));
+			if (isPermanentFailure(statusCodeOf(error)))
+				throw new JobWatchApiError(describeKubernetesError(error));
 			await backOff();
 			continue;
 		}
@@ -131,23 +150,37 @@ export async function watchJob(options: JobWatchOptions, stats: JobWatchStats = 
 			const stop = stopped();
 			if (stop) return stop;
 			stats.watches++;
-			const round = await watchRound(kc, path, {
-				fieldSelector,
-				resourceVersion: rv,
-				allowWatchBookmarks: true,
-				timeoutSeconds: Math.max(1, Math.min(options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS, Math.ceil((deadline - Date.now()) / 1000))),
-			}, {
-				deadline,
-				signal,
-				onResourceVersion: (next) => (rv = next),
-				onObject: observe,
-			});
+			const round = await watchRound(
+				kc,
+				path,
+				{
+					fieldSelector,
+					resourceVersion: rv,
+					allowWatchBookmarks: true,
+					timeoutSeconds: Math.max(
+						1,
+						Math.min(
+							options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS,
+							Math.ceil((deadline - Date.now()) / 1000),
+						),
+					),
+				},
+				{
+					deadline,
+					signal,
+					onResourceVersion: (next) => (rv = next),
+					onObject: observe,
+				},
+			);
 			switch (round.end) {
 				case 'terminal':
 					return { kind: 'terminal', job: round.job };
 				case 'deleted':
 					// A replacement Job with the same name is not ours: report the one we were following.
-					return { kind: 'deleted', job: uid && round.job.metadata?.uid !== uid && last ? last : round.job };
+					return {
+						kind: 'deleted',
+						job: uid && round.job.metadata?.uid !== uid && last ? last : round.job,
+					};
 				case 'deadline':
 					return { kind: 'deadline', job: last };
 				case 'aborted':
@@ -157,7 +190,8 @@ export async function watchJob(options: JobWatchOptions, stats: JobWatchStats = 
 					break watching;
 				case 'failed':
 					if (round.events > 0) failures = 0;
-					if (isPermanentFailure(statusCodeOf(round.error))) throw new JobWatchApiError(describeKubernetesError(round.error));
+					if (isPermanentFailure(statusCodeOf(round.error)))
+						throw new JobWatchApiError(describeKubernetesError(round.error));
 					// A reset connection or a server that is down for a moment: our RV is still good, so watch from it
 					// again (as client-go's reflector does); if the server lost it, the next watch says 410 and we LIST.
 					await backOff();
@@ -166,7 +200,11 @@ export async function watchJob(options: JobWatchOptions, stats: JobWatchStats = 
 					failures = 0;
 					// A server that closes every watch at once would otherwise be hammered; real ends are rarely instant.
 					quickEmptyRounds = round.events === 0 && round.ms < 200 ? quickEmptyRounds + 1 : 0;
-					if (quickEmptyRounds > 1) await sleepUntil(Math.min(deadline, Date.now() + Math.min(1000, 25 * 2 ** quickEmptyRounds)), signal);
+					if (quickEmptyRounds > 1)
+						await sleepUntil(
+							Math.min(deadline, Date.now() + Math.min(1000, 25 * 2 ** quickEmptyRounds)),
+							signal,
+						);
 					continue;
 			}
 		}
@@ -181,7 +219,12 @@ interface RoundHooks {
 }
 
 /** One WATCH request, resolved with why it ended. */
-function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, string | number | boolean | undefined>, hooks: RoundHooks): Promise<WatchRound> {
+function watchRound(
+	kc: k8s.KubeConfig,
+	path: string,
+	query: Record<string, string | number | boolean | undefined>,
+	hooks: RoundHooks,
+): Promise<WatchRound> {
 	return new Promise<WatchRound>((resolve) => {
 		const startedAt = Date.now();
 		let events = 0;
@@ -196,7 +239,10 @@ function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, stri
 			resolve(round);
 		};
 		const onAbort = (): void => finish({ end: 'aborted' });
-		const timer = setTimeout(() => finish({ end: 'deadline' }), Math.max(0, hooks.deadline - Date.now()));
+		const timer = setTimeout(
+			() => finish({ end: 'deadline' }),
+			Math.max(0, hooks.deadline - Date.now()),
+		);
 		hooks.signal?.addEventListener('abort', onAbort, { once: true });
 		if (hooks.signal?.aborted) return finish({ end: 'aborted' });
 
@@ -221,7 +267,8 @@ function watchRound(kc: k8s.KubeConfig, path: string, query: Record<string, stri
 		const onDone = (error: unknown): void => {
 			if (settled) return;
 			const e = error as { name?: string } | null;
-			if (!e || e.name === 'TimeoutError') return finish({ end: 'closed', events, ms: Date.now() - startedAt });
+			if (!e || e.name === 'TimeoutError')
+				return finish({ end: 'closed', events, ms: Date.now() - startedAt });
 			if (statusCodeOf(e) === 410) return finish({ end: 'relist' });
 			finish({ end: 'failed', error, events });
 		};

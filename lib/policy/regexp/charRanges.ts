@@ -58,8 +58,20 @@ export function caseFoldRanges(set: CharRanges): CharRanges {
 	// Go folds k/K with U+212A (Kelvin) and s/S with U+017F (long s).
 	if (extra.length || set.length) {
 		const all = unionRanges(set, extra);
-		if (rangesOverlap(all, [[0x4b, 0x4b], [0x6b, 0x6b]])) extra.push([0x212a, 0x212a]);
-		if (rangesOverlap(all, [[0x53, 0x53], [0x73, 0x73]])) extra.push([0x17f, 0x17f]);
+		if (
+			rangesOverlap(all, [
+				[0x4b, 0x4b],
+				[0x6b, 0x6b],
+			])
+		)
+			extra.push([0x212a, 0x212a]);
+		if (
+			rangesOverlap(all, [
+				[0x53, 0x53],
+				[0x73, 0x73],
+			])
+		)
+			extra.push([0x17f, 0x17f]);
 	}
 	return unionRanges(set, extra);
 }

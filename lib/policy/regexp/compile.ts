@@ -39,7 +39,9 @@ function emit(node: RegexNode, scopedFold: boolean): string {
 		case 'assert':
 			return node.js;
 		case 'group': {
-			const body = node.alternatives.map((seq) => seq.map((n) => emit(n, scopedFold)).join('')).join('|');
+			const body = node.alternatives
+				.map((seq) => seq.map((n) => emit(n, scopedFold)).join(''))
+				.join('|');
 			return `${node.capture ? '(' : '(?:'}${body})`;
 		}
 		case 'repeat':
@@ -62,7 +64,9 @@ function charNodes(nodes: RegexNode[]): Array<Extract<RegexNode, { type: 'char' 
  */
 export function compileGoRegexp(pattern: string): GoRegexp {
 	if (pattern.length > MAX_PATTERN_LENGTH) {
-		throw new UnsafeRegexError(`the pattern is ${pattern.length} characters long; at most ${MAX_PATTERN_LENGTH} are accepted`);
+		throw new UnsafeRegexError(
+			`the pattern is ${pattern.length} characters long; at most ${MAX_PATTERN_LENGTH} are accepted`,
+		);
 	}
 	const parsed = parseGoRegexp(pattern);
 	checkRegexSafety(parsed);
@@ -71,12 +75,22 @@ export function compileGoRegexp(pattern: string): GoRegexp {
 	const wholeFold = folded > 0 && folded === chars.length;
 	const scopedFold = folded > 0 && !wholeFold;
 	if (scopedFold && !regexpModifiersSupported()) {
-		throw new GoRegexpSyntaxError('(?i) for part of a pattern needs Node.js 23 or later; put (?i) at the very start instead');
+		throw new GoRegexpSyntaxError(
+			'(?i) for part of a pattern needs Node.js 23 or later; put (?i) at the very start instead',
+		);
 	}
-	const source = parsed.alternatives.map((seq) => seq.map((n) => emit(n, scopedFold)).join('')).join('|');
+	const source = parsed.alternatives
+		.map((seq) => seq.map((n) => emit(n, scopedFold)).join(''))
+		.join('|');
 	try {
-		return { pattern, regex: new RegExp(source, wholeFold ? 'iu' : 'u'), groupNames: parsed.groupNames };
+		return {
+			pattern,
+			regex: new RegExp(source, wholeFold ? 'iu' : 'u'),
+			groupNames: parsed.groupNames,
+		};
 	} catch (error) {
-		throw new GoRegexpSyntaxError(`cannot be expressed as a JavaScript RegExp: ${(error as Error).message}`);
+		throw new GoRegexpSyntaxError(
+			`cannot be expressed as a JavaScript RegExp: ${(error as Error).message}`,
+		);
 	}
 }

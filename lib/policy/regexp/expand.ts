@@ -21,7 +21,8 @@ function readName(text: string, from: number): number {
 }
 
 function groupIndex(name: string, regexp: GoRegexp): number {
-	const numeric = /^[0-9]+$/.test(name) && !(name.length > 1 && name[0] === '0') && name.length <= 8;
+	const numeric =
+		/^[0-9]+$/.test(name) && !(name.length > 1 && name[0] === '0') && name.length <= 8;
 	if (numeric) {
 		const index = Number(name);
 		return index < regexp.groupNames.length ? index : -1;

@@ -92,7 +92,8 @@ function isVariableRepeat(node: RegexNode): boolean {
 function someNode(node: RegexNode, test: (n: RegexNode) => boolean): boolean {
 	if (test(node)) return true;
 	if (node.type === 'repeat') return someNode(node.body, test);
-	if (node.type === 'group') return node.alternatives.some((seq) => seq.some((n) => someNode(n, test)));
+	if (node.type === 'group')
+		return node.alternatives.some((seq) => seq.some((n) => someNode(n, test)));
 	return false;
 }
 
@@ -103,14 +104,17 @@ function ambiguousAlternation(node: RegexNode): boolean {
 	const firsts = node.alternatives.map(sequenceFirstChars);
 	if (node.alternatives.some((seq) => sequenceLengthBounds(seq)[0] === 0)) return true;
 	for (let i = 0; i < firsts.length; i++) {
-		for (let j = i + 1; j < firsts.length; j++) if (rangesOverlap(firsts[i], firsts[j])) return true;
+		for (let j = i + 1; j < firsts.length; j++)
+			if (rangesOverlap(firsts[i], firsts[j])) return true;
 	}
 	return false;
 }
 
 function flatten(sequence: RegexNode[]): RegexNode[] {
 	return sequence.flatMap((node) =>
-		node.type === 'group' && node.alternatives.length === 1 ? flatten(node.alternatives[0]) : [node],
+		node.type === 'group' && node.alternatives.length === 1
+			? flatten(node.alternatives[0])
+			: [node],
 	);
 }
 
@@ -137,7 +141,9 @@ function checkRepeatedBody(node: RegexNode): void {
 		new ChainCheck().walk([body], []);
 	}
 	if (lengthBounds(body)[0] === 0) {
-		throw new UnsafeRegexError('a repeated group can match the empty string (like `(a?)*` or `(a|)*`)');
+		throw new UnsafeRegexError(
+			'a repeated group can match the empty string (like `(a?)*` or `(a|)*`)',
+		);
 	}
 	if (someNode(body, ambiguousAlternation)) {
 		throw new UnsafeRegexError(
@@ -159,12 +165,17 @@ interface OpenPiece {
 function branching(node: RegexNode): number {
 	if (node.type === 'repeat') {
 		if (node.min === node.max) return 1;
-		return node.max === Infinity ? MAX_TAG_LENGTH : Math.min(node.max - node.min + 1, MAX_TAG_LENGTH);
+		return node.max === Infinity
+			? MAX_TAG_LENGTH
+			: Math.min(node.max - node.min + 1, MAX_TAG_LENGTH);
 	}
 	if (node.type === 'group' && node.alternatives.length > 1) {
 		const [lo, hi] = lengthBounds(node);
 		if (lo === hi && !ambiguousAlternation(node)) return 1;
-		return node.alternatives.reduce((sum, seq) => sum + seq.reduce((p, n) => p * branching(n), 1), 0);
+		return node.alternatives.reduce(
+			(sum, seq) => sum + seq.reduce((p, n) => p * branching(n), 1),
+			0,
+		);
 	}
 	return 1;
 }
@@ -215,7 +226,8 @@ function startsAnchored(sequence: RegexNode[]): boolean {
 	const first = sequence[0];
 	if (!first) return false;
 	if (first.type === 'assert') return first.beginText;
-	if (first.type === 'group' && first.alternatives.length === 1) return startsAnchored(first.alternatives[0]);
+	if (first.type === 'group' && first.alternatives.length === 1)
+		return startsAnchored(first.alternatives[0]);
 	return false;
 }
 
@@ -226,6 +238,8 @@ export function checkRegexSafety(parsed: ParsedGoRegexp): void {
 			? parsed.alternatives[0]
 			: [{ type: 'group', capture: false, alternatives: parsed.alternatives }];
 	// An unanchored search retries at every position: an implicit leading `.*?`.
-	const search: OpenPiece[] = startsAnchored(sequence) ? [] : [{ chars: ALL_CHARS, ways: MAX_TAG_LENGTH }];
+	const search: OpenPiece[] = startsAnchored(sequence)
+		? []
+		: [{ chars: ALL_CHARS, ways: MAX_TAG_LENGTH }];
 	new ChainCheck().walk(sequence, search);
 }

@@ -64,38 +64,77 @@ interface Flags {
 const MAX_REPEAT = 1000;
 
 const DIGITS: CharRanges = [[0x30, 0x39]];
-const WORD: CharRanges = normalizeRanges([[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]]);
-const SPACE: CharRanges = normalizeRanges([[0x09, 0x0a], [0x0c, 0x0d], [0x20, 0x20]]);
+const WORD: CharRanges = normalizeRanges([
+	[0x30, 0x39],
+	[0x41, 0x5a],
+	[0x5f, 0x5f],
+	[0x61, 0x7a],
+]);
+const SPACE: CharRanges = normalizeRanges([
+	[0x09, 0x0a],
+	[0x0c, 0x0d],
+	[0x20, 0x20],
+]);
 
 const POSIX_CLASSES: Record<string, CharRanges> = {
-	alnum: normalizeRanges([[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]]),
-	alpha: normalizeRanges([[0x41, 0x5a], [0x61, 0x7a]]),
+	alnum: normalizeRanges([
+		[0x30, 0x39],
+		[0x41, 0x5a],
+		[0x61, 0x7a],
+	]),
+	alpha: normalizeRanges([
+		[0x41, 0x5a],
+		[0x61, 0x7a],
+	]),
 	ascii: [[0x00, 0x7f]],
-	blank: normalizeRanges([[0x09, 0x09], [0x20, 0x20]]),
-	cntrl: normalizeRanges([[0x00, 0x1f], [0x7f, 0x7f]]),
+	blank: normalizeRanges([
+		[0x09, 0x09],
+		[0x20, 0x20],
+	]),
+	cntrl: normalizeRanges([
+		[0x00, 0x1f],
+		[0x7f, 0x7f],
+	]),
 	digit: DIGITS,
 	graph: [[0x21, 0x7e]],
 	lower: [[0x61, 0x7a]],
 	print: [[0x20, 0x7e]],
-	punct: normalizeRanges([[0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e]]),
-	space: normalizeRanges([[0x09, 0x0d], [0x20, 0x20]]),
+	punct: normalizeRanges([
+		[0x21, 0x2f],
+		[0x3a, 0x40],
+		[0x5b, 0x60],
+		[0x7b, 0x7e],
+	]),
+	space: normalizeRanges([
+		[0x09, 0x0d],
+		[0x20, 0x20],
+	]),
 	upper: [[0x41, 0x5a]],
 	word: WORD,
-	xdigit: normalizeRanges([[0x30, 0x39], [0x41, 0x46], [0x61, 0x66]]),
+	xdigit: normalizeRanges([
+		[0x30, 0x39],
+		[0x41, 0x46],
+		[0x61, 0x66],
+	]),
 };
 
 const GENERAL_CATEGORIES = new Set(
-	'C Cc Cf Co Cs L Ll Lm Lo Lt Lu M Mc Me Mn N Nd Nl No P Pc Pd Pe Pf Pi Po Ps S Sc Sk Sm So Z Zl Zp Zs'.split(' '),
+	'C Cc Cf Co Cs L Ll Lm Lo Lt Lu M Mc Me Mn N Nd Nl No P Pc Pd Pe Pf Pi Po Ps S Sc Sk Sm So Z Zl Zp Zs'.split(
+		' ',
+	),
 );
 
 /** A code point written so it is valid anywhere in a `u`-flag RegExp, inside or outside a class. */
 export function jsCodePoint(cp: number): string {
-	const isAlnum = (cp >= 0x30 && cp <= 0x39) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a);
+	const isAlnum =
+		(cp >= 0x30 && cp <= 0x39) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a);
 	return isAlnum ? String.fromCodePoint(cp) : `\\u{${cp.toString(16)}}`;
 }
 
 function jsRanges(set: CharRanges): string {
-	return set.map(([lo, hi]) => (lo === hi ? jsCodePoint(lo) : `${jsCodePoint(lo)}-${jsCodePoint(hi)}`)).join('');
+	return set
+		.map(([lo, hi]) => (lo === hi ? jsCodePoint(lo) : `${jsCodePoint(lo)}-${jsCodePoint(hi)}`))
+		.join('');
 }
 
 function isOctal(ch: string | undefined): boolean {
@@ -175,7 +214,9 @@ class Parser {
 				return [this.parseBracketClass(flags)];
 			case '.':
 				this.pos++;
-				return [this.charNode(flags.s ? ALL_CHARS : complementRanges([[0x0a, 0x0a]]), [], false, false)];
+				return [
+					this.charNode(flags.s ? ALL_CHARS : complementRanges([[0x0a, 0x0a]]), [], false, false),
+				];
 			case '^':
 				this.pos++;
 				return [{ type: 'assert', js: flags.m ? '(?<![^\\n])' : '^', beginText: !flags.m }];
@@ -193,10 +234,20 @@ class Parser {
 
 	private literal(cp: number, flags: Flags): CharNode {
 		const set: CharRanges = [[cp, cp]];
-		return { type: 'char', set: flags.i ? caseFoldRanges(set) : set, js: jsCodePoint(cp), fold: flags.i };
+		return {
+			type: 'char',
+			set: flags.i ? caseFoldRanges(set) : set,
+			js: jsCodePoint(cp),
+			fold: flags.i,
+		};
 	}
 
-	private charNode(ranges: CharRanges, jsExtra: string[], negated: boolean, fold: boolean): CharNode {
+	private charNode(
+		ranges: CharRanges,
+		jsExtra: string[],
+		negated: boolean,
+		fold: boolean,
+	): CharNode {
 		const js = `[${negated ? '^' : ''}${jsRanges(ranges)}${jsExtra.join('')}]`;
 		// Over-approximate what can be consumed: property escapes and case folding only widen it.
 		let set: CharRanges;
@@ -213,18 +264,23 @@ class Parser {
 		let innerFlags = flags;
 		if (this.peek() === '?') {
 			const rest = this.src.slice(this.pos + 1);
-			if (rest.startsWith('P<') || (rest.startsWith('<') && !rest.startsWith('<=') && !rest.startsWith('<!'))) {
+			if (
+				rest.startsWith('P<') ||
+				(rest.startsWith('<') && !rest.startsWith('<=') && !rest.startsWith('<!'))
+			) {
 				this.pos += rest.startsWith('P<') ? 3 : 2;
 				const end = this.src.indexOf('>', this.pos);
 				name = end < 0 ? '' : this.src.slice(this.pos, end);
-				if (!/^[A-Za-z0-9_]+$/.test(name)) this.fail(`invalid named capture: \`${this.src.slice(this.pos - 3)}\``);
+				if (!/^[A-Za-z0-9_]+$/.test(name))
+					this.fail(`invalid named capture: \`${this.src.slice(this.pos - 3)}\``);
 				if (this.groupNames.includes(name)) this.fail(`duplicate capture group name: \`${name}\``);
 				this.pos = end + 1;
 			} else if (/^(=|!|<=|<!)/.test(rest)) {
 				this.fail('lookahead and lookbehind are not supported (Go regexp has none)');
 			} else {
 				const m = /^([imsU]*)(?:-([imsU]*))?([:)])/.exec(rest);
-				if (!m || m[2] === '' || (m[3] === ')' && m[1] === '' && m[2] === undefined)) this.fail(`invalid or unsupported Perl syntax: \`(?${rest.slice(0, 2)}\``);
+				if (!m || m[2] === '' || (m[3] === ')' && m[1] === '' && m[2] === undefined))
+					this.fail(`invalid or unsupported Perl syntax: \`(?${rest.slice(0, 2)}\``);
 				this.pos += 1 + m[0].length;
 				innerFlags = { ...flags };
 				for (const f of m[1]) innerFlags[f as keyof Flags] = true;
@@ -255,7 +311,12 @@ class Parser {
 
 	private quantifierAhead(): boolean {
 		const ch = this.peek();
-		return ch === '*' || ch === '+' || ch === '?' || (ch === '{' && this.braceRepeatAhead() !== undefined);
+		return (
+			ch === '*' ||
+			ch === '+' ||
+			ch === '?' ||
+			(ch === '{' && this.braceRepeatAhead() !== undefined)
+		);
 	}
 
 	private parseQuantifier(target: RegexNode, flags: Flags): RepeatNode {
@@ -266,7 +327,9 @@ class Parser {
 		if (ch === '{') {
 			const brace = this.braceRepeatAhead()!;
 			if (brace.min > MAX_REPEAT || brace.max > MAX_REPEAT || brace.min > brace.max) {
-				this.fail(`invalid repeat count: \`${this.src.slice(start, start + brace.length)}\` (Go allows at most ${MAX_REPEAT})`);
+				this.fail(
+					`invalid repeat count: \`${this.src.slice(start, start + brace.length)}\` (Go allows at most ${MAX_REPEAT})`,
+				);
 			}
 			({ min, max } = brace);
 			this.pos += brace.length;
@@ -283,7 +346,9 @@ class Parser {
 			this.fail(`invalid nested repetition operator: \`${this.src.slice(start, this.pos + 1)}\``);
 		}
 		if (target.type === 'assert') {
-			this.fail(`a repetition operator after an anchor repeats nothing: \`${this.src.slice(start, this.pos)}\``);
+			this.fail(
+				`a repetition operator after an anchor repeats nothing: \`${this.src.slice(start, this.pos)}\``,
+			);
 		}
 		// Go's (?U) swaps the meaning of greedy and lazy.
 		return { type: 'repeat', min, max, greedy: lazy === flags.U, body: target };
@@ -334,7 +399,8 @@ class Parser {
 			while (digits.length < 3 && isOctal(this.peek())) digits += this.src[this.pos++];
 			return parseInt(digits, 8);
 		}
-		if (ch >= '1' && ch <= '9') this.fail(`backreferences are not supported (Go regexp has none): \`\\${ch}\``);
+		if (ch >= '1' && ch <= '9')
+			this.fail(`backreferences are not supported (Go regexp has none): \`\\${ch}\``);
 		const code = ch.charCodeAt(0);
 		if (code < 0x80 && !/[0-9A-Za-z]/.test(ch)) return code; // escaped punctuation is literal
 		return this.fail(`invalid escape sequence: \`\\${ch}\``);
@@ -420,7 +486,8 @@ class Parser {
 			if (this.peek() === '-' && this.peek(1) !== ']' && this.peek(1) !== undefined) {
 				this.pos++;
 				const hi = this.classMember();
-				if (typeof hi !== 'number' || hi < lo) this.fail(`invalid character class range: \`${this.src.slice(start, this.pos)}\``);
+				if (typeof hi !== 'number' || hi < lo)
+					this.fail(`invalid character class range: \`${this.src.slice(start, this.pos)}\``);
 				ranges.push([lo, hi]);
 			} else {
 				ranges.push([lo, lo]);

@@ -6,10 +6,28 @@
 //   (`>=1.0.0-0` matches `2.0.0-rc.1`); npm only admits prereleases of the same tuple.
 // - `""` is invalid (npm reads it as `*`).
 // The text is scanned by hand in one pass, so no user-controlled string ever meets a backtracking regex.
-import { comparePrerelease, compareVersions, parseLooseVersion, type SemverVersion } from './version';
+import {
+	comparePrerelease,
+	compareVersions,
+	parseLooseVersion,
+	type SemverVersion,
+} from './version';
 
 type Operator = '' | '=' | '!=' | '>' | '<' | '>=' | '=>' | '<=' | '=<' | '~' | '~>' | '^';
-const OPERATORS = new Set<string>(['', '=', '!=', '>', '<', '>=', '=>', '<=', '=<', '~', '~>', '^']);
+const OPERATORS = new Set<string>([
+	'',
+	'=',
+	'!=',
+	'>',
+	'<',
+	'>=',
+	'=>',
+	'<=',
+	'=<',
+	'~',
+	'~>',
+	'^',
+]);
 const OPERATOR_CHARS = '=!<>~^';
 
 /** One comparison such as `>=1.2` after wildcard resolution. */
@@ -45,7 +63,10 @@ function isSpace(ch: string | undefined): boolean {
 function isPartChar(ch: string | undefined): boolean {
 	// Masterminds' version-part class is `[0-9|x|X|\*]`: the `|` is a literal member by accident of
 	// regex syntax. A part containing it never parses as a version later, so the range is still rejected.
-	return ch !== undefined && ((ch >= '0' && ch <= '9') || ch === 'x' || ch === 'X' || ch === '*' || ch === '|');
+	return (
+		ch !== undefined &&
+		((ch >= '0' && ch <= '9') || ch === 'x' || ch === 'X' || ch === '*' || ch === '|')
+	);
 }
 
 function isIdentChar(ch: string | undefined): boolean {
@@ -150,7 +171,10 @@ function rewriteHyphenRanges(text: string): string {
 	return out;
 }
 
-function hyphenRangeAt(text: string, start: number): { from: string; to: string; end: number } | undefined {
+function hyphenRangeAt(
+	text: string,
+	start: number,
+): { from: string; to: string; end: number } | undefined {
 	const s = new Scanner(text);
 	s.pos = start;
 	s.skipSpaces();
@@ -165,7 +189,11 @@ function hyphenRangeAt(text: string, start: number): { from: string; to: string;
 	return { from: from.text, to: to.text, end: s.pos };
 }
 
-function resolveComparison(operator: Operator, written: RangeVersionText, segment: string): Comparison {
+function resolveComparison(
+	operator: Operator,
+	written: RangeVersionText,
+	segment: string,
+): Comparison {
 	let version: SemverVersion | undefined;
 	let dirty = true;
 	let minorDirty = false;
@@ -182,7 +210,8 @@ function resolveComparison(operator: Operator, written: RangeVersionText, segmen
 		dirty = false;
 		version = parseLooseVersion(written.text);
 	}
-	if (!version) throw new SemverRangeSyntaxError(`"${written.text}" in "${segment}" is not a version`);
+	if (!version)
+		throw new SemverRangeSyntaxError(`"${written.text}" in "${segment}" is not a version`);
 	return { operator, version, dirty, minorDirty, patchDirty };
 }
 
@@ -193,7 +222,8 @@ function parseAndGroup(segment: string): AndGroup {
 	s.skipSpaces();
 	for (;;) {
 		const operator = s.readWhile((ch) => ch !== undefined && OPERATOR_CHARS.includes(ch));
-		if (!OPERATORS.has(operator)) throw new SemverRangeSyntaxError(`improper constraint: "${segment}"`);
+		if (!OPERATORS.has(operator))
+			throw new SemverRangeSyntaxError(`improper constraint: "${segment}"`);
 		s.skipSpaces();
 		const written = s.readVersionText();
 		if (!written) throw new SemverRangeSyntaxError(`improper constraint: "${segment}"`);
@@ -212,7 +242,9 @@ function parseAndGroup(segment: string): AndGroup {
 
 export function parseSemverRange(text: string): SemverRange {
 	if (text.length > MAX_RANGE_LENGTH) {
-		throw new SemverRangeSyntaxError(`the range is ${text.length} characters long; at most ${MAX_RANGE_LENGTH} are accepted`);
+		throw new SemverRangeSyntaxError(
+			`the range is ${text.length} characters long; at most ${MAX_RANGE_LENGTH} are accepted`,
+		);
 	}
 	const groups = rewriteHyphenRanges(text).split('||').map(parseAndGroup);
 	return { text, groups };
@@ -228,7 +260,8 @@ function tilde(v: SemverVersion, c: Comparison): boolean {
 	if (compareVersions(v, c.version) < 0) return false;
 	const con = c.version;
 	// ~0.0.0 (and `~*`) accepts everything at or above 0.0.0.
-	if (con.major == 0 && con.minor == 0 && con.patch == 0 && !c.minorDirty && !c.patchDirty) return true;
+	if (con.major == 0 && con.minor == 0 && con.patch == 0 && !c.minorDirty && !c.patchDirty)
+		return true;
 	return sameMajorMinor(v, c);
 }
 

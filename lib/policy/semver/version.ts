@@ -57,7 +57,8 @@ function validDotted(text: string, numericMayNotStartWithZero: boolean): boolean
 			if (!isIdentifierChar(code)) return false;
 			if (!isDigit(code)) numeric = false;
 		}
-		if (numericMayNotStartWithZero && numeric && part.length > 1 && part.charCodeAt(0) === 48) return false;
+		if (numericMayNotStartWithZero && numeric && part.length > 1 && part.charCodeAt(0) === 48)
+			return false;
 	}
 	return true;
 }
@@ -71,8 +72,21 @@ function prereleasePartsOf(prerelease: string): Array<string | Segment> | null {
 	return prerelease.split('.').map((part) => parseUint64(part) ?? part);
 }
 
-function build(major: Segment, minor: Segment, patch: Segment, prerelease: string, original: string): SemverVersion {
-	return { major, minor, patch, prerelease, prereleaseParts: prereleasePartsOf(prerelease), original };
+function build(
+	major: Segment,
+	minor: Segment,
+	patch: Segment,
+	prerelease: string,
+	original: string,
+): SemverVersion {
+	return {
+		major,
+		minor,
+		patch,
+		prerelease,
+		prereleaseParts: prereleasePartsOf(prerelease),
+		original,
+	};
 }
 
 /**
@@ -151,7 +165,10 @@ function compareSegments(a: Segment, b: Segment): number {
 	return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function comparePrereleasePart(a: string | Segment | undefined, b: string | Segment | undefined): number {
+function comparePrereleasePart(
+	a: string | Segment | undefined,
+	b: string | Segment | undefined,
+): number {
 	if (a === b) return 0;
 	// A shorter prerelease (missing identifier) sorts first.
 	if (a === undefined) return -1;

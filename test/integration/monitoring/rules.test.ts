@@ -22,8 +22,11 @@ async function promtoolTest(rules: string): Promise<{ ok: boolean; output: strin
 		mkdirSync(join(dir, 'deploy/monitoring'), { recursive: true });
 		mkdirSync(join(dir, 'test/integration/monitoring'), { recursive: true });
 		writeFileSync(join(dir, 'deploy/monitoring/rules.yaml'), rules);
-		for (const file of TESTS) copyFileSync(join(__dirname, file), join(dir, 'test/integration/monitoring', file));
-		const result = await execFileAsync('promtool', ['test', 'rules', ...TESTS], { cwd: join(dir, 'test/integration/monitoring') }).then(
+		for (const file of TESTS)
+			copyFileSync(join(__dirname, file), join(dir, 'test/integration/monitoring', file));
+		const result = await execFileAsync('promtool', ['test', 'rules', ...TESTS], {
+			cwd: join(dir, 'test/integration/monitoring'),
+		}).then(
 			({ stdout, stderr }) => ({ ok: true, output: stdout + stderr }),
 			(error) => ({ ok: false, output: `${error.stdout}${error.stderr}` }),
 		);
@@ -53,17 +56,53 @@ describe('deploy/monitoring rules', () => {
 
 	// Each mutation is a plausible mistake in a rule; the unit tests must catch every one.
 	const mutations: Array<[string, string, string]> = [
-		['a 95th percentile computed as the 90th', 'quantile by (namespace, webapp) (0.95', 'quantile by (namespace, webapp) (0.9'],
+		[
+			'a 95th percentile computed as the 90th',
+			'quantile by (namespace, webapp) (0.95',
+			'quantile by (namespace, webapp) (0.9',
+		],
 		['the no-success window at 8 days', '> 7 * 86400', '> 8 * 86400'],
 		['a past-deadline alert that fires without waiting', 'for: 5m', 'for: 0m'],
-		['a two-hour fallback deadline', '0 * kube_job_status_start_time + 3600', '0 * kube_job_status_start_time + 7200'],
-		['Jobs of other tools counted as builds', 'kube_job_failed{condition="true"})\n              * on (namespace, job_name) group_left (label_webapp)\n                kube_job_labels{label_app_kubernetes_io_managed_by="n8n-nodes-buildkit"}', 'kube_job_failed{condition="true"})\n              * on (namespace, job_name) group_left (label_webapp)\n                kube_job_labels'],
-		['failed builds left out of the failure ratio denominator', 'max_over_time(buildkit_job:build_failed[1d]) == 1\n                or\n', ''],
-		['the first deploy the Pushgateway saw not counted', '\n              + (min_over_time(n8n_buildkit_last_deploy_timestamp_seconds[7d]) > bool time() - 7 * 86400)', ''],
-		['a deploy before the window counted', '(n8n_buildkit_last_deploy_timestamp_seconds[7d]) > bool time() - 7 * 86400', '(n8n_buildkit_last_deploy_timestamp_seconds[7d]) > bool 0'],
-		['deploys counted over one day', 'changes(n8n_buildkit_last_deploy_timestamp_seconds[7d])', 'changes(n8n_buildkit_last_deploy_timestamp_seconds[1d])'],
-		['change failure rate as failed / successful rollouts', 'n8n_buildkit_app:failed_deployments:7d + n8n_buildkit_app:deployments:7d\n', 'n8n_buildkit_app:deployments:7d\n'],
-		['no change failure rate for an app that never failed', '(n8n_buildkit_app:failed_deployments:7d or 0 * n8n_buildkit_app:deployments:7d)', 'n8n_buildkit_app:failed_deployments:7d'],
+		[
+			'a two-hour fallback deadline',
+			'0 * kube_job_status_start_time + 3600',
+			'0 * kube_job_status_start_time + 7200',
+		],
+		[
+			'Jobs of other tools counted as builds',
+			'kube_job_failed{condition="true"})\n              * on (namespace, job_name) group_left (label_webapp)\n                kube_job_labels{label_app_kubernetes_io_managed_by="n8n-nodes-buildkit"}',
+			'kube_job_failed{condition="true"})\n              * on (namespace, job_name) group_left (label_webapp)\n                kube_job_labels',
+		],
+		[
+			'failed builds left out of the failure ratio denominator',
+			'max_over_time(buildkit_job:build_failed[1d]) == 1\n                or\n',
+			'',
+		],
+		[
+			'the first deploy the Pushgateway saw not counted',
+			'\n              + (min_over_time(n8n_buildkit_last_deploy_timestamp_seconds[7d]) > bool time() - 7 * 86400)',
+			'',
+		],
+		[
+			'a deploy before the window counted',
+			'(n8n_buildkit_last_deploy_timestamp_seconds[7d]) > bool time() - 7 * 86400',
+			'(n8n_buildkit_last_deploy_timestamp_seconds[7d]) > bool 0',
+		],
+		[
+			'deploys counted over one day',
+			'changes(n8n_buildkit_last_deploy_timestamp_seconds[7d])',
+			'changes(n8n_buildkit_last_deploy_timestamp_seconds[1d])',
+		],
+		[
+			'change failure rate as failed / successful rollouts',
+			'n8n_buildkit_app:failed_deployments:7d + n8n_buildkit_app:deployments:7d\n',
+			'n8n_buildkit_app:deployments:7d\n',
+		],
+		[
+			'no change failure rate for an app that never failed',
+			'(n8n_buildkit_app:failed_deployments:7d or 0 * n8n_buildkit_app:deployments:7d)',
+			'n8n_buildkit_app:failed_deployments:7d',
+		],
 	];
 	it.each(mutations)('catch a rule mistake: %s', async (_name, from, to) => {
 		expect(rules).toContain(from);
@@ -73,24 +112,33 @@ describe('deploy/monitoring rules', () => {
 	});
 
 	it('are the groups the PrometheusRule wraps', () => {
-		const wrapped = YAML.parse(readFileSync(join(ROOT, 'deploy/monitoring/prometheusrule.yaml'), 'utf8'));
-		expect(wrapped).toMatchObject({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule' });
+		const wrapped = YAML.parse(
+			readFileSync(join(ROOT, 'deploy/monitoring/prometheusrule.yaml'), 'utf8'),
+		);
+		expect(wrapped).toMatchObject({
+			apiVersion: 'monitoring.coreos.com/v1',
+			kind: 'PrometheusRule',
+		});
 		expect(wrapped.spec).toEqual(YAML.parse(rules));
 	});
 
 	it('load into a real Prometheus with every rule healthy', async () => {
 		const pushgateway = await startPushgateway();
-		const prometheus = await startPrometheus({ pushgateway, ruleFiles: [RULES] }).catch(async (error) => {
-			await pushgateway.stop();
-			throw error;
-		});
+		const prometheus = await startPrometheus({ pushgateway, ruleFiles: [RULES] }).catch(
+			async (error) => {
+				await pushgateway.stop();
+				throw error;
+			},
+		);
 		try {
 			const res = await fetch(`${prometheus.url}/api/v1/rules`);
-			const body = (await res.json()) as { data: { groups: Array<{ name: string; rules: Array<{ name: string; health: string }> }> } };
+			const body = (await res.json()) as {
+				data: { groups: Array<{ name: string; rules: Array<{ name: string; health: string }> }> };
+			};
 			const loaded = body.data.groups.flatMap((group) => group.rules.map((rule) => rule.name));
-			const declared = (YAML.parse(rules).groups as Array<{ rules: Array<{ record?: string; alert?: string }> }>).flatMap((group) =>
-				group.rules.map((rule) => rule.record ?? rule.alert),
-			);
+			const declared = (
+				YAML.parse(rules).groups as Array<{ rules: Array<{ record?: string; alert?: string }> }>
+			).flatMap((group) => group.rules.map((rule) => rule.record ?? rule.alert));
 			// The API lists groups by name, not in file order.
 			expect([...loaded].sort()).toEqual([...declared].sort());
 			// Health is 'unknown' until the first evaluation (every second here).

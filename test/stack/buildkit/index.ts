@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	appendFileSync,
+	copyFileSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { prepareImageEtc, runContainer } from '../k8s/server/podSandbox';
@@ -35,11 +43,18 @@ export function realBuilderAvailability(env: NodeJS.ProcessEnv = process.env): B
 	const cache = env.BUILDKIT_CACHE_DIR ?? join(homedir(), '.cache/n8n-nodes-buildkit');
 	const binDir = env.BUILDKIT_BIN_DIR || join(cache, `buildkit-${BUILDKIT_VERSION}`, 'bin');
 	if (!existsSync(join(binDir, 'buildkitd')) || !existsSync(join(binDir, 'buildctl'))) {
-		return { reason: env.BUILDKIT_BIN_DIR ? `BUILDKIT_BIN_DIR=${binDir} has no buildkitd/buildctl` : `no BuildKit binaries in ${binDir} (run scripts/ensure-buildkit.sh, or set BUILDKIT_BIN_DIR)` };
+		return {
+			reason: env.BUILDKIT_BIN_DIR
+				? `BUILDKIT_BIN_DIR=${binDir} has no buildkitd/buildctl`
+				: `no BuildKit binaries in ${binDir} (run scripts/ensure-buildkit.sh, or set BUILDKIT_BIN_DIR)`,
+		};
 	}
 	if (process.getuid?.() !== 0) return { reason: 'the pod sandbox needs root (mount namespaces)' };
-	const missing = ['unshare', 'setpriv', 'runc', 'rootlesskit', 'newuidmap', 'git'].filter((c) => !commandExists(c));
-	if (missing.length) return { reason: `missing ${missing.join(', ')} (scripts/ensure-buildkit.sh installs them)` };
+	const missing = ['unshare', 'setpriv', 'runc', 'rootlesskit', 'newuidmap', 'git'].filter(
+		(c) => !commandExists(c),
+	);
+	if (missing.length)
+		return { reason: `missing ${missing.join(', ')} (scripts/ensure-buildkit.sh installs them)` };
 	return { binDir };
 }
 
@@ -77,20 +92,44 @@ export async function buildImage(o: {
 			image: imageModel(`moby/buildkit:${BUILDKIT_VERSION}`, o.builder),
 			container: {
 				name: 'fixture',
-				command: ['sh', '-c', 'buildctl-daemonless.sh "$@" --metadata-file /tmp/metadata.json && cat /tmp/metadata.json', 'fixture'],
-				args: [
-					'build', '--progress=plain', '--frontend=dockerfile.v0', '--local', 'context=/context', '--local', 'dockerfile=/context',
-					'--output', `type=image,name=${o.ref},push=true`, ...(o.buildctlArgs ?? []),
+				command: [
+					'sh',
+					'-c',
+					'buildctl-daemonless.sh "$@" --metadata-file /tmp/metadata.json && cat /tmp/metadata.json',
+					'fixture',
 				],
-				volumeMounts: [{ name: 'context', mountPath: '/context', readOnly: true }, { name: 'state', mountPath: '/var/lib/buildkit' }],
+				args: [
+					'build',
+					'--progress=plain',
+					'--frontend=dockerfile.v0',
+					'--local',
+					'context=/context',
+					'--local',
+					'dockerfile=/context',
+					'--output',
+					`type=image,name=${o.ref},push=true`,
+					...(o.buildctlArgs ?? []),
+				],
+				volumeMounts: [
+					{ name: 'context', mountPath: '/context', readOnly: true },
+					{ name: 'state', mountPath: '/var/lib/buildkit' },
+				],
 			},
-			volumes: new Map([['context', context], ['state', join(dir, 'state')]]),
+			volumes: new Map([
+				['context', context],
+				['state', join(dir, 'state')],
+			]),
 			onLine: (line) => output.push(line),
 		});
 		mkdirSync(join(dir, 'state'));
 		const code = await run.done;
-		const digest = /"containerimage\.digest":\s*"(sha256:[0-9a-f]{64})"/.exec(output.join('\n'))?.[1];
-		if (code !== 0 || !digest) throw new Error(`building ${o.ref} with BuildKit failed (exit ${code}):\n${output.slice(-30).join('\n')}`);
+		const digest = /"containerimage\.digest":\s*"(sha256:[0-9a-f]{64})"/.exec(
+			output.join('\n'),
+		)?.[1];
+		if (code !== 0 || !digest)
+			throw new Error(
+				`building ${o.ref} with BuildKit failed (exit ${code}):\n${output.slice(-30).join('\n')}`,
+			);
 		return digest;
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
@@ -103,7 +142,8 @@ export function pushBaseImage(builder: RealBuilder, registryHost: string): Promi
 		builder,
 		ref: baseImageRef(registryHost),
 		files: {
-			Dockerfile: 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n',
+			Dockerfile:
+				'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n',
 			busybox: { copyFrom: '/bin/busybox', mode: 0o755 },
 		},
 	});
@@ -131,7 +171,9 @@ export function pushScannerImage(builder: RealBuilder, registryHost: string): Pr
 
 /** The OCI platform of this machine: the only one real BuildKit can run RUN steps for here (no QEMU). */
 export function hostPlatform(): string {
-	const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm' } as Record<string, string>)[process.arch] ?? process.arch;
+	const arch =
+		({ x64: 'amd64', arm64: 'arm64', arm: 'arm' } as Record<string, string>)[process.arch] ??
+		process.arch;
 	return `linux/${arch}`;
 }
 
@@ -163,11 +205,17 @@ export function appFiles(registryHost: string): Record<string, string> {
 }
 
 /** Appends this suite's build counts to $BUILDKIT_BUILD_REPORT (scripts/test.sh sums them up). */
-export function reportBuilds(counts: { real: number; simulated: number; reasons: Record<string, number> }): void {
+export function reportBuilds(counts: {
+	real: number;
+	simulated: number;
+	reasons: Record<string, number>;
+}): void {
 	const file = process.env.BUILDKIT_BUILD_REPORT;
 	if (!file || counts.real + counts.simulated === 0) return;
-	const testPath = (globalThis as { expect?: { getState?: () => { testPath?: string } } }).expect?.getState?.().testPath;
-	const suite = testPath ? relative(REPO_ROOT, testPath) : process.argv[1] ?? 'unknown';
+	const testPath = (
+		globalThis as { expect?: { getState?: () => { testPath?: string } } }
+	).expect?.getState?.().testPath;
+	const suite = testPath ? relative(REPO_ROOT, testPath) : (process.argv[1] ?? 'unknown');
 	appendFileSync(file, `${JSON.stringify({ suite, ...counts })}\n`);
 }
 

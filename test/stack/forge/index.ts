@@ -49,12 +49,23 @@ export async function startForgeDouble(token: string): Promise<ForgeDouble> {
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		const github = /^\/repos\/([^/]+\/[^/]+)\/statuses\/([0-9a-f]{40})$/.exec(url.pathname);
 		const gitlab = /^\/api\/v4\/projects\/([^/]+)\/statuses\/([0-9a-f]{40})$/.exec(url.pathname);
-		if (req.method !== 'POST' || (!github && !gitlab)) return send(res, 404, { message: 'Not Found' });
-		const authorised = github ? req.headers.authorization === `token ${token}` || req.headers.authorization === `Bearer ${token}` : req.headers['private-token'] === token;
-		if (!authorised) return send(res, 401, { message: github ? 'Bad credentials' : '401 Unauthorized' });
+		if (req.method !== 'POST' || (!github && !gitlab))
+			return send(res, 404, { message: 'Not Found' });
+		const authorised = github
+			? req.headers.authorization === `token ${token}` ||
+				req.headers.authorization === `Bearer ${token}`
+			: req.headers['private-token'] === token;
+		if (!authorised)
+			return send(res, 401, { message: github ? 'Bad credentials' : '401 Unauthorized' });
 		const body = await readJson(req);
-		const states = github ? ['error', 'failure', 'pending', 'success'] : ['pending', 'running', 'success', 'failed', 'canceled'];
-		if (!body || !states.includes(body.state)) return send(res, 422, { message: 'Validation Failed', errors: [{ field: 'state', code: 'invalid' }] });
+		const states = github
+			? ['error', 'failure', 'pending', 'success']
+			: ['pending', 'running', 'success', 'failed', 'canceled'];
+		if (!body || !states.includes(body.state))
+			return send(res, 422, {
+				message: 'Validation Failed',
+				errors: [{ field: 'state', code: 'invalid' }],
+			});
 		const status: RecordedStatus = {
 			provider: github ? 'github' : 'gitlab',
 			repository: decodeURIComponent((github ?? gitlab)![1]),
@@ -65,7 +76,13 @@ export async function startForgeDouble(token: string): Promise<ForgeDouble> {
 			context: body.context ?? body.name,
 		};
 		recorded.push(status);
-		send(res, 201, { id: ++id, state: status.state, description: status.description, target_url: status.targetUrl, context: status.context });
+		send(res, 201, {
+			id: ++id,
+			state: status.state,
+			description: status.description,
+			target_url: status.targetUrl,
+			context: status.context,
+		});
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const { port } = server.address() as AddressInfo;

@@ -39,9 +39,12 @@ function deployment(team: number, app: number, version: string): string {
 /** A `git fast-import` stream: commit 1 adds every file, each later commit bumps one file's tag. */
 function fastImportStream(shape: BigRepoShape): string {
 	const files: Array<[number, number, number]> = [];
-	for (let c = 0; c < shape.clusters; c++) for (let t = 0; t < shape.teams; t++) for (let a = 0; a < shape.apps; a++) files.push([c, t, a]);
+	for (let c = 0; c < shape.clusters; c++)
+		for (let t = 0; t < shape.teams; t++)
+			for (let a = 0; a < shape.apps; a++) files.push([c, t, a]);
 	const parts: string[] = [];
-	const blob = (path: string, content: string) => `M 100644 inline ${path}\ndata ${Buffer.byteLength(content)}\n${content}\n`;
+	const blob = (path: string, content: string) =>
+		`M 100644 inline ${path}\ndata ${Buffer.byteLength(content)}\n${content}\n`;
 	const commit = (n: number, message: string, body: string) => {
 		const when = 1_700_000_000 + n * 60;
 		parts.push(
@@ -50,10 +53,18 @@ function fastImportStream(shape: BigRepoShape): string {
 				body,
 		);
 	};
-	commit(1, 'initial: all apps', files.map(([c, t, a]) => blob(bigRepoFile(c, t, a), deployment(t, a, '1.0.0'))).join(''));
+	commit(
+		1,
+		'initial: all apps',
+		files.map(([c, t, a]) => blob(bigRepoFile(c, t, a), deployment(t, a, '1.0.0'))).join(''),
+	);
 	for (let n = 2; n <= shape.commits; n++) {
 		const [c, t, a] = files[(n * 7919) % files.length];
-		commit(n, `bump app-${a} in c${c}/team-${t} to 1.0.${n}`, blob(bigRepoFile(c, t, a), deployment(t, a, `1.0.${n}`)));
+		commit(
+			n,
+			`bump app-${a} in c${c}/team-${t} to 1.0.${n}`,
+			blob(bigRepoFile(c, t, a), deployment(t, a, `1.0.${n}`)),
+		);
 	}
 	return parts.join('') + 'done\n';
 }

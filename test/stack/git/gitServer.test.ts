@@ -2,9 +2,21 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ensureBigRepo, bigRepoFile } from './bigRepo';
-import { createFileRepo, git, GitServer, onlyFastForwards, readRemoteFile, remoteLog, startGitServer } from './index';
+import {
+	createFileRepo,
+	git,
+	GitServer,
+	onlyFastForwards,
+	readRemoteFile,
+	remoteLog,
+	startGitServer,
+} from './index';
 
-const files = { 'apps/web.yaml': 'image: web:1.0.0\n', 'apps/api.yaml': 'image: api:1.0.0\n', 'README.md': '# fleet\n' };
+const files = {
+	'apps/web.yaml': 'image: web:1.0.0\n',
+	'apps/api.yaml': 'image: api:1.0.0\n',
+	'README.md': '# fleet\n',
+};
 
 async function missingObjects(clone: string): Promise<number> {
 	const out = await git(['rev-list', '--objects', '--all', '--missing=print'], clone);
@@ -49,7 +61,9 @@ describe('stack git server (git http-backend over loopback HTTP)', () => {
 		const clone = join(work, 'partial');
 		await git(['clone', '-q', '--filter=blob:none', '--no-checkout', url, clone]);
 		expect(await missingObjects(clone)).toBe(3);
-		expect((await git(['config', 'remote.origin.partialclonefilter'], clone)).trim()).toBe('blob:none');
+		expect((await git(['config', 'remote.origin.partialclonefilter'], clone)).trim()).toBe(
+			'blob:none',
+		);
 		await git(['checkout', '-q', 'main'], clone);
 		await writeFile(join(clone, 'apps/api.yaml'), 'image: api:2.0.0\n');
 		await git(['commit', '-qam', 'bump api'], clone);
@@ -93,9 +107,13 @@ describe('stack git server (git http-backend over loopback HTTP)', () => {
 		const dir = await ensureBigRepo(shape);
 		expect(await ensureBigRepo(shape)).toBe(dir);
 		expect((await git(['rev-list', '--count', 'main'], dir)).trim()).toBe('40');
-		expect((await git(['ls-tree', '-r', '--name-only', 'main'], dir)).trim().split('\n')).toHaveLength(12);
+		expect(
+			(await git(['ls-tree', '-r', '--name-only', 'main'], dir)).trim().split('\n'),
+		).toHaveLength(12);
 		const url = await server.importBareRepo('small-big', dir);
-		expect(await readRemoteFile(url, 'main', bigRepoFile(1, 1, 2))).toMatch(/image: registry\.local\/team-1\/app-2:1\.0\.\d+ # \{"\$imagepolicy"/);
+		expect(await readRemoteFile(url, 'main', bigRepoFile(1, 1, 2))).toMatch(
+			/image: registry\.local\/team-1\/app-2:1\.0\.\d+ # \{"\$imagepolicy"/,
+		);
 	});
 });
 
@@ -114,12 +132,16 @@ describe('stack git server with basic auth', () => {
 	});
 
 	it('refuses a clone without credentials', async () => {
-		await expect(git(['clone', '-q', server.repoUrl('private'), join(work, 'anon')])).rejects.toThrow(/Authentication failed|could not read Username|401/);
+		await expect(
+			git(['clone', '-q', server.repoUrl('private'), join(work, 'anon')]),
+		).rejects.toThrow(/Authentication failed|could not read Username|401/);
 	});
 
 	it('refuses wrong credentials', async () => {
 		const wrong = server.repoUrl('private').replace('http://', 'http://flux:wrong@');
-		await expect(git(['clone', '-q', wrong, join(work, 'wrong')])).rejects.toThrow(/Authentication failed|401/);
+		await expect(git(['clone', '-q', wrong, join(work, 'wrong')])).rejects.toThrow(
+			/Authentication failed|401/,
+		);
 	});
 
 	it('clones and pushes with the right credentials', async () => {
@@ -128,6 +150,8 @@ describe('stack git server with basic auth', () => {
 		await writeFile(join(clone, 'apps/web.yaml'), 'image: web:9.9.9\n');
 		await git(['commit', '-qam', 'bump'], clone);
 		await git(['push', '-q', 'origin', 'main'], clone);
-		expect(await readRemoteFile(server.repoUrl('private'), 'main', 'apps/web.yaml')).toBe('image: web:9.9.9\n');
+		expect(await readRemoteFile(server.repoUrl('private'), 'main', 'apps/web.yaml')).toBe(
+			'image: web:9.9.9\n',
+		);
 	});
 });

@@ -23,7 +23,11 @@ export const stackGitEnv: NodeJS.ProcessEnv = {
 
 export async function git(args: string[], cwd?: string, input?: string): Promise<string> {
 	if (input === undefined) {
-		const { stdout } = await run('git', args, { cwd, env: stackGitEnv, maxBuffer: 256 * 1024 * 1024 });
+		const { stdout } = await run('git', args, {
+			cwd,
+			env: stackGitEnv,
+			maxBuffer: 256 * 1024 * 1024,
+		});
 		return stdout;
 	}
 	return new Promise((resolve, reject) => {
@@ -33,7 +37,9 @@ export async function git(args: string[], cwd?: string, input?: string): Promise
 		child.stdout.on('data', (d) => (stdout += d));
 		child.stderr.on('data', (d) => (stderr += d));
 		child.on('error', reject);
-		child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`git ${args.join(' ')}: ${stderr}`))));
+		child.on('close', (code) =>
+			code === 0 ? resolve(stdout) : reject(new Error(`git ${args.join(' ')}: ${stderr}`)),
+		);
 		child.stdin.end(input);
 	});
 }
@@ -54,7 +60,12 @@ async function configureBareRepo(dir: string, allowFilter: boolean): Promise<voi
 }
 
 /** Creates `<root>/<name>.git` with one commit holding `files` (path → exact bytes as a string). */
-export async function createBareRepoAt(root: string, name: string, files: Record<string, string>, opts: BareRepoOptions = {}): Promise<string> {
+export async function createBareRepoAt(
+	root: string,
+	name: string,
+	files: Record<string, string>,
+	opts: BareRepoOptions = {},
+): Promise<string> {
 	const branch = opts.branch ?? 'main';
 	const bare = join(root, `${name}.git`);
 	await mkdir(dirname(bare), { recursive: true });
@@ -79,7 +90,10 @@ export async function createBareRepoAt(root: string, name: string, files: Record
 }
 
 /** A `file://` repository (no server), for the local-path case and fast unit tests. */
-export async function createFileRepo(files: Record<string, string>, opts: BareRepoOptions & { root?: string; name?: string } = {}): Promise<{ url: string; dir: string }> {
+export async function createFileRepo(
+	files: Record<string, string>,
+	opts: BareRepoOptions & { root?: string; name?: string } = {},
+): Promise<{ url: string; dir: string }> {
 	const root = opts.root ?? (await mkdtemp(join(tmpdir(), 'stack-git-file-')));
 	const dir = await createBareRepoAt(root, opts.name ?? 'repo', files, opts);
 	return { url: pathToFileURL(dir).href, dir };
@@ -94,9 +108,17 @@ export interface GitServer {
 	repoUrl(name: string): string;
 	/** The same repo with credentials in the URL, for the stack's own git commands only. */
 	authedRepoUrl(name: string): string;
-	createBareRepo(name: string, files: Record<string, string>, opts?: BareRepoOptions): Promise<string>;
+	createBareRepo(
+		name: string,
+		files: Record<string, string>,
+		opts?: BareRepoOptions,
+	): Promise<string>;
 	/** Serves a copy of an existing bare repo (objects hard-linked) as `name`. */
-	importBareRepo(name: string, sourceDir: string, opts?: { allowFilter?: boolean }): Promise<string>;
+	importBareRepo(
+		name: string,
+		sourceDir: string,
+		opts?: { allowFilter?: boolean },
+	): Promise<string>;
 	repoDir(name: string): string;
 	stop(): Promise<void>;
 }
@@ -104,11 +126,17 @@ export interface GitServer {
 const servers = new Map<string, string>(); // baseUrl -> root, so helpers accept URLs
 
 /** Starts `git http-backend` behind a loopback HTTP server in its own process (see http-server.js). */
-export async function startGitServer(opts: { username?: string; password?: string; root?: string } = {}): Promise<GitServer> {
+export async function startGitServer(
+	opts: { username?: string; password?: string; root?: string } = {},
+): Promise<GitServer> {
 	const root = opts.root ?? (await mkdtemp(join(tmpdir(), 'stack-git-http-')));
 	const args = [join(__dirname, 'http-server.js'), '--root', root];
-	if (opts.username !== undefined) args.push('--username', opts.username, '--password', opts.password ?? '');
-	const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+	if (opts.username !== undefined)
+		args.push('--username', opts.username, '--password', opts.password ?? '');
+	const child = spawn(process.execPath, args, {
+		stdio: ['ignore', 'pipe', 'inherit'],
+		env: { PATH: process.env.PATH, HOME: process.env.HOME },
+	});
 	const line = await new Promise<string>((resolve, reject) => {
 		const lines = createInterface({ input: child.stdout! });
 		lines.once('line', resolve);
@@ -169,13 +197,23 @@ export function bareRepoDir(repoDirOrUrl: string): string {
 }
 
 /** The exact bytes (as UTF-8 text) of `file` at the tip of `branch` on the server side. */
-export async function readRemoteFile(repoDirOrUrl: string, branch: string, file: string): Promise<string> {
+export async function readRemoteFile(
+	repoDirOrUrl: string,
+	branch: string,
+	file: string,
+): Promise<string> {
 	return git(['cat-file', 'blob', `refs/heads/${branch}:${file}`], bareRepoDir(repoDirOrUrl));
 }
 
 /** Commits reachable from `branch`, newest first. */
-export async function remoteLog(repoDirOrUrl: string, branch = 'main'): Promise<Array<{ sha: string; message: string; parents: string[] }>> {
-	const out = await git(['log', '--format=%H%x00%P%x00%B%x1e', `refs/heads/${branch}`], bareRepoDir(repoDirOrUrl));
+export async function remoteLog(
+	repoDirOrUrl: string,
+	branch = 'main',
+): Promise<Array<{ sha: string; message: string; parents: string[] }>> {
+	const out = await git(
+		['log', '--format=%H%x00%P%x00%B%x1e', `refs/heads/${branch}`],
+		bareRepoDir(repoDirOrUrl),
+	);
 	return out
 		.split('\x1e')
 		.map((entry) => entry.replace(/^\n/, ''))
@@ -187,7 +225,10 @@ export async function remoteLog(repoDirOrUrl: string, branch = 'main'): Promise<
 }
 
 /** Every update the server recorded for `branch` (oldest first): from → to. A force-push shows as to not descending from. */
-export async function remoteRefUpdates(repoDirOrUrl: string, branch = 'main'): Promise<Array<{ from: string; to: string }>> {
+export async function remoteRefUpdates(
+	repoDirOrUrl: string,
+	branch = 'main',
+): Promise<Array<{ from: string; to: string }>> {
 	const dir = bareRepoDir(repoDirOrUrl);
 	const text = await readFile(join(dir, 'logs', 'refs', 'heads', branch), 'utf8').catch(() => '');
 	return text
@@ -217,19 +258,28 @@ export async function onlyFastForwards(repoDirOrUrl: string, branch = 'main'): P
  * Commits `files` (path → content) on top of `branch` directly in the bare repo (no clone: hash-object +
  * a temporary index + commit-tree + update-ref) and returns the new commit's SHA, as a developer's push would.
  */
-export async function commitFiles(repoDirOrUrl: string, files: Record<string, string>, opts: { branch?: string; message?: string } = {}): Promise<string> {
+export async function commitFiles(
+	repoDirOrUrl: string,
+	files: Record<string, string>,
+	opts: { branch?: string; message?: string } = {},
+): Promise<string> {
 	const dir = bareRepoDir(repoDirOrUrl);
 	const branch = opts.branch ?? 'main';
 	const parent = (await git(['rev-parse', `refs/heads/${branch}`], dir)).trim();
 	const index = join(await mkdtemp(join(tmpdir(), 'stack-git-index-')), 'index');
 	const withIndex = (args: string[], input?: string) =>
 		new Promise<string>((resolve, reject) => {
-			const child = spawn('git', args, { cwd: dir, env: { ...stackGitEnv, GIT_INDEX_FILE: index } });
+			const child = spawn('git', args, {
+				cwd: dir,
+				env: { ...stackGitEnv, GIT_INDEX_FILE: index },
+			});
 			let out = '';
 			let err = '';
 			child.stdout.on('data', (d) => (out += d));
 			child.stderr.on('data', (d) => (err += d));
-			child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`git ${args.join(' ')}: ${err}`))));
+			child.on('close', (code) =>
+				code === 0 ? resolve(out.trim()) : reject(new Error(`git ${args.join(' ')}: ${err}`)),
+			);
 			// git may exit before reading all of stdin (EPIPE); its exit code and stderr tell what happened.
 			child.stdin.on('error', () => undefined);
 			child.stdin.end(input);
@@ -241,7 +291,14 @@ export async function commitFiles(repoDirOrUrl: string, files: Record<string, st
 			await withIndex(['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`]);
 		}
 		const tree = await withIndex(['write-tree']);
-		const commit = await withIndex(['commit-tree', tree, '-p', parent, '-m', opts.message ?? 'Change the app']);
+		const commit = await withIndex([
+			'commit-tree',
+			tree,
+			'-p',
+			parent,
+			'-m',
+			opts.message ?? 'Change the app',
+		]);
 		await git(['update-ref', `refs/heads/${branch}`, commit, parent], dir);
 		return commit;
 	} finally {

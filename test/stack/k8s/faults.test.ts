@@ -14,9 +14,15 @@ let standIn: KubeStandIn;
 let kc: k8s.KubeConfig;
 let batch: k8s.BatchV1Api;
 
-const watch = (params: Record<string, unknown>, stopWhen?: (type: string, obj: any) => boolean) => watchJobs(kc, NS, params, stopWhen);
+const watch = (params: Record<string, unknown>, stopWhen?: (type: string, obj: any) => boolean) =>
+	watchJobs(kc, NS, params, stopWhen);
 const complete = (j: k8s.V1Job) => !!jobCondition(j, 'Complete');
-const watchCount = (n: number) => until(`${n} open watches`, () => standIn.openWatches(), (open) => open === n);
+const watchCount = (n: number) =>
+	until(
+		`${n} open watches`,
+		() => standIn.openWatches(),
+		(open) => open === n,
+	);
 
 beforeAll(async () => {
 	standIn = await startKubeStandIn({ bookmarkIntervalMs: 100 });
@@ -32,9 +38,16 @@ afterAll(async () => {
 test('bookmarks arrive periodically on a quiet watch and carry the current resourceVersion', async () => {
 	const list = await batch.listNamespacedJob({ namespace: NS });
 	let bookmarks = 0;
-	const { events } = await watch({ resourceVersion: list.metadata!.resourceVersion }, (type) => type === 'BOOKMARK' && ++bookmarks === 3);
+	const { events } = await watch(
+		{ resourceVersion: list.metadata!.resourceVersion },
+		(type) => type === 'BOOKMARK' && ++bookmarks === 3,
+	);
 	expect(events.map((e) => e.type)).toEqual(['BOOKMARK', 'BOOKMARK', 'BOOKMARK']);
-	expect(events[0].obj).toMatchObject({ kind: 'Job', apiVersion: 'batch/v1', metadata: { resourceVersion: list.metadata!.resourceVersion } });
+	expect(events[0].obj).toMatchObject({
+		kind: 'Job',
+		apiVersion: 'batch/v1',
+		metadata: { resourceVersion: list.metadata!.resourceVersion },
+	});
 });
 
 test('dropWatches ends every open watch (the client sees done(null)); abrupt drops reset the connection', async () => {
@@ -55,10 +68,15 @@ test('dropWatches ends every open watch (the client sees done(null)); abrupt dro
 test('dropWatchesEvery keeps cutting watches until switched off', async () => {
 	await standIn.faults.dropWatchesEvery(100);
 	const list = await batch.listNamespacedJob({ namespace: NS });
-	const ends = await Promise.all([1, 2, 3].map(() => watch({ resourceVersion: list.metadata!.resourceVersion })));
+	const ends = await Promise.all(
+		[1, 2, 3].map(() => watch({ resourceVersion: list.metadata!.resourceVersion })),
+	);
 	expect(ends.map((e) => e.end)).toEqual([null, null, null]);
 	await standIn.faults.dropWatchesEvery(0);
-	const { end } = await watch({ resourceVersion: list.metadata!.resourceVersion, timeoutSeconds: 1 });
+	const { end } = await watch({
+		resourceVersion: list.metadata!.resourceVersion,
+		timeoutSeconds: 1,
+	});
 	expect(end).toBeNull();
 });
 
@@ -66,27 +84,47 @@ test('forgetHistory: the next watch from a seen resourceVersion gets 410; a reli
 	const list = await batch.listNamespacedJob({ namespace: NS });
 	await standIn.faults.forgetHistory();
 	const expired = await watch({ resourceVersion: list.metadata!.resourceVersion });
-	expect(expired.events).toEqual([{ type: 'ERROR', obj: expect.objectContaining({ code: 410, reason: 'Expired' }) }]);
+	expect(expired.events).toEqual([
+		{ type: 'ERROR', obj: expect.objectContaining({ code: 410, reason: 'Expired' }) },
+	]);
 	expect(expired.end).toBeNull();
 	const relist = await batch.listNamespacedJob({ namespace: NS });
-	expect(Number(relist.metadata!.resourceVersion)).toBeGreaterThan(Number(list.metadata!.resourceVersion));
-	const fresh = await watch({ resourceVersion: relist.metadata!.resourceVersion }, (type) => type === 'BOOKMARK');
+	expect(Number(relist.metadata!.resourceVersion)).toBeGreaterThan(
+		Number(list.metadata!.resourceVersion),
+	);
+	const fresh = await watch(
+		{ resourceVersion: relist.metadata!.resourceVersion },
+		(type) => type === 'BOOKMARK',
+	);
 	expect(fresh.events[0].type).toBe('BOOKMARK');
 });
 
 test('a watch without resourceVersion starts with ADDED for what exists; selector exits are DELETED events', async () => {
 	await standIn.setScenario({ jobName: 'ft-initial' }, { outcome: 'hang' });
-	await batch.createNamespacedJob({ namespace: NS, body: testJob({ name: 'ft-initial' }) as k8s.V1Job });
-	const initial = await watch({ fieldSelector: 'metadata.name=ft-initial' }, (type) => type === 'ADDED');
+	await batch.createNamespacedJob({
+		namespace: NS,
+		body: testJob({ name: 'ft-initial' }) as k8s.V1Job,
+	});
+	const initial = await watch(
+		{ fieldSelector: 'metadata.name=ft-initial' },
+		(type) => type === 'ADDED',
+	);
 	expect(initial.events[0].obj.metadata.name).toBe('ft-initial');
 	// A label change moves the Job out of this watcher's label selector: the watcher must see it as DELETED.
 	const job = await batch.readNamespacedJob({ name: 'ft-initial', namespace: NS });
-	const watching = watch({ labelSelector: 'webapp=app', resourceVersion: job.metadata!.resourceVersion }, (type) => type === 'DELETED');
+	const watching = watch(
+		{ labelSelector: 'webapp=app', resourceVersion: job.metadata!.resourceVersion },
+		(type) => type === 'DELETED',
+	);
 	await watchCount(1);
 	const admin = new k8s.KubeConfig();
 	admin.loadFromString(standIn.kubeconfig(standIn.adminToken));
-	await admin.makeApiClient(k8s.BatchV1Api).patchNamespacedJob({ name: 'ft-initial', namespace: NS, body: { metadata: { labels: { webapp: 'moved' } } } },
-		k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+	await admin
+		.makeApiClient(k8s.BatchV1Api)
+		.patchNamespacedJob(
+			{ name: 'ft-initial', namespace: NS, body: { metadata: { labels: { webapp: 'moved' } } } },
+			k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+		);
 	const { events } = await watching;
 	const last = events[events.length - 1];
 	expect(last.obj.metadata.labels.webapp).toBe('moved');
@@ -96,8 +134,15 @@ test('a watch without resourceVersion starts with ADDED for what exists; selecto
 test('restart: same port, same Jobs and uids, the simulation carries on, open watches are cut', async () => {
 	await standIn.setScenario({ jobName: 'ft-restart' }, { outcome: 'succeed', runMs: 600 });
 	const before = (await batch.listNamespacedJob({ namespace: NS })).metadata!.resourceVersion;
-	const created = await batch.createNamespacedJob({ namespace: NS, body: testJob({ name: 'ft-restart' }) as k8s.V1Job });
-	const cut = watch({ fieldSelector: 'metadata.name=ft-restart', resourceVersion: created.metadata!.resourceVersion, timeoutSeconds: 20 });
+	const created = await batch.createNamespacedJob({
+		namespace: NS,
+		body: testJob({ name: 'ft-restart' }) as k8s.V1Job,
+	});
+	const cut = watch({
+		fieldSelector: 'metadata.name=ft-restart',
+		resourceVersion: created.metadata!.resourceVersion,
+		timeoutSeconds: 20,
+	});
 	await watchCount(1);
 	const oldPid = standIn.pid;
 	await standIn.faults.restart();
@@ -106,7 +151,11 @@ test('restart: same port, same Jobs and uids, the simulation carries on, open wa
 	expect((await cut).end).not.toBe('stopped');
 	const after = await batch.readNamespacedJob({ name: 'ft-restart', namespace: NS });
 	expect(after.metadata!.uid).toBe(created.metadata!.uid);
-	await until('Complete after restart', () => batch.readNamespacedJob({ name: 'ft-restart', namespace: NS }), complete);
+	await until(
+		'Complete after restart',
+		() => batch.readNamespacedJob({ name: 'ft-restart', namespace: NS }),
+		complete,
+	);
 	// History restarts cold, as after an apiserver restart: a resourceVersion from before the last pre-restart
 	// write is too old (the head itself would still be watchable).
 	const stale = await watch({ resourceVersion: before, timeoutSeconds: 5 }, () => true);
@@ -125,16 +174,33 @@ test('a push cut short by a restart is done again by the new process, and the Jo
 		admin.loadFromString(pushing.kubeconfig(pushing.adminToken));
 		const jobs = admin.makeApiClient(k8s.BatchV1Api);
 		await pushing.setScenario('default', { outcome: 'succeed', runMs: 50 });
-		await jobs.createNamespacedJob({ namespace: NS, body: testJob({ name: 'ft-push', images: ['127.0.0.1:5999/app/x:1', '127.0.0.1:5999/app/x:2'] }) as k8s.V1Job });
+		await jobs.createNamespacedJob({
+			namespace: NS,
+			body: testJob({
+				name: 'ft-push',
+				images: ['127.0.0.1:5999/app/x:1', '127.0.0.1:5999/app/x:2'],
+			}) as k8s.V1Job,
+		});
 		const firstPid = pushing.pid;
 		// The build container is done after runMs; the push then takes 400 ms: restart in the middle of it.
 		await new Promise((r) => setTimeout(r, 200));
 		await pushing.faults.restart();
-		const done = await until('Complete', () => jobs.readNamespacedJob({ name: 'ft-push', namespace: NS }), complete);
+		const done = await until(
+			'Complete',
+			() => jobs.readNamespacedJob({ name: 'ft-push', namespace: NS }),
+			complete,
+		);
 		expect(complete(done)).toBe(true);
-		const pushes = readFileSync(pushLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+		const pushes = readFileSync(pushLog, 'utf8')
+			.trim()
+			.split('\n')
+			.map((l) => JSON.parse(l));
 		expect(pushes).toHaveLength(1); // the first process was stopped before its push finished
-		expect(pushes[0]).toMatchObject({ registry: '127.0.0.1:5999', repository: 'app/x', tags: ['1', '2'] });
+		expect(pushes[0]).toMatchObject({
+			registry: '127.0.0.1:5999',
+			repository: 'app/x',
+			tags: ['1', '2'],
+		});
 		expect(pushes[0].pid).not.toBe(firstPid);
 	} finally {
 		await pushing.stop();
@@ -143,8 +209,15 @@ test('a push cut short by a restart is done again by the new process, and the Jo
 
 test('the request log counts LISTs and WATCHes with their query and status', async () => {
 	await standIn.clearRequests();
-	const list = await batch.listNamespacedJob({ namespace: NS, fieldSelector: 'metadata.name=ft-restart' });
-	await watch({ fieldSelector: 'metadata.name=ft-restart', resourceVersion: list.metadata!.resourceVersion, timeoutSeconds: 1 });
+	const list = await batch.listNamespacedJob({
+		namespace: NS,
+		fieldSelector: 'metadata.name=ft-restart',
+	});
+	await watch({
+		fieldSelector: 'metadata.name=ft-restart',
+		resourceVersion: list.metadata!.resourceVersion,
+		timeoutSeconds: 1,
+	});
 	const log = await standIn.requests();
 	const jobs = log.filter((r) => r.path === `/apis/batch/v1/namespaces/${NS}/jobs`);
 	expect(jobs.map((r) => ({ method: r.method, watch: r.watch, status: r.status }))).toEqual([
@@ -157,12 +230,28 @@ test('the request log counts LISTs and WATCHes with their query and status', asy
 
 test('the protobuf SelfSubjectAccessReview body kubectl sends is decoded (built here byte for byte)', async () => {
 	const post = (attrs: Record<string, string>) =>
-		rawRequest(`${standIn.url}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, standIn.caPem, standIn.tokenFor('automation', 'n8n'), 'POST',
-			encodeAccessReview(attrs), 'application/vnd.kubernetes.protobuf');
+		rawRequest(
+			`${standIn.url}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`,
+			standIn.caPem,
+			standIn.tokenFor('automation', 'n8n'),
+			'POST',
+			encodeAccessReview(attrs),
+			'application/vnd.kubernetes.protobuf',
+		);
 	const yes = await post({ namespace: NS, verb: 'create', group: 'batch', resource: 'jobs' });
-	expect(yes).toMatchObject({ status: 201, body: { kind: 'SelfSubjectAccessReview', status: { allowed: true } } });
-	expect(yes.body.status.reason).toContain('RoleBinding "n8n-build-manager/build-system" of Role "build-job-manager"');
+	expect(yes).toMatchObject({
+		status: 201,
+		body: { kind: 'SelfSubjectAccessReview', status: { allowed: true } },
+	});
+	expect(yes.body.status.reason).toContain(
+		'RoleBinding "n8n-build-manager/build-system" of Role "build-job-manager"',
+	);
 	const no = await post({ namespace: NS, verb: 'create', resource: 'pods', subresource: 'exec' });
 	expect(no.body.status.allowed).toBe(false);
-	expect(no.body.spec.resourceAttributes).toEqual({ namespace: NS, verb: 'create', resource: 'pods', subresource: 'exec' });
+	expect(no.body.spec.resourceAttributes).toEqual({
+		namespace: NS,
+		verb: 'create',
+		resource: 'pods',
+		subresource: 'exec',
+	});
 });

@@ -6,7 +6,11 @@ import { git, type GitServer } from '../git';
 /** Helpers for tests that drive the GitOps controller simulator through a real repository. */
 
 /** A valid apps/v1 Deployment `name` (label app=<name>) running `image`. */
-export function deploymentManifest(name: string, image: string, opts: { replicas?: number; progressDeadlineSeconds?: number; namespace?: string } = {}): string {
+export function deploymentManifest(
+	name: string,
+	image: string,
+	opts: { replicas?: number; progressDeadlineSeconds?: number; namespace?: string } = {},
+): string {
 	return [
 		'apiVersion: apps/v1',
 		'kind: Deployment',
@@ -15,7 +19,9 @@ export function deploymentManifest(name: string, image: string, opts: { replicas
 		...(opts.namespace ? [`  namespace: ${opts.namespace}`] : []),
 		'spec:',
 		`  replicas: ${opts.replicas ?? 2}`,
-		...(opts.progressDeadlineSeconds ? [`  progressDeadlineSeconds: ${opts.progressDeadlineSeconds}`] : []),
+		...(opts.progressDeadlineSeconds
+			? [`  progressDeadlineSeconds: ${opts.progressDeadlineSeconds}`]
+			: []),
 		'  selector:',
 		`    matchLabels: {app: ${name}}`,
 		'  template:',
@@ -30,7 +36,12 @@ export function deploymentManifest(name: string, image: string, opts: { replicas
 }
 
 /** Commits `files` (path → content) to `repo` on the server and pushes them to main; returns the new commit. */
-export async function pushFiles(server: GitServer, repo: string, files: Record<string, string>, message = 'bump'): Promise<string> {
+export async function pushFiles(
+	server: GitServer,
+	repo: string,
+	files: Record<string, string>,
+	message = 'bump',
+): Promise<string> {
 	const work = await mkdtemp(join(tmpdir(), 'gitops-push-'));
 	try {
 		await git(['clone', '-q', server.authedRepoUrl(repo), work]);

@@ -8,7 +8,14 @@ import { createInterface } from 'node:readline';
 import { realBuilder, realBuilderAvailability, reportBuilds } from '../buildkit';
 import { makeCertificates } from './tls';
 import { ADMIN_IDENTITY, serviceAccountIdentity, signToken } from './tokens';
-import type { JobScenario, RealBuilder, RegistryTarget, RequestRecord, ScenarioMatch, ServerConfig } from './types';
+import type {
+	JobScenario,
+	RealBuilder,
+	RegistryTarget,
+	RequestRecord,
+	ScenarioMatch,
+	ServerConfig,
+} from './types';
 import type { GitOpsSourceConfig } from './server/gitops/controllers';
 import type { RolloutMatch, RolloutScenario } from './server/gitops/workloads';
 
@@ -97,7 +104,9 @@ const REPO_ROOT = resolve(__dirname, '../../..');
 export function nodeBinary(): string {
 	const [major, minor] = process.versions.node.split('.').map(Number);
 	if (major > 22 || (major === 22 && minor >= 19)) return process.execPath;
-	const dir = execFileSync('bash', [join(REPO_ROOT, 'scripts/ensure-node24.sh')], { encoding: 'utf8' }).trim();
+	const dir = execFileSync('bash', [join(REPO_ROOT, 'scripts/ensure-node24.sh')], {
+		encoding: 'utf8',
+	}).trim();
 	return join(dir, 'node');
 }
 
@@ -106,17 +115,27 @@ interface Running {
 	port: number;
 }
 
-function launch(node: string, configFile: string, logFile: string, env: Record<string, string>): Promise<Running> {
+function launch(
+	node: string,
+	configFile: string,
+	logFile: string,
+	env: Record<string, string>,
+): Promise<Running> {
 	const log = openSync(logFile, 'a');
-	const child = spawn(node, [join(__dirname, 'run-ts.cjs'), join(__dirname, 'server/main.ts'), configFile], {
-		stdio: ['pipe', 'pipe', log],
-		cwd: REPO_ROOT,
-		env: { ...process.env, ...env },
-	});
+	const child = spawn(
+		node,
+		[join(__dirname, 'run-ts.cjs'), join(__dirname, 'server/main.ts'), configFile],
+		{
+			stdio: ['pipe', 'pipe', log],
+			cwd: REPO_ROOT,
+			env: { ...process.env, ...env },
+		},
+	);
 	closeSync(log);
 	return new Promise((resolvePromise, reject) => {
 		const lines = createInterface({ input: child.stdout! });
-		const fail = (why: string) => reject(new Error(`kube stand-in did not start (${why}); see ${logFile}`));
+		const fail = (why: string) =>
+			reject(new Error(`kube stand-in did not start (${why}); see ${logFile}`));
 		child.once('exit', (code) => fail(`exit code ${code}`));
 		child.once('error', (err) => fail(err.message));
 		lines.once('line', (line) => {
@@ -168,7 +187,8 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 			: opts.realBuilds === false
 				? { reason: 'the test asked for simulated builds' }
 				: realBuilderAvailability();
-	if ('binDir' in availability) config.realBuilder = realBuilder(availability.binDir, join(dir, 'builds'));
+	if ('binDir' in availability)
+		config.realBuilder = realBuilder(availability.binDir, join(dir, 'builds'));
 	else config.simulatedBecause = availability.reason;
 	const configFile = join(dir, 'config.json');
 	writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
@@ -191,14 +211,18 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 					method,
 					ca: certs.caPem,
 					agent: false,
-					headers: { Authorization: `Bearer ${adminToken}`, ...(payload ? { 'Content-Type': 'application/json' } : {}) },
+					headers: {
+						Authorization: `Bearer ${adminToken}`,
+						...(payload ? { 'Content-Type': 'application/json' } : {}),
+					},
 				},
 				(res) => {
 					const chunks: Buffer[] = [];
 					res.on('data', (c) => chunks.push(c));
 					res.on('end', () => {
 						const text = Buffer.concat(chunks).toString('utf8');
-						if ((res.statusCode ?? 500) >= 300) reject(new Error(`stand-in ${method} ${path}: ${res.statusCode} ${text}`));
+						if ((res.statusCode ?? 500) >= 300)
+							reject(new Error(`stand-in ${method} ${path}: ${res.statusCode} ${text}`));
 						else resolvePromise(text ? JSON.parse(text) : undefined);
 					});
 				},
@@ -237,7 +261,8 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 		caFile: certs.caFile,
 		adminToken,
 		dir,
-		tokenFor: (namespace, serviceAccount) => signToken(tokenSecret, serviceAccountIdentity(namespace, serviceAccount)),
+		tokenFor: (namespace, serviceAccount) =>
+			signToken(tokenSecret, serviceAccountIdentity(namespace, serviceAccount)),
 		kubeconfig,
 		kubeconfigFile(token, name) {
 			const file = join(dir, name ?? `kubeconfig-${++kubeconfigCount}.yaml`);
@@ -277,7 +302,13 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 		},
 		openWatches: async () => (await call('GET', '/_standin/watches')).open,
 		createSecret: async (namespace, name, stringData) => {
-			await call('POST', `/api/v1/namespaces/${namespace}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name }, type: 'Opaque', stringData });
+			await call('POST', `/api/v1/namespaces/${namespace}/secrets`, {
+				apiVersion: 'v1',
+				kind: 'Secret',
+				metadata: { name },
+				type: 'Opaque',
+				stringData,
+			});
 		},
 		builds: () => call('GET', '/_standin/builds'),
 		realBuilder: config.realBuilder,
@@ -288,7 +319,9 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 		stop: async () => {
 			if (stopped) return;
 			stopped = true;
-			reportBuilds(await call('GET', '/_standin/builds').catch(() => ({ real: 0, simulated: 0, reasons: {} })));
+			reportBuilds(
+				await call('GET', '/_standin/builds').catch(() => ({ real: 0, simulated: 0, reasons: {} })),
+			);
 			running.child.kill('SIGTERM');
 			await waitForExit(running.child, 5000);
 			rmSync(dir, { recursive: true, force: true });

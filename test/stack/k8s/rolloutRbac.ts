@@ -16,7 +16,8 @@ export async function grantRolloutRead(standIn: KubeStandIn, namespaces: string[
 		for (const obj of loadKustomization(ROLLOUT_RBAC)) {
 			const body = { ...obj, metadata: { ...obj.metadata, namespace } };
 			if (obj.kind === 'Role') await rbac.createNamespacedRole({ namespace, body });
-			else if (obj.kind === 'RoleBinding') await rbac.createNamespacedRoleBinding({ namespace, body });
+			else if (obj.kind === 'RoleBinding')
+				await rbac.createNamespacedRoleBinding({ namespace, body });
 		}
 	}
 }

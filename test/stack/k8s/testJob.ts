@@ -40,7 +40,9 @@ export function testJob(o: TestJobOptions) {
 		spec: {
 			backoffLimit: o.backoffLimit ?? 0,
 			...(o.activeDeadlineSeconds ? { activeDeadlineSeconds: o.activeDeadlineSeconds } : {}),
-			...(o.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: o.ttlSecondsAfterFinished } : {}),
+			...(o.ttlSecondsAfterFinished !== undefined
+				? { ttlSecondsAfterFinished: o.ttlSecondsAfterFinished }
+				: {}),
 			template: {
 				metadata: { labels: { webapp: o.appName ?? 'app' } },
 				spec: {
@@ -53,10 +55,17 @@ export function testJob(o: TestJobOptions) {
 							image: DEFAULT_ROOTLESS_IMAGE,
 							args: ['clone', o.gitUrl ?? 'https://git.example/org/app.git', '/workspace/src'],
 							securityContext: {
-								runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
-								capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+								runAsUser: 1000,
+								runAsGroup: 1000,
+								runAsNonRoot: true,
+								allowPrivilegeEscalation: false,
+								readOnlyRootFilesystem: true,
+								capabilities: { drop: ['ALL'] },
+								seccompProfile: { type: 'RuntimeDefault' },
 							},
-							...(o.gitCloneResources === false ? {} : { resources: { limits: { memory: '256Mi' }, requests: { memory: '64Mi' } } }),
+							...(o.gitCloneResources === false
+								? {}
+								: { resources: { limits: { memory: '256Mi' }, requests: { memory: '64Mi' } } }),
 						},
 					],
 					containers: [
@@ -64,10 +73,17 @@ export function testJob(o: TestJobOptions) {
 							name: 'buildkit',
 							image: DEFAULT_ROOTLESS_IMAGE,
 							securityContext: {
-								runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, allowPrivilegeEscalation: true,
-								seccompProfile: { type: 'Unconfined' }, appArmorProfile: { type: 'Unconfined' },
+								runAsUser: 1000,
+								runAsGroup: 1000,
+								runAsNonRoot: true,
+								allowPrivilegeEscalation: true,
+								seccompProfile: { type: 'Unconfined' },
+								appArmorProfile: { type: 'Unconfined' },
 							},
-							resources: { limits: { memory: o.memoryLimit ?? '2Gi' }, requests: { memory: '512Mi' } },
+							resources: {
+								limits: { memory: o.memoryLimit ?? '2Gi' },
+								requests: { memory: '512Mi' },
+							},
 						},
 					],
 				},

@@ -19,30 +19,43 @@ export function watchJobs(
 	return new Promise((resolve, reject) => {
 		let controller: AbortController | undefined;
 		new k8s.Watch(kc)
-			.watch(`/apis/batch/v1/namespaces/${namespace}/jobs`, { allowWatchBookmarks: true, ...params }, (type, obj) => {
-				events.push({ type, obj });
-				if (stopWhen(type, obj)) {
-					controller?.abort();
-					resolve({ events, end: 'stopped' });
-				}
-			}, (end) => resolve({ events, end: end ?? null }))
+			.watch(
+				`/apis/batch/v1/namespaces/${namespace}/jobs`,
+				{ allowWatchBookmarks: true, ...params },
+				(type, obj) => {
+					events.push({ type, obj });
+					if (stopWhen(type, obj)) {
+						controller?.abort();
+						resolve({ events, end: 'stopped' });
+					}
+				},
+				(end) => resolve({ events, end: end ?? null }),
+			)
 			.then((c) => (controller = c), reject);
 	});
 }
 
 /** Polls `read` until `ok` holds; throws with the last value after `ms`. */
-export async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+export async function until<T>(
+	what: string,
+	read: () => Promise<T>,
+	ok: (v: T) => boolean,
+	ms = 15_000,
+): Promise<T> {
 	const end = Date.now() + ms;
 	for (;;) {
 		const v = await read();
 		if (ok(v)) return v;
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${String(JSON.stringify(v)).slice(0, 2000)}`);
+		if (Date.now() > end)
+			throw new Error(`timed out waiting for ${what}: ${String(JSON.stringify(v)).slice(0, 2000)}`);
 		await new Promise((r) => setTimeout(r, 20));
 	}
 }
 
-export const jobCondition = (job: k8s.V1Job, type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
-export const jobFinished = (job: k8s.V1Job) => !!(jobCondition(job, 'Complete') || jobCondition(job, 'Failed'));
+export const jobCondition = (job: k8s.V1Job, type: string) =>
+	job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+export const jobFinished = (job: k8s.V1Job) =>
+	!!(jobCondition(job, 'Complete') || jobCondition(job, 'Failed'));
 
 export interface RawResponse {
 	status: number;
@@ -51,13 +64,38 @@ export interface RawResponse {
 }
 
 /** One HTTPS request to the stand-in with a bearer token, body sent as is (for what typed clients cannot send). */
-export function rawRequest(url: string, caPem: string, token: string, method: string, body: Buffer | string, contentType: string): Promise<RawResponse> {
+export function rawRequest(
+	url: string,
+	caPem: string,
+	token: string,
+	method: string,
+	body: Buffer | string,
+	contentType: string,
+): Promise<RawResponse> {
 	return new Promise((resolve, reject) => {
-		const req = request(url, { method, ca: caPem, headers: { Authorization: `Bearer ${token}`, 'Content-Type': contentType, Accept: 'application/json' } }, (res) => {
-			let text = '';
-			res.on('data', (c) => (text += c));
-			res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
-		});
+		const req = request(
+			url,
+			{
+				method,
+				ca: caPem,
+				headers: {
+					Authorization: `Bearer ${token}`,
+					'Content-Type': contentType,
+					Accept: 'application/json',
+				},
+			},
+			(res) => {
+				let text = '';
+				res.on('data', (c) => (text += c));
+				res.on('end', () =>
+					resolve({
+						status: res.statusCode ?? 0,
+						headers: res.headers,
+						body: text ? JSON.parse(text) : undefined,
+					}),
+				);
+			},
+		);
 		req.on('error', reject);
 		req.end(body);
 	});

@@ -24,10 +24,54 @@ export async function makeCertificates(dir: string): Promise<StandInCertificates
 	const certFile = join(dir, 'server.crt');
 	const ext = join(dir, 'server.ext');
 	const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-	await run('openssl', ['req', '-x509', ...ecKey, '-keyout', caKey, '-out', caFile, '-days', '2', '-subj', '/CN=kube-standin-ca',
-		'-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-	await run('openssl', ['req', '-new', ...ecKey, '-keyout', keyFile, '-out', csr, '-subj', '/CN=kube-apiserver']);
-	await writeFile(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n');
-	await run('openssl', ['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKey, '-CAcreateserial', '-out', certFile, '-days', '2', '-extfile', ext]);
+	await run('openssl', [
+		'req',
+		'-x509',
+		...ecKey,
+		'-keyout',
+		caKey,
+		'-out',
+		caFile,
+		'-days',
+		'2',
+		'-subj',
+		'/CN=kube-standin-ca',
+		'-addext',
+		'basicConstraints=critical,CA:TRUE',
+		'-addext',
+		'keyUsage=critical,keyCertSign,cRLSign',
+	]);
+	await run('openssl', [
+		'req',
+		'-new',
+		...ecKey,
+		'-keyout',
+		keyFile,
+		'-out',
+		csr,
+		'-subj',
+		'/CN=kube-apiserver',
+	]);
+	await writeFile(
+		ext,
+		'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n',
+	);
+	await run('openssl', [
+		'x509',
+		'-req',
+		'-in',
+		csr,
+		'-CA',
+		caFile,
+		'-CAkey',
+		caKey,
+		'-CAcreateserial',
+		'-out',
+		certFile,
+		'-days',
+		'2',
+		'-extfile',
+		ext,
+	]);
 	return { caPem: await readFile(caFile, 'utf8'), caFile, certFile, keyFile };
 }

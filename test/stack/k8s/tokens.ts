@@ -25,7 +25,14 @@ function sign(secret: string, signingInput: string): string {
 export function signToken(secret: string, identity: TokenIdentity): string {
 	const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: 'kube-standin' }));
 	const payload = base64url(
-		JSON.stringify({ iss: ISSUER, aud: [ISSUER], sub: identity.user, groups: identity.groups, uid: identity.uid, iat: 1700000000 }),
+		JSON.stringify({
+			iss: ISSUER,
+			aud: [ISSUER],
+			sub: identity.user,
+			groups: identity.groups,
+			uid: identity.uid,
+			iat: 1700000000,
+		}),
 	);
 	return `${header}.${payload}.${sign(secret, `${header}.${payload}`)}`;
 }
@@ -50,7 +57,11 @@ export function verifyToken(secret: string, token: string): TokenIdentity | unde
 export function serviceAccountIdentity(namespace: string, name: string): TokenIdentity {
 	return {
 		user: `system:serviceaccount:${namespace}:${name}`,
-		groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+		groups: [
+			'system:serviceaccounts',
+			`system:serviceaccounts:${namespace}`,
+			'system:authenticated',
+		],
 		uid: `sa-${namespace}-${name}`,
 	};
 }

@@ -11,7 +11,15 @@ export type JobOutcome =
 	| 'hang';
 
 export const JOB_OUTCOMES: readonly JobOutcome[] = [
-	'succeed', 'build-fail', 'git-fail', 'oomkilled', 'imagepullbackoff', 'unschedulable', 'deadline', 'crashloop', 'hang',
+	'succeed',
+	'build-fail',
+	'git-fail',
+	'oomkilled',
+	'imagepullbackoff',
+	'unschedulable',
+	'deadline',
+	'crashloop',
+	'hang',
 ];
 
 export interface JobScenario {

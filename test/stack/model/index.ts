@@ -17,8 +17,16 @@ export interface PlannedCall {
 export interface ChatRequest {
 	model: string;
 	stream?: boolean;
-	messages: Array<{ role: string; content?: unknown; tool_call_id?: string; tool_calls?: unknown[] }>;
-	tools?: Array<{ type: 'function'; function: { name: string; description?: string; parameters: any } }>;
+	messages: Array<{
+		role: string;
+		content?: unknown;
+		tool_call_id?: string;
+		tool_calls?: unknown[];
+	}>;
+	tools?: Array<{
+		type: 'function';
+		function: { name: string; description?: string; parameters: any };
+	}>;
 }
 
 export interface FakeModel {
@@ -44,17 +52,38 @@ function nextReply(body: ChatRequest, plan: PlannedCall[]): Reply {
 	const step = plan[results.length];
 	if (!step) {
 		const last = results.at(-1)?.content;
-		return { text: `Done. Last tool result: ${typeof last === 'string' ? last : JSON.stringify(last)}` };
+		return {
+			text: `Done. Last tool result: ${typeof last === 'string' ? last : JSON.stringify(last)}`,
+		};
 	}
 	const tool = body.tools?.find((candidate) => step.tool.test(candidate.function.name));
-	if (!tool) return { text: `No tool matches ${step.tool} among ${body.tools?.map((t) => t.function.name).join(', ')}` };
-	return { toolCall: { id: `call_${results.length + 1}`, name: tool.function.name, arguments: JSON.stringify(step.arguments) } };
+	if (!tool)
+		return {
+			text: `No tool matches ${step.tool} among ${body.tools?.map((t) => t.function.name).join(', ')}`,
+		};
+	return {
+		toolCall: {
+			id: `call_${results.length + 1}`,
+			name: tool.function.name,
+			arguments: JSON.stringify(step.arguments),
+		},
+	};
 }
 
 function completion(body: ChatRequest, reply: Reply) {
 	const message =
 		'toolCall' in reply
-			? { role: 'assistant', content: null, tool_calls: [{ id: reply.toolCall.id, type: 'function', function: { name: reply.toolCall.name, arguments: reply.toolCall.arguments } }] }
+			? {
+					role: 'assistant',
+					content: null,
+					tool_calls: [
+						{
+							id: reply.toolCall.id,
+							type: 'function',
+							function: { name: reply.toolCall.name, arguments: reply.toolCall.arguments },
+						},
+					],
+				}
 			: { role: 'assistant', content: reply.text };
 	return {
 		id: 'chatcmpl-stack',
@@ -74,7 +103,13 @@ function chunks(body: ChatRequest, reply: Reply): string[] {
 	if ('toolCall' in reply) {
 		const { id, name, arguments: args } = reply.toolCall;
 		const half = Math.ceil(args.length / 2);
-		out.push(chunk({ tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: args.slice(0, half) } }] }));
+		out.push(
+			chunk({
+				tool_calls: [
+					{ index: 0, id, type: 'function', function: { name, arguments: args.slice(0, half) } },
+				],
+			}),
+		);
 		out.push(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] }));
 		out.push(chunk({}, 'tool_calls'));
 	} else {
@@ -89,7 +124,9 @@ export async function startFakeModel(plan: PlannedCall[]): Promise<FakeModel> {
 	const requests: ChatRequest[] = [];
 	const server: Server = createServer(async (req, res) => {
 		if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
-			res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}` } }));
+			res
+				.writeHead(404, { 'content-type': 'application/json' })
+				.end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}` } }));
 			return;
 		}
 		const body = JSON.parse(await readBody(req)) as ChatRequest;
@@ -101,7 +138,9 @@ export async function startFakeModel(plan: PlannedCall[]): Promise<FakeModel> {
 			res.end();
 			return;
 		}
-		res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion(body, reply)));
+		res
+			.writeHead(200, { 'content-type': 'application/json' })
+			.end(JSON.stringify(completion(body, reply)));
 	});
 	await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
 	const { port } = server.address() as AddressInfo;

@@ -24,7 +24,11 @@ export class N8nClient {
 	/** Creates an API key with every scope the owner may grant and uses it for the public API from now on. */
 	async createApiKey(label = 'stack'): Promise<string> {
 		const scopes = await this.rest<string[]>('GET', '/api-keys/scopes');
-		const created = await this.rest<{ rawApiKey: string }>('POST', '/api-keys', { label, scopes, expiresAt: null });
+		const created = await this.rest<{ rawApiKey: string }>('POST', '/api-keys', {
+			label,
+			scopes,
+			expiresAt: null,
+		});
 		this.apiKey = created.rawApiKey;
 		return this.apiKey;
 	}
@@ -33,11 +37,16 @@ export class N8nClient {
 	async rest<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
 		const res = await fetch(`${this.url}/rest${path}`, {
 			method,
-			headers: { cookie: this.cookie, 'content-type': 'application/json', 'browser-id': 'n8n-stack' },
+			headers: {
+				cookie: this.cookie,
+				'content-type': 'application/json',
+				'browser-id': 'n8n-stack',
+			},
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const text = await res.text();
-		if (!res.ok) throw new Error(`n8n ${method} /rest${path}: HTTP ${res.status} ${text.slice(0, 500)}`);
+		if (!res.ok)
+			throw new Error(`n8n ${method} /rest${path}: HTTP ${res.status} ${text.slice(0, 500)}`);
 		const parsed = text ? JSON.parse(text) : {};
 		return (parsed && typeof parsed === 'object' && 'data' in parsed ? parsed.data : parsed) as T;
 	}
@@ -57,7 +66,8 @@ export class N8nClient {
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const text = await res.text();
-		if (!res.ok) throw new Error(`n8n ${method} /api/v1${path}: HTTP ${res.status} ${text.slice(0, 500)}`);
+		if (!res.ok)
+			throw new Error(`n8n ${method} /api/v1${path}: HTTP ${res.status} ${text.slice(0, 500)}`);
 		return (text ? JSON.parse(text) : {}) as T;
 	}
 }

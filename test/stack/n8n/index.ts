@@ -109,11 +109,19 @@ function prepareUserFolder(tools: N8nToolchain): { userFolder: string; encryptio
 export function ownerPasswordHash(tools: N8nToolchain, password: string): string {
 	// n8n's own bcryptjs, so the hash is exactly what its login checks.
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const bcrypt = require(join(tools.n8nDir, 'node_modules', 'bcryptjs')) as { hashSync(s: string, rounds: number): string };
+	const bcrypt = require(join(tools.n8nDir, 'node_modules', 'bcryptjs')) as {
+		hashSync(s: string, rounds: number): string;
+	};
 	return bcrypt.hashSync(password, 4);
 }
 
-async function processEnv(userFolder: string, encryptionKey: string, tools: N8nToolchain, password: string, extra: Record<string, string> = {}) {
+async function processEnv(
+	userFolder: string,
+	encryptionKey: string,
+	tools: N8nToolchain,
+	password: string,
+	extra: Record<string, string> = {},
+) {
 	const port = await freePort();
 	const brokerPort = await freePort();
 	const env = {
@@ -157,10 +165,16 @@ export async function stopGroup(child: ChildProcess): Promise<void> {
 	}
 }
 
-export async function waitForReadiness(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+export async function waitForReadiness(
+	url: string,
+	child: ChildProcess,
+	logFile: string,
+	timeoutMs: number,
+): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
-		if (child.exitCode !== null) throw new Error(`n8n exited with code ${child.exitCode} while starting:\n${tail(logFile)}`);
+		if (child.exitCode !== null)
+			throw new Error(`n8n exited with code ${child.exitCode} while starting:\n${tail(logFile)}`);
 		try {
 			const res = await fetch(`${url}/healthz/readiness`);
 			if (res.ok) return;
@@ -173,10 +187,16 @@ export async function waitForReadiness(url: string, child: ChildProcess, logFile
 }
 
 /** Paths of the webhooks a workflow registers: each node with a webhookId, at its `path` parameter or its id. */
-export function webhookPaths(workflow: { nodes?: Array<{ webhookId?: string; parameters?: { path?: unknown } }> }): string[] {
+export function webhookPaths(workflow: {
+	nodes?: Array<{ webhookId?: string; parameters?: { path?: unknown } }>;
+}): string[] {
 	return (workflow.nodes ?? [])
 		.filter((node) => node.webhookId)
-		.map((node) => (typeof node.parameters?.path === 'string' && node.parameters.path ? node.parameters.path : node.webhookId!));
+		.map((node) =>
+			typeof node.parameters?.path === 'string' && node.parameters.path
+				? node.parameters.path
+				: node.webhookId!,
+		);
 }
 
 /**
@@ -192,7 +212,12 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<N8nInstance>
 	const url = `http://127.0.0.1:${port}`;
 	const logFile = join(userFolder, 'n8n.log');
 	const log = openSync(logFile, 'a');
-	const child = spawn(tools.nodeBin, [tools.n8nBin, 'start'], { cwd: userFolder, env, detached: true, stdio: ['ignore', log, log] });
+	const child = spawn(tools.nodeBin, [tools.n8nBin, 'start'], {
+		cwd: userFolder,
+		env,
+		detached: true,
+		stdio: ['ignore', log, log],
+	});
 	closeSync(log);
 	const stop = async () => {
 		await stopGroup(child);
@@ -205,15 +230,33 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<N8nInstance>
 		await client.createApiKey();
 		const credentialIds: Record<string, string> = {};
 		for (const credential of opts.credentials ?? []) {
-			const created = await client.rest<{ id: string }>('POST', '/credentials', { name: credential.name, type: credential.type, data: credential.data });
+			const created = await client.rest<{ id: string }>('POST', '/credentials', {
+				name: credential.name,
+				type: credential.type,
+				data: credential.data,
+			});
 			credentialIds[credential.name] = created.id;
 		}
 		const workflows = new Map<string, object>();
 		for (const workflow of opts.workflows ?? []) {
 			const wf = workflow as Record<string, unknown>;
-			const fields = ['id', 'name', 'nodes', 'connections', 'settings', 'staticData', 'pinData', 'meta'];
-			const body = Object.fromEntries(fields.filter((f) => wf[f] !== undefined).map((f) => [f, wf[f]]));
-			const created = await client.rest<{ id: string }>('POST', '/workflows', { settings: {}, ...body });
+			const fields = [
+				'id',
+				'name',
+				'nodes',
+				'connections',
+				'settings',
+				'staticData',
+				'pinData',
+				'meta',
+			];
+			const body = Object.fromEntries(
+				fields.filter((f) => wf[f] !== undefined).map((f) => [f, wf[f]]),
+			);
+			const created = await client.rest<{ id: string }>('POST', '/workflows', {
+				settings: {},
+				...body,
+			});
 			workflows.set(created.id, workflow);
 		}
 		const waitForWebhook = async (path: string) => {
@@ -221,7 +264,10 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<N8nInstance>
 			while (Date.now() < deadline) {
 				// A CORS preflight asks which methods the path is registered for: 204 once registered, 404 before,
 				// and it never starts an execution.
-				const res = await fetch(`${url}/webhook/${path}`, { method: 'OPTIONS', headers: { origin: url, 'access-control-request-method': 'POST' } });
+				const res = await fetch(`${url}/webhook/${path}`, {
+					method: 'OPTIONS',
+					headers: { origin: url, 'access-control-request-method': 'POST' },
+				});
 				if (res.status === 204) return;
 				await sleep(100);
 			}
@@ -233,19 +279,31 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<N8nInstance>
 		const waitForPublication = async (workflowId: string) => {
 			const deadline = Date.now() + 30_000;
 			for (;;) {
-				const publication = await client.rest<{ status: string; triggers: Array<{ status: string; errorMessage: string | null }> }>('GET', `/workflows/${workflowId}/publication-status`);
+				const publication = await client.rest<{
+					status: string;
+					triggers: Array<{ status: string; errorMessage: string | null }>;
+				}>('GET', `/workflows/${workflowId}/publication-status`);
 				if (publication.status === 'published') return;
 				if (publication.status === 'failed' || publication.status === 'partial') {
-					throw new Error(`workflow ${workflowId} was not published: ${publication.triggers.map((t) => t.errorMessage).filter(Boolean).join('; ')}`);
+					throw new Error(
+						`workflow ${workflowId} was not published: ${publication.triggers
+							.map((t) => t.errorMessage)
+							.filter(Boolean)
+							.join('; ')}`,
+					);
 				}
-				if (Date.now() > deadline) throw new Error(`workflow ${workflowId} was still ${publication.status} after 30 s:\n${tail(logFile)}`);
+				if (Date.now() > deadline)
+					throw new Error(
+						`workflow ${workflowId} was still ${publication.status} after 30 s:\n${tail(logFile)}`,
+					);
 				await sleep(100);
 			}
 		};
 		const activate = async (workflowId: string) => {
 			await client.api('POST', `/workflows/${workflowId}/activate`);
 			await waitForPublication(workflowId);
-			const workflow = workflows.get(workflowId) ?? (await client.api<object>('GET', `/workflows/${workflowId}`));
+			const workflow =
+				workflows.get(workflowId) ?? (await client.api<object>('GET', `/workflows/${workflowId}`));
 			for (const path of webhookPaths(workflow)) await waitForWebhook(path);
 		};
 		for (const id of opts.activate ?? []) await activate(id);
@@ -257,7 +315,10 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<N8nInstance>
 				const query = new URLSearchParams({ includeData: 'true', limit: '250' });
 				if (workflowId) query.set('workflowId', workflowId);
 				if (cursor) query.set('cursor', cursor);
-				const page = await client.api<{ data: N8nExecution[]; nextCursor?: string | null }>('GET', `/executions?${query}`);
+				const page = await client.api<{ data: N8nExecution[]; nextCursor?: string | null }>(
+					'GET',
+					`/executions?${query}`,
+				);
 				all.push(...page.data);
 				cursor = page.nextCursor ?? undefined;
 			} while (cursor);
@@ -269,7 +330,9 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<N8nInstance>
 				const done = (await executions(workflowId)).filter((e) => FINISHED.has(e.status));
 				if (done.length >= count) return done;
 				if (Date.now() > deadline) {
-					throw new Error(`workflow ${workflowId}: ${done.length} of ${count} executions finished after ${timeoutMs} ms:\n${tail(logFile)}`);
+					throw new Error(
+						`workflow ${workflowId}: ${done.length} of ${count} executions finished after ${timeoutMs} ms:\n${tail(logFile)}`,
+					);
 				}
 				await sleep(200);
 			}
@@ -304,12 +367,22 @@ export async function startN8n(opts: StartN8nOptions = {}): Promise<N8nInstance>
 	}
 }
 
-function runN8nCli(tools: N8nToolchain, env: NodeJS.ProcessEnv, cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runN8nCli(
+	tools: N8nToolchain,
+	env: NodeJS.ProcessEnv,
+	cwd: string,
+	args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
 	return new Promise((resolve) => {
-		execFile(tools.nodeBin, [tools.n8nBin, ...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-			const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-			resolve({ code, stdout, stderr });
-		});
+		execFile(
+			tools.nodeBin,
+			[tools.n8nBin, ...args],
+			{ cwd, env, maxBuffer: 64 * 1024 * 1024 },
+			(error, stdout, stderr) => {
+				const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+				resolve({ code, stdout, stderr });
+			},
+		);
 	});
 }
 
@@ -322,11 +395,27 @@ export function extractRunJson(stdout: string): any {
 	return JSON.parse(lines.slice(start, end + 1).join('\n'));
 }
 
-async function executeWorkflow(tools: N8nToolchain, env: NodeJS.ProcessEnv, userFolder: string, workflowId: string) {
-	const run = await runN8nCli(tools, env, userFolder, ['execute', `--id=${workflowId}`, '--rawOutput']);
+async function executeWorkflow(
+	tools: N8nToolchain,
+	env: NodeJS.ProcessEnv,
+	userFolder: string,
+	workflowId: string,
+) {
+	const run = await runN8nCli(tools, env, userFolder, [
+		'execute',
+		`--id=${workflowId}`,
+		'--rawOutput',
+	]);
 	const data = extractRunJson(run.stdout);
-	if (!data) throw new Error(`n8n execute printed no run data (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
-	return { status: String(data.status ?? (run.code === 0 ? 'success' : 'error')), data, output: run.stdout + run.stderr };
+	if (!data)
+		throw new Error(
+			`n8n execute printed no run data (exit ${run.code}):\n${run.stdout}\n${run.stderr}`,
+		);
+	return {
+		status: String(data.status ?? (run.code === 0 ? 'success' : 'error')),
+		data,
+		output: run.stdout + run.stderr,
+	};
 }
 
 /**
@@ -340,18 +429,40 @@ export async function runWorkflowOnce(
 	const tools = n8nToolchain();
 	const { userFolder, encryptionKey } = prepareUserFolder(tools);
 	try {
-		const { env } = await processEnv(userFolder, encryptionKey, tools, randomBytes(12).toString('hex'), opts.env);
-		const wf = { settings: {}, ...(workflow as Record<string, unknown>) } as Record<string, unknown>;
+		const { env } = await processEnv(
+			userFolder,
+			encryptionKey,
+			tools,
+			randomBytes(12).toString('hex'),
+			opts.env,
+		);
+		const wf = { settings: {}, ...(workflow as Record<string, unknown>) } as Record<
+			string,
+			unknown
+		>;
 		if (!wf.id) wf.id = randomBytes(8).toString('hex');
-		const credentials = (opts.credentials ?? []).map((c) => ({ id: c.id ?? randomBytes(8).toString('hex'), name: c.name, type: c.type, data: c.data }));
+		const credentials = (opts.credentials ?? []).map((c) => ({
+			id: c.id ?? randomBytes(8).toString('hex'),
+			name: c.name,
+			type: c.type,
+			data: c.data,
+		}));
 		if (credentials.length > 0) {
 			writeFileSync(join(userFolder, 'credentials.json'), JSON.stringify(credentials));
-			const imported = await runN8nCli(tools, env, userFolder, ['import:credentials', '--input=credentials.json']);
-			if (imported.code !== 0) throw new Error(`n8n import:credentials failed:\n${imported.stdout}\n${imported.stderr}`);
+			const imported = await runN8nCli(tools, env, userFolder, [
+				'import:credentials',
+				'--input=credentials.json',
+			]);
+			if (imported.code !== 0)
+				throw new Error(`n8n import:credentials failed:\n${imported.stdout}\n${imported.stderr}`);
 		}
 		writeFileSync(join(userFolder, 'workflow.json'), JSON.stringify(wf));
-		const imported = await runN8nCli(tools, env, userFolder, ['import:workflow', '--input=workflow.json']);
-		if (imported.code !== 0) throw new Error(`n8n import:workflow failed:\n${imported.stdout}\n${imported.stderr}`);
+		const imported = await runN8nCli(tools, env, userFolder, [
+			'import:workflow',
+			'--input=workflow.json',
+		]);
+		if (imported.code !== 0)
+			throw new Error(`n8n import:workflow failed:\n${imported.stdout}\n${imported.stderr}`);
 		return await executeWorkflow(tools, env, userFolder, String(wf.id));
 	} finally {
 		if (!process.env.N8N_STACK_KEEP) rmSync(userFolder, { recursive: true, force: true });

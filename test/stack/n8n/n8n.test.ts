@@ -8,10 +8,13 @@ import { groupPids, listeningAddresses } from './processProbe';
 // Real n8n 2.41 under Node 24, with the package packed and installed as n8n's installer does.
 jest.setTimeout(240_000);
 
-const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } };
+const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+	n8n: { nodes: string[]; credentials: string[] };
+};
 
 /** `dist/nodes/X/X.node.js` → the node's source, so nodes still being written are reported, not guessed at. */
-const sourceOf = (distFile: string) => join(REPO_ROOT, distFile.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+const sourceOf = (distFile: string) =>
+	join(REPO_ROOT, distFile.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
 
 // A built-in Webhook workflow: proves import (id kept), activation, webhook registration and executions.
 const ping = {
@@ -25,7 +28,12 @@ const ping = {
 			typeVersion: 2,
 			position: [0, 0],
 			webhookId: 'b6d1f5a0-0000-4000-8000-000000000001',
-			parameters: { httpMethod: 'POST', path: 'stack-ping', responseMode: 'onReceived', options: {} },
+			parameters: {
+				httpMethod: 'POST',
+				path: 'stack-ping',
+				responseMode: 'onReceived',
+				options: {},
+			},
 		},
 	],
 	connections: {},
@@ -44,7 +52,13 @@ describe('real n8n with this package installed from npm pack', () => {
 		n8n = await startN8n({
 			workflows: [ping],
 			activate: [ping.id],
-			credentials: [{ name: 'Local registry', type: 'containerRegistryApi', data: { registry: '127.0.0.1:1', plainHttp: true } }],
+			credentials: [
+				{
+					name: 'Local registry',
+					type: 'containerRegistryApi',
+					data: { registry: '127.0.0.1:1', plainHttp: true },
+				},
+			],
 		});
 		nodeTypes = await n8n.client.getJson('/types/nodes.json');
 		credentialTypes = await n8n.client.getJson('/types/credentials.json');
@@ -65,14 +79,20 @@ describe('real n8n with this package installed from npm pack', () => {
 			return name;
 		});
 		const loaded = credentialTypes.map((c) => c.name);
-		expect(expected.sort()).toEqual(['containerRegistryApi', 'gitRepositoryApi', 'kubernetesApi', 'webhookSigningSecretApi']);
+		expect(expected.sort()).toEqual([
+			'containerRegistryApi',
+			'gitRepositoryApi',
+			'kubernetesApi',
+			'webhookSigningSecretApi',
+		]);
 		for (const name of expected) expect(loaded).toContain(name);
 	});
 
 	it('loads every node whose source exists, under the package prefix', () => {
 		const written = writtenNodes;
 		const missing = pkg.n8n.nodes.filter((file) => !written.includes(file));
-		if (missing.length > 0) process.stderr.write(`nodes not written yet, not checked: ${missing.join(', ')}\n`);
+		if (missing.length > 0)
+			process.stderr.write(`nodes not written yet, not checked: ${missing.join(', ')}\n`);
 		const loaded = new Set(nodeTypes.map((n) => n.name));
 		for (const file of written) {
 			const name = readFileSync(sourceOf(file), 'utf8').match(/\bname: '([^']+)'/)![1];
@@ -97,12 +117,19 @@ describe('real n8n with this package installed from npm pack', () => {
 
 	it('imports credentials (encrypted at rest) and keeps workflow ids', async () => {
 		expect(Object.keys(n8n.credentialIds)).toEqual(['Local registry']);
-		const stored = await n8n.client.api<{ id: string; active: boolean }>('GET', `/workflows/${ping.id}`);
+		const stored = await n8n.client.api<{ id: string; active: boolean }>(
+			'GET',
+			`/workflows/${ping.id}`,
+		);
 		expect(stored).toMatchObject({ id: ping.id, active: true });
 	});
 
 	it('runs an activated webhook workflow and reports the execution with its data', async () => {
-		const res = await fetch(n8n.webhookUrl('stack-ping'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hello":"n8n"}' });
+		const res = await fetch(n8n.webhookUrl('stack-ping'), {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: '{"hello":"n8n"}',
+		});
 		expect(res.status).toBe(200);
 		const [execution] = await n8n.waitForExecutions(ping.id, 1);
 		expect(execution).toMatchObject({ workflowId: ping.id, status: 'success', mode: 'webhook' });
@@ -115,26 +142,60 @@ describe('runWorkflowOnce (n8n execute --id, no server)', () => {
 	it('runs a workflow with one of our nodes and an imported credential against the real registry', async () => {
 		const registry = await startRegistry({ auth: 'htpasswd' });
 		try {
-			await pushTestImage({ registry: registry.host, repository: 'stack/app', tags: ['1.0.0'], username: registry.username, password: registry.password });
-			await pushTags({ registry: registry.host, repository: 'stack/app', fromTag: '1.0.0', tags: ['1.1.0', '2.0.0-rc.1'], username: registry.username, password: registry.password });
+			await pushTestImage({
+				registry: registry.host,
+				repository: 'stack/app',
+				tags: ['1.0.0'],
+				username: registry.username,
+				password: registry.password,
+			});
+			await pushTags({
+				registry: registry.host,
+				repository: 'stack/app',
+				fromTag: '1.0.0',
+				tags: ['1.1.0', '2.0.0-rc.1'],
+				username: registry.username,
+				password: registry.password,
+			});
 			const workflow = {
 				name: 'query tags once',
 				nodes: [
-					{ id: 'm', name: 'Run', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+					{
+						id: 'm',
+						name: 'Run',
+						type: 'n8n-nodes-base.manualTrigger',
+						typeVersion: 1,
+						position: [0, 0],
+						parameters: {},
+					},
 					{
 						id: 'q',
 						name: 'Query',
 						type: `${PACKAGE_NAME}.queryRegistryTags`,
 						typeVersion: 1,
 						position: [200, 0],
-						parameters: { repository: `${registry.host}/stack/app`, policy: 'semver', semverRange: '^1.0.0', options: {} },
+						parameters: {
+							repository: `${registry.host}/stack/app`,
+							policy: 'semver',
+							semverRange: '^1.0.0',
+							options: {},
+						},
 						credentials: { containerRegistryApi: { id: null, name: 'Stack registry' } },
 					},
 				],
 				connections: { Run: { main: [[{ node: 'Query', type: 'main', index: 0 }]] } },
 			};
 			const credentials = [
-				{ name: 'Stack registry', type: 'containerRegistryApi', data: { registry: registry.host, username: registry.username, password: registry.password, plainHttp: true } },
+				{
+					name: 'Stack registry',
+					type: 'containerRegistryApi',
+					data: {
+						registry: registry.host,
+						username: registry.username,
+						password: registry.password,
+						plainHttp: true,
+					},
+				},
 			];
 			const run = await runWorkflowOnce(workflow, { credentials });
 			expect(run.status).toBe('success');

@@ -19,7 +19,8 @@ import { REPO_ROOT, n8nToolchain, withNode24Path } from './toolchain';
 export const PACKAGE_NAME = 'n8n-nodes-buildkit';
 
 const SOURCE_DIRS = ['lib', 'nodes', 'credentials', 'icons'];
-export const CACHE_ROOT = process.env.BUILDKIT_CACHE_DIR ?? join(homedir(), '.cache', 'n8n-nodes-buildkit');
+export const CACHE_ROOT =
+	process.env.BUILDKIT_CACHE_DIR ?? join(homedir(), '.cache', 'n8n-nodes-buildkit');
 
 function walk(dir: string, out: string[] = []): string[] {
 	if (!existsSync(dir)) return out;
@@ -43,7 +44,8 @@ export function staleBuildOutputs(root = REPO_ROOT): string[] {
 			if (!target) continue;
 			const built = join(root, 'dist', relative(root, target));
 			// gulp copies icons with the source's mtime truncated to milliseconds: allow that 1 ms.
-			if (!existsSync(built) || statSync(built).mtimeMs + 1 < statSync(file).mtimeMs) stale.push(relative(root, file));
+			if (!existsSync(built) || statSync(built).mtimeMs + 1 < statSync(file).mtimeMs)
+				stale.push(relative(root, file));
 		}
 	}
 	return stale;
@@ -59,7 +61,8 @@ export function withLock<T>(lockDir: string, fn: () => T): T {
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
 			// A lock older than the deadline was left by a killed process.
-			if (Date.now() - statSync(lockDir).mtimeMs > 5 * 60_000) rmSync(lockDir, { recursive: true, force: true });
+			if (Date.now() - statSync(lockDir).mtimeMs > 5 * 60_000)
+				rmSync(lockDir, { recursive: true, force: true });
 			if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockDir}`);
 			Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
 		}
@@ -86,7 +89,9 @@ export function ensureBuilt(): void {
 			execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, env, stdio: 'pipe' });
 		} catch (error) {
 			const out = String((error as { stdout?: Buffer }).stdout ?? '');
-			process.stderr.write(`[n8n stack] tsc reported errors; packing what it emitted:\n${out.slice(0, 2000)}\n`);
+			process.stderr.write(
+				`[n8n stack] tsc reported errors; packing what it emitted:\n${out.slice(0, 2000)}\n`,
+			);
 		}
 		execFileSync('npx', ['gulp', 'build:icons'], { cwd: REPO_ROOT, env, stdio: 'pipe' });
 	});
@@ -108,7 +113,12 @@ export function packPackage(): string {
 
 /** The package.json n8n's installer leaves behind: no dev, peer or optional dependencies. */
 export function stripForInstall(pkg: Record<string, unknown>): Record<string, unknown> {
-	const { devDependencies: _dev, peerDependencies: _peer, optionalDependencies: _opt, ...rest } = pkg;
+	const {
+		devDependencies: _dev,
+		peerDependencies: _peer,
+		optionalDependencies: _opt,
+		...rest
+	} = pkg;
 	return rest;
 }
 
@@ -121,10 +131,16 @@ function withoutMissingEntries(pkg: Record<string, any>, dir: string): Record<st
 	if (!n8n) return pkg;
 	const present = (files: string[] = []) => {
 		const missing = files.filter((f) => !existsSync(join(dir, f)));
-		if (missing.length > 0) process.stderr.write(`[n8n stack] not in the packed dist/, not loaded: ${missing.join(', ')}\n`);
+		if (missing.length > 0)
+			process.stderr.write(
+				`[n8n stack] not in the packed dist/, not loaded: ${missing.join(', ')}\n`,
+			);
 		return files.filter((f) => existsSync(join(dir, f)));
 	};
-	return { ...pkg, n8n: { ...n8n, nodes: present(n8n.nodes), credentials: present(n8n.credentials) } };
+	return {
+		...pkg,
+		n8n: { ...n8n, nodes: present(n8n.nodes), credentials: present(n8n.credentials) },
+	};
 }
 
 /** Runtime dependencies are cached by the lockfile and the dependency list, so repeated starts skip npm. */
@@ -176,7 +192,10 @@ export function installPackage(userFolder: string, tarball: string): string {
 	const target = join(userFolder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME);
 	mkdirSync(target, { recursive: true });
 	execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
-	const pkg = withoutMissingEntries(stripForInstall(JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'))), target);
+	const pkg = withoutMissingEntries(
+		stripForInstall(JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'))),
+		target,
+	);
 	writeFileSync(join(target, 'package.json'), JSON.stringify(pkg, null, 2));
 	symlinkSync(installedDependencies(pkg), join(target, 'node_modules'), 'dir');
 	return target;

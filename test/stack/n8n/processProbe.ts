@@ -13,7 +13,10 @@ export function listeningAddresses(pids: number[]): string[] {
 export function groupPids(pgid: number): number[] {
 	try {
 		const out = execFileSync('pgrep', ['-g', String(pgid)], { encoding: 'utf8' });
-		return out.split('\n').map((s) => Number(s.trim())).filter(Boolean);
+		return out
+			.split('\n')
+			.map((s) => Number(s.trim()))
+			.filter(Boolean);
 	} catch {
 		return [];
 	}

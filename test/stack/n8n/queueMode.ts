@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { type RunningPostgres, startPostgres } from '../postgres';
 import { type RunningRedis, startRedis } from '../redis';
 import { loopbackEnv } from './env';
-import { type N8nInstance, type StartN8nOptions, freePort, startN8n, stopGroup, waitForReadiness, webhookPaths } from './index';
+import {
+	type N8nInstance,
+	type StartN8nOptions,
+	freePort,
+	startN8n,
+	stopGroup,
+	waitForReadiness,
+	webhookPaths,
+} from './index';
 import { n8nToolchain, withNode24Path } from './toolchain';
 
 /**
@@ -51,7 +59,11 @@ export interface N8nQueueInstance extends N8nInstance {
 }
 
 /** The settings every process of one queue-mode instance shares: queue mode, Redis, PostgreSQL, one key. */
-export function queueModeEnv(opts: { redis: Pick<RunningRedis, 'port'>; postgres: Pick<RunningPostgres, 'port' | 'database' | 'user' | 'password'>; webhookBaseUrl: string }): Record<string, string> {
+export function queueModeEnv(opts: {
+	redis: Pick<RunningRedis, 'port'>;
+	postgres: Pick<RunningPostgres, 'port' | 'database' | 'user' | 'password'>;
+	webhookBaseUrl: string;
+}): Record<string, string> {
 	return {
 		EXECUTIONS_MODE: 'queue',
 		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
@@ -75,7 +87,12 @@ export function queueModeEnv(opts: { redis: Pick<RunningRedis, 'port'>; postgres
 	};
 }
 
-const OWNER_KEYS = ['N8N_INSTANCE_OWNER_EMAIL', 'N8N_INSTANCE_OWNER_FIRST_NAME', 'N8N_INSTANCE_OWNER_LAST_NAME', 'N8N_INSTANCE_OWNER_PASSWORD_HASH'];
+const OWNER_KEYS = [
+	'N8N_INSTANCE_OWNER_EMAIL',
+	'N8N_INSTANCE_OWNER_FIRST_NAME',
+	'N8N_INSTANCE_OWNER_LAST_NAME',
+	'N8N_INSTANCE_OWNER_PASSWORD_HASH',
+];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -91,11 +108,22 @@ async function startSatellite(
 	const tools = n8nToolchain();
 	const userFolder = mkdtempSync(join(tmpdir(), `n8n-${role}-`));
 	mkdirSync(join(userFolder, '.n8n'), { recursive: true });
-	cpSync(join(mainFolder, '.n8n', 'nodes'), join(userFolder, '.n8n', 'nodes'), { recursive: true, verbatimSymlinks: true });
+	cpSync(join(mainFolder, '.n8n', 'nodes'), join(userFolder, '.n8n', 'nodes'), {
+		recursive: true,
+		verbatimSymlinks: true,
+	});
 	const port = opts.port ?? (await freePort());
 	// Main's key, as main's own config file holds it (whether main took it from env or from a seeded folder).
-	const { encryptionKey } = JSON.parse(readFileSync(join(mainFolder, '.n8n', 'config'), 'utf8')) as { encryptionKey: string };
-	const base = loopbackEnv({ userFolder, port, brokerPort: await freePort(), encryptionKey, owner: { email: '', passwordHash: '' } });
+	const { encryptionKey } = JSON.parse(
+		readFileSync(join(mainFolder, '.n8n', 'config'), 'utf8'),
+	) as { encryptionKey: string };
+	const base = loopbackEnv({
+		userFolder,
+		port,
+		brokerPort: await freePort(),
+		encryptionKey,
+		owner: { email: '', passwordHash: '' },
+	});
 	for (const key of OWNER_KEYS) delete base[key];
 	const env: NodeJS.ProcessEnv = {
 		...withNode24Path(process.env, tools),
@@ -107,10 +135,16 @@ async function startSatellite(
 		...(opts.sharedGitCache ? {} : { N8N_BUILDKIT_GIT_CACHE_DIR: join(userFolder, 'git-cache') }),
 	};
 	delete env.NODE_OPTIONS;
-	const args = role === 'worker' ? ['worker', `--concurrency=${opts.concurrency ?? 10}`] : ['webhook'];
+	const args =
+		role === 'worker' ? ['worker', `--concurrency=${opts.concurrency ?? 10}`] : ['webhook'];
 	const logFile = join(userFolder, `n8n-${role}.log`);
 	const log = openSync(logFile, 'a');
-	const child = spawn(tools.nodeBin, [tools.n8nBin, ...args], { cwd: userFolder, env, detached: true, stdio: ['ignore', log, log] });
+	const child = spawn(tools.nodeBin, [tools.n8nBin, ...args], {
+		cwd: userFolder,
+		env,
+		detached: true,
+		stdio: ['ignore', log, log],
+	});
 	closeSync(log);
 	const url = `http://127.0.0.1:${port}`;
 	const stop = async () => {
@@ -130,11 +164,16 @@ async function startSatellite(
 async function waitForWebhook(webhookBase: string, path: string, logFile: string): Promise<void> {
 	const deadline = Date.now() + 30_000;
 	while (Date.now() < deadline) {
-		const res = await fetch(`${webhookBase}/webhook/${path}`, { method: 'OPTIONS', headers: { origin: webhookBase, 'access-control-request-method': 'POST' } });
+		const res = await fetch(`${webhookBase}/webhook/${path}`, {
+			method: 'OPTIONS',
+			headers: { origin: webhookBase, 'access-control-request-method': 'POST' },
+		});
 		if (res.status === 204) return;
 		await sleep(100);
 	}
-	throw new Error(`webhook ${path} was not served by the webhook process after 30 s:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+	throw new Error(
+		`webhook ${path} was not served by the webhook process after 30 s:\n${readFileSync(logFile, 'utf8').slice(-3000)}`,
+	);
 }
 
 /** Execution ids a worker's log says it started. */
@@ -148,7 +187,9 @@ export function startedExecutions(log: string): string[] {
  * until the webhook process serves their webhooks. `webhookUrl()` points at the webhook process;
  * `executions()` and `waitForExecutions()` read the shared database through main's public API.
  */
-export async function startN8nQueueMode(opts: StartN8nQueueOptions = {}): Promise<N8nQueueInstance> {
+export async function startN8nQueueMode(
+	opts: StartN8nQueueOptions = {},
+): Promise<N8nQueueInstance> {
 	const started: Array<{ stop(): Promise<void> }> = [];
 	const stopAll = async () => {
 		for (const part of started.splice(0).reverse()) await part.stop().catch(() => undefined);
@@ -161,22 +202,38 @@ export async function startN8nQueueMode(opts: StartN8nQueueOptions = {}): Promis
 		const webhookPort = await freePort();
 		const webhookBase = `http://127.0.0.1:${webhookPort}`;
 		const shared = queueModeEnv({ redis, postgres, webhookBaseUrl: webhookBase });
-		const { workers: workerCount = 2, workerConcurrency, sharedGitCache, activate = [], ...mainOpts } = opts;
+		const {
+			workers: workerCount = 2,
+			workerConcurrency,
+			sharedGitCache,
+			activate = [],
+			...mainOpts
+		} = opts;
 		const main = await startN8n({ ...mainOpts, env: { ...shared, ...opts.env } });
 		started.push(main);
 		const settled = await Promise.allSettled([
 			startSatellite('webhook', main.userFolder, shared, { port: webhookPort, sharedGitCache }),
-			...Array.from({ length: workerCount }, () => startSatellite('worker', main.userFolder, shared, { concurrency: workerConcurrency, sharedGitCache })),
+			...Array.from({ length: workerCount }, () =>
+				startSatellite('worker', main.userFolder, shared, {
+					concurrency: workerConcurrency,
+					sharedGitCache,
+				}),
+			),
 		]);
 		for (const result of settled) if (result.status === 'fulfilled') started.push(result.value);
 		const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
 		if (failed) throw failed.reason;
-		const [webhookProcess, ...workers] = settled.map((r) => (r as PromiseFulfilledResult<N8nProcess>).value);
+		const [webhookProcess, ...workers] = settled.map(
+			(r) => (r as PromiseFulfilledResult<N8nProcess>).value,
+		);
 
 		const activateOnWebhookProcess = async (workflowId: string) => {
 			await main.client.api('POST', `/workflows/${workflowId}/activate`);
-			const workflow = (opts.workflows ?? []).find((w) => (w as { id?: string }).id === workflowId) ?? (await main.client.api<object>('GET', `/workflows/${workflowId}`));
-			for (const path of webhookPaths(workflow)) await waitForWebhook(webhookBase, path, webhookProcess.logFile);
+			const workflow =
+				(opts.workflows ?? []).find((w) => (w as { id?: string }).id === workflowId) ??
+				(await main.client.api<object>('GET', `/workflows/${workflowId}`));
+			for (const path of webhookPaths(workflow))
+				await waitForWebhook(webhookBase, path, webhookProcess.logFile);
 		};
 		for (const id of activate) await activateOnWebhookProcess(id);
 
@@ -189,7 +246,8 @@ export async function startN8nQueueMode(opts: StartN8nQueueOptions = {}): Promis
 			workers,
 			redis,
 			postgres,
-			executionsByWorker: () => workers.map((w) => startedExecutions(readFileSync(w.logFile, 'utf8'))),
+			executionsByWorker: () =>
+				workers.map((w) => startedExecutions(readFileSync(w.logFile, 'utf8'))),
 			stop: stopAll,
 		};
 	} catch (error) {

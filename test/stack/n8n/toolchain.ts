@@ -23,7 +23,10 @@ let cached: N8nToolchain | undefined;
 export function n8nToolchain(): N8nToolchain {
 	if (cached) return cached;
 	const script = (name: string) =>
-		execFileSync('bash', [join(REPO_ROOT, 'scripts', name)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+		execFileSync('bash', [join(REPO_ROOT, 'scripts', name)], {
+			encoding: 'utf8',
+			stdio: ['ignore', 'pipe', 'inherit'],
+		}).trim();
 	const nodeBinDir = script('ensure-node24.sh');
 	const n8nDir = script('ensure-n8n.sh');
 	cached = {

@@ -1,6 +1,17 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	chownSync,
+	closeSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	openSync,
+	readFileSync,
+	readdirSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,7 +56,9 @@ export function postgresBinDir(): string {
 	const found = find();
 	if (found) return found;
 	if (process.getuid?.() !== 0) {
-		throw new Error('PostgreSQL is missing: install the Debian package with `sudo apt-get install -y postgresql`');
+		throw new Error(
+			'PostgreSQL is missing: install the Debian package with `sudo apt-get install -y postgresql`',
+		);
 	}
 	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'postgresql'], {
 		env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
@@ -53,7 +66,9 @@ export function postgresBinDir(): string {
 	});
 	// The package creates and may start a system cluster on :5432; the stack runs its own on a free port.
 	try {
-		execFileSync('sh', ['-c', 'systemctl disable --now postgresql || service postgresql stop'], { stdio: 'ignore' });
+		execFileSync('sh', ['-c', 'systemctl disable --now postgresql || service postgresql stop'], {
+			stdio: 'ignore',
+		});
 	} catch {
 		/* no service manager here: nothing was started */
 	}
@@ -70,7 +85,9 @@ function serverIdentity(): { uid: number; gid: number } | undefined {
 		const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
 		return { uid, gid };
 	} catch {
-		throw new Error('running as root needs the `postgres` user (created by the Debian postgresql package) to run the server');
+		throw new Error(
+			'running as root needs the `postgres` user (created by the Debian postgresql package) to run the server',
+		);
 	}
 }
 
@@ -98,13 +115,31 @@ export async function startPostgres(): Promise<RunningPostgres> {
 	mkdirSync(socketDir, { mode: 0o700 });
 	writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
 	writeFileSync(logFile, '');
-	if (identity) for (const path of [base, socketDir, pwFile, logFile]) chownSync(path, identity.uid, identity.gid);
-	const as = { cwd: base, ...(identity ?? {}), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', LC_ALL: 'C' } };
+	if (identity)
+		for (const path of [base, socketDir, pwFile, logFile])
+			chownSync(path, identity.uid, identity.gid);
+	const as = {
+		cwd: base,
+		...(identity ?? {}),
+		env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', LC_ALL: 'C' },
+	};
 	const stopFiles = () => rmSync(base, { recursive: true, force: true });
 	try {
 		await run(
 			join(bin, 'initdb'),
-			['-D', dataDir, '-U', USER, `--pwfile=${pwFile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
+			[
+				'-D',
+				dataDir,
+				'-U',
+				USER,
+				`--pwfile=${pwFile}`,
+				'--auth-local=trust',
+				'--auth-host=scram-sha-256',
+				'-E',
+				'UTF8',
+				'--locale=C',
+				'--no-sync',
+			],
 			as,
 		);
 	} catch (error) {
@@ -117,15 +152,24 @@ export async function startPostgres(): Promise<RunningPostgres> {
 	const child = spawn(
 		join(bin, 'postgres'),
 		[
-			'-D', dataDir,
-			'-p', String(port),
-			'-c', 'listen_addresses=127.0.0.1',
-			'-c', `unix_socket_directories=${socketDir}`,
-			'-c', 'fsync=off',
-			'-c', 'synchronous_commit=off',
-			'-c', 'full_page_writes=off',
-			'-c', 'max_connections=100',
-			'-c', 'shared_buffers=32MB',
+			'-D',
+			dataDir,
+			'-p',
+			String(port),
+			'-c',
+			'listen_addresses=127.0.0.1',
+			'-c',
+			`unix_socket_directories=${socketDir}`,
+			'-c',
+			'fsync=off',
+			'-c',
+			'synchronous_commit=off',
+			'-c',
+			'full_page_writes=off',
+			'-c',
+			'max_connections=100',
+			'-c',
+			'shared_buffers=32MB',
 		],
 		{ ...as, stdio: ['ignore', log, log] },
 	);
@@ -142,16 +186,45 @@ export async function startPostgres(): Promise<RunningPostgres> {
 		stopFiles();
 	};
 	const psql = async (database: string, statement: string) => {
-		const { stdout } = await run(join(bin, 'psql'), ['-h', socketDir, '-p', String(port), '-U', USER, '-d', database, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', statement], as);
+		const { stdout } = await run(
+			join(bin, 'psql'),
+			[
+				'-h',
+				socketDir,
+				'-p',
+				String(port),
+				'-U',
+				USER,
+				'-d',
+				database,
+				'-X',
+				'-A',
+				'-t',
+				'-v',
+				'ON_ERROR_STOP=1',
+				'-c',
+				statement,
+			],
+			as,
+		);
 		return stdout.trim();
 	};
 	try {
 		const deadline = Date.now() + 30_000;
 		for (;;) {
-			if (child.exitCode !== null) throw new Error(`postgres exited with code ${child.exitCode}:\n${tail(logFile)}`);
-			const ready = await run(join(bin, 'pg_isready'), ['-h', socketDir, '-p', String(port), '-q'], as).then(() => true, () => false);
+			if (child.exitCode !== null)
+				throw new Error(`postgres exited with code ${child.exitCode}:\n${tail(logFile)}`);
+			const ready = await run(
+				join(bin, 'pg_isready'),
+				['-h', socketDir, '-p', String(port), '-q'],
+				as,
+			).then(
+				() => true,
+				() => false,
+			);
 			if (ready) break;
-			if (Date.now() > deadline) throw new Error(`postgres was not ready after 30 s:\n${tail(logFile)}`);
+			if (Date.now() > deadline)
+				throw new Error(`postgres was not ready after 30 s:\n${tail(logFile)}`);
 			await sleep(100);
 		}
 		await psql('postgres', `CREATE DATABASE ${DATABASE} OWNER ${USER}`);

@@ -18,16 +18,25 @@ export interface RunningProcess {
 
 export interface RunningPrometheus extends RunningProcess {
 	/** Runs an instant PromQL query and returns its vector result. */
-	query(promql: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>>;
+	query(
+		promql: string,
+	): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>>;
 }
 
-async function startServer(binary: string, args: (dir: string, port: number) => string[], readyPath: string): Promise<RunningProcess & { dir: string }> {
+async function startServer(
+	binary: string,
+	args: (dir: string, port: number) => string[],
+	readyPath: string,
+): Promise<RunningProcess & { dir: string }> {
 	await ensureTool(binary);
 	const dir = mkdtempSync(join(tmpdir(), `buildkit-${binary}-`));
 	const port = await freePort();
 	const logFile = join(dir, 'server.log');
 	const logFd = openSync(logFile, 'a');
-	const child: ChildProcess = spawn(binary, args(dir, port), { cwd: dir, stdio: ['ignore', logFd, logFd] });
+	const child: ChildProcess = spawn(binary, args(dir, port), {
+		cwd: dir,
+		stdio: ['ignore', logFd, logFd],
+	});
 	closeSync(logFd);
 	const url = `http://127.0.0.1:${port}`;
 	const stop = async () => {
@@ -57,10 +66,17 @@ async function startServer(binary: string, args: (dir: string, port: number) => 
 export async function startPushgateway(): Promise<RunningProcess> {
 	// In memory only: Debian's build persists to /var/lib/prometheus/pushgateway.data by default, which every
 	// Pushgateway on the machine would read at start and write at stop, so one test's pushes reached the next.
-	return startServer('prometheus-pushgateway', (_dir, port) => [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='], '/-/ready');
+	return startServer(
+		'prometheus-pushgateway',
+		(_dir, port) => [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='],
+		'/-/ready',
+	);
 }
 
-export async function startPrometheus(opts: { pushgateway: RunningProcess; ruleFiles?: string[] }): Promise<RunningPrometheus> {
+export async function startPrometheus(opts: {
+	pushgateway: RunningProcess;
+	ruleFiles?: string[];
+}): Promise<RunningPrometheus> {
 	const target = new URL(opts.pushgateway.url).host;
 	const server = await startServer(
 		'prometheus',
@@ -69,7 +85,9 @@ export async function startPrometheus(opts: { pushgateway: RunningProcess; ruleF
 				'global:',
 				'  scrape_interval: 1s',
 				'  evaluation_interval: 1s',
-				...(opts.ruleFiles?.length ? ['rule_files:', ...opts.ruleFiles.map((file) => `  - ${JSON.stringify(file)}`)] : []),
+				...(opts.ruleFiles?.length
+					? ['rule_files:', ...opts.ruleFiles.map((file) => `  - ${JSON.stringify(file)}`)]
+					: []),
 				'scrape_configs:',
 				'  - job_name: pushgateway',
 				'    honor_labels: true',
@@ -90,7 +108,11 @@ export async function startPrometheus(opts: { pushgateway: RunningProcess; ruleF
 	);
 	const query = async (promql: string) => {
 		const res = await request(`${server.url}/api/v1/query?query=${encodeURIComponent(promql)}`);
-		const body = (await res.body.json()) as { status: string; error?: string; data?: { resultType: string; result: any[] } };
+		const body = (await res.body.json()) as {
+			status: string;
+			error?: string;
+			data?: { resultType: string; result: any[] };
+		};
 		if (body.status !== 'success') throw new Error(`PromQL ${promql} failed: ${body.error}`);
 		return body.data!.result;
 	};

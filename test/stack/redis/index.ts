@@ -26,7 +26,9 @@ export type RespValue = string | number | null | RespValue[];
 
 function which(binary: string): string | undefined {
 	try {
-		return execFileSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' }).trim() || undefined;
+		return (
+			execFileSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' }).trim() || undefined
+		);
 	} catch {
 		return undefined;
 	}
@@ -37,18 +39,28 @@ export function ensureRedisServer(): string {
 	const found = which('redis-server');
 	if (found) return found;
 	if (process.getuid?.() !== 0 || !which('apt-get')) {
-		throw new Error('redis-server is missing: install the Debian package with `sudo apt-get install -y redis-server`');
+		throw new Error(
+			'redis-server is missing: install the Debian package with `sudo apt-get install -y redis-server`',
+		);
 	}
 	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], { env, stdio: 'pipe' });
+	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], {
+		env,
+		stdio: 'pipe',
+	});
 	// The package may start a system service on :6379; the stack runs its own on a free loopback port.
 	try {
-		execFileSync('sh', ['-c', 'systemctl disable --now redis-server || service redis-server stop'], { stdio: 'ignore' });
+		execFileSync(
+			'sh',
+			['-c', 'systemctl disable --now redis-server || service redis-server stop'],
+			{ stdio: 'ignore' },
+		);
 	} catch {
 		/* no service manager here: nothing was started */
 	}
 	const installed = which('redis-server');
-	if (!installed) throw new Error('redis-server is still missing after apt-get install redis-server');
+	if (!installed)
+		throw new Error('redis-server is still missing after apt-get install redis-server');
 	return installed;
 }
 
@@ -128,7 +140,9 @@ export async function redisCommand(port: number, ...args: string[]): Promise<Res
 	return await new Promise((resolve, reject) => {
 		const socket = connect({ host: '127.0.0.1', port });
 		let buf = Buffer.alloc(0);
-		socket.setTimeout(5000, () => socket.destroy(new Error(`redis on 127.0.0.1:${port} did not answer ${args[0]}`)));
+		socket.setTimeout(5000, () =>
+			socket.destroy(new Error(`redis on 127.0.0.1:${port} did not answer ${args[0]}`)),
+		);
 		socket.once('error', reject);
 		socket.on('data', (chunk) => {
 			buf = Buffer.concat([buf, chunk]);

@@ -88,7 +88,11 @@ export function tarWithOneFile(name: string, content: Buffer): Buffer {
 	return Buffer.concat([header, content, padding, Buffer.alloc(1024, 0)]);
 }
 
-export function parsePlatform(text: string): { os: string; architecture: string; variant?: string } {
+export function parsePlatform(text: string): {
+	os: string;
+	architecture: string;
+	variant?: string;
+} {
 	const [os, architecture, variant] = text.split('/');
 	if (!os || !architecture) throw new Error(`platform "${text}" is not os/arch[/variant]`);
 	return variant ? { os, architecture, variant } : { os, architecture };
@@ -103,7 +107,10 @@ function platformImage(platform: string, seed: string): { blobs: Blob[]; manifes
 		architecture: p.architecture,
 		os: p.os,
 		...(p.variant ? { variant: p.variant } : {}),
-		config: { Cmd: ['/hello.txt'], Labels: { 'org.opencontainers.image.description': `test image ${seed}` } },
+		config: {
+			Cmd: ['/hello.txt'],
+			Labels: { 'org.opencontainers.image.description': `test image ${seed}` },
+		},
 		rootfs: { type: 'layers', diff_ids: [sha256Digest(tar)] },
 		history: [{ created: '2024-01-01T00:00:00Z', created_by: 'test/stack/registry' }],
 	});
@@ -116,7 +123,11 @@ function platformImage(platform: string, seed: string): { blobs: Blob[]; manifes
 	return { blobs: [layer, config], manifest };
 }
 
-function inTotoStatement(predicateType: string, subject: { name: string; digest: string }, predicate: unknown): Buffer {
+function inTotoStatement(
+	predicateType: string,
+	subject: { name: string; digest: string },
+	predicate: unknown,
+): Buffer {
 	return Buffer.from(
 		JSON.stringify({
 			_type: 'https://in-toto.io/Statement/v0.1',
@@ -135,7 +146,14 @@ function spdxDocument(seed: string, platform: string): unknown {
 		name: `sbom-${seed}`,
 		documentNamespace: `https://buildkit.test/sbom/${seed}/${platform}`,
 		creationInfo: { created: '2024-01-01T00:00:00Z', creators: ['Tool: test-stack-sbom'] },
-		packages: [{ name: 'hello', SPDXID: 'SPDXRef-Package-hello', versionInfo: seed, downloadLocation: 'NOASSERTION' }],
+		packages: [
+			{
+				name: 'hello',
+				SPDXID: 'SPDXRef-Package-hello',
+				versionInfo: seed,
+				downloadLocation: 'NOASSERTION',
+			},
+		],
 	};
 }
 
@@ -149,12 +167,23 @@ function slsaProvenance(source: ProvenanceSource, platform: string): unknown {
 		buildType: 'https://mobyproject.org/buildkit@v1',
 		materials: [{ uri: 'pkg:docker/docker/dockerfile@1', digest: { sha256: '0'.repeat(64) } }],
 		invocation: {
-			configSource: { uri: source.sourceRepository, digest: { sha1: source.revision }, entryPoint: 'Dockerfile' },
-			parameters: { frontend: 'dockerfile.v0', args: {}, locals: [{ name: 'context' }, { name: 'dockerfile' }] },
+			configSource: {
+				uri: source.sourceRepository,
+				digest: { sha1: source.revision },
+				entryPoint: 'Dockerfile',
+			},
+			parameters: {
+				frontend: 'dockerfile.v0',
+				args: {},
+				locals: [{ name: 'context' }, { name: 'dockerfile' }],
+			},
 			environment: { platform },
 		},
 		metadata: {
-			buildInvocationID: createHash('sha256').update(`${source.revision}${platform}`).digest('hex').slice(0, 26),
+			buildInvocationID: createHash('sha256')
+				.update(`${source.revision}${platform}`)
+				.digest('hex')
+				.slice(0, 26),
 			buildStartedOn: '2024-01-01T00:00:00Z',
 			buildFinishedOn: '2024-01-01T00:00:10Z',
 			completeness: { parameters: true, environment: true, materials: false },
@@ -173,14 +202,26 @@ function attestationManifest(
 	seed: string,
 	request: AttestationRequest,
 ): { blobs: Blob[]; manifest: Blob } {
-	const subject = { name: `pkg:docker/${repository}?platform=${encodeURIComponent(platform)}`, digest: image.digest };
+	const subject = {
+		name: `pkg:docker/${repository}?platform=${encodeURIComponent(platform)}`,
+		digest: image.digest,
+	};
 	const statements: Array<{ predicateType: string; blob: Blob }> = [];
 	if (request.sbom) {
-		statements.push({ predicateType: PREDICATE.spdx, blob: blobOf(MEDIA.inToto, inTotoStatement(PREDICATE.spdx, subject, spdxDocument(seed, platform))) });
+		statements.push({
+			predicateType: PREDICATE.spdx,
+			blob: blobOf(
+				MEDIA.inToto,
+				inTotoStatement(PREDICATE.spdx, subject, spdxDocument(seed, platform)),
+			),
+		});
 	}
 	if (request.provenance) {
 		const predicate = slsaProvenance(request.provenance, platform);
-		statements.push({ predicateType: PREDICATE.slsaProvenance02, blob: blobOf(MEDIA.inToto, inTotoStatement(PREDICATE.slsaProvenance02, subject, predicate)) });
+		statements.push({
+			predicateType: PREDICATE.slsaProvenance02,
+			blob: blobOf(MEDIA.inToto, inTotoStatement(PREDICATE.slsaProvenance02, subject, predicate)),
+		});
 	}
 	const config = jsonBlob(MEDIA.ociConfig, {
 		architecture: 'unknown',
@@ -192,7 +233,9 @@ function attestationManifest(
 		schemaVersion: 2,
 		mediaType: MEDIA.ociManifest,
 		config: descriptorOf(config),
-		layers: statements.map((s) => descriptorOf(s.blob, { annotations: { 'in-toto.io/predicate-type': s.predicateType } })),
+		layers: statements.map((s) =>
+			descriptorOf(s.blob, { annotations: { 'in-toto.io/predicate-type': s.predicateType } }),
+		),
 	});
 	return { blobs: [config, ...statements.map((s) => s.blob)], manifest };
 }
@@ -216,10 +259,18 @@ export function buildTestImage(opts: {
 	}
 	const blobs = images.flatMap((i) => i.blobs);
 	const manifests = images.map((i) => i.manifest);
-	const entries: Descriptor[] = images.map((i) => descriptorOf(i.manifest, { platform: parsePlatform(i.platform) }));
+	const entries: Descriptor[] = images.map((i) =>
+		descriptorOf(i.manifest, { platform: parsePlatform(i.platform) }),
+	);
 	if (wantsAttestations) {
 		for (const image of images) {
-			const att = attestationManifest(image.manifest, image.platform, repository, seed, attestations);
+			const att = attestationManifest(
+				image.manifest,
+				image.platform,
+				repository,
+				seed,
+				attestations,
+			);
 			blobs.push(...att.blobs);
 			manifests.push(att.manifest);
 			entries.push(
@@ -233,6 +284,10 @@ export function buildTestImage(opts: {
 			);
 		}
 	}
-	const top = jsonBlob(MEDIA.ociIndex, { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: entries });
+	const top = jsonBlob(MEDIA.ociIndex, {
+		schemaVersion: 2,
+		mediaType: MEDIA.ociIndex,
+		manifests: entries,
+	});
 	return { blobs, manifests, top };
 }

@@ -27,8 +27,13 @@ export async function ensureTool(binary: string): Promise<void> {
 			() => false,
 		);
 	if (await has()) return;
-	await execFileAsync('bash', [resolve(REPO_ROOT, 'scripts/ensure-system.sh')], { maxBuffer: 16 * 1024 * 1024 });
-	if (!(await has())) throw new Error(`${binary} is missing and could not be installed (see scripts/ensure-system.sh)`);
+	await execFileAsync('bash', [resolve(REPO_ROOT, 'scripts/ensure-system.sh')], {
+		maxBuffer: 16 * 1024 * 1024,
+	});
+	if (!(await has()))
+		throw new Error(
+			`${binary} is missing and could not be installed (see scripts/ensure-system.sh)`,
+		);
 }
 
 /** Sends SIGTERM to a child we started and waits for it to go, escalating to SIGKILL after a grace period. */
@@ -42,7 +47,11 @@ export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<vo
 }
 
 /** Resolves with the first stdout line matching `pattern`, or fails if the child exits first. */
-export async function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpMatchArray> {
+export async function waitForLine(
+	child: ChildProcess,
+	pattern: RegExp,
+	what: string,
+): Promise<RegExpMatchArray> {
 	return new Promise((done, fail) => {
 		let buffered = '';
 		const onData = (chunk: Buffer) => {

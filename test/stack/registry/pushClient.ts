@@ -31,16 +31,26 @@ export class PushSession {
 	}
 
 	private url(path: string): string {
-		return path.startsWith('http') ? path : `http://${this.target.registry}/v2/${this.target.repository}${path}`;
+		return path.startsWith('http')
+			? path
+			: `http://${this.target.registry}/v2/${this.target.repository}${path}`;
 	}
 
-	async send(method: 'GET' | 'HEAD' | 'POST' | 'PUT', path: string, body?: Buffer, headers: Record<string, string> = {}) {
+	async send(
+		method: 'GET' | 'HEAD' | 'POST' | 'PUT',
+		path: string,
+		body?: Buffer,
+		headers: Record<string, string> = {},
+	) {
 		for (let attempt = 0; attempt < 2; attempt++) {
 			const res = await request(this.url(path), {
 				method,
 				body,
 				dispatcher: this.agent,
-				headers: { ...headers, ...(this.authorization ? { authorization: this.authorization } : {}) },
+				headers: {
+					...headers,
+					...(this.authorization ? { authorization: this.authorization } : {}),
+				},
 			});
 			const challenge = String(res.headers['www-authenticate'] ?? '');
 			if (res.statusCode === 401 && attempt === 0 && /^Bearer /i.test(challenge)) {
@@ -54,12 +64,20 @@ export class PushSession {
 	}
 
 	private async fetchToken(challenge: string): Promise<void> {
-		const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+		const params = Object.fromEntries(
+			[...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+		);
 		const url = new URL(params.realm);
 		url.searchParams.set('service', params.service ?? '');
 		url.searchParams.set('scope', `repository:${this.target.repository}:pull,push`);
-		const basic = this.target.username !== undefined ? Buffer.from(`${this.target.username}:${this.target.password ?? ''}`).toString('base64') : undefined;
-		const res = await request(url, { dispatcher: this.agent, headers: basic ? { authorization: `Basic ${basic}` } : {} });
+		const basic =
+			this.target.username !== undefined
+				? Buffer.from(`${this.target.username}:${this.target.password ?? ''}`).toString('base64')
+				: undefined;
+		const res = await request(url, {
+			dispatcher: this.agent,
+			headers: basic ? { authorization: `Basic ${basic}` } : {},
+		});
 		const body = (await res.body.json()) as { token?: string; access_token?: string };
 		if (res.statusCode !== 200) throw new Error(`token issuer answered ${res.statusCode}`);
 		this.authorization = `Bearer ${body.token ?? body.access_token}`;
@@ -89,14 +107,24 @@ export class PushSession {
 	}
 
 	async putManifest(reference: string, mediaType: string, bytes: Buffer): Promise<void> {
-		const res = await this.send('PUT', `/manifests/${reference}`, bytes, { 'content-type': mediaType });
+		const res = await this.send('PUT', `/manifests/${reference}`, bytes, {
+			'content-type': mediaType,
+		});
 		await this.expect(res, [201], `PUT manifest ${this.target.repository}:${reference}`);
 	}
 
 	async getManifest(reference: string): Promise<{ mediaType: string; bytes: Buffer }> {
-		const res = await this.send('GET', `/manifests/${reference}`, undefined, { accept: ACCEPT_MANIFESTS });
-		if (res.statusCode !== 200) throw new Error(`GET manifest ${this.target.repository}:${reference}: HTTP ${res.statusCode} ${await res.body.text()}`);
-		return { mediaType: String(res.headers['content-type']), bytes: Buffer.from(await res.body.arrayBuffer()) };
+		const res = await this.send('GET', `/manifests/${reference}`, undefined, {
+			accept: ACCEPT_MANIFESTS,
+		});
+		if (res.statusCode !== 200)
+			throw new Error(
+				`GET manifest ${this.target.repository}:${reference}: HTTP ${res.statusCode} ${await res.body.text()}`,
+			);
+		return {
+			mediaType: String(res.headers['content-type']),
+			bytes: Buffer.from(await res.body.arrayBuffer()),
+		};
 	}
 
 	async close(): Promise<void> {
@@ -105,7 +133,11 @@ export class PushSession {
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
-export async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function inParallel<T>(
+	items: T[],
+	limit: number,
+	work: (item: T) => Promise<void>,
+): Promise<void> {
 	let next = 0;
 	const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
 		while (next < items.length) await work(items[next++]);

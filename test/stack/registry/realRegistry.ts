@@ -23,7 +23,11 @@ export interface RunningRegistry {
 	/** Registry access log (one line per request), useful for counting requests. */
 	logFile: string;
 	/** Token issuer (auth 'token' only): its realm URL and how many tokens it issued. */
-	tokenIssuer?: { realm: string; pid: number; stats(): Promise<{ requests: number; issued: number; refused: number }> };
+	tokenIssuer?: {
+		realm: string;
+		pid: number;
+		stats(): Promise<{ requests: number; issued: number; refused: number }>;
+	};
 	stop(): Promise<void>;
 }
 
@@ -54,10 +58,29 @@ function configYaml(opts: { dir: string; port: number; authBlock: string }): str
 	].join('\n');
 }
 
-async function startTokenIssuer(dir: string, username: string, password: string, expiresIn: number) {
+async function startTokenIssuer(
+	dir: string,
+	username: string,
+	password: string,
+	expiresIn: number,
+) {
 	const key = join(dir, 'token.key');
 	const cert = join(dir, 'token.crt');
-	await execFileAsync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=buildkit-test-token-issuer']);
+	await execFileAsync('openssl', [
+		'req',
+		'-x509',
+		'-newkey',
+		'rsa:2048',
+		'-nodes',
+		'-keyout',
+		key,
+		'-out',
+		cert,
+		'-days',
+		'2',
+		'-subj',
+		'/CN=buildkit-test-token-issuer',
+	]);
 	const child = spawn(process.execPath, [join(__dirname, 'token-issuer.js')], {
 		stdio: ['ignore', 'pipe', 'inherit'],
 		env: {
@@ -73,14 +96,29 @@ async function startTokenIssuer(dir: string, username: string, password: string,
 	});
 	const [, port] = await waitForLine(child, /listening (\d+)/, 'token issuer');
 	const realm = `http://127.0.0.1:${port}/token`;
-	const authBlock = ['auth:', '  token:', `    realm: ${realm}`, `    service: ${TOKEN_SERVICE}`, `    issuer: ${TOKEN_ISSUER}`, `    rootcertbundle: ${cert}`].join('\n');
-	const stats = async () => (await (await request(`http://127.0.0.1:${port}/_stats`)).body.json()) as { requests: number; issued: number; refused: number };
+	const authBlock = [
+		'auth:',
+		'  token:',
+		`    realm: ${realm}`,
+		`    service: ${TOKEN_SERVICE}`,
+		`    issuer: ${TOKEN_ISSUER}`,
+		`    rootcertbundle: ${cert}`,
+	].join('\n');
+	const stats = async () =>
+		(await (await request(`http://127.0.0.1:${port}/_stats`)).body.json()) as {
+			requests: number;
+			issued: number;
+			refused: number;
+		};
 	return { child, realm, authBlock, stats };
 }
 
 async function waitUntilServing(url: string, child: ChildProcess, logFile: string): Promise<void> {
 	for (let i = 0; i < 200; i++) {
-		if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+		if (child.exitCode !== null)
+			throw new Error(
+				`docker-registry exited (${child.exitCode}): ${readFileSync(logFile, 'utf8').slice(-2000)}`,
+			);
 		const answered = await request(`${url}/v2/`).then(
 			async (res) => {
 				await res.body.dump();
@@ -103,14 +141,20 @@ export async function startRegistry(
 	if (auth === 'token') await ensureTool('openssl');
 	const dir = mkdtempSync(join(tmpdir(), 'buildkit-registry-'));
 	const username = auth === 'none' ? undefined : (opts.username ?? 'tester');
-	const password = auth === 'none' ? undefined : (opts.password ?? `pw-${randomBytes(9).toString('base64url')}`);
+	const password =
+		auth === 'none' ? undefined : (opts.password ?? `pw-${randomBytes(9).toString('base64url')}`);
 	let tokenIssuer: Awaited<ReturnType<typeof startTokenIssuer>> | undefined;
 	let authBlock = '';
 	try {
 		if (auth === 'htpasswd') {
 			const { stdout } = await execFileAsync('htpasswd', ['-Bbn', username!, password!]);
 			writeFileSync(join(dir, 'htpasswd'), stdout);
-			authBlock = ['auth:', '  htpasswd:', '    realm: buildkit-test-realm', `    path: ${join(dir, 'htpasswd')}`].join('\n');
+			authBlock = [
+				'auth:',
+				'  htpasswd:',
+				'    realm: buildkit-test-realm',
+				`    path: ${join(dir, 'htpasswd')}`,
+			].join('\n');
 		} else if (auth === 'token') {
 			tokenIssuer = await startTokenIssuer(dir, username!, password!, opts.tokenExpiresIn ?? 300);
 			authBlock = tokenIssuer.authBlock;
@@ -119,7 +163,9 @@ export async function startRegistry(
 		writeFileSync(join(dir, 'config.yml'), configYaml({ dir, port, authBlock }));
 		const logFile = join(dir, 'registry.log');
 		const logFd = openSync(logFile, 'a');
-		const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', logFd, logFd] });
+		const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
+			stdio: ['ignore', logFd, logFd],
+		});
 		closeSync(logFd);
 		const host = `127.0.0.1:${port}`;
 		const url = `http://${host}`;
@@ -142,7 +188,11 @@ export async function startRegistry(
 			password,
 			pid: child.pid!,
 			logFile,
-			tokenIssuer: tokenIssuer && { realm: tokenIssuer.realm, pid: tokenIssuer.child.pid!, stats: tokenIssuer.stats },
+			tokenIssuer: tokenIssuer && {
+				realm: tokenIssuer.realm,
+				pid: tokenIssuer.child.pid!,
+				stats: tokenIssuer.stats,
+			},
 			stop,
 		};
 	} catch (error) {

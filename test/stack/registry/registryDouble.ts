@@ -95,8 +95,17 @@ export async function startRegistryDouble(opts: RegistryDoubleOptions): Promise<
 	let port = 0;
 	let noProgressCounter = 0;
 
-	const send = (res: ServerResponse, status: number, body = '', headers: Record<string, string> = {}) => {
-		res.writeHead(status, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0', ...headers });
+	const send = (
+		res: ServerResponse,
+		status: number,
+		body = '',
+		headers: Record<string, string> = {},
+	) => {
+		res.writeHead(status, {
+			'content-type': 'application/json',
+			'docker-distribution-api-version': 'registry/2.0',
+			...headers,
+		});
 		res.end(body);
 	};
 
@@ -113,7 +122,10 @@ export async function startRegistryDouble(opts: RegistryDoubleOptions): Promise<
 	const basicMatches = (req: IncomingMessage): boolean => {
 		const header = req.headers.authorization ?? '';
 		if (!/^Basic /i.test(header) || !opts.auth) return false;
-		return safeEqual(Buffer.from(header.slice(6), 'base64').toString(), `${opts.auth.username}:${opts.auth.password}`);
+		return safeEqual(
+			Buffer.from(header.slice(6), 'base64').toString(),
+			`${opts.auth.username}:${opts.auth.password}`,
+		);
 	};
 
 	const isAuthorized = (req: IncomingMessage): boolean => {
@@ -135,7 +147,11 @@ export async function startRegistryDouble(opts: RegistryDoubleOptions): Promise<
 		const expiresIn = auth.tokenExpiresIn ?? 60;
 		tokens.set(token, Date.now() + expiresIn * 1000);
 		const field = auth.tokenField ?? 'both';
-		const body = { ...(field !== 'access_token' ? { token } : {}), ...(field !== 'token' ? { access_token: token } : {}), expires_in: expiresIn };
+		const body = {
+			...(field !== 'access_token' ? { token } : {}),
+			...(field !== 'token' ? { access_token: token } : {}),
+			expires_in: expiresIn,
+		};
 		send(res, 200, JSON.stringify(body));
 		return 200;
 	};
@@ -160,16 +176,34 @@ export async function startRegistryDouble(opts: RegistryDoubleOptions): Promise<
 		const rawN = url.searchParams.get('n');
 		let n = rawN === null ? (opts.defaultPageSize ?? Infinity) : Number(rawN);
 		if (rawN !== null && (!/^\d+$/.test(rawN) || !Number.isSafeInteger(n))) {
-			send(res, 400, errorBody('PAGINATION_NUMBER_INVALID', 'invalid number of results requested', { n: rawN }));
+			send(
+				res,
+				400,
+				errorBody('PAGINATION_NUMBER_INVALID', 'invalid number of results requested', { n: rawN }),
+			);
 			return 400;
 		}
 		if (n > pageLimit && rawN !== null) {
 			if (opts.tooLargeN === 400) {
-				send(res, 400, errorBody('PAGINATION_NUMBER_INVALID', 'invalid number of results requested', { n, maxtags: pageLimit }));
+				send(
+					res,
+					400,
+					errorBody('PAGINATION_NUMBER_INVALID', 'invalid number of results requested', {
+						n,
+						maxtags: pageLimit,
+					}),
+				);
 				return 400;
 			}
 			if (opts.tooLargeN === 413) {
-				send(res, 413, errorBody('TOO_MANY_TAGS_REQUESTED', 'Requested page size too large', { n, max: pageLimit }));
+				send(
+					res,
+					413,
+					errorBody('TOO_MANY_TAGS_REQUESTED', 'Requested page size too large', {
+						n,
+						max: pageLimit,
+					}),
+				);
 				return 413;
 			}
 			n = pageLimit;
@@ -189,18 +223,38 @@ export async function startRegistryDouble(opts: RegistryDoubleOptions): Promise<
 
 	const serveManifest = (req: IncomingMessage, reference: string, res: ServerResponse): number => {
 		const manifest = opts.manifests?.[reference];
-		const digestOf = (m: { body: string }) => `sha256:${createHash('sha256').update(m.body).digest('hex')}`;
-		const found = manifest ?? Object.values(opts.manifests ?? {}).find((m) => digestOf(m) === reference);
+		const digestOf = (m: { body: string }) =>
+			`sha256:${createHash('sha256').update(m.body).digest('hex')}`;
+		const found =
+			manifest ?? Object.values(opts.manifests ?? {}).find((m) => digestOf(m) === reference);
 		if (!found) {
-			send(res, 404, req.method === 'HEAD' ? '' : errorBody('MANIFEST_UNKNOWN', 'manifest unknown', { Tag: reference }));
+			send(
+				res,
+				404,
+				req.method === 'HEAD'
+					? ''
+					: errorBody('MANIFEST_UNKNOWN', 'manifest unknown', { Tag: reference }),
+			);
 			return 404;
 		}
 		const accepted = (req.headers.accept ?? '').split(',').map((s) => s.trim().split(';')[0]);
 		if (!accepted.includes(found.mediaType)) {
-			send(res, 404, req.method === 'HEAD' ? '' : errorBody('MANIFEST_UNKNOWN', 'manifest found, but accept header does not support its type'));
+			send(
+				res,
+				404,
+				req.method === 'HEAD'
+					? ''
+					: errorBody(
+							'MANIFEST_UNKNOWN',
+							'manifest found, but accept header does not support its type',
+						),
+			);
 			return 404;
 		}
-		const headers: Record<string, string> = { 'content-type': found.mediaType, 'content-length': String(Buffer.byteLength(found.body)) };
+		const headers: Record<string, string> = {
+			'content-type': found.mediaType,
+			'content-length': String(Buffer.byteLength(found.body)),
+		};
 		if (opts.digestHeader !== false) headers['docker-content-digest'] = digestOf(found);
 		res.writeHead(200, headers);
 		res.end(req.method === 'HEAD' ? undefined : found.body);
@@ -212,7 +266,9 @@ export async function startRegistryDouble(opts: RegistryDoubleOptions): Promise<
 		if (url.pathname === '/token' && opts.auth?.scheme === 'bearer') return issueToken(req, res);
 		if (url.pathname === '/v2/' || url.pathname === '/v2') {
 			if (!isAuthorized(req)) {
-				send(res, 401, errorBody('UNAUTHORIZED', 'authentication required'), { 'www-authenticate': challenge() });
+				send(res, 401, errorBody('UNAUTHORIZED', 'authentication required'), {
+					'www-authenticate': challenge(),
+				});
 				return 401;
 			}
 			send(res, 200, '{}');
@@ -225,12 +281,16 @@ export async function startRegistryDouble(opts: RegistryDoubleOptions): Promise<
 		}
 		const name = match[1];
 		if (!isAuthorized(req)) {
-			send(res, 401, errorBody('UNAUTHORIZED', 'authentication required'), { 'www-authenticate': challenge(`repository:${name}:pull`) });
+			send(res, 401, errorBody('UNAUTHORIZED', 'authentication required'), {
+				'www-authenticate': challenge(`repository:${name}:pull`),
+			});
 			return 401;
 		}
 		if (faults.rateLimit && faults.rateLimit.times > 0) {
 			faults.rateLimit.times--;
-			send(res, 429, errorBody('TOOMANYREQUESTS', 'rate limit exceeded'), { 'retry-after': faults.rateLimit.retryAfter ?? '1' });
+			send(res, 429, errorBody('TOOMANYREQUESTS', 'rate limit exceeded'), {
+				'retry-after': faults.rateLimit.retryAfter ?? '1',
+			});
 			return 429;
 		}
 		if (faults.serverError && faults.serverError.times > 0) {
@@ -243,13 +303,23 @@ export async function startRegistryDouble(opts: RegistryDoubleOptions): Promise<
 			send(res, 404, errorBody('NAME_UNKNOWN', 'repository name not known to registry', { name }));
 			return 404;
 		}
-		return match[2] === 'tags/list' ? listTags(name, url, res) : serveManifest(req, decodeURIComponent(match[3]), res);
+		return match[2] === 'tags/list'
+			? listTags(name, url, res)
+			: serveManifest(req, decodeURIComponent(match[3]), res);
 	};
 
 	const server = createServer((req, res) => {
 		const url = new URL(req.url ?? '/', 'http://double');
 		const status = handle(req, res);
-		requests.push({ method: req.method ?? '', path: url.pathname, query: url.search, status, host: req.headers.host ?? '', authorized: authorizationKind(req), at: Date.now() });
+		requests.push({
+			method: req.method ?? '',
+			path: url.pathname,
+			query: url.search,
+			status,
+			host: req.headers.host ?? '',
+			authorized: authorizationKind(req),
+			at: Date.now(),
+		});
 	});
 	server.keepAliveTimeout = 5000;
 	await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));

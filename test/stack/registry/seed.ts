@@ -26,8 +26,12 @@ export async function pushTestImage(opts: PushTestImageOptions): Promise<{ diges
 	try {
 		// Blobs before the manifests that name them, children before the index (the registry checks both).
 		await inParallel(image.blobs, 4, (blob) => session.pushBlob(blob));
-		await inParallel(image.manifests, 4, (m) => session.putManifest(m.digest, m.mediaType, m.bytes));
-		await inParallel(opts.tags, 8, (tag) => session.putManifest(tag, image.top.mediaType, image.top.bytes));
+		await inParallel(image.manifests, 4, (m) =>
+			session.putManifest(m.digest, m.mediaType, m.bytes),
+		);
+		await inParallel(opts.tags, 8, (tag) =>
+			session.putManifest(tag, image.top.mediaType, image.top.bytes),
+		);
 	} finally {
 		await session.close();
 	}
@@ -46,7 +50,9 @@ export async function pushTags(opts: {
 	const session = new PushSession(opts);
 	try {
 		const manifest = await session.getManifest(opts.fromTag);
-		await inParallel(opts.tags, 8, (tag) => session.putManifest(tag, manifest.mediaType, manifest.bytes));
+		await inParallel(opts.tags, 8, (tag) =>
+			session.putManifest(tag, manifest.mediaType, manifest.bytes),
+		);
 	} finally {
 		await session.close();
 	}

@@ -7,7 +7,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 const ROOT = resolve(__dirname, '../../..');
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', 'coverage']);
 const EXTENSIONS = /\.(ts|md|json|sh|js|mjs)$/;
-const REPOSITORY_URL = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).repository.url as string).replace(/\.git$/, '');
+const REPOSITORY_URL = (
+	JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).repository.url as string
+).replace(/\.git$/, '');
 
 function repoFiles(dir = ROOT): string[] {
 	const files: string[] = [];
@@ -51,20 +53,33 @@ function problem(baseDir: string, target: string): string | undefined {
 	const [path, anchor] = target.split('#');
 	const full = path === '' ? undefined : resolve(baseDir, decodeURIComponent(path));
 	if (full && !existsSync(full)) return 'no such file';
-	if (anchor && full && full.endsWith('.md') && statSync(full).isFile() && !anchorsOf(full).has(anchor)) return `no heading for #${anchor}`;
+	if (
+		anchor &&
+		full &&
+		full.endsWith('.md') &&
+		statSync(full).isFile() &&
+		!anchorsOf(full).has(anchor)
+	)
+		return `no heading for #${anchor}`;
 	return undefined;
 }
 
 const inRepo = (file: string) => relative(ROOT, file);
 // Fixtures are data from elsewhere (webhook payloads, Flux vectors); this file names missing targets on purpose.
-const files = repoFiles().filter((f) => !inRepo(f).split('/').includes('fixtures') && f !== __filename);
+const files = repoFiles().filter(
+	(f) => !inRepo(f).split('/').includes('fixtures') && f !== __filename,
+);
 
-function scan(pattern: RegExp, filter: (file: string) => boolean = () => true): Array<Reference & { file: string }> {
+function scan(
+	pattern: RegExp,
+	filter: (file: string) => boolean = () => true,
+): Array<Reference & { file: string }> {
 	const found: Array<Reference & { file: string }> = [];
 	for (const file of files.filter(filter)) {
 		const lines = readFileSync(file, 'utf8').split('\n');
 		lines.forEach((text, index) => {
-			for (const match of text.matchAll(pattern)) found.push({ file, from: inRepo(file), line: index + 1, target: match[1] });
+			for (const match of text.matchAll(pattern))
+				found.push({ file, from: inRepo(file), line: index + 1, target: match[1] });
 		});
 	}
 	return found;
@@ -72,10 +87,17 @@ function scan(pattern: RegExp, filter: (file: string) => boolean = () => true): 
 
 describe('documentation links', () => {
 	test('every relative markdown link names an existing file (and heading)', () => {
-		const links = scan(/\]\(([^)\s]+)\)/g, (f) => f.endsWith('.md')).filter((l) => !/^[a-z]+:/i.test(l.target));
+		const links = scan(/\]\(([^)\s]+)\)/g, (f) => f.endsWith('.md')).filter(
+			(l) => !/^[a-z]+:/i.test(l.target),
+		);
 		expect(links.length).toBeGreaterThan(20);
 		const broken = links
-			.map((l) => ({ ...l, why: l.target.startsWith('#') ? problem(dirname(l.file), `${inRepo(l.file).split('/').pop()}${l.target}`) : problem(dirname(l.file), l.target) }))
+			.map((l) => ({
+				...l,
+				why: l.target.startsWith('#')
+					? problem(dirname(l.file), `${inRepo(l.file).split('/').pop()}${l.target}`)
+					: problem(dirname(l.file), l.target),
+			}))
 			.filter((l) => l.why)
 			.map((l) => `${l.from}:${l.line} ${l.target} (${l.why})`);
 		expect(broken).toEqual([]);
@@ -85,7 +107,9 @@ describe('documentation links', () => {
 		// Tests are left out: their strings are data (changed-file lists of webhook payloads name docs/… files).
 		const refs = scan(/(?<![\w./-])(docs\/[\w./-]*[\w/])/g, (f) => !f.endsWith('.test.ts'));
 		expect(refs.length).toBeGreaterThan(5);
-		const broken = refs.filter((r) => problem(ROOT, r.target)).map((r) => `${r.from}:${r.line} ${r.target}`);
+		const broken = refs
+			.filter((r) => problem(ROOT, r.target))
+			.map((r) => `${r.from}:${r.line} ${r.target}`);
 		expect(broken).toEqual([]);
 	});
 
@@ -93,21 +117,29 @@ describe('documentation links', () => {
 		const escaped = REPOSITORY_URL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 		const refs = scan(new RegExp(`${escaped}/blob/main/([^\\s'")\`]+)`, 'g'));
 		expect(refs.filter((r) => r.from.endsWith('.node.json'))).toHaveLength(11);
-		const broken = refs.filter((r) => problem(ROOT, r.target)).map((r) => `${r.from}:${r.line} ${r.target} (${problem(ROOT, r.target)})`);
+		const broken = refs
+			.filter((r) => problem(ROOT, r.target))
+			.map((r) => `${r.from}:${r.line} ${r.target} (${problem(ROOT, r.target)})`);
 		expect(broken).toEqual([]);
 	});
 
 	// ../shared/buildkit is not a note: it is the BuildKit source the setup script builds from, beside the repo in CI too.
 	test('no file refers to notes outside the repository (briefs, design sections, research, ../shared)', () => {
-		const outside = scan(/(briefs\/[\w./-]+|DESIGN(?:\.md)? ?§ ?[\d.]*|research\/[\w./-]+|\.\.\/shared\/(?:conformance|DESIGN)[\w./-]*)/g);
+		const outside = scan(
+			/(briefs\/[\w./-]+|DESIGN(?:\.md)? ?§ ?[\d.]*|research\/[\w./-]+|\.\.\/shared\/(?:conformance|DESIGN)[\w./-]*)/g,
+		);
 		expect(outside.map((r) => `${r.from}:${r.line} ${r.target}`)).toEqual([]);
 	});
 
 	test('the checks catch a dangling link, a missing heading and a missing docs/ file', () => {
 		expect(problem(join(ROOT, 'docs'), 'nodes/no-such-page.md')).toBe('no such file');
-		expect(problem(join(ROOT, 'docs'), 'credentials.md#no-such-heading')).toBe('no heading for #no-such-heading');
+		expect(problem(join(ROOT, 'docs'), 'credentials.md#no-such-heading')).toBe(
+			'no heading for #no-such-heading',
+		);
 		expect(problem(join(ROOT, 'docs'), 'credentials.md#kubernetes-api')).toBeUndefined();
 		expect(problem(ROOT, 'docs/missing.md')).toBe('no such file');
-		expect(slug('Tested in real n8n (`test/e2e/workflows.test.ts`)')).toBe('tested-in-real-n8n-teste2eworkflowstestts');
+		expect(slug('Tested in real n8n (`test/e2e/workflows.test.ts`)')).toBe(
+			'tested-in-real-n8n-teste2eworkflowstestts',
+		);
 	});
 });

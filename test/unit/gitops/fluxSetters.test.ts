@@ -49,7 +49,8 @@ describe('Flux image-automation setters conformance (byte-for-byte)', () => {
 		});
 		const expectedFiles = await filesUnder(join(FIXTURES, 'update/setters/expected'));
 		expect(result.files.map((f) => f.file).sort()).toEqual(expectedFiles);
-		for (const edit of result.files) expect(edit.after).toBe(await expectedText('update/setters/expected', edit.file));
+		for (const edit of result.files)
+			expect(edit.after).toBe(await expectedText('update/setters/expected', edit.file));
 		expect(result.skipped).toEqual([]);
 		const changes = result.changes.map((c) => `${c.file}:${c.old}->${c.new}`).sort();
 		expect(changes).toEqual(
@@ -67,7 +68,15 @@ describe('Flux image-automation setters conformance (byte-for-byte)', () => {
 
 	const appconfigCases: Array<[string, Record<string, string>, string]> = [
 		['one policy', { 'test-ns:policy1': 'helloworld:1.0.1' }, 'test-ns:policy1'],
-		['multiple policies', { 'test-ns:policy1': 'foo:1.1.1', 'test-ns:policy2': 'helloworld:1.0.1', 'test-ns:policy3': 'bar:2.2.2' }, 'test-ns:policy2'],
+		[
+			'multiple policies',
+			{
+				'test-ns:policy1': 'foo:1.1.1',
+				'test-ns:policy2': 'helloworld:1.0.1',
+				'test-ns:policy3': 'bar:2.2.2',
+			},
+			'test-ns:policy2',
+		],
 	];
 	for (const suite of ['policy', 'controller']) {
 		for (const [name, policies, target] of appconfigCases) {
@@ -77,7 +86,9 @@ describe('Flux image-automation setters conformance (byte-for-byte)', () => {
 				scratch.push(root);
 				const result = await imagePolicyMarkerEdit(root, '', policies);
 				expect(result.files.map((f) => f.file)).toEqual(['deploy.yaml']);
-				expect(result.files[0].after).toBe(await expectedText(`${suite}/appconfig-setters-expected`, 'deploy.yaml', marker));
+				expect(result.files[0].after).toBe(
+					await expectedText(`${suite}/appconfig-setters-expected`, 'deploy.yaml', marker),
+				);
 			});
 		}
 	}
@@ -86,9 +97,15 @@ describe('Flux image-automation setters conformance (byte-for-byte)', () => {
 		const marker = '{"$imagepolicy": "test-ns:policy1"}';
 		const root = await scratchCopy('policy/pathconfig', marker);
 		scratch.push(root);
-		const result = await imagePolicyMarkerEdit(root, 'yes', { 'test-ns:policy1': 'helloworld:1.0.1' });
+		const result = await imagePolicyMarkerEdit(root, 'yes', {
+			'test-ns:policy1': 'helloworld:1.0.1',
+		});
 		expect(result.files.map((f) => f.file)).toEqual(['yes/deploy.yaml']);
-		expect(result.files[0].after).toBe(await expectedText('policy/pathconfig-expected', 'yes/deploy.yaml', marker));
-		expect(await readFile(join(root, 'no/deploy.yaml'), 'utf8')).toBe(await expectedText('policy/pathconfig-expected', 'no/deploy.yaml', marker));
+		expect(result.files[0].after).toBe(
+			await expectedText('policy/pathconfig-expected', 'yes/deploy.yaml', marker),
+		);
+		expect(await readFile(join(root, 'no/deploy.yaml'), 'utf8')).toBe(
+			await expectedText('policy/pathconfig-expected', 'no/deploy.yaml', marker),
+		);
 	});
 });

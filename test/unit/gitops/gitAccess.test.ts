@@ -4,10 +4,16 @@ import { join } from 'node:path';
 import { prepareGitAccess, type GitCredential } from '../../../lib/gitops/gitAccess';
 
 /** Key folders in the temp dir (os.tmpdir() reads the real environment, which a test cannot redirect). */
-const keyFolders = async () => new Set((await readdir(tmpdir())).filter((name) => name.startsWith('n8n-git-ssh-')));
-const added = async (before: Set<string>) => [...(await keyFolders())].filter((name) => !before.has(name));
+const keyFolders = async () =>
+	new Set((await readdir(tmpdir())).filter((name) => name.startsWith('n8n-git-ssh-')));
+const added = async (before: Set<string>) =>
+	[...(await keyFolders())].filter((name) => !before.has(name));
 
-const sshCredential = (): GitCredential => ({ authentication: 'ssh', sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n-----END OPENSSH PRIVATE KEY-----', knownHosts: '127.0.0.1 ssh-ed25519 AAAA' });
+const sshCredential = (): GitCredential => ({
+	authentication: 'ssh',
+	sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n-----END OPENSSH PRIVATE KEY-----',
+	knownHosts: '127.0.0.1 ssh-ed25519 AAAA',
+});
 
 describe('SSH key files', () => {
 	it('are written to a private folder that dispose removes', async () => {
@@ -26,12 +32,15 @@ describe('SSH key files', () => {
 		let reads = 0;
 		Object.defineProperty(credential, 'knownHosts', {
 			get: () => {
-				if (++reads > 1) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+				if (++reads > 1)
+					throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
 				return '127.0.0.1 ssh-ed25519 AAAA';
 			},
 		});
 		const before = await keyFolders();
-		await expect(prepareGitAccess('ssh://git@127.0.0.1:2222/repo.git', credential)).rejects.toThrow(/ENOSPC/);
+		await expect(prepareGitAccess('ssh://git@127.0.0.1:2222/repo.git', credential)).rejects.toThrow(
+			/ENOSPC/,
+		);
 		expect(await added(before)).toEqual([]);
 	});
 });

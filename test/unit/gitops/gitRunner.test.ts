@@ -19,7 +19,11 @@ describe('a git that stays silent', () => {
 	});
 
 	it('gets SIGTERM, then SIGKILL when it ignores that, and the command fails naming the silence', async () => {
-		const runner = new GitRunner(bin, { env: { PATH: `${bin}:/usr/bin:/bin` }, secrets: [], dispose: async () => undefined });
+		const runner = new GitRunner(bin, {
+			env: { PATH: `${bin}:/usr/bin:/bin` },
+			secrets: [],
+			dispose: async () => undefined,
+		});
 		const error = await runner.run(['fetch', 'origin']).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(GitCommandError);
 		expect((error as GitCommandError).command).toBe('fetch');

@@ -24,10 +24,33 @@ function inputErrorOf(fn: () => unknown): InputError {
 	throw new Error('expected an input error');
 }
 
-const markers = (path: string, image = 'reg.local/webapp:1.2.3'): ManifestEdit => ({ mode: 'imagePolicyMarkers', path, policies: { 'flux-system:webapp': image } });
-const yamlFile = (file: string): ManifestEdit => ({ mode: 'yamlPath', file, yamlPath: 'spec.tag', value: 'x' });
-const imageRef = (over: { tag?: string; digest?: string; imageRepository?: string }): ManifestEdit => ({ mode: 'imageReference', path: 'apps', imageRepository: 'reg.local/webapp', ...over });
-const helm = (over: { chartPath?: string; valuesFile?: string; valuesPath?: string; value?: string }): ManifestEdit => ({
+const markers = (path: string, image = 'reg.local/webapp:1.2.3'): ManifestEdit => ({
+	mode: 'imagePolicyMarkers',
+	path,
+	policies: { 'flux-system:webapp': image },
+});
+const yamlFile = (file: string): ManifestEdit => ({
+	mode: 'yamlPath',
+	file,
+	yamlPath: 'spec.tag',
+	value: 'x',
+});
+const imageRef = (over: {
+	tag?: string;
+	digest?: string;
+	imageRepository?: string;
+}): ManifestEdit => ({
+	mode: 'imageReference',
+	path: 'apps',
+	imageRepository: 'reg.local/webapp',
+	...over,
+});
+const helm = (over: {
+	chartPath?: string;
+	valuesFile?: string;
+	valuesPath?: string;
+	value?: string;
+}): ManifestEdit => ({
 	mode: 'helmChart',
 	chartPath: 'charts/webapp',
 	valuesPath: 'image.tag',
@@ -37,10 +60,22 @@ const helm = (over: { chartPath?: string; valuesFile?: string; valuesPath?: stri
 });
 
 describe('edit paths are checked before git sees them', () => {
-	test.each(['..', '../..', '../../etc', 'a/../../b', '/etc', '/', '//etc', './../x', 'a/b/../../..'])('marker folder %j is outside the repository', (path) => {
+	test.each([
+		'..',
+		'../..',
+		'../../etc',
+		'a/../../b',
+		'/etc',
+		'/',
+		'//etc',
+		'./../x',
+		'a/b/../../..',
+	])('marker folder %j is outside the repository', (path) => {
 		const error = inputErrorOf(() => checkEdit(markers(path)));
 		expect(error.field).toBe('path');
-		expect(error.message).toMatch(/^Path ".*" is outside the repository: give a path relative to the repository root/);
+		expect(error.message).toMatch(
+			/^Path ".*" is outside the repository: give a path relative to the repository root/,
+		);
 	});
 
 	test.each([
@@ -54,9 +89,17 @@ describe('edit paths are checked before git sees them', () => {
 		[yamlFile('apps/\u0085x.yaml'), 'file', /control character/],
 		[markers('-rf'), 'path', /starts with "-"/],
 		[markers('./--output'), 'path', /starts with "-"/],
-		[helm({ chartPath: '../charts/x' }), 'chartPath', /^Chart Path "\.\.\/charts\/x" is outside the repository/],
+		[
+			helm({ chartPath: '../charts/x' }),
+			'chartPath',
+			/^Chart Path "\.\.\/charts\/x" is outside the repository/,
+		],
 		[helm({ chartPath: '/charts/webapp' }), 'chartPath', /outside the repository/],
-		[helm({ valuesFile: '../../values.yaml' }), 'valuesFile', /^Values File "\.\.\/\.\.\/values\.yaml" is outside the chart folder/],
+		[
+			helm({ valuesFile: '../../values.yaml' }),
+			'valuesFile',
+			/^Values File "\.\.\/\.\.\/values\.yaml" is outside the chart folder/,
+		],
 		[helm({ valuesFile: '/values.yaml' }), 'valuesFile', /outside the chart folder/],
 	] as Array<[ManifestEdit, string, RegExp]>)('%j is refused naming %s', (edit, field, message) => {
 		const error = inputErrorOf(() => checkEdit(edit));
@@ -75,7 +118,10 @@ describe('edit paths are checked before git sees them', () => {
 		expect(path('..\\..\\windows')).toBe('..\\..\\windows');
 		expect(path('%2e%2e/%2e%2e')).toBe('%2e%2e/%2e%2e');
 		expect(path('apps/.gitignore-dir')).toBe('apps/.gitignore-dir');
-		expect(checkEdit(helm({ valuesFile: 'values/prod.yaml' }))).toMatchObject({ chartPath: 'charts/webapp', valuesFile: 'values/prod.yaml' });
+		expect(checkEdit(helm({ valuesFile: 'values/prod.yaml' }))).toMatchObject({
+			chartPath: 'charts/webapp',
+			valuesFile: 'values/prod.yaml',
+		});
 		expect(checkEdit(helm({ valuesFile: '' }))).toMatchObject({ valuesFile: 'values.yaml' });
 	});
 
@@ -93,7 +139,16 @@ describe('edit paths are checked before git sees them', () => {
 				[helm({ chartPath: 'a/../../b' }), 'chartPath'],
 				[helm({ valuesFile: '../x.yaml' }), 'valuesFile'],
 			] as const) {
-				const error = await bumpGitManifest({ repositoryUrl: `http://127.0.0.1:${port}/fleet.git`, branch: 'main', edit, commitMessage: 'x' }, undefined, { cacheDir }).catch((e: unknown) => e);
+				const error = await bumpGitManifest(
+					{
+						repositoryUrl: `http://127.0.0.1:${port}/fleet.git`,
+						branch: 'main',
+						edit,
+						commitMessage: 'x',
+					},
+					undefined,
+					{ cacheDir },
+				).catch((e: unknown) => e);
 				expect(error).toBeInstanceOf(InputError);
 				expect(error).toMatchObject({ field });
 			}
@@ -107,19 +162,37 @@ describe('edit paths are checked before git sees them', () => {
 describe('images, tags and digests written into manifests follow the reference grammar', () => {
 	const digest = `sha256:${'a'.repeat(64)}`;
 
-	test.each(['reg.local/webapp:1.0\nevil: true', 'reg.local/webapp:1.0 # {"$imagepolicy": "other:x"}', 'reg.local/webapp:{a: b}', 'reg.local/WebApp:1', '-oevil:1', 'reg.local/webapp:.hidden', `reg.local/webapp:1@sha256:${'A'.repeat(64)}`, 'reg.local/webapp@md5:abc'])(
-		'marker image %j is refused naming image',
-		(image) => {
-			const error = inputErrorOf(() => checkEdit(markers('apps', image)));
-			expect(error.field).toBe('image');
-			expect(error.message).toMatch(/^image ".*" is not a valid image reference: .*Use registry\/repository:tag/);
-		},
-	);
+	test.each([
+		'reg.local/webapp:1.0\nevil: true',
+		'reg.local/webapp:1.0 # {"$imagepolicy": "other:x"}',
+		'reg.local/webapp:{a: b}',
+		'reg.local/WebApp:1',
+		'-oevil:1',
+		'reg.local/webapp:.hidden',
+		`reg.local/webapp:1@sha256:${'A'.repeat(64)}`,
+		'reg.local/webapp@md5:abc',
+	])('marker image %j is refused naming image', (image) => {
+		const error = inputErrorOf(() => checkEdit(markers('apps', image)));
+		expect(error.field).toBe('image');
+		expect(error.message).toMatch(
+			/^image ".*" is not a valid image reference: .*Use registry\/repository:tag/,
+		);
+	});
 
 	test('a marker image needs a tag or digest; valid references pass unchanged', () => {
-		expect(inputErrorOf(() => checkEdit(markers('apps', 'reg.local/webapp'))).message).toMatch(/^image "reg\.local\/webapp" has no tag: give name:tag, e\.g\. reg\.local\/webapp:1\.2\.3/);
-		for (const image of ['reg.local/webapp:1.2.3', 'localhost:5000/a/b:v1', `reg.local/webapp@${digest}`, `reg.local/webapp:1@${digest}`, 'nginx:1.27']) {
-			expect(checkEdit(markers('apps', image))).toMatchObject({ policies: { 'flux-system:webapp': image } });
+		expect(inputErrorOf(() => checkEdit(markers('apps', 'reg.local/webapp'))).message).toMatch(
+			/^image "reg\.local\/webapp" has no tag: give name:tag, e\.g\. reg\.local\/webapp:1\.2\.3/,
+		);
+		for (const image of [
+			'reg.local/webapp:1.2.3',
+			'localhost:5000/a/b:v1',
+			`reg.local/webapp@${digest}`,
+			`reg.local/webapp:1@${digest}`,
+			'nginx:1.27',
+		]) {
+			expect(checkEdit(markers('apps', image))).toMatchObject({
+				policies: { 'flux-system:webapp': image },
+			});
 		}
 	});
 
@@ -144,20 +217,38 @@ describe('images, tags and digests written into manifests follow the reference g
 	});
 
 	test('valid tags and digests pass', () => {
-		expect(checkEdit(imageRef({ tag: 'v1.2.3-rc.1_x', digest }))).toMatchObject({ tag: 'v1.2.3-rc.1_x', digest });
-		expect(checkEdit(imageRef({ digest: `sha512:${'0'.repeat(128)}` }))).toMatchObject({ digest: `sha512:${'0'.repeat(128)}` });
+		expect(checkEdit(imageRef({ tag: 'v1.2.3-rc.1_x', digest }))).toMatchObject({
+			tag: 'v1.2.3-rc.1_x',
+			digest,
+		});
+		expect(checkEdit(imageRef({ digest: `sha512:${'0'.repeat(128)}` }))).toMatchObject({
+			digest: `sha512:${'0'.repeat(128)}`,
+		});
 	});
 
 	test('a Helm value is checked as a tag or digest only when its key names one', () => {
 		for (const valuesPath of ['image.tag', 'imageTag', 'sidecar.image_tag', 'tag']) {
-			expect(inputErrorOf(() => checkEdit(helm({ valuesPath, value: '1.0\nevil: true' }))).field).toBe('value');
+			expect(
+				inputErrorOf(() => checkEdit(helm({ valuesPath, value: '1.0\nevil: true' }))).field,
+			).toBe('value');
 		}
-		expect(inputErrorOf(() => checkEdit(helm({ valuesPath: 'image.digest', value: 'sha256:nothex' }))).field).toBe('value');
-		expect(checkEdit(helm({ valuesPath: 'image.tag', value: '1.10' }))).toMatchObject({ value: '1.10' });
+		expect(
+			inputErrorOf(() => checkEdit(helm({ valuesPath: 'image.digest', value: 'sha256:nothex' })))
+				.field,
+		).toBe('value');
+		expect(checkEdit(helm({ valuesPath: 'image.tag', value: '1.10' }))).toMatchObject({
+			value: '1.10',
+		});
 		// Other values are written as YAML strings by the edit (quoted when needed), not checked as tags.
-		expect(checkEdit(helm({ valuesPath: 'ingress.host', value: 'a b: c' }))).toMatchObject({ value: 'a b: c' });
-		expect(checkEdit(helm({ valuesPath: 'hashtag', value: '#x y' }))).toMatchObject({ value: '#x y' });
-		expect(inputErrorOf(() => checkEdit(helm({ valuesPath: 'image..tag' }))).field).toBe('valuesPath');
+		expect(checkEdit(helm({ valuesPath: 'ingress.host', value: 'a b: c' }))).toMatchObject({
+			value: 'a b: c',
+		});
+		expect(checkEdit(helm({ valuesPath: 'hashtag', value: '#x y' }))).toMatchObject({
+			value: '#x y',
+		});
+		expect(inputErrorOf(() => checkEdit(helm({ valuesPath: 'image..tag' }))).field).toBe(
+			'valuesPath',
+		);
 	});
 });
 
@@ -203,12 +294,18 @@ describe('repository URLs', () => {
 	test('accepted forms and their transports', () => {
 		expect(checkRepositoryUrl('https://github.com/org/app.git')).toBe('http');
 		expect(checkRepositoryUrl('http://127.0.0.1:3000/org/app.git', false, true)).toBe('http');
-		expect(inputErrorOf(() => checkRepositoryUrl('http://127.0.0.1:3000/org/app.git')).message).toMatch(/plain http.*Allow Plain HTTP/);
+		expect(
+			inputErrorOf(() => checkRepositoryUrl('http://127.0.0.1:3000/org/app.git')).message,
+		).toMatch(/plain http.*Allow Plain HTTP/);
 		expect(checkRepositoryUrl('ssh://git@127.0.0.1:2222/org/app.git')).toBe('ssh');
 		expect(checkRepositoryUrl('git@github.com:org/app.git')).toBe('ssh');
 		// git gets the URL as one argv entry after "--": characters RFC 3986 leaves out are harmless here.
-		expect(checkRepositoryUrl('http://127.0.0.1:3000/repo.git;touch${IFS}x', false, true)).toBe('http');
+		expect(checkRepositoryUrl('http://127.0.0.1:3000/repo.git;touch${IFS}x', false, true)).toBe(
+			'http',
+		);
 		expect(checkRepositoryUrl('file:///srv/git/repo.git', true)).toBe('file');
-		expect(inputErrorOf(() => checkRepositoryUrl('file:///-x/repo.git', true)).field).toBe('repositoryUrl');
+		expect(inputErrorOf(() => checkRepositoryUrl('file:///-x/repo.git', true)).field).toBe(
+			'repositoryUrl',
+		);
 	});
 });

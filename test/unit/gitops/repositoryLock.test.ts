@@ -1,5 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdtempSync,
+	readFileSync,
+	statSync,
+	utimesSync,
+	writeFileSync,
+} from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -46,7 +53,9 @@ describe('withRepositoryLock', () => {
 		const key = join(root, 'shared', 'work-tree');
 		const log = join(root, 'shared.log');
 		writeFileSync(log, '');
-		await expect(Promise.all([lockInChild(key, 300, log, 'p1'), lockInChild(key, 300, log, 'p2')])).resolves.toEqual([0, 0]);
+		await expect(
+			Promise.all([lockInChild(key, 300, log, 'p1'), lockInChild(key, 300, log, 'p2')]),
+		).resolves.toEqual([0, 0]);
 		const lines = readFileSync(log, 'utf8').trim().split('\n');
 		// Never two starts in a row: each holder ended before the other began.
 		expect(lines).toHaveLength(4);
@@ -69,7 +78,8 @@ describe('withRepositoryLock', () => {
 		try {
 			const touched = await withRepositoryLock(key, async () => {
 				utimesSync(`${key}.lock`, 0, 0); // as if the task had run for decades
-				for (let i = 0; i < 250 && statSync(`${key}.lock`).mtimeMs === 0; i++) await new Promise((r) => setTimeout(r, 20));
+				for (let i = 0; i < 250 && statSync(`${key}.lock`).mtimeMs === 0; i++)
+					await new Promise((r) => setTimeout(r, 20));
 				return statSync(`${key}.lock`).mtimeMs;
 			});
 			expect(touched).toBeGreaterThan(0);

@@ -4,12 +4,20 @@ import { kubeConfigFromCredential, type KubernetesCredential } from '../../../li
 
 // Which undici dispatcher a request of this KubeConfig would be sent with (the client sets it per request).
 async function dispatcherOf(kc: k8s.KubeConfig): Promise<unknown> {
-	const ctx = new k8s.RequestContext('https://10.0.0.1:6443/api/v1/namespaces/default/pods', k8s.HttpMethod.GET);
+	const ctx = new k8s.RequestContext(
+		'https://10.0.0.1:6443/api/v1/namespaces/default/pods',
+		k8s.HttpMethod.GET,
+	);
 	await kc.applySecurityAuthentication(ctx);
 	return ctx.getDispatcher();
 }
 
-const credential = (ca: string, token = 'token-a'): KubernetesCredential => ({ authentication: 'token', server: 'https://10.0.0.1:6443', token, caCertificate: ca });
+const credential = (ca: string, token = 'token-a'): KubernetesCredential => ({
+	authentication: 'token',
+	server: 'https://10.0.0.1:6443',
+	token,
+	caCertificate: ca,
+});
 
 afterEach(() => closeKubernetesConnections());
 
@@ -31,13 +39,17 @@ describe('shared Kubernetes connections', () => {
 	});
 
 	it('closes the least recently used dispatcher beyond 16 identities', async () => {
-		const first = (await dispatcherOf(kubeConfigFromCredential(credential('CA-0')))) as { closed: boolean };
-		const second = (await dispatcherOf(kubeConfigFromCredential(credential('CA-1')))) as { closed: boolean };
+		const first = (await dispatcherOf(kubeConfigFromCredential(credential('CA-0')))) as {
+			closed: boolean;
+		};
+		const second = (await dispatcherOf(kubeConfigFromCredential(credential('CA-1')))) as {
+			closed: boolean;
+		};
 		await dispatcherOf(kubeConfigFromCredential(credential('CA-0'))); // used again: CA-1 is now the oldest
-		for (let i = 2; i <= 16; i++) await dispatcherOf(kubeConfigFromCredential(credential(`CA-${i}`)));
+		for (let i = 2; i <= 16; i++)
+			await dispatcherOf(kubeConfigFromCredential(credential(`CA-${i}`)));
 		await new Promise((r) => setImmediate(r));
 		expect(second.closed).toBe(true);
 		expect(first.closed).toBe(false);
 	});
-
 });

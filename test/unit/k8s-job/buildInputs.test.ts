@@ -2,12 +2,21 @@ import { validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/buil
 import { InputError } from '../../../lib/errors';
 import { validateGitRevision, validateGitUrl } from '../../../lib/k8s/build/gitSource';
 import { redactUrlCredentials as redactUrl } from '../../../lib/gitUrl';
-import { parseImageRef, parseImageReference, parsePushReference } from '../../../lib/imageReference';
+import {
+	parseImageRef,
+	parseImageReference,
+	parsePushReference,
+} from '../../../lib/imageReference';
 import { parseQuantity } from '../../../lib/k8s/build/kubernetesFields';
 import { buildIdentity, composeJobName, jobNameFor } from '../../../lib/k8s/build/jobName';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
-const base: BuildJobInput = { appName: 'webapp', gitRepositoryUrl: 'https://git.example.com/org/webapp.git', gitRevision: SHA, image: 'registry.local:5000/webapp/app:1.2.3' };
+const base: BuildJobInput = {
+	appName: 'webapp',
+	gitRepositoryUrl: 'https://git.example.com/org/webapp.git',
+	gitRevision: SHA,
+	image: 'registry.local:5000/webapp/app:1.2.3',
+};
 
 function errorOf(fn: () => unknown): InputError {
 	try {
@@ -23,15 +32,27 @@ describe('image references (distribution reference grammar)', () => {
 	test.each([
 		['nginx', { repository: 'nginx', domain: undefined, path: 'nginx', tag: undefined }],
 		['nginx:1.27', { repository: 'nginx', path: 'nginx', tag: '1.27' }],
-		['library/nginx:latest', { repository: 'library/nginx', domain: undefined, path: 'library/nginx' }],
-		['registry.local:5000/webapp/app:1.2.3', { domain: 'registry.local:5000', path: 'webapp/app', tag: '1.2.3' }],
+		[
+			'library/nginx:latest',
+			{ repository: 'library/nginx', domain: undefined, path: 'library/nginx' },
+		],
+		[
+			'registry.local:5000/webapp/app:1.2.3',
+			{ domain: 'registry.local:5000', path: 'webapp/app', tag: '1.2.3' },
+		],
 		['localhost/app:v1', { domain: 'localhost', path: 'app' }],
 		['127.0.0.1:5000/a/b/c:x_y-z.1', { domain: '127.0.0.1:5000', path: 'a/b/c', tag: 'x_y-z.1' }],
 		['[::1]:5000/app:1', { domain: '[::1]:5000', path: 'app' }],
 		['Registry/app:1', { domain: 'Registry', path: 'app' }],
 		['ghcr.io/org/my__app/sub-name.x:1', { domain: 'ghcr.io', path: 'org/my__app/sub-name.x' }],
-		[`ghcr.io/org/app@sha256:${'a'.repeat(64)}`, { digest: `sha256:${'a'.repeat(64)}`, tag: undefined }],
-		[`ghcr.io/org/app:1@sha256:${'a'.repeat(64)}`, { tag: '1', digest: `sha256:${'a'.repeat(64)}` }],
+		[
+			`ghcr.io/org/app@sha256:${'a'.repeat(64)}`,
+			{ digest: `sha256:${'a'.repeat(64)}`, tag: undefined },
+		],
+		[
+			`ghcr.io/org/app:1@sha256:${'a'.repeat(64)}`,
+			{ tag: '1', digest: `sha256:${'a'.repeat(64)}` },
+		],
 		[`app:${'t'.repeat(128)}`, { tag: 't'.repeat(128) }],
 	])('%s parses', (text, expected) => {
 		const ref = parseImageReference(text, 'image');
@@ -63,8 +84,12 @@ describe('image references (distribution reference grammar)', () => {
 	});
 
 	test('a push target needs a tag and no digest', () => {
-		expect(errorOf(() => parsePushReference('registry.local:5000/webapp/app', 'image')).message).toContain('has no tag');
-		expect(errorOf(() => parsePushReference(`app:1@sha256:${'a'.repeat(64)}`, 'image')).message).toContain('pins a digest');
+		expect(
+			errorOf(() => parsePushReference('registry.local:5000/webapp/app', 'image')).message,
+		).toContain('has no tag');
+		expect(
+			errorOf(() => parsePushReference(`app:1@sha256:${'a'.repeat(64)}`, 'image')).message,
+		).toContain('pins a digest');
 	});
 });
 
@@ -103,18 +128,21 @@ describe('git URLs', () => {
 	});
 
 	test('plain http is accepted only when explicitly allowed', () => {
-		expect(validateGitUrl('http://gitea.gitea.svc:3000/org/app.git', 'gitRepositoryUrl', true).kind).toBe('http');
+		expect(
+			validateGitUrl('http://gitea.gitea.svc:3000/org/app.git', 'gitRepositoryUrl', true).kind,
+		).toBe('http');
 	});
 
-	test.each(['https://user:s3cr3t-token@github.com/org/app.git', 'https://s3cr3t-token@github.com/org/app.git', 'ssh://git:s3cr3t-token@host/org/app.git'])(
-		'credentials in %s are refused without echoing them',
-		(url) => {
-			const e = errorOf(() => validateGitUrl(url, 'gitRepositoryUrl', false));
-			expect(e.message).toMatch(/credentials|password/);
-			expect(e.message).toContain('Git Secret Name');
-			expect(e.message).not.toContain('s3cr3t-token');
-		},
-	);
+	test.each([
+		'https://user:s3cr3t-token@github.com/org/app.git',
+		'https://s3cr3t-token@github.com/org/app.git',
+		'ssh://git:s3cr3t-token@host/org/app.git',
+	])('credentials in %s are refused without echoing them', (url) => {
+		const e = errorOf(() => validateGitUrl(url, 'gitRepositoryUrl', false));
+		expect(e.message).toMatch(/credentials|password/);
+		expect(e.message).toContain('Git Secret Name');
+		expect(e.message).not.toContain('s3cr3t-token');
+	});
 
 	test('redactUrl hides userinfo', () => {
 		expect(redactUrl('https://u:p@h/x')).toBe('https://***@h/x');
@@ -122,7 +150,15 @@ describe('git URLs', () => {
 });
 
 describe('git revisions', () => {
-	test.each(['main', 'feature/new-ui', 'v1.2.3', 'refs/heads/main', 'release-2025.01', 'refs/heads/cafe1234', 'ünïcode'])('%s is accepted', (rev) => {
+	test.each([
+		'main',
+		'feature/new-ui',
+		'v1.2.3',
+		'refs/heads/main',
+		'release-2025.01',
+		'refs/heads/cafe1234',
+		'ünïcode',
+	])('%s is accepted', (rev) => {
 		expect(validateGitRevision(rev, 'gitRevision')).toBe(rev);
 	});
 
@@ -176,19 +212,28 @@ describe('quantities', () => {
 	});
 
 	test.each(['2GB', 'lots', '-1Gi', '1 Gi', '', '0'])('%j is refused', (text) => {
-		expect(errorOf(() => parseQuantity(text, 'options.memoryLimit', 'memory')).field).toBe('options.memoryLimit');
+		expect(errorOf(() => parseQuantity(text, 'options.memoryLimit', 'memory')).field).toBe(
+			'options.memoryLimit',
+		);
 	});
 
 	test('"512m" memory is called out as the milli-byte typo it is', () => {
-		expect(errorOf(() => parseQuantity('512m', 'options.memoryLimit', 'memory')).message).toContain('did you mean "512Mi"');
+		expect(errorOf(() => parseQuantity('512m', 'options.memoryLimit', 'memory')).message).toContain(
+			'did you mean "512Mi"',
+		);
 	});
 });
 
 describe('validateBuildJobInput', () => {
-	const fieldOf = (input: Partial<BuildJobInput>) => errorOf(() => validateBuildJobInput({ ...base, ...input })).field;
+	const fieldOf = (input: Partial<BuildJobInput>) =>
+		errorOf(() => validateBuildJobInput({ ...base, ...input })).field;
 
 	test('defaults', () => {
-		const plan = validateBuildJobInput({ appName: 'webapp', gitRepositoryUrl: base.gitRepositoryUrl, image: base.image });
+		const plan = validateBuildJobInput({
+			appName: 'webapp',
+			gitRepositoryUrl: base.gitRepositoryUrl,
+			image: base.image,
+		});
 		expect(plan).toMatchObject({
 			namespace: 'build-system',
 			gitRevision: 'main',
@@ -210,12 +255,25 @@ describe('validateBuildJobInput', () => {
 	});
 
 	test('additional tags: a bare tag means the same repository, a full reference stands alone, duplicates drop', () => {
-		const plan = validateBuildJobInput({ ...base, additionalTags: ['latest', 'ghcr.io/org/app:1.2.3', '1.2.3', ''] });
-		expect(plan.images.map((i) => i.text)).toEqual(['registry.local:5000/webapp/app:1.2.3', 'registry.local:5000/webapp/app:latest', 'ghcr.io/org/app:1.2.3']);
+		const plan = validateBuildJobInput({
+			...base,
+			additionalTags: ['latest', 'ghcr.io/org/app:1.2.3', '1.2.3', ''],
+		});
+		expect(plan.images.map((i) => i.text)).toEqual([
+			'registry.local:5000/webapp/app:1.2.3',
+			'registry.local:5000/webapp/app:latest',
+			'ghcr.io/org/app:1.2.3',
+		]);
 	});
 
 	test('paths are normalised and kept inside the repository', () => {
-		expect(validateBuildJobInput({ ...base, contextPath: './services/api/', dockerfile: './docker/Dockerfile' })).toMatchObject({
+		expect(
+			validateBuildJobInput({
+				...base,
+				contextPath: './services/api/',
+				dockerfile: './docker/Dockerfile',
+			}),
+		).toMatchObject({
 			contextPath: 'services/api',
 			dockerfileDir: 'docker',
 			dockerfileName: 'Dockerfile',
@@ -235,7 +293,15 @@ describe('validateBuildJobInput', () => {
 		[{ additionalTags: ['-latest'] }, 'options.additionalTags'],
 		[{ target: 'my stage' }, 'options.target'],
 		[{ buildArgs: [{ name: '1BAD', value: 'x' }] }, 'options.buildArgs'],
-		[{ buildArgs: [{ name: 'A', value: 'x' }, { name: 'A', value: 'y' }] }, 'options.buildArgs'],
+		[
+			{
+				buildArgs: [
+					{ name: 'A', value: 'x' },
+					{ name: 'A', value: 'y' },
+				],
+			},
+			'options.buildArgs',
+		],
 		[{ buildArgs: [{ name: 'A', value: 'nul\u0000' }] }, 'options.buildArgs'],
 		[{ platforms: ['amd64'] }, 'options.platforms'],
 		[{ platforms: ['linux/amd64 linux/arm64'] }, 'options.platforms'],
@@ -264,7 +330,10 @@ describe('validateBuildJobInput', () => {
 		[{ memoryLimit: `${'9'.repeat(400)}` }, 'options.memoryLimit'],
 		[{ memoryLimit: '9Ei' }, 'options.memoryLimit'],
 		[{ cpuLimit: '1e309' }, 'options.cpuLimit'],
-		[{ buildArgs: [{ name: 'BUILDKIT_SYNTAX', value: 'evil.example/frontend' }] }, 'options.buildArgs'],
+		[
+			{ buildArgs: [{ name: 'BUILDKIT_SYNTAX', value: 'evil.example/frontend' }] },
+			'options.buildArgs',
+		],
 		[{ buildArgs: [{ name: 'buildkit_context_keep_git_dir', value: '1' }] }, 'options.buildArgs'],
 		[{ jobName: 'Job_1' }, 'options.jobName'],
 		[{ deterministicName: true, gitRevision: 'main' }, 'options.deterministicName'],
@@ -276,13 +345,25 @@ describe('validateBuildJobInput', () => {
 describe('opt-ins and what stays allowed', () => {
 	test('BUILDKIT_* build args pass only with allowBuildkitBuildArgs', () => {
 		const buildArgs = [{ name: 'BUILDKIT_INLINE_CACHE', value: '1' }];
-		expect(validateBuildJobInput({ ...base, buildArgs, allowBuildkitBuildArgs: true }).buildArgs).toEqual(buildArgs);
-		expect(errorOf(() => validateBuildJobInput({ ...base, buildArgs })).field).toBe('options.buildArgs');
+		expect(
+			validateBuildJobInput({ ...base, buildArgs, allowBuildkitBuildArgs: true }).buildArgs,
+		).toEqual(buildArgs);
+		expect(errorOf(() => validateBuildJobInput({ ...base, buildArgs })).field).toBe(
+			'options.buildArgs',
+		);
 	});
 
 	test('app.kubernetes.io/ labels (the recommended ones) stay allowed; a quantity of 8Ei is the limit', () => {
-		expect(validateBuildJobInput({ ...base, labels: [{ name: 'app.kubernetes.io/version', value: '1.2.3' }] }).labels).toEqual({ 'app.kubernetes.io/version': '1.2.3' });
-		expect(validateBuildJobInput({ ...base, memoryLimit: '7Ei', memoryRequest: '1Gi' }).resources.memoryLimit.text).toBe('7Ei');
+		expect(
+			validateBuildJobInput({
+				...base,
+				labels: [{ name: 'app.kubernetes.io/version', value: '1.2.3' }],
+			}).labels,
+		).toEqual({ 'app.kubernetes.io/version': '1.2.3' });
+		expect(
+			validateBuildJobInput({ ...base, memoryLimit: '7Ei', memoryRequest: '1Gi' }).resources
+				.memoryLimit.text,
+		).toBe('7Ei');
 	});
 });
 
@@ -296,7 +377,9 @@ describe('Job names', () => {
 	});
 
 	test('a branch becomes a slug; the user name wins', () => {
-		expect(jobNameFor(plan({ gitRevision: 'refs/heads/Feature/New_UI' }), () => 'abcde')).toBe('webapp-feature-new-ui-abcde');
+		expect(jobNameFor(plan({ gitRevision: 'refs/heads/Feature/New_UI' }), () => 'abcde')).toBe(
+			'webapp-feature-new-ui-abcde',
+		);
 		expect(jobNameFor(plan({ jobName: 'my-build' }))).toBe('my-build');
 	});
 
@@ -305,7 +388,13 @@ describe('Job names', () => {
 		const name = jobNameFor(long, () => 'abcde');
 		expect(name.length).toBeLessThanOrEqual(63);
 		expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
-		expect(composeJobName('a-----------------------------------------------------------b', 'main', 'abcde')).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+		expect(
+			composeJobName(
+				'a-----------------------------------------------------------b',
+				'main',
+				'abcde',
+			),
+		).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
 	});
 
 	test('deterministic: same app + commit + build → same name; any change in what is built → another', () => {
@@ -313,10 +402,18 @@ describe('Job names', () => {
 		expect(jobNameFor(plan({ deterministicName: true }))).toBe(a);
 		expect(a).toMatch(/^webapp-0123456-[a-z0-9]{5}$/);
 		expect(jobNameFor(plan({ deterministicName: true, gitRevision: 'f'.repeat(40) }))).not.toBe(a);
-		expect(jobNameFor(plan({ deterministicName: true, image: 'registry.local:5000/webapp/app:1.2.4' }))).not.toBe(a);
-		expect(jobNameFor(plan({ deterministicName: true, buildArgs: [{ name: 'A', value: '1' }] }))).not.toBe(a);
+		expect(
+			jobNameFor(plan({ deterministicName: true, image: 'registry.local:5000/webapp/app:1.2.4' })),
+		).not.toBe(a);
+		expect(
+			jobNameFor(plan({ deterministicName: true, buildArgs: [{ name: 'A', value: '1' }] })),
+		).not.toBe(a);
 		// Options that do not change the image (resources, ttl) keep the name.
-		expect(jobNameFor(plan({ deterministicName: true, memoryLimit: '4Gi', ttlSecondsAfterFinished: 30 }))).toBe(a);
+		expect(
+			jobNameFor(
+				plan({ deterministicName: true, memoryLimit: '4Gi', ttlSecondsAfterFinished: 30 }),
+			),
+		).toBe(a);
 		expect(buildIdentity(plan())).toContain(SHA);
 	});
 });

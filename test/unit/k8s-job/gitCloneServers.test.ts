@@ -1,6 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+	createServer as createHttpServer,
+	type IncomingMessage,
+	type Server,
+	type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,7 +36,12 @@ const SHA = 'a'.repeat(40);
 const TOKEN = 'tok-5ec2e7-value';
 
 function gitClone(input: Partial<BuildJobInput>): V1Container {
-	const plan = validateBuildJobInput({ appName: 'webapp', gitRepositoryUrl: 'https://git.example.com/org/app.git', image: 'registry.local:5000/webapp/app:1', ...input });
+	const plan = validateBuildJobInput({
+		appName: 'webapp',
+		gitRepositoryUrl: 'https://git.example.com/org/app.git',
+		image: 'registry.local:5000/webapp/app:1',
+		...input,
+	});
 	return buildJobManifest(plan, 'job').spec!.template.spec!.initContainers![0];
 }
 
@@ -45,7 +55,11 @@ function secretDir(files: Record<string, string>): string {
 async function clone(container: V1Container, env: Record<string, string> = {}) {
 	const pod = scratchPod();
 	roots.push(pod.root);
-	const run = await runContainer(container, { WORKSPACE: pod.workspace, TMPDIR: pod.tmp, TERMINATION_LOG: pod.terminationLog, ...env }, pod.root);
+	const run = await runContainer(
+		container,
+		{ WORKSPACE: pod.workspace, TMPDIR: pod.tmp, TERMINATION_LOG: pod.terminationLog, ...env },
+		pod.root,
+	);
 	return { ...run, message: readFileSync(pod.terminationLog, 'utf8') };
 }
 
@@ -56,7 +70,10 @@ async function listen(server: Server): Promise<string> {
 }
 
 /** A server that answers every request with `status`, and records each Authorization header it receives. */
-async function answering(status: number, headers: Record<string, string> = {}): Promise<{ host: string; requests: string[]; authorizations: string[] }> {
+async function answering(
+	status: number,
+	headers: Record<string, string> = {},
+): Promise<{ host: string; requests: string[]; authorizations: string[] }> {
 	const seen = { requests: [] as string[], authorizations: [] as string[] };
 	const host = await listen(
 		createHttpServer((req: IncomingMessage, res: ServerResponse) => {
@@ -79,19 +96,29 @@ const deadPort = async (): Promise<number> => {
 describe('git-clone names the real cause of a failed fetch (issue 16 G)', () => {
 	test('DNS: a host that does not resolve', async () => {
 		const probe = spawnSync('unshare', ['-n', 'true']);
-		if (probe.status !== 0) throw new Error(`this test needs "unshare -n" (root, util-linux): ${probe.stderr}`);
-		const container = gitClone({ gitRepositoryUrl: 'https://git.example.invalid/org/app.git', gitRevision: SHA });
+		if (probe.status !== 0)
+			throw new Error(`this test needs "unshare -n" (root, util-linux): ${probe.stderr}`);
+		const container = gitClone({
+			gitRepositoryUrl: 'https://git.example.invalid/org/app.git',
+			gitRevision: SHA,
+		});
 		const r = await clone({ ...container, command: ['unshare', '-n', ...container.command!] });
 		expect(r.code).not.toBe(0);
-		expect(r.message).toMatch(/^cannot fetch from https:\/\/git\.example\.invalid\/org\/app\.git: DNS: cannot resolve git\.example\.invalid \(fatal: .*Could not resolve host/);
+		expect(r.message).toMatch(
+			/^cannot fetch from https:\/\/git\.example\.invalid\/org\/app\.git: DNS: cannot resolve git\.example\.invalid \(fatal: .*Could not resolve host/,
+		);
 		expect(r.stderr).not.toContain('fetching all branches and tags');
 	});
 
 	test('connection refused, for a commit id and for a branch', async () => {
 		const url = `http://127.0.0.1:${await deadPort()}/org/app.git`;
 		for (const gitRevision of [SHA, 'main']) {
-			const r = await clone(gitClone({ gitRepositoryUrl: url, gitRevision, allowPlainHttpGit: true }));
-			expect(r.message).toMatch(/: cannot connect to 127\.0\.0\.1:\d+ \(refused or unreachable\) \(fatal: unable to access/);
+			const r = await clone(
+				gitClone({ gitRepositoryUrl: url, gitRevision, allowPlainHttpGit: true }),
+			);
+			expect(r.message).toMatch(
+				/: cannot connect to 127\.0\.0\.1:\d+ \(refused or unreachable\) \(fatal: unable to access/,
+			);
 			expect(r.message).not.toContain('no branch or tag');
 		}
 	});
@@ -100,9 +127,18 @@ describe('git-clone names the real cause of a failed fetch (issue 16 G)', () => 
 		const dir = mkdtempSync(join(tmpdir(), 'git-tls-'));
 		roots.push(dir);
 		const certs = await makeCertificates(dir);
-		const host = await listen(createHttpsServer({ cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) }, (_req, res) => res.writeHead(404).end()));
-		const r = await clone(gitClone({ gitRepositoryUrl: `https://${host}/org/app.git`, gitRevision: SHA }));
-		expect(r.message).toMatch(/TLS error talking to 127\.0\.0\.1:\d+ .*\(fatal: unable to access .*(SSL|certificate)/);
+		const host = await listen(
+			createHttpsServer(
+				{ cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) },
+				(_req, res) => res.writeHead(404).end(),
+			),
+		);
+		const r = await clone(
+			gitClone({ gitRepositoryUrl: `https://${host}/org/app.git`, gitRevision: SHA }),
+		);
+		expect(r.message).toMatch(
+			/TLS error talking to 127\.0\.0\.1:\d+ .*\(fatal: unable to access .*(SSL|certificate)/,
+		);
 	});
 
 	test('401 without credentials, 403 and 404, each said as such', async () => {
@@ -112,8 +148,17 @@ describe('git-clone names the real cause of a failed fetch (issue 16 G)', () => 
 			[404, /repository not found \(404\)/],
 		];
 		for (const [status, expected] of cases) {
-			const server = await answering(status, status === 401 ? { 'WWW-Authenticate': 'Basic realm="git"' } : {});
-			const r = await clone(gitClone({ gitRepositoryUrl: `http://${server.host}/org/app.git`, gitRevision: 'main', allowPlainHttpGit: true }));
+			const server = await answering(
+				status,
+				status === 401 ? { 'WWW-Authenticate': 'Basic realm="git"' } : {},
+			);
+			const r = await clone(
+				gitClone({
+					gitRepositoryUrl: `http://${server.host}/org/app.git`,
+					gitRevision: 'main',
+					allowPlainHttpGit: true,
+				}),
+			);
 			expect(r.message).toMatch(expected);
 		}
 	});
@@ -122,7 +167,9 @@ describe('git-clone names the real cause of a failed fetch (issue 16 G)', () => 
 		const git = await startGitServer();
 		try {
 			const url = await git.createBareRepo('app', { Dockerfile: 'FROM scratch\n' });
-			const r = await clone(gitClone({ gitRepositoryUrl: url, gitRevision: 'no-such-branch', allowPlainHttpGit: true }));
+			const r = await clone(
+				gitClone({ gitRepositoryUrl: url, gitRevision: 'no-such-branch', allowPlainHttpGit: true }),
+			);
 			expect(r.message).toBe(`no branch or tag named no-such-branch in ${url}`);
 		} finally {
 			await git.stop();
@@ -141,14 +188,31 @@ describe('the credential helper answers only the planned server; redirects are n
 	const secret = () => secretDir({ username: 'n8n-bot', token: TOKEN });
 
 	test('the planned host and scheme get the token: the clone works', async () => {
-		const r = await clone(gitClone({ gitRepositoryUrl: url, gitRevision: 'main', allowPlainHttpGit: true, gitSecretName: 'git' }), { GIT_SECRET_DIR: secret() });
+		const r = await clone(
+			gitClone({
+				gitRepositoryUrl: url,
+				gitRevision: 'main',
+				allowPlainHttpGit: true,
+				gitSecretName: 'git',
+			}),
+			{ GIT_SECRET_DIR: secret() },
+		);
 		expect(r.code).toBe(0);
 		expect(r.message).toMatch(/^[0-9a-f]{40}$/);
 	});
 
 	test('a request for another host or scheme gets no answer from the helper', async () => {
-		const container = gitClone({ gitRepositoryUrl: url, gitRevision: 'main', allowPlainHttpGit: true, gitSecretName: 'git' });
-		for (const other of [{ GIT_URL_HOST: '127.0.0.1:1' }, { GIT_URL_HOST: '127.0.0.1' }, { GIT_URL_SCHEME: 'https' }] as Array<Record<string, string>>) {
+		const container = gitClone({
+			gitRepositoryUrl: url,
+			gitRevision: 'main',
+			allowPlainHttpGit: true,
+			gitSecretName: 'git',
+		});
+		for (const other of [
+			{ GIT_URL_HOST: '127.0.0.1:1' },
+			{ GIT_URL_HOST: '127.0.0.1' },
+			{ GIT_URL_SCHEME: 'https' },
+		] as Array<Record<string, string>>) {
 			const r = await clone(container, { GIT_SECRET_DIR: secret(), ...other });
 			expect(r.code).not.toBe(0);
 			expect(r.message).toMatch(/authentication failed \(401\)/);
@@ -157,10 +221,20 @@ describe('the credential helper answers only the planned server; redirects are n
 
 	test('a redirect to another server is not followed, so that server never sees the token', async () => {
 		const target = await answering(401, { 'WWW-Authenticate': 'Basic realm="git"' });
-		const redirector = await answering(302, { Location: `http://${target.host}/org/app.git/info/refs?service=git-upload-pack` });
-		const r = await clone(gitClone({ gitRepositoryUrl: `http://${redirector.host}/org/app.git`, gitRevision: 'main', allowPlainHttpGit: true, gitSecretName: 'git' }), {
-			GIT_SECRET_DIR: secret(),
+		const redirector = await answering(302, {
+			Location: `http://${target.host}/org/app.git/info/refs?service=git-upload-pack`,
 		});
+		const r = await clone(
+			gitClone({
+				gitRepositoryUrl: `http://${redirector.host}/org/app.git`,
+				gitRevision: 'main',
+				allowPlainHttpGit: true,
+				gitSecretName: 'git',
+			}),
+			{
+				GIT_SECRET_DIR: secret(),
+			},
+		);
 		expect(r.code).not.toBe(0);
 		expect(redirector.requests.length).toBeGreaterThan(0);
 		expect(target.requests).toEqual([]);
@@ -169,22 +243,44 @@ describe('the credential helper answers only the planned server; redirects are n
 	});
 
 	test('the Job carries the planned scheme and host:port', () => {
-		const env = Object.fromEntries(gitClone({ gitRepositoryUrl: 'https://git.example.com:8443/org/app.git' }).env!.map((e) => [e.name, e.value]));
+		const env = Object.fromEntries(
+			gitClone({ gitRepositoryUrl: 'https://git.example.com:8443/org/app.git' }).env!.map((e) => [
+				e.name,
+				e.value,
+			]),
+		);
 		expect(env).toMatchObject({ GIT_URL_SCHEME: 'https', GIT_URL_HOST: 'git.example.com:8443' });
-		const scp = Object.fromEntries(gitClone({ gitRepositoryUrl: 'git@github.com:org/app.git' }).env!.map((e) => [e.name, e.value]));
+		const scp = Object.fromEntries(
+			gitClone({ gitRepositoryUrl: 'git@github.com:org/app.git' }).env!.map((e) => [
+				e.name,
+				e.value,
+			]),
+		);
 		expect(scp).toMatchObject({ GIT_URL_SCHEME: 'ssh', GIT_URL_HOST: 'github.com' });
 	});
 });
 
 describe('SSH host keys (issue 15 #11)', () => {
-	const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n';
+	const key =
+		'-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n';
 
 	test('no known_hosts in the git Secret (or no Secret at all): the clone fails before connecting, saying how to fix it', async () => {
 		const port = await deadPort();
-		for (const env of [{ GIT_SECRET_DIR: secretDir({ 'ssh-privatekey': key }) }, {}] as Array<Record<string, string>>) {
-			const r = await clone(gitClone({ gitRepositoryUrl: `ssh://git@127.0.0.1:${port}/org/app.git`, gitRevision: SHA, gitSecretName: 'git' }), env);
+		for (const env of [{ GIT_SECRET_DIR: secretDir({ 'ssh-privatekey': key }) }, {}] as Array<
+			Record<string, string>
+		>) {
+			const r = await clone(
+				gitClone({
+					gitRepositoryUrl: `ssh://git@127.0.0.1:${port}/org/app.git`,
+					gitRevision: SHA,
+					gitSecretName: 'git',
+				}),
+				env,
+			);
 			expect(r.code).not.toBe(0);
-			expect(r.message).toContain('has no known_hosts key, so the SSH host key of 127.0.0.1 cannot be checked');
+			expect(r.message).toContain(
+				'has no known_hosts key, so the SSH host key of 127.0.0.1 cannot be checked',
+			);
 			expect(r.message).toContain('Trust SSH Host Key On First Use');
 			expect(r.stderr).not.toContain('ssh: connect');
 		}
@@ -192,18 +288,36 @@ describe('SSH host keys (issue 15 #11)', () => {
 
 	test('trust on first use is an explicit option: it says so in the log and goes on to connect', async () => {
 		const port = await deadPort();
-		const container = gitClone({ gitRepositoryUrl: `ssh://git@127.0.0.1:${port}/org/app.git`, gitRevision: SHA, gitSecretName: 'git', sshTrustOnFirstUse: true });
+		const container = gitClone({
+			gitRepositoryUrl: `ssh://git@127.0.0.1:${port}/org/app.git`,
+			gitRevision: SHA,
+			gitSecretName: 'git',
+			sshTrustOnFirstUse: true,
+		});
 		expect(container.env!.find((e) => e.name === 'SSH_TRUST_ON_FIRST_USE')?.value).toBe('true');
 		const r = await clone(container, { GIT_SECRET_DIR: secretDir({ 'ssh-privatekey': key }) });
 		expect(r.stderr).toContain('warning: trusting the SSH host key of 127.0.0.1 on first use');
-		expect(r.message).toMatch(/connection refused by 127\.0\.0\.1 \(ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused\)/);
+		expect(r.message).toMatch(
+			/connection refused by 127\.0\.0\.1 \(ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused\)/,
+		);
 	});
 
 	test('with known_hosts the host key is checked strictly', async () => {
 		const port = await deadPort();
-		const r = await clone(gitClone({ gitRepositoryUrl: `ssh://git@127.0.0.1:${port}/org/app.git`, gitRevision: SHA, gitSecretName: 'git' }), {
-			GIT_SECRET_DIR: secretDir({ 'ssh-privatekey': key, known_hosts: '127.0.0.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n' }),
-		});
+		const r = await clone(
+			gitClone({
+				gitRepositoryUrl: `ssh://git@127.0.0.1:${port}/org/app.git`,
+				gitRevision: SHA,
+				gitSecretName: 'git',
+			}),
+			{
+				GIT_SECRET_DIR: secretDir({
+					'ssh-privatekey': key,
+					known_hosts:
+						'127.0.0.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
+				}),
+			},
+		);
 		expect(r.message).toContain('connection refused by 127.0.0.1');
 		expect(r.stderr).not.toContain('trusting the SSH host key');
 	});

@@ -22,19 +22,35 @@ const ROWS: Row[] = [
 	['buildArgs.value', '$(id)', { arg: 'build-arg:ARG=$(id)' }],
 	['buildArgs.value', '`id`', { arg: 'build-arg:ARG=`id`' }],
 	['buildArgs.value', '; rm -rf / #', { arg: 'build-arg:ARG=; rm -rf / #' }],
-	['buildArgs.value', '&& curl http://127.0.0.1/x | sh', { arg: 'build-arg:ARG=&& curl http://127.0.0.1/x | sh' }],
+	[
+		'buildArgs.value',
+		'&& curl http://127.0.0.1/x | sh',
+		{ arg: 'build-arg:ARG=&& curl http://127.0.0.1/x | sh' },
+	],
 	['buildArgs.value', '> /etc/passwd', { arg: 'build-arg:ARG=> /etc/passwd' }],
 	['buildArgs.value', '${HOME} $IFS ~root', { arg: 'build-arg:ARG=${HOME} $IFS ~root' }],
 	['buildArgs.value', `it's "quoted" \\ back`, { arg: `build-arg:ARG=it's "quoted" \\ back` }],
 	['buildArgs.value', 'line1\nline2', { arg: 'build-arg:ARG=line1\nline2' }],
 	['buildArgs.value', 'crlf\r\n--push', { arg: 'build-arg:ARG=crlf\r\n--push' }],
 	['buildArgs.value', '--privileged', { arg: 'build-arg:ARG=--privileged' }],
-	['buildArgs.value', '--output=type=local,dest=/', { arg: 'build-arg:ARG=--output=type=local,dest=/' }],
+	[
+		'buildArgs.value',
+		'--output=type=local,dest=/',
+		{ arg: 'build-arg:ARG=--output=type=local,dest=/' },
+	],
 	['buildArgs.value', 'a,b,"c=d"', { arg: 'build-arg:ARG=a,b,"c=d"' }],
-	['buildArgs.value', 'key: value\n- item\n---\n&a *a !!python/object', { arg: 'build-arg:ARG=key: value\n- item\n---\n&a *a !!python/object' }],
+	[
+		'buildArgs.value',
+		'key: value\n- item\n---\n&a *a !!python/object',
+		{ arg: 'build-arg:ARG=key: value\n- item\n---\n&a *a !!python/object' },
+	],
 	['buildArgs.value', '{a: b} [1, 2] # c', { arg: 'build-arg:ARG={a: b} [1, 2] # c' }],
 	['buildArgs.value', 'yes', { arg: 'build-arg:ARG=yes' }],
-	['buildArgs.value', '日本語 ñ 🚀 \u202eevil \u200b', { arg: 'build-arg:ARG=日本語 ñ 🚀 \u202eevil \u200b' }],
+	[
+		'buildArgs.value',
+		'日本語 ñ 🚀 \u202eevil \u200b',
+		{ arg: 'build-arg:ARG=日本語 ñ 🚀 \u202eevil \u200b' },
+	],
 	['buildArgs.value', '', { arg: 'build-arg:ARG=' }],
 	['buildArgs.value', bigValue, { arg: `build-arg:ARG=${bigValue}` }],
 	['buildArgs.value', `${bigValue}!`, 'rejected'],
@@ -45,8 +61,16 @@ const ROWS: Row[] = [
 	['buildArgs.name', 'A B', 'rejected'],
 	['buildArgs.name', 'ÄRG', 'rejected'],
 	// Git URL: env GIT_URL and one `vcs:source=` argv element.
-	['gitRepositoryUrl', `${URL.replace('.git', '')}$(id).git`, { env: `${URL.replace('.git', '')}$(id).git` }],
-	['gitRepositoryUrl', "https://git.example.com/org/a'b;c&d.git", { env: "https://git.example.com/org/a'b;c&d.git" }],
+	[
+		'gitRepositoryUrl',
+		`${URL.replace('.git', '')}$(id).git`,
+		{ env: `${URL.replace('.git', '')}$(id).git` },
+	],
+	[
+		'gitRepositoryUrl',
+		"https://git.example.com/org/a'b;c&d.git",
+		{ env: "https://git.example.com/org/a'b;c&d.git" },
+	],
 	['gitRepositoryUrl', 'https://git.example.com/org/app.git\n--upload-pack=touch', 'rejected'],
 	['gitRepositoryUrl', '--upload-pack=touch /tmp/x', 'rejected'],
 	['gitRepositoryUrl', '-oProxyCommand=touch', 'rejected'],
@@ -60,7 +84,7 @@ const ROWS: Row[] = [
 	// Git revision: env GIT_REVISION only.
 	['gitRevision', 'feature/$(id)', { env: 'feature/$(id)' }],
 	['gitRevision', 'x`id`', { env: 'x`id`' }],
-	['gitRevision', "it's-\"q\"", { env: "it's-\"q\"" }],
+	['gitRevision', 'it\'s-"q"', { env: 'it\'s-"q"' }],
 	['gitRevision', 'ブランチ', { env: 'ブランチ' }],
 	['gitRevision', 'main; rm -rf /', 'rejected'],
 	['gitRevision', 'main\n--upload-pack=x', 'rejected'],
@@ -136,7 +160,12 @@ const FIELD_NAMES: Record<string, string> = {
 };
 
 function inputWith(field: string, value: string): BuildJobInput {
-	const input: BuildJobInput = { appName: 'webapp', gitRepositoryUrl: URL, gitRevision: 'main', image: 'registry.local:5000/webapp/app:1.0.0' };
+	const input: BuildJobInput = {
+		appName: 'webapp',
+		gitRepositoryUrl: URL,
+		gitRevision: 'main',
+		image: 'registry.local:5000/webapp/app:1.0.0',
+	};
 	switch (field) {
 		case 'buildArgs.value':
 			return { ...input, buildArgs: [{ name: 'ARG', value }] };
@@ -163,7 +192,10 @@ function allEnv(job: V1Job): Array<{ container: string; name: string; value: str
 
 function allArgv(job: V1Job): string[] {
 	const spec = job.spec!.template.spec!;
-	return [...(spec.initContainers ?? []), ...spec.containers].flatMap((c: V1Container) => [...(c.command ?? []), ...(c.args ?? [])]);
+	return [...(spec.initContainers ?? []), ...spec.containers].flatMap((c: V1Container) => [
+		...(c.command ?? []),
+		...(c.args ?? []),
+	]);
 }
 
 describe('hostile input', () => {
@@ -171,45 +203,54 @@ describe('hostile input', () => {
 		expect(ROWS.length).toBeGreaterThanOrEqual(50);
 	});
 
-	test.each(ROWS.map(([field, value, expected]) => [field, JSON.stringify(value).slice(0, 60), value, expected] as const))(
-		'%s = %s',
-		(field, _shown, value, expected) => {
-			const input = inputWith(field, value);
-			if (expected === 'rejected') {
-				let error: unknown;
-				try {
-					validateBuildJobInput(input);
-				} catch (e) {
-					error = e;
-				}
-				expect(error).toBeInstanceOf(InputError);
-				const wanted = FIELD_NAMES[field] ?? field;
-				expect((error as InputError).field).toBe(wanted);
-				expect((error as InputError).message).toContain(wanted);
-				return;
+	test.each(
+		ROWS.map(
+			([field, value, expected]) =>
+				[field, JSON.stringify(value).slice(0, 60), value, expected] as const,
+		),
+	)('%s = %s', (field, _shown, value, expected) => {
+		const input = inputWith(field, value);
+		if (expected === 'rejected') {
+			let error: unknown;
+			try {
+				validateBuildJobInput(input);
+			} catch (e) {
+				error = e;
 			}
-			const plan = validateBuildJobInput(input);
-			const job = buildJobManifest(plan, jobNameFor(plan, () => 'abcde'));
-			// The scripts are the fixed constants, whatever the input.
-			const spec = job.spec!.template.spec!;
-			expect(spec.initContainers![0].command![2]).toBe(GIT_CLONE_SCRIPT);
-			expect(spec.containers[0].command![2]).toBe(BUILD_SCRIPT);
-			const argv = allArgv(job);
-			if (expected.arg !== undefined) {
-				expect(argv.filter((a) => a === expected.arg)).toHaveLength(1);
-				// It sits right after its own --opt, so it is a value, never a flag.
-				expect(argv[argv.indexOf(expected.arg) - 1]).toBe('--opt');
-			}
-			if (expected.env !== undefined) {
-				const carriers = allEnv(job).filter((e) => e.value === expected.env || e.value.includes(expected.env!));
-				expect(carriers.filter((e) => e.value === expected.env).length).toBeGreaterThanOrEqual(1);
-				// Exactly one env entry per container holds it, and it is held whole.
-				expect(carriers.every((e) => e.value === expected.env)).toBe(true);
-				expect(new Set(carriers.map((e) => e.container)).size).toBe(carriers.length);
-			}
-			expect(() => new Job(job as unknown as ConstructorParameters<typeof Job>[0]).validate()).not.toThrow();
-			// A JSON round trip (what goes on the wire) keeps the value byte for byte.
-			expect(JSON.stringify(JSON.parse(JSON.stringify(job)))).toBe(JSON.stringify(job));
-		},
-	);
+			expect(error).toBeInstanceOf(InputError);
+			const wanted = FIELD_NAMES[field] ?? field;
+			expect((error as InputError).field).toBe(wanted);
+			expect((error as InputError).message).toContain(wanted);
+			return;
+		}
+		const plan = validateBuildJobInput(input);
+		const job = buildJobManifest(
+			plan,
+			jobNameFor(plan, () => 'abcde'),
+		);
+		// The scripts are the fixed constants, whatever the input.
+		const spec = job.spec!.template.spec!;
+		expect(spec.initContainers![0].command![2]).toBe(GIT_CLONE_SCRIPT);
+		expect(spec.containers[0].command![2]).toBe(BUILD_SCRIPT);
+		const argv = allArgv(job);
+		if (expected.arg !== undefined) {
+			expect(argv.filter((a) => a === expected.arg)).toHaveLength(1);
+			// It sits right after its own --opt, so it is a value, never a flag.
+			expect(argv[argv.indexOf(expected.arg) - 1]).toBe('--opt');
+		}
+		if (expected.env !== undefined) {
+			const carriers = allEnv(job).filter(
+				(e) => e.value === expected.env || e.value.includes(expected.env!),
+			);
+			expect(carriers.filter((e) => e.value === expected.env).length).toBeGreaterThanOrEqual(1);
+			// Exactly one env entry per container holds it, and it is held whole.
+			expect(carriers.every((e) => e.value === expected.env)).toBe(true);
+			expect(new Set(carriers.map((e) => e.container)).size).toBe(carriers.length);
+		}
+		expect(() =>
+			new Job(job as unknown as ConstructorParameters<typeof Job>[0]).validate(),
+		).not.toThrow();
+		// A JSON round trip (what goes on the wire) keeps the value byte for byte.
+		expect(JSON.stringify(JSON.parse(JSON.stringify(job)))).toBe(JSON.stringify(job));
+	});
 });

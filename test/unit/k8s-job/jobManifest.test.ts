@@ -1,6 +1,11 @@
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import type { V1Job } from '@kubernetes/client-node';
-import { DEFAULT_PRIVILEGED_IMAGE, DEFAULT_ROOTLESS_IMAGE, validateBuildJobInput, type BuildJobInput } from '../../../lib/k8s/build/inputs';
+import {
+	DEFAULT_PRIVILEGED_IMAGE,
+	DEFAULT_ROOTLESS_IMAGE,
+	validateBuildJobInput,
+	type BuildJobInput,
+} from '../../../lib/k8s/build/inputs';
 import { ANNOTATIONS, buildJobManifest } from '../../../lib/k8s/build/manifest';
 import { jobNameFor } from '../../../lib/k8s/build/jobName';
 
@@ -20,9 +25,11 @@ function manifest(input: Partial<BuildJobInput> = {}, name = 'webapp-0123456-abc
 const pod = (job: V1Job) => job.spec!.template.spec!;
 const gitClone = (job: V1Job) => pod(job).initContainers![0];
 const buildkit = (job: V1Job) => pod(job).containers[0];
-const envOf = (c: { env?: Array<{ name: string; value?: string }> }) => Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+const envOf = (c: { env?: Array<{ name: string; value?: string }> }) =>
+	Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
 /** The value after each occurrence of `flag` in an argv. */
-const flagValues = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+const flagValues = (args: string[], flag: string) =>
+	args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
 
 /** Every shape of manifest the node can produce: each must validate against the batch/v1 schema. */
 const VARIANTS: Record<string, Partial<BuildJobInput>> = {
@@ -59,8 +66,15 @@ const VARIANTS: Record<string, Partial<BuildJobInput>> = {
 		labels: [{ name: 'team', value: 'web' }],
 		jobName: 'webapp-release',
 	},
-	noCacheNoAttestationsAnonymous: { cacheMode: 'disabled', attestations: [], registrySecretName: '' },
-	plainHttpGit: { gitRepositoryUrl: 'http://gitea.gitea.svc:3000/org/webapp.git', allowPlainHttpGit: true },
+	noCacheNoAttestationsAnonymous: {
+		cacheMode: 'disabled',
+		attestations: [],
+		registrySecretName: '',
+	},
+	plainHttpGit: {
+		gitRepositoryUrl: 'http://gitea.gitea.svc:3000/org/webapp.git',
+		allowPlainHttpGit: true,
+	},
 	sshGit: { gitRepositoryUrl: 'git@github.com:org/webapp.git', gitSecretName: 'github-ssh' },
 	deterministic: { deterministicName: true },
 };
@@ -70,11 +84,19 @@ describe('the Job manifest', () => {
 		expect(manifest()).toMatchSnapshot();
 	});
 
-	test.each(Object.entries(VARIANTS))('variant %s validates against the Kubernetes batch/v1 Job schema', (_, input) => {
-		const plan = validateBuildJobInput({ ...base, ...input });
-		const job = buildJobManifest(plan, jobNameFor(plan, () => 'abcde'));
-		expect(() => new Job(job as unknown as ConstructorParameters<typeof Job>[0]).validate()).not.toThrow();
-	});
+	test.each(Object.entries(VARIANTS))(
+		'variant %s validates against the Kubernetes batch/v1 Job schema',
+		(_, input) => {
+			const plan = validateBuildJobInput({ ...base, ...input });
+			const job = buildJobManifest(
+				plan,
+				jobNameFor(plan, () => 'abcde'),
+			);
+			expect(() =>
+				new Job(job as unknown as ConstructorParameters<typeof Job>[0]).validate(),
+			).not.toThrow();
+		},
+	);
 
 	test('the schema validator is not a rubber stamp: a broken Job fails it', () => {
 		const job = manifest() as unknown as Record<string, any>;
@@ -118,8 +140,16 @@ describe('the Job manifest', () => {
 
 	test('Job spec: backoffLimit 0, ttl 600, deadline, Never restart, no API token in the pod', () => {
 		const job = manifest();
-		expect(job.spec).toMatchObject({ backoffLimit: 0, ttlSecondsAfterFinished: 600, activeDeadlineSeconds: 3600 });
-		expect(pod(job)).toMatchObject({ restartPolicy: 'Never', serviceAccountName: 'buildkit-sa', automountServiceAccountToken: false });
+		expect(job.spec).toMatchObject({
+			backoffLimit: 0,
+			ttlSecondsAfterFinished: 600,
+			activeDeadlineSeconds: 3600,
+		});
+		expect(pod(job)).toMatchObject({
+			restartPolicy: 'Never',
+			serviceAccountName: 'buildkit-sa',
+			automountServiceAccountToken: false,
+		});
 		expect(manifest({ activeDeadlineSeconds: 0 }).spec!.activeDeadlineSeconds).toBeUndefined();
 	});
 
@@ -135,15 +165,20 @@ describe('the Job manifest', () => {
 		});
 		expect(job.spec!.template.metadata!.labels).toEqual(job.metadata!.labels);
 		expect(job.metadata!.annotations).toMatchObject({
-			[ANNOTATIONS.images]: 'registry.local:5000/webapp/app:1.2.3,registry.local:5000/webapp/app:latest',
+			[ANNOTATIONS.images]:
+				'registry.local:5000/webapp/app:1.2.3,registry.local:5000/webapp/app:latest',
 			[ANNOTATIONS.gitUrl]: 'https://git.example.com/org/webapp.git',
 			[ANNOTATIONS.gitRevision]: SHA,
 			[ANNOTATIONS.attestations]: 'sbom,provenance',
 		});
-		expect(manifest({ attestations: [] }).metadata!.annotations![ANNOTATIONS.attestations]).toBe('');
+		expect(manifest({ attestations: [] }).metadata!.annotations![ANNOTATIONS.attestations]).toBe(
+			'',
+		);
 		expect(gitClone(job).name).toBe('git-clone');
 		expect(buildkit(job).name).toBe('buildkit');
-		expect(manifest({ gitRevision: 'main' }).metadata!.labels!['buildkit.n8n.io/git-commit']).toBeUndefined();
+		expect(
+			manifest({ gitRevision: 'main' }).metadata!.labels!['buildkit.n8n.io/git-commit'],
+		).toBeUndefined();
 	});
 
 	test('buildctl args: context, Dockerfile, target, platforms, build args, attestations, push, cache', () => {
@@ -158,7 +193,10 @@ describe('the Job manifest', () => {
 			}),
 		).args!;
 		expect(args.slice(0, 3)).toEqual(['build', '--progress=plain', '--frontend=dockerfile.v0']);
-		expect(flagValues(args, '--local')).toEqual(['context=/workspace/src/services/api', 'dockerfile=/workspace/src/services/api/docker']);
+		expect(flagValues(args, '--local')).toEqual([
+			'context=/workspace/src/services/api',
+			'dockerfile=/workspace/src/services/api/docker',
+		]);
 		expect(flagValues(args, '--opt')).toEqual([
 			'filename=Dockerfile.prod',
 			'target=runtime',
@@ -169,9 +207,15 @@ describe('the Job manifest', () => {
 			'vcs:source=https://git.example.com/org/webapp.git',
 			'label:org.opencontainers.image.source=https://git.example.com/org/webapp.git',
 		]);
-		expect(flagValues(args, '--output')).toEqual(['type=image,"name=registry.local:5000/webapp/app:1.2.3,registry.local:5000/webapp/app:latest",push=true']);
-		expect(flagValues(args, '--import-cache')).toEqual(['type=registry,ref=registry.local:5000/webapp/app:buildcache']);
-		expect(flagValues(args, '--export-cache')).toEqual(['type=registry,ref=registry.local:5000/webapp/app:buildcache,mode=max,ignore-error=true']);
+		expect(flagValues(args, '--output')).toEqual([
+			'type=image,"name=registry.local:5000/webapp/app:1.2.3,registry.local:5000/webapp/app:latest",push=true',
+		]);
+		expect(flagValues(args, '--import-cache')).toEqual([
+			'type=registry,ref=registry.local:5000/webapp/app:buildcache',
+		]);
+		expect(flagValues(args, '--export-cache')).toEqual([
+			'type=registry,ref=registry.local:5000/webapp/app:buildcache,mode=max,ignore-error=true',
+		]);
 		expect(envOf(buildkit(manifest())).CACHE_REF).toBe('registry.local:5000/webapp/app:buildcache');
 		expect(envOf(buildkit(manifest({ cacheMode: 'disabled' }))).CACHE_REF).toBeUndefined();
 	});
@@ -179,28 +223,48 @@ describe('the Job manifest', () => {
 	test('SBOM generator: the BuildKit default unless set, named in an annotation for Wait for Job; ignored with SBOM off', () => {
 		const plain = manifest();
 		expect(flagValues(buildkit(plain).args!, '--opt')).toContain('attest:sbom=');
-		expect(plain.metadata!.annotations!['buildkit.n8n.io/sbom-generator']).toBe('docker/buildkit-syft-scanner:stable-1');
-		const mirrored = manifest({ sbomGenerator: 'registry.local:5000/mirror/buildkit-syft-scanner:stable-1' });
-		expect(flagValues(buildkit(mirrored).args!, '--opt')).toContain('attest:sbom=generator=registry.local:5000/mirror/buildkit-syft-scanner:stable-1');
-		expect(mirrored.metadata!.annotations!['buildkit.n8n.io/sbom-generator']).toBe('registry.local:5000/mirror/buildkit-syft-scanner:stable-1');
-		const off = manifest({ attestations: ['provenance'], sbomGenerator: 'registry.local:5000/mirror/scanner:1' });
-		expect(flagValues(buildkit(off).args!, '--opt').filter((o) => o.startsWith('attest:sbom'))).toEqual([]);
+		expect(plain.metadata!.annotations!['buildkit.n8n.io/sbom-generator']).toBe(
+			'docker/buildkit-syft-scanner:stable-1',
+		);
+		const mirrored = manifest({
+			sbomGenerator: 'registry.local:5000/mirror/buildkit-syft-scanner:stable-1',
+		});
+		expect(flagValues(buildkit(mirrored).args!, '--opt')).toContain(
+			'attest:sbom=generator=registry.local:5000/mirror/buildkit-syft-scanner:stable-1',
+		);
+		expect(mirrored.metadata!.annotations!['buildkit.n8n.io/sbom-generator']).toBe(
+			'registry.local:5000/mirror/buildkit-syft-scanner:stable-1',
+		);
+		const off = manifest({
+			attestations: ['provenance'],
+			sbomGenerator: 'registry.local:5000/mirror/scanner:1',
+		});
+		expect(
+			flagValues(buildkit(off).args!, '--opt').filter((o) => o.startsWith('attest:sbom')),
+		).toEqual([]);
 		expect(off.metadata!.annotations!['buildkit.n8n.io/sbom-generator']).toBeUndefined();
 	});
 
 	test('buildkitd.toml from a ConfigMap: mounted read-only into the build container only, its path in BUILDKITD_CONFIG', () => {
 		const job = manifest({ buildkitdConfigMap: 'buildkitd-config' });
 		const c = buildkit(job);
-		expect(envOf(c)).toMatchObject({ BUILDKITD_CONFIG: '/etc/buildkitd-config/buildkitd.toml', BUILDKITD_CONFIG_MAP: 'buildkitd-config' });
+		expect(envOf(c)).toMatchObject({
+			BUILDKITD_CONFIG: '/etc/buildkitd-config/buildkitd.toml',
+			BUILDKITD_CONFIG_MAP: 'buildkitd-config',
+		});
 		const mount = c.volumeMounts!.find((m) => m.mountPath === '/etc/buildkitd-config')!;
 		expect(mount.readOnly).toBe(true);
-		expect(pod(job).volumes!.find((v) => v.name === mount.name)!.configMap).toMatchObject({ name: 'buildkitd-config' });
+		expect(pod(job).volumes!.find((v) => v.name === mount.name)!.configMap).toMatchObject({
+			name: 'buildkitd-config',
+		});
 		expect(pod(job).initContainers![0].volumeMounts!.map((m) => m.name)).not.toContain(mount.name);
 		expect(envOf(buildkit(manifest())).BUILDKITD_CONFIG).toBeUndefined();
 	});
 
 	test('attestations can be switched off one by one', () => {
-		expect(flagValues(buildkit(manifest({ attestations: ['sbom'] })).args!, '--opt')).not.toContain('attest:provenance=mode=max,version=v1');
+		expect(flagValues(buildkit(manifest({ attestations: ['sbom'] })).args!, '--opt')).not.toContain(
+			'attest:provenance=mode=max,version=v1',
+		);
 		const none = flagValues(buildkit(manifest({ attestations: [] })).args!, '--opt');
 		expect(none.filter((o) => o.startsWith('attest:'))).toEqual([]);
 	});
@@ -221,7 +285,10 @@ describe('the Job manifest', () => {
 		const mount = c.volumeMounts!.find((m) => m.mountPath === envOf(c).DOCKER_CONFIG)!;
 		expect(mount.readOnly).toBe(true);
 		const volume = pod(job).volumes!.find((v) => v.name === mount.name)!;
-		expect(volume.secret).toMatchObject({ secretName: 'registry-credentials', items: [{ key: '.dockerconfigjson', path: 'config.json' }] });
+		expect(volume.secret).toMatchObject({
+			secretName: 'registry-credentials',
+			items: [{ key: '.dockerconfigjson', path: 'config.json' }],
+		});
 		const anonymous = buildkit(manifest({ registrySecretName: '' }));
 		expect(envOf(anonymous).DOCKER_CONFIG).toBeUndefined();
 	});
@@ -230,14 +297,23 @@ describe('the Job manifest', () => {
 		const job = manifest({ gitSecretName: 'git-token' });
 		const c = gitClone(job);
 		expect(envOf(c).GIT_SECRET_DIR).toBe('/etc/git-secret');
-		expect(c.volumeMounts).toContainEqual({ name: 'git-secret', mountPath: '/etc/git-secret', readOnly: true });
-		expect(pod(job).volumes).toContainEqual({ name: 'git-secret', secret: { secretName: 'git-token', defaultMode: 0o440, optional: false } });
+		expect(c.volumeMounts).toContainEqual({
+			name: 'git-secret',
+			mountPath: '/etc/git-secret',
+			readOnly: true,
+		});
+		expect(pod(job).volumes).toContainEqual({
+			name: 'git-secret',
+			secret: { secretName: 'git-token', defaultMode: 0o440, optional: false },
+		});
 		expect(JSON.stringify(job)).not.toMatch(/secretKeyRef|valueFrom/);
 		expect(buildkit(job).volumeMounts!.some((m) => m.name === 'git-secret')).toBe(false);
 	});
 
 	test('git-clone gets every user value as an env var, is non-root and drops every capability', () => {
-		const c = gitClone(manifest({ gitRevision: 'feature/x', contextPath: 'svc', dockerfile: 'build/Dockerfile' }));
+		const c = gitClone(
+			manifest({ gitRevision: 'feature/x', contextPath: 'svc', dockerfile: 'build/Dockerfile' }),
+		);
 		expect(envOf(c)).toMatchObject({
 			GIT_URL: 'https://git.example.com/org/webapp.git',
 			GIT_REVISION: 'feature/x',
@@ -248,7 +324,11 @@ describe('the Job manifest', () => {
 		expect(c.args).toBeUndefined();
 		expect(c.command).toHaveLength(4);
 		expect(c.command![2]).not.toContain('feature/x');
-		expect(c.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+		expect(c.securityContext).toMatchObject({
+			runAsNonRoot: true,
+			allowPrivilegeEscalation: false,
+			capabilities: { drop: ['ALL'] },
+		});
 	});
 
 	test('resources: requests.memory always set (the quota needs it), limit 2Gi by default, on both containers', () => {

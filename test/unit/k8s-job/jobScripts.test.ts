@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+	chmodSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
@@ -19,7 +28,14 @@ afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true }))
 
 const EVIL_BRANCH = 'x$(touch${IFS}pwned)`touch${IFS}pwned2`';
 
-function makeRepo(): { url: string; bare: string; first: string; hidden: string; main: string; tagged: string } {
+function makeRepo(): {
+	url: string;
+	bare: string;
+	first: string;
+	hidden: string;
+	main: string;
+	tagged: string;
+} {
 	const root = mkdtempSync(join(tmpdir(), 'k8s-job-repo-'));
 	roots.push(root);
 	const work = join(root, 'work');
@@ -57,12 +73,22 @@ const base: BuildJobInput = {
 	image: 'registry.local:5000/webapp/app:1.0.0',
 };
 
-function containers(input: Partial<BuildJobInput>): { gitClone: V1Container; buildkit: V1Container } {
+function containers(input: Partial<BuildJobInput>): {
+	gitClone: V1Container;
+	buildkit: V1Container;
+} {
 	const job = buildJobManifest(validateBuildJobInput({ ...base, ...input }), 'job');
-	return { gitClone: job.spec!.template.spec!.initContainers![0], buildkit: job.spec!.template.spec!.containers[0] };
+	return {
+		gitClone: job.spec!.template.spec!.initContainers![0],
+		buildkit: job.spec!.template.spec!.containers[0],
+	};
 }
 
-async function clone(repoUrl: string, input: Partial<BuildJobInput>, extraEnv: Record<string, string> = {}) {
+async function clone(
+	repoUrl: string,
+	input: Partial<BuildJobInput>,
+	extraEnv: Record<string, string> = {},
+) {
 	const pod = scratchPod();
 	roots.push(pod.root);
 	const run = await runContainer(
@@ -79,7 +105,12 @@ async function clone(repoUrl: string, input: Partial<BuildJobInput>, extraEnv: R
 	);
 	const message = readFileSync(pod.terminationLog, 'utf8');
 	const revisionFile = join(pod.workspace, 'git-revision');
-	return { ...run, pod, message, revision: existsSync(revisionFile) ? readFileSync(revisionFile, 'utf8').trim() : undefined };
+	return {
+		...run,
+		pod,
+		message,
+		revision: existsSync(revisionFile) ? readFileSync(revisionFile, 'utf8').trim() : undefined,
+	};
 }
 
 describe('git-clone script', () => {
@@ -106,7 +137,11 @@ describe('git-clone script', () => {
 	test('a full SHA is still built exactly when the server refuses fetch-by-id (fallback fetch)', async () => {
 		// Protocol v0 without allowReachableSHA1InWant refuses a "want" of a non-tip commit.
 		git(['config', 'uploadpack.allowReachableSHA1InWant', 'false'], repo.bare);
-		const r = await clone(repo.url, { gitRevision: repo.hidden }, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'protocol.version', GIT_CONFIG_VALUE_0: '0' });
+		const r = await clone(
+			repo.url,
+			{ gitRevision: repo.hidden },
+			{ GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'protocol.version', GIT_CONFIG_VALUE_0: '0' },
+		);
 		expect(r.code).toBe(0);
 		expect(r.stderr).toContain('fetching all branches and tags');
 		expect(r.message).toBe(repo.hidden);
@@ -119,9 +154,17 @@ describe('git-clone script', () => {
 	});
 
 	test('a monorepo context and Dockerfile path are checked before the build', async () => {
-		const ok = await clone(repo.url, { gitRevision: 'main', contextPath: 'services/api', dockerfile: 'Dockerfile.prod' });
+		const ok = await clone(repo.url, {
+			gitRevision: 'main',
+			contextPath: 'services/api',
+			dockerfile: 'Dockerfile.prod',
+		});
 		expect(ok.code).toBe(0);
-		const missing = await clone(repo.url, { gitRevision: 'main', contextPath: 'services/api', dockerfile: 'Dockerfile' });
+		const missing = await clone(repo.url, {
+			gitRevision: 'main',
+			contextPath: 'services/api',
+			dockerfile: 'Dockerfile',
+		});
 		expect(missing.code).not.toBe(0);
 		expect(missing.message).toContain("Dockerfile 'Dockerfile' not found in 'services/api'");
 	});
@@ -148,8 +191,14 @@ describe('git-clone script', () => {
 	});
 
 	test('git itself refuses transports outside GIT_ALLOW_PROTOCOL (the manifest allows https and ssh only)', async () => {
-		const manifestProtocols = containers({}).gitClone.env!.find((e) => e.name === 'GIT_ALLOW_PROTOCOL')!.value!;
-		const r = await clone(repo.url, { gitRevision: 'main' }, { GIT_ALLOW_PROTOCOL: manifestProtocols });
+		const manifestProtocols = containers({}).gitClone.env!.find(
+			(e) => e.name === 'GIT_ALLOW_PROTOCOL',
+		)!.value!;
+		const r = await clone(
+			repo.url,
+			{ gitRevision: 'main' },
+			{ GIT_ALLOW_PROTOCOL: manifestProtocols },
+		);
 		expect(r.code).not.toBe(0);
 		expect(r.stderr).toMatch(/transport 'file' not allowed/);
 	});
@@ -164,12 +213,21 @@ describe('build script', () => {
 	 * progress and its final error), writes metadata as buildctl does (indented JSON; "cache.manifest" only when
 	 * the cache export worked).
 	 */
-	function stubBuildctl(dir: string, opts: { exitCode?: number; writeDigest?: boolean; cacheWritten?: boolean; output?: string }): string {
+	function stubBuildctl(
+		dir: string,
+		opts: { exitCode?: number; writeDigest?: boolean; cacheWritten?: boolean; output?: string },
+	): string {
 		const bin = join(dir, 'bin');
 		mkdirSync(bin);
-		const meta: Record<string, unknown> = { 'containerimage.config.digest': `sha256:${'0'.repeat(64)}` };
+		const meta: Record<string, unknown> = {
+			'containerimage.config.digest': `sha256:${'0'.repeat(64)}`,
+		};
 		if (opts.writeDigest ?? true) meta['containerimage.digest'] = digest;
-		if (opts.cacheWritten ?? true) meta['cache.manifest'] = { mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${'d'.repeat(64)}` };
+		if (opts.cacheWritten ?? true)
+			meta['cache.manifest'] = {
+				mediaType: 'application/vnd.oci.image.index.v1+json',
+				digest: `sha256:${'d'.repeat(64)}`,
+			};
 		const script = `#!/usr/bin/env node
 const fs = require('fs');
 const argv = process.argv.slice(2);
@@ -187,7 +245,14 @@ process.exit(${opts.exitCode ?? 0});
 
 	async function build(
 		input: Partial<BuildJobInput>,
-		opts: { exitCode?: number; writeDigest?: boolean; cacheWritten?: boolean; output?: string; revision?: string; env?: Record<string, string> } = {},
+		opts: {
+			exitCode?: number;
+			writeDigest?: boolean;
+			cacheWritten?: boolean;
+			output?: string;
+			revision?: string;
+			env?: Record<string, string>;
+		} = {},
 	) {
 		const pod = scratchPod();
 		roots.push(pod.root);
@@ -196,7 +261,13 @@ process.exit(${opts.exitCode ?? 0});
 		const container = containers(input).buildkit;
 		const run = await runContainer(
 			container,
-			{ PATH: `${bin}:${process.env.PATH}`, WORKSPACE: pod.workspace, METADATA_FILE: join(pod.tmp, 'metadata.json'), TERMINATION_LOG: pod.terminationLog, ...opts.env },
+			{
+				PATH: `${bin}:${process.env.PATH}`,
+				WORKSPACE: pod.workspace,
+				METADATA_FILE: join(pod.tmp, 'metadata.json'),
+				TERMINATION_LOG: pod.terminationLog,
+				...opts.env,
+			},
 			pod.root,
 		);
 		const argvFile = join(pod.root, 'argv.json');
@@ -204,7 +275,9 @@ process.exit(${opts.exitCode ?? 0});
 			...run,
 			container,
 			argv: existsSync(argvFile) ? (JSON.parse(readFileSync(argvFile, 'utf8')) as string[]) : [],
-			buildkitdFlags: existsSync(join(pod.root, 'flags')) ? readFileSync(join(pod.root, 'flags'), 'utf8') : undefined,
+			buildkitdFlags: existsSync(join(pod.root, 'flags'))
+				? readFileSync(join(pod.root, 'flags'), 'utf8')
+				: undefined,
 			message: readFileSync(pod.terminationLog, 'utf8'),
 		};
 	}
@@ -223,7 +296,12 @@ process.exit(${opts.exitCode ?? 0});
 			'--metadata-file',
 			expect.stringContaining('metadata.json'),
 		]);
-		expect(JSON.parse(r.message)).toEqual({ digest, image: 'registry.local:5000/webapp/app:1.0.0', revision: commit, cache: 'written' });
+		expect(JSON.parse(r.message)).toEqual({
+			digest,
+			image: 'registry.local:5000/webapp/app:1.0.0',
+			revision: commit,
+			cache: 'written',
+		});
 	});
 
 	test('a failed build fails the container with no digest, and leaves the final error line, credentials masked, as the termination message', async () => {
@@ -235,21 +313,37 @@ process.exit(${opts.exitCode ?? 0});
 		].join('\n');
 		const r = await build({}, { exitCode: 3, output });
 		expect(r.code).toBe(3);
-		expect(r.message).toBe('failed to solve: failed to fetch https://***@git.example.com/x: token=*** refused');
+		expect(r.message).toBe(
+			'failed to solve: failed to fetch https://***@git.example.com/x: token=*** refused',
+		);
 		expect(r.stdout + r.stderr).toContain('#5 ERROR: process');
 		const long = await build({}, { exitCode: 1, output: `error: ${'x'.repeat(5000)}\n` });
 		expect(long.message.length).toBe(1024);
-		const noErrorLine = await build({}, { exitCode: 1, output: 'could not connect to unix:///run/buildkit/buildkitd.sock after 10 trials\n\n' });
-		expect(noErrorLine.message).toBe('could not connect to unix:///run/buildkit/buildkitd.sock after 10 trials');
+		const noErrorLine = await build(
+			{},
+			{
+				exitCode: 1,
+				output: 'could not connect to unix:///run/buildkit/buildkitd.sock after 10 trials\n\n',
+			},
+		);
+		expect(noErrorLine.message).toBe(
+			'could not connect to unix:///run/buildkit/buildkitd.sock after 10 trials',
+		);
 	});
 
 	test('a cache that was not written does not fail the build; the result and the log say so', async () => {
 		const r = await build({}, { cacheWritten: false });
 		expect(r.code).toBe(0);
 		expect(JSON.parse(r.message)).toMatchObject({ digest, cache: 'not written' });
-		expect(r.stderr).toContain('the build cache was not written to registry.local:5000/webapp/app:buildcache');
+		expect(r.stderr).toContain(
+			'the build cache was not written to registry.local:5000/webapp/app:buildcache',
+		);
 		const disabled = await build({ cacheMode: 'disabled' }, { cacheWritten: false });
-		expect(JSON.parse(disabled.message)).toEqual({ digest, image: 'registry.local:5000/webapp/app:1.0.0', revision: commit });
+		expect(JSON.parse(disabled.message)).toEqual({
+			digest,
+			image: 'registry.local:5000/webapp/app:1.0.0',
+			revision: commit,
+		});
 	});
 
 	test('buildkitd.toml: passed to buildkitd with --config; a missing ConfigMap key fails at once, naming the ConfigMap', async () => {
@@ -257,13 +351,21 @@ process.exit(${opts.exitCode ?? 0});
 		roots.push(pod.root);
 		const config = join(pod.root, 'buildkitd.toml');
 		writeFileSync(config, '[registry."docker.io"]\n  mirrors = ["127.0.0.1:5000"]\n');
-		const r = await build({ buildkitdConfigMap: 'buildkitd-config' }, { env: { BUILDKITD_CONFIG: config, BUILDKITD_FLAGS: '--oci-worker-no-process-sandbox' } });
+		const r = await build(
+			{ buildkitdConfigMap: 'buildkitd-config' },
+			{ env: { BUILDKITD_CONFIG: config, BUILDKITD_FLAGS: '--oci-worker-no-process-sandbox' } },
+		);
 		expect(r.code).toBe(0);
 		expect(r.buildkitdFlags).toBe(`--oci-worker-no-process-sandbox --config=${config}`);
-		const missing = await build({ buildkitdConfigMap: 'buildkitd-config' }, { env: { BUILDKITD_CONFIG: join(pod.root, 'absent.toml') } });
+		const missing = await build(
+			{ buildkitdConfigMap: 'buildkitd-config' },
+			{ env: { BUILDKITD_CONFIG: join(pod.root, 'absent.toml') } },
+		);
 		expect(missing.code).not.toBe(0);
 		expect(missing.argv).toEqual([]);
-		expect(missing.message).toBe('ConfigMap buildkitd-config has no key buildkitd.toml, or is not in this namespace (Options → BuildKit Config Map)');
+		expect(missing.message).toBe(
+			'ConfigMap buildkitd-config has no key buildkitd.toml, or is not in this namespace (Options → BuildKit Config Map)',
+		);
 	});
 
 	test('a build that reports no digest fails instead of claiming success', async () => {

@@ -16,9 +16,15 @@ export interface ContainerRun {
 	stderr: string;
 }
 
-export function runContainer(container: V1Container, env: Record<string, string>, cwd: string): Promise<ContainerRun> {
+export function runContainer(
+	container: V1Container,
+	env: Record<string, string>,
+	cwd: string,
+): Promise<ContainerRun> {
 	const argv = [...(container.command ?? []), ...(container.args ?? [])];
-	const fromManifest = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? '']));
+	const fromManifest = Object.fromEntries(
+		(container.env ?? []).map((e) => [e.name, e.value ?? '']),
+	);
 	return new Promise((resolve, reject) => {
 		const child = spawn(argv[0], argv.slice(1), {
 			cwd,
@@ -34,9 +40,19 @@ export function runContainer(container: V1Container, env: Record<string, string>
 }
 
 /** A scratch "pod": workspace, tmp and termination-log paths for one container run. */
-export function scratchPod(): { root: string; workspace: string; tmp: string; terminationLog: string } {
+export function scratchPod(): {
+	root: string;
+	workspace: string;
+	tmp: string;
+	terminationLog: string;
+} {
 	const root = mkdtempSync(join(tmpdir(), 'k8s-job-pod-'));
-	const pod = { root, workspace: join(root, 'workspace'), tmp: join(root, 'tmp'), terminationLog: join(root, 'termination-log') };
+	const pod = {
+		root,
+		workspace: join(root, 'workspace'),
+		tmp: join(root, 'tmp'),
+		terminationLog: join(root, 'termination-log'),
+	};
 	mkdirSync(pod.workspace);
 	mkdirSync(pod.tmp);
 	writeFileSync(pod.terminationLog, '');

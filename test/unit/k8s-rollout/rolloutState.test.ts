@@ -1,10 +1,18 @@
-import { argoState, fluxState, imageMatches, podSelector, revisionIs, workloadState } from '../../../lib/k8s/rollout/rolloutState';
+import {
+	argoState,
+	fluxState,
+	imageMatches,
+	podSelector,
+	revisionIs,
+	workloadState,
+} from '../../../lib/k8s/rollout/rolloutState';
 
 const SHA = '3f2c9a1e5b7d4c6a8e0f1a2b3c4d5e6f7a8b9c0d';
 
 describe('revisions and images', () => {
 	it('matches a commit in every revision format Flux and Argo CD write', () => {
-		for (const r of [`main@sha1:${SHA}`, `sha1:${SHA}`, `main/${SHA}`, SHA]) expect(revisionIs(r, SHA)).toBe(true);
+		for (const r of [`main@sha1:${SHA}`, `sha1:${SHA}`, `main/${SHA}`, SHA])
+			expect(revisionIs(r, SHA)).toBe(true);
 		expect(revisionIs(`main@sha1:${SHA}`, SHA.slice(0, 12))).toBe(true);
 		expect(revisionIs(`main@sha1:${SHA.replace('3f', '4f')}`, SHA)).toBe(false);
 		expect(revisionIs(null, SHA)).toBe(false);
@@ -19,44 +27,155 @@ describe('revisions and images', () => {
 });
 
 describe('source state', () => {
-	const flux = (status: object, generation = 1) => ({ metadata: { generation }, status: { observedGeneration: 1, ...status } });
-	const ready = (status: string, reason: string, message = '') => ({ conditions: [{ type: 'Ready', status, reason, message }] });
+	const flux = (status: object, generation = 1) => ({
+		metadata: { generation },
+		status: { observedGeneration: 1, ...status },
+	});
+	const ready = (status: string, reason: string, message = '') => ({
+		conditions: [{ type: 'Ready', status, reason, message }],
+	});
 
 	it('Flux: applied only with Ready=True for the current generation', () => {
-		expect(fluxState(flux({ lastAppliedRevision: `main@sha1:${SHA}`, ...ready('True', 'ReconciliationSucceeded') }), SHA).state).toBe('applied');
-		expect(fluxState(flux({ lastAppliedRevision: `main@sha1:${SHA}`, ...ready('True', 'ReconciliationSucceeded') }, 2), SHA).state).toBe('pending');
-		expect(fluxState(flux({ lastAttemptedRevision: `main@sha1:${SHA}`, lastAppliedRevision: 'main@sha1:old', ...ready('False', 'BuildFailed', 'kustomize build failed') }), SHA))
-			.toEqual({ state: 'failed', revision: `main@sha1:${SHA}`, reason: 'BuildFailed', message: 'kustomize build failed' });
+		expect(
+			fluxState(
+				flux({
+					lastAppliedRevision: `main@sha1:${SHA}`,
+					...ready('True', 'ReconciliationSucceeded'),
+				}),
+				SHA,
+			).state,
+		).toBe('applied');
+		expect(
+			fluxState(
+				flux(
+					{ lastAppliedRevision: `main@sha1:${SHA}`, ...ready('True', 'ReconciliationSucceeded') },
+					2,
+				),
+				SHA,
+			).state,
+		).toBe('pending');
+		expect(
+			fluxState(
+				flux({
+					lastAttemptedRevision: `main@sha1:${SHA}`,
+					lastAppliedRevision: 'main@sha1:old',
+					...ready('False', 'BuildFailed', 'kustomize build failed'),
+				}),
+				SHA,
+			),
+		).toEqual({
+			state: 'failed',
+			revision: `main@sha1:${SHA}`,
+			reason: 'BuildFailed',
+			message: 'kustomize build failed',
+		});
 		// A failure of an older commit says nothing about ours.
-		expect(fluxState(flux({ lastAttemptedRevision: 'main@sha1:old', ...ready('False', 'ReconciliationFailed') }), SHA).state).toBe('pending');
+		expect(
+			fluxState(
+				flux({ lastAttemptedRevision: 'main@sha1:old', ...ready('False', 'ReconciliationFailed') }),
+				SHA,
+			).state,
+		).toBe('pending');
 	});
 
 	it('Argo CD: applied when Synced to the commit and Healthy; a failed sync operation of the commit fails', () => {
-		expect(argoState({ status: { sync: { status: 'Synced', revision: SHA }, health: { status: 'Healthy' } } }, SHA).state).toBe('applied');
-		expect(argoState({ status: { sync: { status: 'Synced', revision: SHA }, health: { status: 'Progressing' } } }, SHA).state).toBe('pending');
-		expect(argoState({ status: { sync: { status: 'OutOfSync', revision: SHA }, operationState: { phase: 'Failed', message: 'one or more objects failed to apply', syncResult: { revision: SHA } } } }, SHA))
-			.toMatchObject({ state: 'failed', reason: 'SyncFailed', message: 'one or more objects failed to apply' });
+		expect(
+			argoState(
+				{ status: { sync: { status: 'Synced', revision: SHA }, health: { status: 'Healthy' } } },
+				SHA,
+			).state,
+		).toBe('applied');
+		expect(
+			argoState(
+				{
+					status: { sync: { status: 'Synced', revision: SHA }, health: { status: 'Progressing' } },
+				},
+				SHA,
+			).state,
+		).toBe('pending');
+		expect(
+			argoState(
+				{
+					status: {
+						sync: { status: 'OutOfSync', revision: SHA },
+						operationState: {
+							phase: 'Failed',
+							message: 'one or more objects failed to apply',
+							syncResult: { revision: SHA },
+						},
+					},
+				},
+				SHA,
+			),
+		).toMatchObject({
+			state: 'failed',
+			reason: 'SyncFailed',
+			message: 'one or more objects failed to apply',
+		});
 	});
 });
 
 describe('workload state', () => {
 	const deployment = (status: object, image = 'r/app:2') => ({
 		metadata: { namespace: 'prod', name: 'web', generation: 2 },
-		spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [{ name: 'app', image }] } } },
-		status: { observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }], ...status },
+		spec: {
+			replicas: 2,
+			selector: { matchLabels: { app: 'web' } },
+			template: { spec: { containers: [{ name: 'app', image }] } },
+		},
+		status: {
+			observedGeneration: 2,
+			replicas: 2,
+			updatedReplicas: 2,
+			readyReplicas: 2,
+			availableReplicas: 2,
+			conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }],
+			...status,
+		},
 	});
 
 	it('is rolled out only as kubectl rollout status says, running the wanted image', () => {
 		expect(workloadState('Deployment', deployment({}), 'r/app:2').state).toBe('rolledOut');
-		expect(workloadState('Deployment', deployment({}, 'r/app:1'), 'r/app:2').state).toBe('waitingForImage');
-		expect(workloadState('Deployment', deployment({ observedGeneration: 1 }), 'r/app:2').state).toBe('progressing');
-		expect(workloadState('Deployment', deployment({ replicas: 3 }), 'r/app:2').state).toBe('progressing');
-		expect(workloadState('Deployment', deployment({ availableReplicas: 1 }), 'r/app:2').state).toBe('progressing');
-		expect(workloadState('Deployment', deployment({ conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-1" has timed out progressing.' }] }), 'r/app:2'))
-			.toMatchObject({ state: 'failed', reason: 'ProgressDeadlineExceeded' });
+		expect(workloadState('Deployment', deployment({}, 'r/app:1'), 'r/app:2').state).toBe(
+			'waitingForImage',
+		);
+		expect(
+			workloadState('Deployment', deployment({ observedGeneration: 1 }), 'r/app:2').state,
+		).toBe('progressing');
+		expect(workloadState('Deployment', deployment({ replicas: 3 }), 'r/app:2').state).toBe(
+			'progressing',
+		);
+		expect(workloadState('Deployment', deployment({ availableReplicas: 1 }), 'r/app:2').state).toBe(
+			'progressing',
+		);
+		expect(
+			workloadState(
+				'Deployment',
+				deployment({
+					conditions: [
+						{
+							type: 'Progressing',
+							status: 'False',
+							reason: 'ProgressDeadlineExceeded',
+							message: 'ReplicaSet "web-1" has timed out progressing.',
+						},
+					],
+				}),
+				'r/app:2',
+			),
+		).toMatchObject({ state: 'failed', reason: 'ProgressDeadlineExceeded' });
 	});
 
 	it('builds the pod selector from matchLabels and matchExpressions', () => {
-		expect(podSelector({ spec: { selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }] } } })).toBe('app=web,tier in (a,b)');
+		expect(
+			podSelector({
+				spec: {
+					selector: {
+						matchLabels: { app: 'web' },
+						matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }],
+					},
+				},
+			}),
+		).toBe('app=web,tier in (a,b)');
 	});
 });

@@ -16,7 +16,10 @@ const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 
 /** The final error line as the build step writes it to the termination message (BUILD_SCRIPT). */
 function terminationMessageOf(log: string): string {
-	const line = log.split('\n').filter((l) => l.startsWith('error: ')).pop()!;
+	const line = log
+		.split('\n')
+		.filter((l) => l.startsWith('error: '))
+		.pop()!;
 	return line.replace(/^error: /, '').slice(0, 1024);
 }
 
@@ -25,7 +28,9 @@ function buildPod(terminated: { exitCode: number; message: string }): PodLike {
 		metadata: { name: 'webapp-build-7f3a9c1-x2x9k', creationTimestamp: '2025-11-20T10:00:01Z' },
 		status: {
 			phase: terminated.exitCode === 0 ? 'Succeeded' : 'Failed',
-			initContainerStatuses: [{ name: 'git-clone', state: { terminated: { exitCode: 0, message: COMMIT } } }],
+			initContainerStatuses: [
+				{ name: 'git-clone', state: { terminated: { exitCode: 0, message: COMMIT } } },
+			],
 			containerStatuses: [{ name: 'buildkit', state: { terminated } }],
 		},
 	};
@@ -48,20 +53,29 @@ describe('provenance of real BuildKit v0.24 pushes (issue 16 A)', () => {
 		['provenance-v02.json', 'https://slsa.dev/provenance/v0.2'],
 	])('%s: source and revision come from BuildKit vcs metadata', (file, predicateType) => {
 		const statement = JSON.parse(fixture(file));
-		expect(provenanceSourceOf(statement)).toMatchObject({ predicateType, sourceRepository: 'https://git.example.com/org/webapp.git', revision: COMMIT });
+		expect(provenanceSourceOf(statement)).toMatchObject({
+			predicateType,
+			sourceRepository: 'https://git.example.com/org/webapp.git',
+			revision: COMMIT,
+		});
 	});
 });
 
 describe('the image digest from a real build log (issue 16 F)', () => {
-	test.each(['success-provenance-v1', 'success-provenance-v02'])('%s: the pushed index, not the cache manifest written after it', (name) => {
-		const metadata = JSON.parse(fixture(`${name}.metadata.json`));
-		const log = fixture(`${name}.log`);
-		expect(log).toMatch(/writing cache image manifest sha256:/);
-		expect(digestFromLog(log)).toBe(metadata['containerimage.digest']);
-	});
+	test.each(['success-provenance-v1', 'success-provenance-v02'])(
+		'%s: the pushed index, not the cache manifest written after it',
+		(name) => {
+			const metadata = JSON.parse(fixture(`${name}.metadata.json`));
+			const log = fixture(`${name}.log`);
+			expect(log).toMatch(/writing cache image manifest sha256:/);
+			expect(digestFromLog(log)).toBe(metadata['containerimage.digest']);
+		},
+	);
 
 	test('a single-platform push without attestations (a manifest, no index)', () => {
-		expect(digestFromLog(fixture('cache-export-ignored.log'))).toBe(JSON.parse(fixture('cache-export-ignored.metadata.json'))['containerimage.digest']);
+		expect(digestFromLog(fixture('cache-export-ignored.log'))).toBe(
+			JSON.parse(fixture('cache-export-ignored.metadata.json'))['containerimage.digest'],
+		);
 	});
 
 	test('only the tail of a log: still no cache digest', () => {
@@ -73,12 +87,23 @@ describe('the image digest from a real build log (issue 16 F)', () => {
 
 describe('Wait for Job names the real cause of a failed build (issue 16 C)', () => {
 	test.each([
-		['run-fails.log', 'process "/bin/sh -c echo compiling && exit 3" did not complete successfully: exit code: 3'],
-		['syntax-error.log', 'dockerfile parse error on line 2: unknown instruction: RUNN (did you mean RUN?)'],
+		[
+			'run-fails.log',
+			'process "/bin/sh -c echo compiling && exit 3" did not complete successfully: exit code: 3',
+		],
+		[
+			'syntax-error.log',
+			'dockerfile parse error on line 2: unknown instruction: RUNN (did you mean RUN?)',
+		],
 		['missing-copy-source.log', '"/no-such-file": not found'],
 	])('%s', (file, cause) => {
 		const message = terminationMessageOf(fixture(file));
-		const result = assembleResult(input({ end: { kind: 'terminal', job: job(backoffFailedStatus) }, pods: [buildPod({ exitCode: 1, message })] }));
+		const result = assembleResult(
+			input({
+				end: { kind: 'terminal', job: job(backoffFailedStatus) },
+				pods: [buildPod({ exitCode: 1, message })],
+			}),
+		);
 		expect(result).toMatchObject({ status: 'failed', reason: 'BuildFailed' });
 		expect(result.message).toContain(`Container buildkit exited with code 1: failed to solve: `);
 		expect(result.message).toContain(cause);
@@ -93,26 +118,54 @@ describe('a cache export that failed (issue 16 D)', () => {
 	});
 
 	test('Wait for Job: succeeded, with cacheWritten false and a message that says so', () => {
-		const digest = JSON.parse(fixture('cache-export-ignored.metadata.json'))['containerimage.digest'];
-		const message = JSON.stringify({ digest, image: '127.0.0.1:5000/webapp/app:1.4.2', revision: COMMIT, cache: 'not written' });
-		const result = assembleResult(input({ end: { kind: 'terminal', job: job(completeStatus) }, pods: [buildPod({ exitCode: 0, message })] }));
+		const digest = JSON.parse(fixture('cache-export-ignored.metadata.json'))[
+			'containerimage.digest'
+		];
+		const message = JSON.stringify({
+			digest,
+			image: '127.0.0.1:5000/webapp/app:1.4.2',
+			revision: COMMIT,
+			cache: 'not written',
+		});
+		const result = assembleResult(
+			input({
+				end: { kind: 'terminal', job: job(completeStatus) },
+				pods: [buildPod({ exitCode: 0, message })],
+			}),
+		);
 		expect(result).toMatchObject({ status: 'succeeded', digest, cacheWritten: false });
 		expect(result.message).toContain('the build cache was not written');
-		const written = assembleResult(input({ end: { kind: 'terminal', job: job(completeStatus) }, pods: [buildPod({ exitCode: 0, message: message.replace('not written', 'written') })] }));
+		const written = assembleResult(
+			input({
+				end: { kind: 'terminal', job: job(completeStatus) },
+				pods: [buildPod({ exitCode: 0, message: message.replace('not written', 'written') })],
+			}),
+		);
 		expect(written).toMatchObject({ cacheWritten: true });
 		expect(written.message).not.toContain('cache');
 	});
 });
 
 describe('an SBOM scanner image that cannot be pulled (issue 16 B)', () => {
-	const annotations = (generator: string) => ({ 'buildkit.n8n.io/images': '127.0.0.1:5000/webapp/app:1.4.2', 'buildkit.n8n.io/sbom-generator': generator });
+	const annotations = (generator: string) => ({
+		'buildkit.n8n.io/images': '127.0.0.1:5000/webapp/app:1.4.2',
+		'buildkit.n8n.io/sbom-generator': generator,
+	});
 
 	test.each([
 		['sbom-default-scanner-offline.log', 'docker/buildkit-syft-scanner:stable-1'],
 		['sbom-generator-unreachable.log', '127.0.0.1:9/mirror/buildkit-syft-scanner:stable-1'],
 	])('%s: names the image, the option to mirror it and turning SBOM off', (file, generator) => {
 		const message = terminationMessageOf(fixture(file));
-		const result = assembleResult(input({ end: { kind: 'terminal', job: job(backoffFailedStatus, { annotations: annotations(generator) }) }, pods: [buildPod({ exitCode: 1, message })] }));
+		const result = assembleResult(
+			input({
+				end: {
+					kind: 'terminal',
+					job: job(backoffFailedStatus, { annotations: annotations(generator) }),
+				},
+				pods: [buildPod({ exitCode: 1, message })],
+			}),
+		);
 		expect(result.reason).toBe('SbomGeneratorUnavailable');
 		expect(result.message).toContain(`could not pull the SBOM scanner image ${generator}`);
 		expect(result.message).toContain('Options → SBOM Generator');
@@ -122,7 +175,17 @@ describe('an SBOM scanner image that cannot be pulled (issue 16 B)', () => {
 
 	test('another build failure of a Job with SBOM on stays BuildFailed', () => {
 		const message = terminationMessageOf(fixture('run-fails.log'));
-		const result = assembleResult(input({ end: { kind: 'terminal', job: job(backoffFailedStatus, { annotations: annotations('docker/buildkit-syft-scanner:stable-1') }) }, pods: [buildPod({ exitCode: 1, message })] }));
+		const result = assembleResult(
+			input({
+				end: {
+					kind: 'terminal',
+					job: job(backoffFailedStatus, {
+						annotations: annotations('docker/buildkit-syft-scanner:stable-1'),
+					}),
+				},
+				pods: [buildPod({ exitCode: 1, message })],
+			}),
+		);
 		expect(result.reason).toBe('BuildFailed');
 	});
 });

@@ -1,4 +1,13 @@
-import { deepCopy, generateZodSchema, NodeHelpers, traverseNodeParameters, type FromAIArgument, type INode, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import {
+	deepCopy,
+	generateZodSchema,
+	NodeHelpers,
+	traverseNodeParameters,
+	type FromAIArgument,
+	type INode,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
 import { BumpGitManifest } from '../../../nodes/BumpGitManifest/BumpGitManifest.node';
 import { CreateBuildKitJob } from '../../../nodes/CreateBuildKitJob/CreateBuildKitJob.node';
 import { QueryRegistryTags } from '../../../nodes/QueryRegistryTags/QueryRegistryTags.node';
@@ -14,18 +23,35 @@ function toolDescriptionOf(node: INodeType): INodeTypeDescription {
 
 /** The parameters of an untouched node as n8n resolves them (defaults filled, `@tool` evaluated). */
 function resolved(description: INodeTypeDescription, stored: Record<string, unknown> = {}) {
-	const node = { name: 'Tool', type: description.name, typeVersion: 1, position: [0, 0], parameters: stored } as unknown as INode;
-	return NodeHelpers.getNodeParameters(description.properties, stored as never, true, false, node, description) as Record<string, unknown>;
+	const node = {
+		name: 'Tool',
+		type: description.name,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: stored,
+	} as unknown as INode;
+	return NodeHelpers.getNodeParameters(
+		description.properties,
+		stored as never,
+		true,
+		false,
+		node,
+		description,
+	) as Record<string, unknown>;
 }
 
 /** The $fromAI arguments n8n finds in a tool node that the user dropped on the canvas and left as it came. */
-function modelArguments(description: INodeTypeDescription, stored: Record<string, unknown> = {}): FromAIArgument[] {
+function modelArguments(
+	description: INodeTypeDescription,
+	stored: Record<string, unknown> = {},
+): FromAIArgument[] {
 	const found: FromAIArgument[] = [];
 	traverseNodeParameters(resolved(description, stored), found);
 	return found;
 }
 
-const schemaOf = (args: FromAIArgument[]) => Object.fromEntries(args.map((arg) => [arg.key, generateZodSchema(arg).description]));
+const schemaOf = (args: FromAIArgument[]) =>
+	Object.fromEntries(args.map((arg) => [arg.key, generateZodSchema(arg).description]));
 
 describe('tool variants (n8n builds the tool schema from $fromAI defaults)', () => {
 	it('Query Registry Tags asks the model for repository, policy and range, with their meaning', () => {
@@ -42,29 +68,65 @@ describe('tool variants (n8n builds the tool schema from $fromAI defaults)', () 
 	});
 
 	it('can be published untouched: no model-filled parameter counts as missing in the stored (empty) parameters', () => {
-		for (const node of [new QueryRegistryTags(), new BumpGitManifest(), new CreateBuildKitJob(), new WaitForJob()]) {
+		for (const node of [
+			new QueryRegistryTags(),
+			new BumpGitManifest(),
+			new CreateBuildKitJob(),
+			new WaitForJob(),
+		]) {
 			const description = toolDescriptionOf(node);
-			const stored = { repositoryUrl: 'https://git.local/gitops.git', policyName: 'a:b', appName: 'web', gitRepositoryUrl: 'https://git.local/web.git' };
-			const parameters = Object.fromEntries(Object.entries(stored).filter(([name]) => description.properties.some((p) => p.name === name)));
-			const issues = NodeHelpers.getNodeParametersIssues(description.properties, { name: 'Tool', type: description.name, typeVersion: 1, position: [0, 0], parameters } as unknown as INode, description);
+			const stored = {
+				repositoryUrl: 'https://git.local/gitops.git',
+				policyName: 'a:b',
+				appName: 'web',
+				gitRepositoryUrl: 'https://git.local/web.git',
+			};
+			const parameters = Object.fromEntries(
+				Object.entries(stored).filter(([name]) =>
+					description.properties.some((p) => p.name === name),
+				),
+			);
+			const issues = NodeHelpers.getNodeParametersIssues(
+				description.properties,
+				{
+					name: 'Tool',
+					type: description.name,
+					typeVersion: 1,
+					position: [0, 0],
+					parameters,
+				} as unknown as INode,
+				description,
+			);
 			expect([description.name, issues]).toEqual([description.name, null]);
 		}
 	});
 
 	it('Bump Git Manifest asks for the image and a message, and never for the repository or branch', () => {
 		const description = toolDescriptionOf(new BumpGitManifest());
-		const args = modelArguments(description, { repositoryUrl: 'https://git.local/gitops.git', policyName: 'flux-system:web' });
+		const args = modelArguments(description, {
+			repositoryUrl: 'https://git.local/gitops.git',
+			policyName: 'flux-system:web',
+		});
 		expect(args.map((arg) => arg.key).sort()).toEqual(['commitMessage', 'image']);
-		expect(resolved(description, { repositoryUrl: 'x', policyName: 'a:b' }).image).not.toMatch(/\$json/);
+		expect(resolved(description, { repositoryUrl: 'x', policyName: 'a:b' }).image).not.toMatch(
+			/\$json/,
+		);
 		// Mode stays the user's: the fields it shows depend on it.
 		expect(description.properties.find((p) => p.name === 'mode')!.noDataExpression).toBe(true);
 		// Image Reference mode asks for tag and digest instead.
-		const imageReference = modelArguments(description, { repositoryUrl: 'https://git.local/gitops.git', mode: 'imageReference', imageRepository: 'r/app' });
+		const imageReference = modelArguments(description, {
+			repositoryUrl: 'https://git.local/gitops.git',
+			mode: 'imageReference',
+			imageRepository: 'r/app',
+		});
 		expect(imageReference.map((arg) => arg.key).sort()).toEqual(['commitMessage', 'digest', 'tag']);
 	});
 
 	it('Create BuildKit Job asks for the commit and the image only', () => {
-		const args = modelArguments(toolDescriptionOf(new CreateBuildKitJob()), { appName: 'web', gitRepositoryUrl: 'https://git.local/web.git' });
+		const args = modelArguments(toolDescriptionOf(new CreateBuildKitJob()), {
+			appName: 'web',
+			gitRepositoryUrl: 'https://git.local/web.git',
+		});
 		expect(args.map((arg) => arg.key).sort()).toEqual(['commit', 'image']);
 	});
 
@@ -75,27 +137,43 @@ describe('tool variants (n8n builds the tool schema from $fromAI defaults)', () 
 	});
 
 	it('leaves the plain nodes as they are: no $fromAI, the $json defaults, no tool description', () => {
-		for (const node of [new QueryRegistryTags(), new BumpGitManifest(), new CreateBuildKitJob(), new WaitForJob()]) {
+		for (const node of [
+			new QueryRegistryTags(),
+			new BumpGitManifest(),
+			new CreateBuildKitJob(),
+			new WaitForJob(),
+		]) {
 			const parameters = resolved(node.description, { repositoryUrl: 'x', policyName: 'a:b' });
 			expect(JSON.stringify(parameters)).not.toContain('$fromAI');
 			expect(parameters.toolDescription).toBeUndefined();
 		}
-		expect(resolved(new BumpGitManifest().description, { policyName: 'a:b' }).image).toBe('={{ $json.image }}');
+		expect(resolved(new BumpGitManifest().description, { policyName: 'a:b' }).image).toBe(
+			'={{ $json.image }}',
+		);
 		expect(resolved(new WaitForJob().description).jobName).toBe('={{ $json.jobName }}');
 	});
 
 	it('writes descriptions that n8n parses back exactly, quotes and backslashes included', () => {
-		const description = "The tag's range, e.g. ^1.2 or \\d+ \"quoted\"";
+		const description = 'The tag\'s range, e.g. ^1.2 or \\d+ "quoted"';
 		const [arg] = modelArguments({
 			name: 'tTool',
-			properties: [{ displayName: 'X', name: 'x', type: 'string', default: fromAiExpression('x', { description, default: 'a,b' }) }],
+			properties: [
+				{
+					displayName: 'X',
+					name: 'x',
+					type: 'string',
+					default: fromAiExpression('x', { description, default: 'a,b' }),
+				},
+			],
 		} as unknown as INodeTypeDescription);
 		expect(arg).toMatchObject({ key: 'x', description, type: 'string', defaultValue: 'a,b' });
 	});
 
 	it('refuses a tool argument that is not a parameter, a bad key, and descriptions that end the expression', () => {
 		const properties = [{ displayName: 'X', name: 'x', type: 'string' as const, default: '' }];
-		expect(() => withToolMode('d', properties, { y: { description: 'y' } })).toThrow(/"y" is not a parameter/);
+		expect(() => withToolMode('d', properties, { y: { description: 'y' } })).toThrow(
+			/"y" is not a parameter/,
+		);
 		expect(() => fromAiExpression('x', { key: 'a b', description: 'd' })).toThrow(/key "a b"/);
 		expect(() => fromAiExpression('x', { description: 'a }} b' })).toThrow(/\{\{ or \}\}/);
 	});

@@ -23,7 +23,11 @@ interface Parameter {
 
 /** Every parameter of a node, inside collections (`options`) and fixed collections (`values`) too. */
 function parameters(list: readonly unknown[]): Parameter[] {
-	return (list as Parameter[]).flatMap((p) => [p, ...parameters(p.options ?? []), ...parameters(p.values ?? [])]);
+	return (list as Parameter[]).flatMap((p) => [
+		p,
+		...parameters(p.options ?? []),
+		...parameters(p.values ?? []),
+	]);
 }
 
 test.each([
@@ -33,13 +37,17 @@ test.each([
 	['Query Registry Tags', new QueryRegistryTags().description, QUERY_DEFAULTS],
 	['Bump Git Manifest', new BumpGitManifest().description, BUMP_DEFAULTS],
 	['Signed Webhook Trigger', new SignedWebhookTrigger().description, WEBHOOK_DEFAULTS],
-] as Array<[string, INodeTypeDescription, Record<string, unknown>]>)('%s shows the engine defaults', (_node, description, defaults) => {
-	const all = parameters(description.properties);
-	for (const [name, value] of Object.entries(defaults)) {
-		const parameter = all.find((p) => p.name === name);
-		expect({ name, found: parameter !== undefined }).toEqual({ name, found: true });
-		// A list the user edits as text (exclusions) is shown one entry a line.
-		const shown = Array.isArray(value) && typeof parameter!.default === 'string' ? value.join('\n') : value;
-		expect({ name, default: parameter!.default }).toEqual({ name, default: shown });
-	}
-});
+] as Array<[string, INodeTypeDescription, Record<string, unknown>]>)(
+	'%s shows the engine defaults',
+	(_node, description, defaults) => {
+		const all = parameters(description.properties);
+		for (const [name, value] of Object.entries(defaults)) {
+			const parameter = all.find((p) => p.name === name);
+			expect({ name, found: parameter !== undefined }).toEqual({ name, found: true });
+			// A list the user edits as text (exclusions) is shown one entry a line.
+			const shown =
+				Array.isArray(value) && typeof parameter!.default === 'string' ? value.join('\n') : value;
+			expect({ name, default: parameter!.default }).toEqual({ name, default: shown });
+		}
+	},
+);

@@ -2,7 +2,13 @@
 // values come from Flux's own tests and from running Flux's policy code) must pass.
 import * as fs from 'fs';
 import * as path from 'path';
-import { compileTagSelector, selectLatestTag, TagPolicyError, type TagFilter, type TagPolicy } from '../../../lib/policy';
+import {
+	compileTagSelector,
+	selectLatestTag,
+	TagPolicyError,
+	type TagFilter,
+	type TagPolicy,
+} from '../../../lib/policy';
 import { applyTagFilter, compileTagFilter } from '../../../lib/policy/tagFilter';
 import { parseTagVersion } from '../../../lib/policy/semver/version';
 
@@ -38,7 +44,9 @@ function toPolicy(spec: FluxPolicySpec): TagPolicy {
 
 /** The policy stage alone: exclusions belong to the repository scan, which these vectors model separately. */
 function toFilter(filter: Vector['filter']): TagFilter {
-	return filter ? { pattern: filter.pattern, extract: filter.extract, exclude: [] } : { exclude: [] };
+	return filter
+		? { pattern: filter.pattern, extract: filter.extract, exclude: [] }
+		: { exclude: [] };
 }
 
 function quotedValue(message: string): string {
@@ -115,7 +123,9 @@ function checkVector(v: Vector): void {
 			// Flux: an empty exclusionList means its default, which the API expresses as `undefined`.
 			const exclude = v.exclusionList!.length ? v.exclusionList : undefined;
 			if (v.error) {
-				expect(() => compileTagFilter({ exclude })).toThrow(expect.objectContaining({ field: 'exclude', code: 'invalid-regex' }));
+				expect(() => compileTagFilter({ exclude })).toThrow(
+					expect.objectContaining({ field: 'exclude', code: 'invalid-regex' }),
+				);
 				return;
 			}
 			const { entries } = applyTagFilter(v.tags!, compileTagFilter({ exclude }));
@@ -133,9 +143,17 @@ const vectors: Vector[] = file.vectors;
 
 describe('Flux ImagePolicy conformance vectors', () => {
 	test('the file holds the vector counts it declares', () => {
-		for (const kind of ['latest', 'policy-validation', 'filter-items', 'exclusion', 'parse-version']) {
+		for (const kind of [
+			'latest',
+			'policy-validation',
+			'filter-items',
+			'exclusion',
+			'parse-version',
+		]) {
 			expect(vectors.filter((v) => v.kind === kind)).toHaveLength(file.counts[kind]);
 		}
 	});
-	test.each(vectors.map((v) => [`${v.kind} ${v.id}`, v] as const))('%s', (_name, v) => checkVector(v));
+	test.each(vectors.map((v) => [`${v.kind} ${v.id}`, v] as const))('%s', (_name, v) =>
+		checkVector(v),
+	);
 });

@@ -1,7 +1,11 @@
 // Masterminds/semver v3 range semantics (Flux `semver.range`): where npm `semver` agrees, both must
 // give the same answer on a grid of versions; where they differ, ours follows Masterminds.
 import * as npmSemver from 'semver';
-import { parseSemverRange, satisfiesRange, SemverRangeSyntaxError } from '../../../lib/policy/semver/constraint';
+import {
+	parseSemverRange,
+	satisfiesRange,
+	SemverRangeSyntaxError,
+} from '../../../lib/policy/semver/constraint';
 import { compareVersions, parseTagVersion } from '../../../lib/policy/semver/version';
 
 function satisfies(version: string, range: string): boolean {
@@ -11,19 +15,57 @@ function satisfies(version: string, range: string): boolean {
 }
 
 const STABLE_GRID: string[] = [];
-for (const major of [0, 1, 2, 3]) for (const minor of [0, 1, 2, 3]) for (const patch of [0, 1, 3, 4]) STABLE_GRID.push(`${major}.${minor}.${patch}`);
+for (const major of [0, 1, 2, 3])
+	for (const minor of [0, 1, 2, 3])
+		for (const patch of [0, 1, 3, 4]) STABLE_GRID.push(`${major}.${minor}.${patch}`);
 
 describe('ranges where Masterminds and npm semver agree (stable versions)', () => {
 	const agreed = [
-		'>=1.2.3', '<2.0.0', '>1.2.3', '<=1.2.3', '=1.2.3', '1.2.3',
-		'^1.2.3', '^1.2', '^1', '^0.2.3', '^0.2', '^0.0.3', '^0.0', '^0', '^1.x',
-		'~1.2.3', '~1.2', '~1', '~0.2.3', '~1.x',
-		'1.2.x', '1.x', '1.2.*', '*', 'x', '>1.2', '<=1.2', '<1.2', '>=1.2', '=1.2', '>1', '<=1',
-		'>=1.0.0 <2.0.0', '1.2.3 - 2.3.4', '1.2.3 - 2.3', '1.2 - 2', '1.x || 3.x', '^0.2.3 || >=3.1.0',
+		'>=1.2.3',
+		'<2.0.0',
+		'>1.2.3',
+		'<=1.2.3',
+		'=1.2.3',
+		'1.2.3',
+		'^1.2.3',
+		'^1.2',
+		'^1',
+		'^0.2.3',
+		'^0.2',
+		'^0.0.3',
+		'^0.0',
+		'^0',
+		'^1.x',
+		'~1.2.3',
+		'~1.2',
+		'~1',
+		'~0.2.3',
+		'~1.x',
+		'1.2.x',
+		'1.x',
+		'1.2.*',
+		'*',
+		'x',
+		'>1.2',
+		'<=1.2',
+		'<1.2',
+		'>=1.2',
+		'=1.2',
+		'>1',
+		'<=1',
+		'>=1.0.0 <2.0.0',
+		'1.2.3 - 2.3.4',
+		'1.2.3 - 2.3',
+		'1.2 - 2',
+		'1.x || 3.x',
+		'^0.2.3 || >=3.1.0',
 	];
 	test.each(agreed)('%s', (range) => {
 		for (const version of STABLE_GRID) {
-			expect([version, satisfies(version, range)]).toEqual([version, npmSemver.satisfies(version, range)]);
+			expect([version, satisfies(version, range)]).toEqual([
+				version,
+				npmSemver.satisfies(version, range),
+			]);
 		}
 	});
 });
@@ -54,7 +96,8 @@ describe('where Masterminds differs from npm semver', () => {
 	});
 
 	test('without a prerelease in the range, prereleases never match', () => {
-		for (const range of ['*', '>=1.0.0', '^1', '1.x', '<2.0.0']) expect(satisfies('1.2.0-rc.1', range)).toBe(false);
+		for (const range of ['*', '>=1.0.0', '^1', '1.x', '<2.0.0'])
+			expect(satisfies('1.2.0-rc.1', range)).toBe(false);
 	});
 
 	test('an empty range is invalid (npm reads it as *)', () => {
@@ -80,15 +123,47 @@ describe('where Masterminds differs from npm semver', () => {
 
 describe('range grammar', () => {
 	test.each([
-		'>= 1.2', '=> 1.2', '=<1.2', '~> 1.2', '>=v1.2.0', '1.2.3,1.2.4', ' 1.2.3 ', '>1 <3', '1.0 - 2.0 || 3.0 - 4.0',
-		'>=01.2.3', '1.2.3+build.5', '1.x.3', '*.2.3',
+		'>= 1.2',
+		'=> 1.2',
+		'=<1.2',
+		'~> 1.2',
+		'>=v1.2.0',
+		'1.2.3,1.2.4',
+		' 1.2.3 ',
+		'>1 <3',
+		'1.0 - 2.0 || 3.0 - 4.0',
+		'>=01.2.3',
+		'1.2.3+build.5',
+		'1.x.3',
+		'*.2.3',
 	])('accepts %j', (range) => {
 		expect(() => parseSemverRange(range)).not.toThrow();
 	});
 
 	test.each([
-		'', ' ', '1.0.0p', '1x', 'x1', '-1', 'a', '*-*', '1.2.3.4', '>=', '>=1.0,', '1,,2', '<>1', '==1', '> =1',
-		'1.0 -2.0', '1|2', '1.0 - 2.0||3.0 - 4.0', 'v', '1.2.3-', '1.2.3-01', '1.0.0 || ', '99999999999999999999.0.0',
+		'',
+		' ',
+		'1.0.0p',
+		'1x',
+		'x1',
+		'-1',
+		'a',
+		'*-*',
+		'1.2.3.4',
+		'>=',
+		'>=1.0,',
+		'1,,2',
+		'<>1',
+		'==1',
+		'> =1',
+		'1.0 -2.0',
+		'1|2',
+		'1.0 - 2.0||3.0 - 4.0',
+		'v',
+		'1.2.3-',
+		'1.2.3-01',
+		'1.0.0 || ',
+		'99999999999999999999.0.0',
 		'x'.repeat(257),
 	])('rejects %j', (range) => {
 		expect(() => parseSemverRange(range)).toThrow(SemverRangeSyntaxError);
@@ -113,18 +188,51 @@ describe('range grammar', () => {
 
 describe('tag versions (Flux ParseVersion: strict semver, one optional leading v)', () => {
 	test.each([
-		['v1.2.3', true], ['1.2.3', true], ['1.2.3-rc.1+build.7', true], ['1.2.3-0a', true], ['v1.2.0-x.Y.0+meta-data', true],
-		['V1.2.3', false], ['vv1.2.3', false], ['1.2', false], ['v1', false], ['1.2.3.4', false], ['01.2.3', false],
-		['1.02.3', false], ['1.2.3-01', false], ['1.2.3-', false], ['1.2.3+', false], ['1.2.3-a..b', false], [' 1.2.3', false],
-		['18446744073709551615.0.0', true], ['18446744073709551616.0.0', false], ['1.2.3-rc_1', false], ['latest', false], ['', false],
+		['v1.2.3', true],
+		['1.2.3', true],
+		['1.2.3-rc.1+build.7', true],
+		['1.2.3-0a', true],
+		['v1.2.0-x.Y.0+meta-data', true],
+		['V1.2.3', false],
+		['vv1.2.3', false],
+		['1.2', false],
+		['v1', false],
+		['1.2.3.4', false],
+		['01.2.3', false],
+		['1.02.3', false],
+		['1.2.3-01', false],
+		['1.2.3-', false],
+		['1.2.3+', false],
+		['1.2.3-a..b', false],
+		[' 1.2.3', false],
+		['18446744073709551615.0.0', true],
+		['18446744073709551616.0.0', false],
+		['1.2.3-rc_1', false],
+		['latest', false],
+		['', false],
 	] as const)('%j → %s', (tag, valid) => {
 		expect(parseTagVersion(tag) !== undefined).toBe(valid);
 	});
 
 	test('precedence agrees with npm semver on the semver.org example chain and more', () => {
 		const ordered = [
-			'1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1',
-			'1.0.0', '1.0.1-0', '1.0.1', '1.1.0', '1.10.0', '2.0.0-1', '2.0.0-1.a', '2.0.0-A', '2.0.0-a', '2.0.0',
+			'1.0.0-alpha',
+			'1.0.0-alpha.1',
+			'1.0.0-alpha.beta',
+			'1.0.0-beta',
+			'1.0.0-beta.2',
+			'1.0.0-beta.11',
+			'1.0.0-rc.1',
+			'1.0.0',
+			'1.0.1-0',
+			'1.0.1',
+			'1.1.0',
+			'1.10.0',
+			'2.0.0-1',
+			'2.0.0-1.a',
+			'2.0.0-A',
+			'2.0.0-a',
+			'2.0.0',
 		];
 		for (const a of ordered) {
 			for (const b of ordered) {

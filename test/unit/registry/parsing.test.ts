@@ -1,19 +1,43 @@
-import { parseNextLink, parseRepository, parseWwwAuthenticate, platformsOfIndex, hasPlatform, provenanceSourceOf, redact } from '../../../lib/registry';
+import {
+	parseNextLink,
+	parseRepository,
+	parseWwwAuthenticate,
+	platformsOfIndex,
+	hasPlatform,
+	provenanceSourceOf,
+	redact,
+} from '../../../lib/registry';
 import { parseRetryAfter, isRetryableStatus } from '../../../lib/registry/retry';
 
 describe('WWW-Authenticate', () => {
 	it('reads a Bearer challenge whose scope holds commas and colons', () => {
-		const [c] = parseWwwAuthenticate('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:org/app:pull,push"');
-		expect(c).toEqual({ scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:org/app:pull,push' } });
+		const [c] = parseWwwAuthenticate(
+			'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:org/app:pull,push"',
+		);
+		expect(c).toEqual({
+			scheme: 'bearer',
+			params: {
+				realm: 'https://auth.example/token',
+				service: 'registry.example',
+				scope: 'repository:org/app:pull,push',
+			},
+		});
 	});
 
 	it('reads Basic, unquoted values, escapes, and several challenges in one header', () => {
-		const challenges = parseWwwAuthenticate('Basic realm="a \\"quoted\\" realm", Bearer realm=https://t.example/token , service=svc, error="insufficient_scope"');
+		const challenges = parseWwwAuthenticate(
+			'Basic realm="a \\"quoted\\" realm", Bearer realm=https://t.example/token , service=svc, error="insufficient_scope"',
+		);
 		expect(challenges).toEqual([
 			{ scheme: 'basic', params: { realm: 'a "quoted" realm' } },
-			{ scheme: 'bearer', params: { realm: 'https://t.example/token', service: 'svc', error: 'insufficient_scope' } },
+			{
+				scheme: 'bearer',
+				params: { realm: 'https://t.example/token', service: 'svc', error: 'insufficient_scope' },
+			},
 		]);
-		expect(parseWwwAuthenticate(['Basic realm="x"', 'Bearer realm="y"']).map((c) => c.scheme)).toEqual(['basic', 'bearer']);
+		expect(
+			parseWwwAuthenticate(['Basic realm="x"', 'Bearer realm="y"']).map((c) => c.scheme),
+		).toEqual(['basic', 'bearer']);
 		expect(parseWwwAuthenticate(undefined)).toEqual([]);
 	});
 });
@@ -21,13 +45,22 @@ describe('WWW-Authenticate', () => {
 describe('Link rel="next"', () => {
 	const from = 'https://registry.example:5000/v2/app/tags/list?n=1000';
 	it('resolves a path-only link against the request', () => {
-		expect(parseNextLink('</v2/app/tags/list?n=1000&last=b>; rel="next"', from)?.toString()).toBe('https://registry.example:5000/v2/app/tags/list?n=1000&last=b');
+		expect(parseNextLink('</v2/app/tags/list?n=1000&last=b>; rel="next"', from)?.toString()).toBe(
+			'https://registry.example:5000/v2/app/tags/list?n=1000&last=b',
+		);
 	});
 	it('resolves a relative link and picks next among several relations', () => {
-		expect(parseNextLink('<list?page=1>; rel="prev", <list?page=3>; rel="last next"', from)?.toString()).toBe('https://registry.example:5000/v2/app/tags/list?page=3');
+		expect(
+			parseNextLink('<list?page=1>; rel="prev", <list?page=3>; rel="last next"', from)?.toString(),
+		).toBe('https://registry.example:5000/v2/app/tags/list?page=3');
 	});
 	it('keeps an absolute link and ignores headers without next', () => {
-		expect(parseNextLink('<https://other.example/v2/app/tags/list?next_page=abc,def>; rel=next', from)?.toString()).toBe('https://other.example/v2/app/tags/list?next_page=abc,def');
+		expect(
+			parseNextLink(
+				'<https://other.example/v2/app/tags/list?next_page=abc,def>; rel=next',
+				from,
+			)?.toString(),
+		).toBe('https://other.example/v2/app/tags/list?next_page=abc,def');
 		expect(parseNextLink('<x>; rel="prev"', from)).toBeUndefined();
 		expect(parseNextLink(undefined, from)).toBeUndefined();
 	});
@@ -49,9 +82,17 @@ describe('repository names', () => {
 		expect(parseRepository(input)).toMatchObject({ registry, apiHost, path });
 	});
 	it('takes http:// as plain HTTP and refuses tags, digests and bad names', () => {
-		expect(parseRepository('http://registry.local:5000/app')).toMatchObject({ plainHttp: true, path: 'app' });
+		expect(parseRepository('http://registry.local:5000/app')).toMatchObject({
+			plainHttp: true,
+			path: 'app',
+		});
 		// User info is refused without echoing it; a digest is still told apart (and refused as a tag/digest).
-		for (const input of ['http://bob:s3cr3t-pw@registry.local/app', 'bob:s3cr3t-pw@registry.local:5000/app', 'tok3n-s3cr3t@ghcr.io/org/app', 'bob:s3cr3t-pw@registry.local']) {
+		for (const input of [
+			'http://bob:s3cr3t-pw@registry.local/app',
+			'bob:s3cr3t-pw@registry.local:5000/app',
+			'tok3n-s3cr3t@ghcr.io/org/app',
+			'bob:s3cr3t-pw@registry.local',
+		]) {
 			expect(() => parseRepository(input)).toThrow('must not contain a user name or password');
 			try {
 				parseRepository(input);
@@ -59,16 +100,24 @@ describe('repository names', () => {
 				expect((e as Error).message).not.toContain('s3cr3t');
 			}
 		}
-		expect(() => parseRepository(`nginx@sha256:${'a'.repeat(64)}`)).toThrow(/includes a tag or digest/);
-		expect(() => parseRepository('nginx:1.25')).toThrow(/includes a tag or digest: give the repository only \(e\.g\. nginx\)/);
+		expect(() => parseRepository(`nginx@sha256:${'a'.repeat(64)}`)).toThrow(
+			/includes a tag or digest/,
+		);
+		expect(() => parseRepository('nginx:1.25')).toThrow(
+			/includes a tag or digest: give the repository only \(e\.g\. nginx\)/,
+		);
 		expect(() => parseRepository('ghcr.io/org/app@sha256:abc')).toThrow(/tag or digest/);
 		expect(() => parseRepository('ghcr.io/Org/App')).toThrow(/"Org" must be lowercase/);
 		expect(() => parseRepository('  ')).toThrow(/empty/);
 	});
 	it('reads names with the grammar of image references', () => {
-		expect(() => parseRepository('my_registry.local/app')).toThrow(/"my_registry.local" is not a registry host/);
+		expect(() => parseRepository('my_registry.local/app')).toThrow(
+			/"my_registry.local" is not a registry host/,
+		);
 		expect(() => parseRepository('a..b:5000/app')).toThrow(/is not a registry host/);
-		expect(() => parseRepository(`${'a'.repeat(250)}/${'b'.repeat(10)}`)).toThrow(/longer than 255/);
+		expect(() => parseRepository(`${'a'.repeat(250)}/${'b'.repeat(10)}`)).toThrow(
+			/longer than 255/,
+		);
 		expect(() => parseRepository('org/ap\u0085p')).toThrow(/must be lowercase/);
 		try {
 			parseRepository('org/ap\u0085p');
@@ -93,7 +142,14 @@ describe('platforms and attestations of an index', () => {
 		manifests: [
 			{ digest: 'sha256:a', platform: { os: 'linux', architecture: 'amd64' } },
 			{ digest: 'sha256:b', platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
-			{ digest: 'sha256:c', platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': 'sha256:a' } },
+			{
+				digest: 'sha256:c',
+				platform: { os: 'unknown', architecture: 'unknown' },
+				annotations: {
+					'vnd.docker.reference.type': 'attestation-manifest',
+					'vnd.docker.reference.digest': 'sha256:a',
+				},
+			},
 		],
 	};
 	it('never counts attestation manifests as platforms', () => {
@@ -106,24 +162,69 @@ describe('platforms and attestations of an index', () => {
 	});
 	it('reads source and revision from BuildKit provenance (vcs metadata first, then configSource)', () => {
 		const rev = '0123456789abcdef0123456789abcdef01234567';
-		const v02 = { predicateType: 'https://slsa.dev/provenance/v0.2', predicate: { buildType: 'https://mobyproject.org/buildkit@v1', invocation: { configSource: { uri: 'https://git.example/app.git#refs/heads/main', digest: { sha1: rev } } } } };
-		expect(provenanceSourceOf(v02)).toEqual({ predicateType: v02.predicateType, sourceRepository: 'https://git.example/app.git', revision: rev, buildType: 'https://mobyproject.org/buildkit@v1' });
-		const withVcs = { ...v02, predicate: { ...v02.predicate, metadata: { 'https://mobyproject.org/buildkit@v1#metadata': { vcs: { source: 'https://git.example/other.git', revision: 'f'.repeat(40) } } } } };
-		expect(provenanceSourceOf(withVcs)).toMatchObject({ sourceRepository: 'https://git.example/other.git', revision: 'f'.repeat(40) });
-		const v1 = { predicateType: 'https://slsa.dev/provenance/v1', predicate: { buildDefinition: { externalParameters: { configSource: { uri: 'https://git.example/v1.git', digest: { sha1: rev } } } } } };
-		expect(provenanceSourceOf(v1)).toMatchObject({ sourceRepository: 'https://git.example/v1.git', revision: rev });
+		const v02 = {
+			predicateType: 'https://slsa.dev/provenance/v0.2',
+			predicate: {
+				buildType: 'https://mobyproject.org/buildkit@v1',
+				invocation: {
+					configSource: {
+						uri: 'https://git.example/app.git#refs/heads/main',
+						digest: { sha1: rev },
+					},
+				},
+			},
+		};
+		expect(provenanceSourceOf(v02)).toEqual({
+			predicateType: v02.predicateType,
+			sourceRepository: 'https://git.example/app.git',
+			revision: rev,
+			buildType: 'https://mobyproject.org/buildkit@v1',
+		});
+		const withVcs = {
+			...v02,
+			predicate: {
+				...v02.predicate,
+				metadata: {
+					'https://mobyproject.org/buildkit@v1#metadata': {
+						vcs: { source: 'https://git.example/other.git', revision: 'f'.repeat(40) },
+					},
+				},
+			},
+		};
+		expect(provenanceSourceOf(withVcs)).toMatchObject({
+			sourceRepository: 'https://git.example/other.git',
+			revision: 'f'.repeat(40),
+		});
+		const v1 = {
+			predicateType: 'https://slsa.dev/provenance/v1',
+			predicate: {
+				buildDefinition: {
+					externalParameters: {
+						configSource: { uri: 'https://git.example/v1.git', digest: { sha1: rev } },
+					},
+				},
+			},
+		};
+		expect(provenanceSourceOf(v1)).toMatchObject({
+			sourceRepository: 'https://git.example/v1.git',
+			revision: rev,
+		});
 	});
 });
 
 describe('redaction', () => {
 	it('removes secrets wherever they appear', () => {
-		expect(redact('token s3cr3t-value in s3cr3t-value', ['s3cr3t-value', undefined])).toBe('token *** in ***');
+		expect(redact('token s3cr3t-value in s3cr3t-value', ['s3cr3t-value', undefined])).toBe(
+			'token *** in ***',
+		);
 	});
 
 	it('removes the base64 forms too (the secret alone, and user:secret as in a Basic header)', () => {
 		const basic = Buffer.from('robot:s3cr3t-value').toString('base64');
 		const alone = Buffer.from('s3cr3t-value').toString('base64');
-		expect(redact(`Authorization: Basic ${basic}; echoed ${alone}`, ['s3cr3t-value'], 'robot')).toBe('Authorization: Basic ***; echoed ***');
+		expect(
+			redact(`Authorization: Basic ${basic}; echoed ${alone}`, ['s3cr3t-value'], 'robot'),
+		).toBe('Authorization: Basic ***; echoed ***');
 	});
 
 	it('removes the base64 forms of a very short secret, but not every occurrence of its letters', () => {

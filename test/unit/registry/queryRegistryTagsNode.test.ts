@@ -18,9 +18,26 @@ afterAll(async () => {
 	await closeRegistryConnections();
 });
 
-function context(d: RegistryDouble, credentials: INode['credentials'], getCredentials: () => Promise<object>) {
-	const node: INode = { id: 'n1', name: 'Query Registry Tags', type: 'n8n-nodes-buildkit.queryRegistryTags', typeVersion: 1, position: [0, 0], parameters: {}, credentials };
-	const params: Record<string, unknown> = { repository: `http://${d.host}/app`, policy: 'list', exclude: '', options: {} };
+function context(
+	d: RegistryDouble,
+	credentials: INode['credentials'],
+	getCredentials: () => Promise<object>,
+) {
+	const node: INode = {
+		id: 'n1',
+		name: 'Query Registry Tags',
+		type: 'n8n-nodes-buildkit.queryRegistryTags',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+		credentials,
+	};
+	const params: Record<string, unknown> = {
+		repository: `http://${d.host}/app`,
+		policy: 'list',
+		exclude: '',
+		options: {},
+	};
 	const reads: string[] = [];
 	const ctx = {
 		getInputData: () => [{ json: {} }],
@@ -45,20 +62,35 @@ describe('Query Registry Tags credential', () => {
 	});
 
 	it('uses a selected credential', async () => {
-		const d = (double = await startRegistryDouble({ tags: ['1'], auth: { scheme: 'basic', ...auth } }));
-		const { ctx } = context(d, { containerRegistryApi: { id: 'c1', name: 'registry' } }, async () => ({ registry: d.host, plainHttp: true, ...auth }));
+		const d = (double = await startRegistryDouble({
+			tags: ['1'],
+			auth: { scheme: 'basic', ...auth },
+		}));
+		const { ctx } = context(
+			d,
+			{ containerRegistryApi: { id: 'c1', name: 'registry' } },
+			async () => ({ registry: d.host, plainHttp: true, ...auth }),
+		);
 		const [items] = await new QueryRegistryTags().execute.call(ctx);
 		expect(items[0].json).toMatchObject({ tags: ['1'] });
 	});
 
 	it('fails with a NodeOperationError when the selected credential cannot be read, and sends nothing', async () => {
 		const d = (double = await startRegistryDouble({ tags: ['1'] }));
-		const { ctx, reads } = context(d, { containerRegistryApi: { id: 'gone', name: 'deleted one' } }, async () => {
-			throw new Error('Credentials could not be decrypted. The likely reason is that a different "encryptionKey" was used');
-		});
+		const { ctx, reads } = context(
+			d,
+			{ containerRegistryApi: { id: 'gone', name: 'deleted one' } },
+			async () => {
+				throw new Error(
+					'Credentials could not be decrypted. The likely reason is that a different "encryptionKey" was used',
+				);
+			},
+		);
 		const error = await new QueryRegistryTags().execute.call(ctx).catch((e) => e);
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error.message).toMatch(/^Could not read the Container Registry credential: Credentials could not be decrypted/);
+		expect(error.message).toMatch(
+			/^Could not read the Container Registry credential: Credentials could not be decrypted/,
+		);
 		expect(error.description).toMatch(/remove it from the node to query the registry anonymously/);
 		expect(reads).toEqual(['containerRegistryApi']);
 		expect(d.requests).toEqual([]);

@@ -50,7 +50,11 @@ export function webhookContext(
 	getCredentials: () => Promise<{ secret: string }> = async () => ({ secret: SECRET }),
 ) {
 	const response = fakeResponse();
-	const req: { headers: Record<string, string>; rawBody?: Buffer; readRawBody: () => Promise<void> } = {
+	const req: {
+		headers: Record<string, string>;
+		rawBody?: Buffer;
+		readRawBody: () => Promise<void>;
+	} = {
 		headers: request.headers,
 		rawBody: request.rawBody,
 		readRawBody: async () => request.readRawBody?.(req),
@@ -59,7 +63,8 @@ export function webhookContext(
 	const context = {
 		getRequestObject: () => req,
 		getResponseObject: () => response,
-		getNodeParameter: (name: string, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
+		getNodeParameter: (name: string, fallback?: unknown) =>
+			name in parameters ? parameters[name] : fallback,
 		getCredentials,
 		getWorkflow: () => ({ id: workflowId, name: 'build', active: true }),
 		getNode: () => ({ name: 'Signed Webhook Trigger' }),
@@ -76,8 +81,12 @@ export async function deliver(
 	workflowId?: string,
 	getCredentials?: () => Promise<{ secret: string }>,
 ) {
-	const { context, response, logger } = webhookContext(request, { provider: 'github', ...parameters }, workflowId, getCredentials);
+	const { context, response, logger } = webhookContext(
+		request,
+		{ provider: 'github', ...parameters },
+		workflowId,
+		getCredentials,
+	);
 	const result = await trigger.webhook.call(context);
 	return { result, response, logger };
 }
-

@@ -29,7 +29,13 @@ export type Sender = 'github' | 'gitea' | 'forgejo' | 'gitlab' | 'flux';
  * GitHub- and Gogs-compatible headers too; Forgejo adds its own names next to Gitea's. `event` is the sender's
  * event name (`push`, `delete`, `Push Hook`; ignored for Flux).
  */
-export function senderHeaders(sender: Sender, rawBody: Buffer, event: string, deliveryId: string, secret = SECRET): Record<string, string> {
+export function senderHeaders(
+	sender: Sender,
+	rawBody: Buffer,
+	event: string,
+	deliveryId: string,
+	secret = SECRET,
+): Record<string, string> {
 	const json = { 'content-type': 'application/json', 'content-length': String(rawBody.length) };
 	const sha256 = hmacHex('sha256', secret, rawBody);
 	switch (sender) {
@@ -62,7 +68,15 @@ export function senderHeaders(sender: Sender, rawBody: Buffer, event: string, de
 				'x-hub-signature': `sha1=${hmacHex('sha1', secret, rawBody)}`,
 				'x-hub-signature-256': `sha256=${sha256}`,
 			};
-			return sender === 'gitea' ? gitea : { ...gitea, 'x-forgejo-event': event, 'x-forgejo-event-type': event, 'x-forgejo-delivery': deliveryId, 'x-forgejo-signature': sha256 };
+			return sender === 'gitea'
+				? gitea
+				: {
+						...gitea,
+						'x-forgejo-event': event,
+						'x-forgejo-event-type': event,
+						'x-forgejo-delivery': deliveryId,
+						'x-forgejo-signature': sha256,
+					};
 		}
 		case 'gitlab':
 			return {
@@ -76,6 +90,11 @@ export function senderHeaders(sender: Sender, rawBody: Buffer, event: string, de
 				'idempotency-key': deliveryId,
 			};
 		case 'flux':
-			return { ...json, 'user-agent': 'Go-http-client/1.1', 'gotk-component': 'kustomize-controller', 'x-signature': `sha256=${sha256}` };
+			return {
+				...json,
+				'user-agent': 'Go-http-client/1.1',
+				'gotk-component': 'kustomize-controller',
+				'x-signature': `sha256=${sha256}`,
+			};
 	}
 }

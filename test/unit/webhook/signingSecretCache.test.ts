@@ -1,4 +1,9 @@
-import { handleDelivery, ReplayCache, SigningSecretCache, type DeliveryOutcome } from '../../../lib/webhook';
+import {
+	handleDelivery,
+	ReplayCache,
+	SigningSecretCache,
+	type DeliveryOutcome,
+} from '../../../lib/webhook';
 import { SECRET, fixture, hmacHex } from './signing';
 
 const ROTATED = 'An0ther-l0ng-shared-webhook-secret';
@@ -16,8 +21,16 @@ function credentialStore(secret = SECRET) {
 }
 
 /** A real decision (HMAC over the fixture bytes, replay memory) for a GitHub push signed with `signedWith`. */
-function deliveryDecider(signedWith: string, deliveryId: string, replay = new ReplayCache({ windowMs: 60_000, maxEntries: 100 })) {
-	const headers = { 'x-github-event': 'push', 'x-github-delivery': deliveryId, 'x-hub-signature-256': `sha256=${hmacHex('sha256', signedWith, push)}` };
+function deliveryDecider(
+	signedWith: string,
+	deliveryId: string,
+	replay = new ReplayCache({ windowMs: 60_000, maxEntries: 100 }),
+) {
+	const headers = {
+		'x-github-event': 'push',
+		'x-github-delivery': deliveryId,
+		'x-hub-signature-256': `sha256=${hmacHex('sha256', signedWith, push)}`,
+	};
 	const secretsTried: string[] = [];
 	const decide = (secret: string): DeliveryOutcome => {
 		secretsTried.push(secret);
@@ -30,15 +43,23 @@ function deliveryDecider(signedWith: string, deliveryId: string, replay = new Re
 	return { decide, secretsTried };
 }
 
-const trigger = (maxAgeMs = 60_000, credentialId = 'cred-1') => ({ key: 'wf\u0000Trigger', credentialId, maxAgeMs });
+const trigger = (maxAgeMs = 60_000, credentialId = 'cred-1') => ({
+	key: 'wf\u0000Trigger',
+	credentialId,
+	maxAgeMs,
+});
 
 describe('SigningSecretCache', () => {
 	it('does not keep refusing with a remembered secret that is too short once the credential is fixed', async () => {
 		const cache = new SigningSecretCache({ now: clock().now });
 		const store = credentialStore('too-short');
-		expect((await cache.decide(trigger(), store.read, deliveryDecider('too-short', 's1').decide)).kind).toBe('misconfigured');
+		expect(
+			(await cache.decide(trigger(), store.read, deliveryDecider('too-short', 's1').decide)).kind,
+		).toBe('misconfigured');
 		store.secret = SECRET;
-		expect((await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 's2').decide)).kind).toBe('accepted');
+		expect(
+			(await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 's2').decide)).kind,
+		).toBe('accepted');
 		expect(store.reads).toBe(2);
 	});
 
@@ -47,14 +68,20 @@ describe('SigningSecretCache', () => {
 		const cache = new SigningSecretCache({ now: time.now });
 		const store = credentialStore();
 		for (const id of ['d1', 'd2']) {
-			expect((await cache.decide(trigger(), store.read, deliveryDecider(SECRET, id).decide)).kind).toBe('accepted');
+			expect(
+				(await cache.decide(trigger(), store.read, deliveryDecider(SECRET, id).decide)).kind,
+			).toBe('accepted');
 		}
 		expect(store.reads).toBe(1);
 		time.advance(59_999);
-		expect((await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 'd3').decide)).kind).toBe('accepted');
+		expect(
+			(await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 'd3').decide)).kind,
+		).toBe('accepted');
 		expect(store.reads).toBe(1);
 		time.advance(1);
-		expect((await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 'd4').decide)).kind).toBe('accepted');
+		expect(
+			(await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 'd4').decide)).kind,
+		).toBe('accepted');
 		expect(store.reads).toBe(2);
 	});
 
@@ -76,9 +103,13 @@ describe('SigningSecretCache', () => {
 		await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 'first').decide);
 		store.secret = ROTATED;
 		time.advance(30_000);
-		expect((await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 'stale-1').decide)).kind).toBe('accepted');
+		expect(
+			(await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 'stale-1').decide)).kind,
+		).toBe('accepted');
 		time.advance(30_000);
-		expect((await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 'stale-2').decide)).kind).toBe('rejected');
+		expect(
+			(await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 'stale-2').decide)).kind,
+		).toBe('rejected');
 	});
 
 	it('reads the credential for every forged delivery and never checks one twice with the same secret', async () => {
@@ -86,7 +117,10 @@ describe('SigningSecretCache', () => {
 		const store = credentialStore();
 		await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 'good').decide);
 		const forged = deliveryDecider('guessed-secret-of-some-length', 'forged');
-		expect(await cache.decide(trigger(), store.read, forged.decide)).toMatchObject({ kind: 'rejected', status: 401 });
+		expect(await cache.decide(trigger(), store.read, forged.decide)).toMatchObject({
+			kind: 'rejected',
+			status: 401,
+		});
 		expect(forged.secretsTried).toEqual([SECRET]);
 		expect(store.reads).toBe(2);
 		// Nothing was cached for a trigger that has never seen a delivery: one read, one check.
@@ -99,9 +133,16 @@ describe('SigningSecretCache', () => {
 		const cache = new SigningSecretCache({ now: clock().now });
 		const store = credentialStore();
 		const replay = new ReplayCache({ windowMs: 60_000, maxEntries: 10 });
-		expect((await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 'same', replay).decide)).kind).toBe('accepted');
+		expect(
+			(await cache.decide(trigger(), store.read, deliveryDecider(SECRET, 'same', replay).decide))
+				.kind,
+		).toBe('accepted');
 		const again = deliveryDecider(SECRET, 'same', replay);
-		expect(await cache.decide(trigger(), store.read, again.decide)).toEqual({ kind: 'duplicate', status: 200, deliveryId: 'same' });
+		expect(await cache.decide(trigger(), store.read, again.decide)).toEqual({
+			kind: 'duplicate',
+			status: 200,
+			deliveryId: 'same',
+		});
 		expect(again.secretsTried).toEqual([SECRET]);
 	});
 
@@ -114,14 +155,16 @@ describe('SigningSecretCache', () => {
 		cache.forget(trigger().key);
 		await cache.decide(trigger(60_000, 'cred-2'), store.read, deliveryDecider(SECRET, 'c').decide);
 		expect(store.reads).toBe(3);
-		for (const id of ['d', 'e']) await cache.decide(trigger(0, 'cred-2'), store.read, deliveryDecider(SECRET, id).decide);
+		for (const id of ['d', 'e'])
+			await cache.decide(trigger(0, 'cred-2'), store.read, deliveryDecider(SECRET, id).decide);
 		expect(store.reads).toBe(5);
 	});
 
 	it('remembers at most maxEntries triggers, dropping the least recently read', async () => {
 		const cache = new SigningSecretCache({ now: clock().now, maxEntries: 2 });
 		const store = credentialStore();
-		const deliver = async (key: string, id: string) => cache.decide({ ...trigger(), key }, store.read, deliveryDecider(SECRET, id).decide);
+		const deliver = async (key: string, id: string) =>
+			cache.decide({ ...trigger(), key }, store.read, deliveryDecider(SECRET, id).decide);
 		await deliver('t1', '1');
 		await deliver('t2', '2');
 		await deliver('t3', '3');

@@ -6,7 +6,15 @@ import type { JobScenario, RequestRecord, ScenarioMatch, ServerConfig } from '..
 import { decodeReview, isProtobufContentType } from './protobuf';
 import { Authorizer, defaultRbacObjects, loadKustomization, type Attributes } from './rbac';
 import {
-	apiGroup, apiVersionOf, coreVersions, findResource, groupList, resourceByKind, resourceList, SERVER_VERSION, type ResourceDef,
+	apiGroup,
+	apiVersionOf,
+	coreVersions,
+	findResource,
+	groupList,
+	resourceByKind,
+	resourceList,
+	SERVER_VERSION,
+	type ResourceDef,
 } from './resources';
 import { jobQuotaViolation, podQuotaViolation } from './quota';
 import { review } from './reviews';
@@ -18,7 +26,14 @@ import { Store, timestamp, type StoreSnapshot } from './store';
 import { toTable } from './tables';
 import { jsonPatch, mergePatch } from './patch';
 import { containerStatus, logContainer, podLogText } from './podLog';
-import { defaultJob, generateName, invalidOrNull, validateJob, validateMetadata, validatePodSpec } from './validation';
+import {
+	defaultJob,
+	generateName,
+	invalidOrNull,
+	validateJob,
+	validateMetadata,
+	validatePodSpec,
+} from './validation';
 import { WatchStream } from './watch';
 import { GitOpsControllers } from './gitops/controllers';
 import { WorkloadController } from './gitops/workloads';
@@ -68,9 +83,18 @@ const PODS = '/pods';
 const resourceId = (def: ResourceDef) => `${def.group}/${def.plural}`;
 const gr = (def: ResourceDef): GroupResource => ({ group: def.group, resource: def.plural });
 
-function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
+function sendJson(
+	res: ServerResponse,
+	code: number,
+	body: unknown,
+	headers: Record<string, string | string[]> = {},
+): void {
 	const text = JSON.stringify(body);
-	res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+	res.writeHead(code, {
+		'Content-Type': 'application/json',
+		'Content-Length': Buffer.byteLength(text),
+		...headers,
+	});
 	res.end(text);
 }
 
@@ -80,7 +104,18 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 		let size = 0;
 		req.on('data', (c: Buffer) => {
 			size += c.length;
-			if (size > MAX_BODY) reject(new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Request entity too large: limit is 3145728', reason: 'RequestEntityTooLarge', code: 413 }));
+			if (size > MAX_BODY)
+				reject(
+					new ApiError({
+						kind: 'Status',
+						apiVersion: 'v1',
+						metadata: {},
+						status: 'Failure',
+						message: 'Request entity too large: limit is 3145728',
+						reason: 'RequestEntityTooLarge',
+						code: 413,
+					}),
+				);
 			else chunks.push(c);
 		});
 		req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -97,7 +132,16 @@ function checkAccept(req: IncomingMessage): void {
 	const accept = req.headers.accept;
 	if (!accept) return;
 	const types = accept.split(',').map((t) => t.split(';')[0].trim());
-	if (!types.some((t) => t === 'application/json' || t === '*/*' || t === 'application/*' || t === 'application/yaml')) throw errors.notAcceptable(accept);
+	if (
+		!types.some(
+			(t) =>
+				t === 'application/json' ||
+				t === '*/*' ||
+				t === 'application/*' ||
+				t === 'application/yaml',
+		)
+	)
+		throw errors.notAcceptable(accept);
 }
 
 function parseObject(ctx: Ctx, allowProtobuf = false): any {
@@ -112,9 +156,12 @@ function parseObject(ctx: Ctx, allowProtobuf = false): any {
 	if (ctx.body.length === 0) throw errors.badRequest('the body of the request was empty');
 	try {
 		if (type === 'application/yaml') return parseYaml(ctx.body.toString('utf8'));
-		if (type.startsWith('application/') && type.endsWith('json')) return JSON.parse(ctx.body.toString('utf8'));
+		if (type.startsWith('application/') && type.endsWith('json'))
+			return JSON.parse(ctx.body.toString('utf8'));
 	} catch (err) {
-		throw errors.badRequest(`the object provided is unrecognized: couldn't get version/kind; json parse error: ${(err as Error).message}`);
+		throw errors.badRequest(
+			`the object provided is unrecognized: couldn't get version/kind; json parse error: ${(err as Error).message}`,
+		);
 	}
 	throw errors.unsupportedMediaType(type);
 }
@@ -123,7 +170,8 @@ function parseObject(ctx: Ctx, allowProtobuf = false): any {
 function foldStringData(secret: any): void {
 	if (!secret.stringData) return;
 	secret.data = { ...(secret.data ?? {}) };
-	for (const [key, value] of Object.entries(secret.stringData)) secret.data[key] = Buffer.from(String(value)).toString('base64');
+	for (const [key, value] of Object.entries(secret.stringData))
+		secret.data[key] = Buffer.from(String(value)).toString('base64');
 	delete secret.stringData;
 }
 
@@ -157,11 +205,15 @@ export class ApiServer {
 			this.store.restore(saved.store);
 			this.requestLog = saved.requests ?? [];
 			// After a restart new connections are numbered on from the saved log's.
-			connectionCount = this.requestLog.reduce((max, r) => Math.max(max, r.connection ?? 0), connectionCount);
+			connectionCount = this.requestLog.reduce(
+				(max, r) => Math.max(max, r.connection ?? 0),
+				connectionCount,
+			);
 		} else this.seed();
 		this.store.onChange = () => this.schedulePersist();
 		this.store.subscribe((e) => {
-			if (e.resource === PODS && e.type === 'DELETED') this.simulator.podRemoved(e.object.metadata.namespace, e.object.metadata.name);
+			if (e.resource === PODS && e.type === 'DELETED')
+				this.simulator.podRemoved(e.object.metadata.namespace, e.object.metadata.name);
 		});
 		if (saved) this.simulator.restore(saved.simulator);
 		this.workloads = new WorkloadController(this.store);
@@ -170,11 +222,29 @@ export class ApiServer {
 
 	/** A fresh cluster: default namespaces, the service account n8n runs as, default RBAC, then deploy/. */
 	private seed(): void {
-		const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+		const ns = (name: string) => ({
+			apiVersion: 'v1',
+			kind: 'Namespace',
+			metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
+			spec: { finalizers: ['kubernetes'] },
+			status: { phase: 'Active' },
+		});
 		const objects: any[] = [
 			...['default', 'kube-system', 'kube-public', 'kube-node-lease', 'automation'].map(ns),
-			{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'n8n', namespace: 'automation' } },
-			{ apiVersion: 'v1', kind: 'Node', metadata: { name: 'standin-node-1', labels: { 'kubernetes.io/hostname': 'standin-node-1' } }, status: { capacity: { cpu: '4', memory: '8Gi', pods: '110' } } },
+			{
+				apiVersion: 'v1',
+				kind: 'ServiceAccount',
+				metadata: { name: 'n8n', namespace: 'automation' },
+			},
+			{
+				apiVersion: 'v1',
+				kind: 'Node',
+				metadata: {
+					name: 'standin-node-1',
+					labels: { 'kubernetes.io/hostname': 'standin-node-1' },
+				},
+				status: { capacity: { cpu: '4', memory: '8Gi', pods: '110' } },
+			},
 			...defaultRbacObjects(),
 			...loadKustomization(this.config.rbacDir),
 		];
@@ -182,17 +252,25 @@ export class ApiServer {
 			const def = resourceByKind(obj.apiVersion, obj.kind);
 			if (!def) continue;
 			if (obj.kind === 'Namespace') {
-				obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': obj.metadata.name };
+				obj.metadata.labels = {
+					...(obj.metadata.labels ?? {}),
+					'kubernetes.io/metadata.name': obj.metadata.name,
+				};
 				obj.status ??= { phase: 'Active' };
 			}
 			if (def.namespaced) obj.metadata.namespace ??= 'default';
-			if (this.store.get(resourceId(def), obj.metadata.namespace, obj.metadata.name)) this.store.remove(resourceId(def), obj.metadata.namespace, obj.metadata.name);
+			if (this.store.get(resourceId(def), obj.metadata.namespace, obj.metadata.name))
+				this.store.remove(resourceId(def), obj.metadata.namespace, obj.metadata.name);
 			this.store.create(resourceId(def), obj);
 		}
 	}
 
 	state(): PersistedState {
-		return { store: this.store.snapshot(), simulator: this.simulator.snapshot(), requests: this.requestLog };
+		return {
+			store: this.store.snapshot(),
+			simulator: this.simulator.snapshot(),
+			requests: this.requestLog,
+		};
 	}
 
 	private schedulePersist(): void {
@@ -218,8 +296,14 @@ export class ApiServer {
 	async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', 'https://127.0.0.1');
 		const record: RequestRecord = {
-			method: req.method ?? 'GET', path: url.pathname, query: url.search.replace(/^\?/, ''), status: 0,
-			watch: url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1', user: '', at: Date.now(), connection: connectionOf(req.socket),
+			method: req.method ?? 'GET',
+			path: url.pathname,
+			query: url.search.replace(/^\?/, ''),
+			status: 0,
+			watch: url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1',
+			user: '',
+			at: Date.now(),
+			connection: connectionOf(req.socket),
 			...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
 		};
 		const control = url.pathname.startsWith('/_standin/');
@@ -230,17 +314,23 @@ export class ApiServer {
 		};
 		if (!control) {
 			this.requestLog.push(record);
-			if (this.requestLog.length > MAX_REQUEST_LOG) this.requestLog.splice(0, this.requestLog.length - MAX_REQUEST_LOG);
+			if (this.requestLog.length > MAX_REQUEST_LOG)
+				this.requestLog.splice(0, this.requestLog.length - MAX_REQUEST_LOG);
 		}
 		try {
-			const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '') ? await readBody(req) : Buffer.alloc(0);
+			const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '')
+				? await readBody(req)
+				: Buffer.alloc(0);
 			const who = this.impersonate(req, this.authenticate(req));
 			record.user = who.user;
 			const ctx: Ctx = { req, res, url, who, body, record };
 			if (control) await this.control(ctx);
 			else await this.route(ctx);
 		} catch (err) {
-			const status = err instanceof ApiError ? err.status : errors.internal((err as Error)?.message ?? String(err)).status;
+			const status =
+				err instanceof ApiError
+					? err.status
+					: errors.internal((err as Error)?.message ?? String(err)).status;
 			if (!res.headersSent) sendJson(res, status.code, status);
 			else res.end();
 		}
@@ -264,20 +354,45 @@ export class ApiServer {
 		const name = String(user);
 		const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(name);
 		const attrs: Attributes = sa
-			? { verb: 'impersonate', group: '', resource: 'serviceaccounts', namespace: sa[1], name: sa[2], subresource: '' }
+			? {
+					verb: 'impersonate',
+					group: '',
+					resource: 'serviceaccounts',
+					namespace: sa[1],
+					name: sa[2],
+					subresource: '',
+				}
 			: { verb: 'impersonate', group: '', resource: 'users', name, subresource: '' };
 		if (!this.authorizer.authorize(who, attrs).allowed) {
-			throw errors.forbidden(who.user, 'impersonate', { group: '', resource: attrs.resource! }, '', attrs.namespace, attrs.name);
+			throw errors.forbidden(
+				who.user,
+				'impersonate',
+				{ group: '', resource: attrs.resource! },
+				'',
+				attrs.namespace,
+				attrs.name,
+			);
 		}
-		const groups = (Array.isArray(groupHeader) ? groupHeader : groupHeader ? String(groupHeader).split(',') : []).map((g) => g.trim());
-		const base = sa ? serviceAccountIdentity(sa[1], sa[2]) : { user: name, groups: ['system:authenticated'], uid: '' };
+		const groups = (
+			Array.isArray(groupHeader) ? groupHeader : groupHeader ? String(groupHeader).split(',') : []
+		).map((g) => g.trim());
+		const base = sa
+			? serviceAccountIdentity(sa[1], sa[2])
+			: { user: name, groups: ['system:authenticated'], uid: '' };
 		return { ...base, groups: [...new Set([...base.groups, ...groups])] };
 	}
 
 	private authorizePath(ctx: Ctx): void {
-		const d = this.authorizer.authorize(ctx.who, { verb: (ctx.req.method ?? 'GET').toLowerCase(), path: ctx.url.pathname });
+		const d = this.authorizer.authorize(ctx.who, {
+			verb: (ctx.req.method ?? 'GET').toLowerCase(),
+			path: ctx.url.pathname,
+		});
 		if (d.allowed) return;
-		throw errors.forbiddenPath(ctx.who.user, (ctx.req.method ?? 'GET').toLowerCase(), ctx.url.pathname);
+		throw errors.forbiddenPath(
+			ctx.who.user,
+			(ctx.req.method ?? 'GET').toLowerCase(),
+			ctx.url.pathname,
+		);
 	}
 
 	private async route(ctx: Ctx): Promise<void> {
@@ -290,11 +405,14 @@ export class ApiServer {
 			return;
 		}
 		if (path === '/version') return this.discovery(ctx, SERVER_VERSION);
-		if (path === '/api') return this.discovery(ctx, coreVersions(ctx.req.headers.host ?? '127.0.0.1'));
+		if (path === '/api')
+			return this.discovery(ctx, coreVersions(ctx.req.headers.host ?? '127.0.0.1'));
 		if (path === '/apis') return this.discovery(ctx, groupList());
-		if (segs[0] === 'api' && segs.length === 2) return this.discovery(ctx, resourceList('', segs[1]));
+		if (segs[0] === 'api' && segs.length === 2)
+			return this.discovery(ctx, resourceList('', segs[1]));
 		if (segs[0] === 'apis' && segs.length === 2) return this.discovery(ctx, apiGroup(segs[1]));
-		if (segs[0] === 'apis' && segs.length === 3) return this.discovery(ctx, resourceList(segs[1], segs[2]));
+		if (segs[0] === 'apis' && segs.length === 3)
+			return this.discovery(ctx, resourceList(segs[1], segs[2]));
 		const info = this.requestInfo(ctx, segs);
 		if (!info) {
 			this.authorizePath(ctx);
@@ -331,23 +449,47 @@ export class ApiServer {
 		if (subresource && !def.subresources?.[subresource]) return undefined;
 		if (namespace !== undefined && !def.namespaced) return undefined;
 		const method = ctx.req.method ?? 'GET';
-		const watch = ctx.url.searchParams.get('watch') === 'true' || ctx.url.searchParams.get('watch') === '1';
+		const watch =
+			ctx.url.searchParams.get('watch') === 'true' || ctx.url.searchParams.get('watch') === '1';
 		const verb =
-			method === 'GET' ? (watch ? 'watch' : name ? 'get' : 'list')
-			: method === 'POST' ? 'create'
-			: method === 'PUT' ? 'update'
-			: method === 'PATCH' ? 'patch'
-			: method === 'DELETE' ? (name ? 'delete' : 'deletecollection')
-			: method.toLowerCase();
+			method === 'GET'
+				? watch
+					? 'watch'
+					: name
+						? 'get'
+						: 'list'
+				: method === 'POST'
+					? 'create'
+					: method === 'PUT'
+						? 'update'
+						: method === 'PATCH'
+							? 'patch'
+							: method === 'DELETE'
+								? name
+									? 'delete'
+									: 'deletecollection'
+								: method.toLowerCase();
 		return { def, verb, namespace, name, subresource };
 	}
 
 	private authorizeResource(ctx: Ctx, info: RequestInfo): void {
 		const attrs: Attributes = {
-			verb: info.verb, namespace: info.namespace, group: info.def.group, resource: info.def.plural, subresource: info.subresource, name: info.name,
+			verb: info.verb,
+			namespace: info.namespace,
+			group: info.def.group,
+			resource: info.def.plural,
+			subresource: info.subresource,
+			name: info.name,
 		};
 		if (!this.authorizer.authorize(ctx.who, attrs).allowed) {
-			throw errors.forbidden(ctx.who.user, info.verb, gr(info.def), info.subresource, info.namespace, info.name);
+			throw errors.forbidden(
+				ctx.who.user,
+				info.verb,
+				gr(info.def),
+				info.subresource,
+				info.namespace,
+				info.name,
+			);
 		}
 	}
 
@@ -358,9 +500,14 @@ export class ApiServer {
 		if (def.virtual) {
 			if (verb !== 'create') throw errors.methodNotAllowed();
 			const body = parseObject(ctx, true);
-			return sendJson(ctx.res, 201, review(def.kind, body, ctx.who, this.authorizer, info.namespace));
+			return sendJson(
+				ctx.res,
+				201,
+				review(def.kind, body, ctx.who, this.authorizer, info.namespace),
+			);
 		}
-		if (def.namespaced && info.namespace === undefined && !['list', 'watch'].includes(verb)) throw errors.pathNotFound();
+		if (def.namespaced && info.namespace === undefined && !['list', 'watch'].includes(verb))
+			throw errors.pathNotFound();
 		if (info.subresource === 'log') return this.podLog(ctx, info);
 		if (['exec', 'attach', 'portforward'].includes(info.subresource)) {
 			this.mustGet(def, info.namespace, info.name!);
@@ -396,21 +543,27 @@ export class ApiServer {
 
 	private get(ctx: Ctx, info: RequestInfo): void {
 		const obj = this.mustGet(info.def, info.namespace, info.name!);
-		if (wantsTable(ctx.req)) return sendJson(ctx.res, 200, toTable(info.def.kind, [obj], obj.metadata.resourceVersion));
+		if (wantsTable(ctx.req))
+			return sendJson(ctx.res, 200, toTable(info.def.kind, [obj], obj.metadata.resourceVersion));
 		sendJson(ctx.res, 200, obj);
 	}
 
 	private selectors(ctx: Ctx, def: ResourceDef) {
 		return {
 			labels: parseLabelSelector(ctx.url.searchParams.get('labelSelector') ?? undefined),
-			fields: parseFieldSelector(ctx.url.searchParams.get('fieldSelector') ?? undefined, def.fields ?? []),
+			fields: parseFieldSelector(
+				ctx.url.searchParams.get('fieldSelector') ?? undefined,
+				def.fields ?? [],
+			),
 		};
 	}
 
 	private list(ctx: Ctx, info: RequestInfo): void {
 		const { labels, fields } = this.selectors(ctx, info.def);
 		const q = ctx.url.searchParams;
-		let items = this.store.list(resourceId(info.def), info.namespace).filter((o) => labelsMatch(o.metadata.labels, labels) && fieldsMatch(o, fields));
+		let items = this.store
+			.list(resourceId(info.def), info.namespace)
+			.filter((o) => labelsMatch(o.metadata.labels, labels) && fieldsMatch(o, fields));
 		const rv = String(this.store.resourceVersion);
 		let start = 0;
 		let listRv = rv;
@@ -424,8 +577,16 @@ export class ApiServer {
 				throw errors.badRequest('continue key is not valid: illegal base64 data');
 			}
 			if (Number(listRv) < this.store.oldestWatchable) {
-				throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Expired', code: 410,
-					message: 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.' });
+				throw new ApiError({
+					kind: 'Status',
+					apiVersion: 'v1',
+					metadata: {},
+					status: 'Failure',
+					reason: 'Expired',
+					code: 410,
+					message:
+						'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+				});
 			}
 		}
 		const limit = Number(q.get('limit') ?? 0);
@@ -446,8 +607,12 @@ export class ApiServer {
 			delete item.kind;
 		}
 		sendJson(ctx.res, 200, {
-			kind: `${info.def.kind}List`, apiVersion: apiVersionOf(info.def),
-			metadata: { resourceVersion: listRv, ...(cont ? { continue: cont, remainingItemCount: remaining } : {}) },
+			kind: `${info.def.kind}List`,
+			apiVersion: apiVersionOf(info.def),
+			metadata: {
+				resourceVersion: listRv,
+				...(cont ? { continue: cont, remainingItemCount: remaining } : {}),
+			},
 			items,
 		});
 	}
@@ -458,22 +623,33 @@ export class ApiServer {
 		const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
 		const namespace = info.namespace;
 		const name = info.name;
-		const stream = new WatchStream(ctx.res, this.store, {
-			def: info.def, namespace, labels,
-			fields: name ? [...fields, { field: 'metadata.name', value: name, negate: false }] : fields,
-			resourceVersion: q.get('resourceVersion') ?? undefined,
-			allowBookmarks: q.get('allowWatchBookmarks') === 'true',
-			sendInitialEvents: q.get('sendInitialEvents') === 'true',
-			timeoutMs: timeoutSeconds > 0 ? timeoutSeconds * 1000 : DEFAULT_WATCH_TIMEOUT_MS,
-			bookmarkIntervalMs: this.config.bookmarkIntervalMs,
-			table: wantsTable(ctx.req),
-		}, (s) => this.watches.delete(s));
+		const stream = new WatchStream(
+			ctx.res,
+			this.store,
+			{
+				def: info.def,
+				namespace,
+				labels,
+				fields: name ? [...fields, { field: 'metadata.name', value: name, negate: false }] : fields,
+				resourceVersion: q.get('resourceVersion') ?? undefined,
+				allowBookmarks: q.get('allowWatchBookmarks') === 'true',
+				sendInitialEvents: q.get('sendInitialEvents') === 'true',
+				timeoutMs: timeoutSeconds > 0 ? timeoutSeconds * 1000 : DEFAULT_WATCH_TIMEOUT_MS,
+				bookmarkIntervalMs: this.config.bookmarkIntervalMs,
+				table: wantsTable(ctx.req),
+			},
+			(s) => this.watches.delete(s),
+		);
 		this.watches.add(stream);
 		stream.start();
 	}
 
 	private checkNamespace(info: RequestInfo): void {
-		if (info.def.namespaced && info.namespace && !this.store.get('/namespaces', undefined, info.namespace)) {
+		if (
+			info.def.namespaced &&
+			info.namespace &&
+			!this.store.get('/namespaces', undefined, info.namespace)
+		) {
 			throw errors.notFound({ group: '', resource: 'namespaces' }, info.namespace);
 		}
 	}
@@ -481,29 +657,53 @@ export class ApiServer {
 	private create(ctx: Ctx, info: RequestInfo): void {
 		const { def } = info;
 		const obj = parseObject(ctx);
-		if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw errors.badRequest('the object provided is unrecognized: not an object');
+		if (!obj || typeof obj !== 'object' || Array.isArray(obj))
+			throw errors.badRequest('the object provided is unrecognized: not an object');
 		if (obj.apiVersion && obj.apiVersion !== apiVersionOf(def)) {
-			throw errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(def)})`);
+			throw errors.badRequest(
+				`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(def)})`,
+			);
 		}
-		if (obj.kind && obj.kind !== def.kind) throw errors.badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${def.kind})`);
+		if (obj.kind && obj.kind !== def.kind)
+			throw errors.badRequest(
+				`the kind in the data (${obj.kind}) does not match the expected kind (${def.kind})`,
+			);
 		obj.apiVersion = apiVersionOf(def);
 		obj.kind = def.kind;
 		obj.metadata ??= {};
 		if (def.namespaced) {
 			if (obj.metadata.namespace && obj.metadata.namespace !== info.namespace) {
-				throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+				throw errors.badRequest(
+					'the namespace of the provided object does not match the namespace sent on the request',
+				);
 			}
 			obj.metadata.namespace = info.namespace;
 		}
 		this.checkNamespace(info);
-		for (const f of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'generation', 'managedFields', 'selfLink']) delete obj.metadata[f];
-		const warnings = def.kind === 'Job' ? validateJobFields(obj, ctx.url.searchParams.get('fieldValidation')) : [];
-		if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = generateName(obj.metadata.generateName);
+		for (const f of [
+			'uid',
+			'resourceVersion',
+			'creationTimestamp',
+			'deletionTimestamp',
+			'generation',
+			'managedFields',
+			'selfLink',
+		])
+			delete obj.metadata[f];
+		const warnings =
+			def.kind === 'Job' ? validateJobFields(obj, ctx.url.searchParams.get('fieldValidation')) : [];
+		if (!obj.metadata.name && obj.metadata.generateName)
+			obj.metadata.name = generateName(obj.metadata.generateName);
 		const name = obj.metadata.name ?? '';
 		const invalid =
-			def.kind === 'Job' ? invalidOrNull('Job', 'batch', name, validateJob(obj))
-			: def.kind === 'Pod' ? invalidOrNull('Pod', '', name, [...validateMetadata(obj.metadata), ...validatePodSpec('spec', obj.spec)])
-			: invalidOrNull(def.kind, def.group, name, validateMetadata(obj.metadata));
+			def.kind === 'Job'
+				? invalidOrNull('Job', 'batch', name, validateJob(obj))
+				: def.kind === 'Pod'
+					? invalidOrNull('Pod', '', name, [
+							...validateMetadata(obj.metadata),
+							...validatePodSpec('spec', obj.spec),
+						])
+					: invalidOrNull(def.kind, def.group, name, validateMetadata(obj.metadata));
 		if (invalid) throw invalid;
 		obj.metadata.uid = randomUUID();
 		if (def.kind === 'Job') defaultJob(obj);
@@ -511,9 +711,15 @@ export class ApiServer {
 		else if (def.kind !== 'Pod' && obj.spec) obj.metadata.generation = 1;
 		// Validating admission sees the defaulted object, after validation and before storage (409).
 		warnings.push(...this.admit(ctx, info, 'CREATE', obj));
-		if (this.store.get(resourceId(def), info.namespace, name)) throw errors.alreadyExists(gr(def), name);
+		if (this.store.get(resourceId(def), info.namespace, name))
+			throw errors.alreadyExists(gr(def), name);
 		if (this.config.enforceQuota) {
-			const violation = def.kind === 'Job' ? jobQuotaViolation(this.store, info.namespace!) : def.kind === 'Pod' ? podQuotaViolation(this.store, obj) : undefined;
+			const violation =
+				def.kind === 'Job'
+					? jobQuotaViolation(this.store, info.namespace!)
+					: def.kind === 'Pod'
+						? podQuotaViolation(this.store, obj)
+						: undefined;
 			if (violation) throw errors.forbiddenMessage(gr(def), name, violation);
 		}
 		const dryRun = ctx.url.searchParams.get('dryRun') === 'All';
@@ -525,7 +731,12 @@ export class ApiServer {
 		}
 		const stored = this.store.create(resourceId(def), obj);
 		if (def.kind === 'Job') this.simulator.start(stored);
-		sendJson(ctx.res, 201, this.store.get(resourceId(def), info.namespace, name) ?? stored, headers);
+		sendJson(
+			ctx.res,
+			201,
+			this.store.get(resourceId(def), info.namespace, name) ?? stored,
+			headers,
+		);
 	}
 
 	private update(ctx: Ctx, info: RequestInfo): void {
@@ -534,33 +745,62 @@ export class ApiServer {
 		let next: any;
 		if (ctx.req.method === 'PUT') {
 			next = parseObject(ctx);
-			if (next?.metadata?.name !== info.name) throw errors.badRequest(`the name of the object (${next?.metadata?.name}) does not match the name on the URL (${info.name})`);
-			if (next.metadata.resourceVersion && next.metadata.resourceVersion !== current.metadata.resourceVersion) {
-				throw errors.conflict(gr(def), info.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+			if (next?.metadata?.name !== info.name)
+				throw errors.badRequest(
+					`the name of the object (${next?.metadata?.name}) does not match the name on the URL (${info.name})`,
+				);
+			if (
+				next.metadata.resourceVersion &&
+				next.metadata.resourceVersion !== current.metadata.resourceVersion
+			) {
+				throw errors.conflict(
+					gr(def),
+					info.name!,
+					'the object has been modified; please apply your changes to the latest version and try again',
+				);
 			}
 		} else {
 			const type = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim();
 			const patch = JSON.parse(ctx.body.toString('utf8') || 'null');
 			if (type === 'application/json-patch+json') next = jsonPatch(current, patch);
-			else if (type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json') next = mergePatch(current, patch);
+			else if (
+				type === 'application/merge-patch+json' ||
+				type === 'application/strategic-merge-patch+json'
+			)
+				next = mergePatch(current, patch);
 			else throw errors.unsupportedMediaType(type);
 		}
 		// Identity fields always come from the stored object.
 		next.apiVersion = current.apiVersion;
 		next.kind = current.kind;
-		next.metadata = { ...next.metadata, name: current.metadata.name, namespace: current.metadata.namespace, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp };
+		next.metadata = {
+			...next.metadata,
+			name: current.metadata.name,
+			namespace: current.metadata.namespace,
+			uid: current.metadata.uid,
+			creationTimestamp: current.metadata.creationTimestamp,
+		};
 		if (info.subresource === 'status') next = { ...current, status: next.status };
-		else if (def.kind === 'Job' || def.kind === 'Pod' || def.subresources?.status) next.status = current.status;
+		else if (def.kind === 'Job' || def.kind === 'Pod' || def.subresources?.status)
+			next.status = current.status;
 		if (def.kind === 'Secret') foldStringData(next);
 		if (def.kind === 'Job' && info.subresource !== 'status') {
 			const causes = [...validateJob(next)];
-			if (JSON.stringify(next.spec?.template) !== JSON.stringify(current.spec.template)) causes.push(immutableField('spec.template'));
-			if (JSON.stringify(next.spec?.selector) !== JSON.stringify(current.spec.selector)) causes.push(immutableField('spec.selector'));
+			if (JSON.stringify(next.spec?.template) !== JSON.stringify(current.spec.template))
+				causes.push(immutableField('spec.template'));
+			if (JSON.stringify(next.spec?.selector) !== JSON.stringify(current.spec.selector))
+				causes.push(immutableField('spec.selector'));
 			const invalid = invalidOrNull('Job', 'batch', info.name!, causes);
 			if (invalid) throw invalid;
-			if (JSON.stringify(next.spec) !== JSON.stringify(current.spec)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+			if (JSON.stringify(next.spec) !== JSON.stringify(current.spec))
+				next.metadata.generation = (current.metadata.generation ?? 1) + 1;
 		}
-		if (def.kind !== 'Job' && def.kind !== 'Pod' && info.subresource !== 'status' && JSON.stringify(next.spec) !== JSON.stringify(current.spec)) {
+		if (
+			def.kind !== 'Job' &&
+			def.kind !== 'Pod' &&
+			info.subresource !== 'status' &&
+			JSON.stringify(next.spec) !== JSON.stringify(current.spec)
+		) {
 			next.metadata.generation = (current.metadata.generation ?? 1) + 1;
 		}
 		const warnings = this.admit(ctx, info, 'UPDATE', next, current);
@@ -570,10 +810,26 @@ export class ApiServer {
 	}
 
 	/** ValidatingAdmissionPolicies in the store (deploy/admission seeds one); throws the first denial. */
-	private admit(ctx: Ctx, info: RequestInfo, operation: 'CREATE' | 'UPDATE', object: any, oldObject?: any): string[] {
+	private admit(
+		ctx: Ctx,
+		info: RequestInfo,
+		operation: 'CREATE' | 'UPDATE',
+		object: any,
+		oldObject?: any,
+	): string[] {
 		const { denied, warnings } = admitWithPolicies(this.store, {
-			operation, group: info.def.group, version: info.def.version, resource: info.def.plural, subresource: info.subresource, kind: info.def.kind,
-			namespace: info.namespace, name: object.metadata?.name ?? '', object, oldObject, user: ctx.who, dryRun: ctx.url.searchParams.get('dryRun') === 'All',
+			operation,
+			group: info.def.group,
+			version: info.def.version,
+			resource: info.def.plural,
+			subresource: info.subresource,
+			kind: info.def.kind,
+			namespace: info.namespace,
+			name: object.metadata?.name ?? '',
+			object,
+			oldObject,
+			user: ctx.who,
+			dryRun: ctx.url.searchParams.get('dryRun') === 'All',
 		});
 		if (denied) throw denied;
 		return warnings;
@@ -591,8 +847,17 @@ export class ApiServer {
 		const q = ctx.url.searchParams;
 		if (q.get('propagationPolicy')) opts.propagationPolicy = q.get('propagationPolicy');
 		if (q.get('dryRun')) opts.dryRun = [q.get('dryRun')];
-		if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
-			throw errors.invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
+		if (
+			opts.propagationPolicy &&
+			!['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)
+		) {
+			throw errors.invalid('DeleteOptions', '', '', [
+				{
+					reason: 'FieldValueNotSupported',
+					field: 'propagationPolicy',
+					message: `Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`,
+				},
+			]);
 		}
 		return opts;
 	}
@@ -602,20 +867,42 @@ export class ApiServer {
 		const current = this.mustGet(def, info.namespace, info.name!);
 		const opts = this.deleteOptions(ctx);
 		const pre = opts.preconditions ?? {};
-		if ((pre.uid && pre.uid !== current.metadata.uid) || (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion)) {
-			throw errors.conflict(gr(def), info.name!, `Precondition failed: UID in precondition: ${pre.uid ?? ''}, UID in object meta: ${current.metadata.uid}`);
+		if (
+			(pre.uid && pre.uid !== current.metadata.uid) ||
+			(pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion)
+		) {
+			throw errors.conflict(
+				gr(def),
+				info.name!,
+				`Precondition failed: UID in precondition: ${pre.uid ?? ''}, UID in object meta: ${current.metadata.uid}`,
+			);
 		}
-		const details = { name: info.name, group: def.group, kind: def.plural, uid: current.metadata.uid };
-		if ((opts.dryRun ?? []).includes('All')) return sendJson(ctx.res, 200, def.kind === 'Job' ? successStatus(details) : current);
+		const details = {
+			name: info.name,
+			group: def.group,
+			kind: def.plural,
+			uid: current.metadata.uid,
+		};
+		if ((opts.dryRun ?? []).includes('All'))
+			return sendJson(ctx.res, 200, def.kind === 'Job' ? successStatus(details) : current);
 		if (def.kind === 'Job') {
 			const headers: Record<string, string> = {};
 			// batch/v1 still orphans a Job's pods unless told otherwise, and says so.
 			if (!opts.propagationPolicy) {
-				headers.Warning = '299 - "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning"';
+				headers.Warning =
+					'299 - "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning"';
 			}
 			const policy = opts.propagationPolicy ?? 'Orphan';
 			if (policy === 'Foreground') {
-				const marked = this.store.update(JOBS, { ...current, metadata: { ...current.metadata, deletionTimestamp: timestamp(), deletionGracePeriodSeconds: 0, finalizers: [...(current.metadata.finalizers ?? []), 'foregroundDeletion'] } });
+				const marked = this.store.update(JOBS, {
+					...current,
+					metadata: {
+						...current.metadata,
+						deletionTimestamp: timestamp(),
+						deletionGracePeriodSeconds: 0,
+						finalizers: [...(current.metadata.finalizers ?? []), 'foregroundDeletion'],
+					},
+				});
 				setTimeout(() => this.deleteJob(info.namespace!, info.name!, 'Foreground'), 20);
 				return sendJson(ctx.res, 200, marked, headers);
 			}
@@ -623,8 +910,15 @@ export class ApiServer {
 			return sendJson(ctx.res, 200, successStatus(details), headers);
 		}
 		const gone = this.store.remove(resourceId(def), info.namespace, info.name!);
-		if (def.kind === 'Namespace') for (const r of ['batch/jobs', '/pods', '/secrets', '/configmaps']) for (const o of this.store.list(r, info.name)) this.store.remove(r, info.name, o.metadata.name);
-		sendJson(ctx.res, 200, def.kind === 'Pod' || def.kind === 'Namespace' ? gone : successStatus(details));
+		if (def.kind === 'Namespace')
+			for (const r of ['batch/jobs', '/pods', '/secrets', '/configmaps'])
+				for (const o of this.store.list(r, info.name))
+					this.store.remove(r, info.name, o.metadata.name);
+		sendJson(
+			ctx.res,
+			200,
+			def.kind === 'Pod' || def.kind === 'Namespace' ? gone : successStatus(details),
+		);
 	}
 
 	/** Removes a Job and handles its pods by policy; the garbage collector's part runs right after. */
@@ -632,12 +926,17 @@ export class ApiServer {
 		const job = this.store.get(JOBS, namespace, name);
 		if (!job) return;
 		this.simulator.forget(namespace, name);
-		const owned = this.store.list(PODS, namespace).filter((p) => p.metadata.ownerReferences?.some((o: any) => o.uid === job.metadata.uid));
-		if (policy === 'Foreground') for (const p of owned) this.store.remove(PODS, namespace, p.metadata.name);
+		const owned = this.store
+			.list(PODS, namespace)
+			.filter((p) => p.metadata.ownerReferences?.some((o: any) => o.uid === job.metadata.uid));
+		if (policy === 'Foreground')
+			for (const p of owned) this.store.remove(PODS, namespace, p.metadata.name);
 		this.store.remove(JOBS, namespace, name);
 		if (policy === 'Orphan') {
 			for (const p of owned) {
-				p.metadata.ownerReferences = p.metadata.ownerReferences.filter((o: any) => o.uid !== job.metadata.uid);
+				p.metadata.ownerReferences = p.metadata.ownerReferences.filter(
+					(o: any) => o.uid !== job.metadata.uid,
+				);
 				this.store.update(PODS, p);
 			}
 		} else if (policy === 'Background') {
@@ -650,21 +949,37 @@ export class ApiServer {
 	private deleteCollection(ctx: Ctx, info: RequestInfo): void {
 		const { labels, fields } = this.selectors(ctx, info.def);
 		const opts = this.deleteOptions(ctx);
-		const items = this.store.list(resourceId(info.def), info.namespace).filter((o) => labelsMatch(o.metadata.labels, labels) && fieldsMatch(o, fields));
+		const items = this.store
+			.list(resourceId(info.def), info.namespace)
+			.filter((o) => labelsMatch(o.metadata.labels, labels) && fieldsMatch(o, fields));
 		for (const o of items) {
-			if (info.def.kind === 'Job') this.deleteJob(o.metadata.namespace, o.metadata.name, opts.propagationPolicy ?? 'Orphan');
+			if (info.def.kind === 'Job')
+				this.deleteJob(o.metadata.namespace, o.metadata.name, opts.propagationPolicy ?? 'Orphan');
 			else this.store.remove(resourceId(info.def), o.metadata.namespace, o.metadata.name);
 		}
-		sendJson(ctx.res, 200, { kind: `${info.def.kind}List`, apiVersion: apiVersionOf(info.def), metadata: { resourceVersion: String(this.store.resourceVersion) }, items });
+		sendJson(ctx.res, 200, {
+			kind: `${info.def.kind}List`,
+			apiVersion: apiVersionOf(info.def),
+			metadata: { resourceVersion: String(this.store.resourceVersion) },
+			items,
+		});
 	}
 
 	private tokenRequest(ctx: Ctx, info: RequestInfo): void {
 		if (info.verb !== 'create') throw errors.methodNotAllowed();
 		this.mustGet(info.def, info.namespace, info.name!);
-		const token = signToken(this.config.tokenSecret, serviceAccountIdentity(info.namespace!, info.name!));
+		const token = signToken(
+			this.config.tokenSecret,
+			serviceAccountIdentity(info.namespace!, info.name!),
+		);
 		sendJson(ctx.res, 201, {
-			kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', metadata: { name: info.name, namespace: info.namespace, creationTimestamp: null },
-			spec: { audiences: ['https://kubernetes.default.svc.cluster.local'], expirationSeconds: 3600 },
+			kind: 'TokenRequest',
+			apiVersion: 'authentication.k8s.io/v1',
+			metadata: { name: info.name, namespace: info.namespace, creationTimestamp: null },
+			spec: {
+				audiences: ['https://kubernetes.default.svc.cluster.local'],
+				expirationSeconds: 3600,
+			},
 			status: { token, expirationTimestamp: timestamp(Date.now() + 3600_000) },
 		});
 	}
@@ -673,9 +988,17 @@ export class ApiServer {
 		if (info.verb !== 'get') throw errors.methodNotAllowed();
 		const pod = this.mustGet(info.def, info.namespace, info.name!);
 		const q = ctx.url.searchParams;
-		const text = podLogText(pod, q, this.workloads.logs(info.namespace!, info.name!) ?? this.simulator.logs(info.namespace!, info.name!));
+		const text = podLogText(
+			pod,
+			q,
+			this.workloads.logs(info.namespace!, info.name!) ??
+				this.simulator.logs(info.namespace!, info.name!),
+		);
 		if (q.get('follow') !== 'true') {
-			ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+			ctx.res.writeHead(200, {
+				'Content-Type': 'text/plain',
+				'Content-Length': Buffer.byteLength(text),
+			});
 			ctx.res.end(text);
 			return;
 		}
@@ -692,14 +1015,24 @@ export class ApiServer {
 		const timer = setInterval(() => {
 			const lines = this.simulator.logs(info.namespace!, info.name!)[container] ?? [];
 			if (lines.length > sentLines) {
-				let chunk = lines.slice(sentLines).map((l) => `${l}\n`).join('');
+				let chunk = lines
+					.slice(sentLines)
+					.map((l) => `${l}\n`)
+					.join('');
 				sentLines = lines.length;
-				if (limit > 0) chunk = Buffer.from(chunk).subarray(0, Math.max(0, limit - sentBytes)).toString('utf8');
+				if (limit > 0)
+					chunk = Buffer.from(chunk)
+						.subarray(0, Math.max(0, limit - sentBytes))
+						.toString('utf8');
 				sentBytes += Buffer.byteLength(chunk);
 				ctx.res.write(chunk);
 			}
 			const pod = this.store.get(resourceId(info.def), info.namespace, info.name!);
-			if (!pod || containerStatus(pod, container)?.state?.terminated || (limit > 0 && sentBytes >= limit)) {
+			if (
+				!pod ||
+				containerStatus(pod, container)?.state?.terminated ||
+				(limit > 0 && sentBytes >= limit)
+			) {
 				clearInterval(timer);
 				ctx.res.end();
 			}
@@ -710,7 +1043,12 @@ export class ApiServer {
 	// ---------------------------------------------------------------------------------------------- control
 
 	private async control(ctx: Ctx): Promise<void> {
-		if (!ctx.who.groups.includes('system:masters')) throw errors.forbiddenPath(ctx.who.user, (ctx.req.method ?? 'GET').toLowerCase(), ctx.url.pathname);
+		if (!ctx.who.groups.includes('system:masters'))
+			throw errors.forbiddenPath(
+				ctx.who.user,
+				(ctx.req.method ?? 'GET').toLowerCase(),
+				ctx.url.pathname,
+			);
 		const body = ctx.body.length ? JSON.parse(ctx.body.toString('utf8')) : {};
 		const op = `${ctx.req.method} ${ctx.url.pathname}`;
 		switch (op) {
@@ -729,12 +1067,16 @@ export class ApiServer {
 				return sendJson(ctx.res, 200, { ok: true });
 			case 'POST /_standin/faults/drop-watches-every':
 				clearInterval(this.dropTimer);
-				this.dropTimer = body.ms > 0 ? setInterval(() => this.dropWatches(!!body.abrupt), body.ms) : undefined;
+				this.dropTimer =
+					body.ms > 0 ? setInterval(() => this.dropWatches(!!body.abrupt), body.ms) : undefined;
 				return sendJson(ctx.res, 200, { ok: true });
 			case 'POST /_standin/faults/forget-history':
 				this.store.forgetHistory();
 				this.schedulePersist();
-				return sendJson(ctx.res, 200, { ok: true, resourceVersion: String(this.store.resourceVersion) });
+				return sendJson(ctx.res, 200, {
+					ok: true,
+					resourceVersion: String(this.store.resourceVersion),
+				});
 			case 'GET /_standin/requests':
 				return sendJson(ctx.res, 200, this.requestLog);
 			case 'DELETE /_standin/requests':

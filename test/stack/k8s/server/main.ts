@@ -27,9 +27,17 @@ function persist(state: PersistedState): void {
 
 const api = new ApiServer(config, persist, load());
 const sockets = new Set<Socket>();
-const server = createServer({ key: readFileSync(config.keyFile), cert: readFileSync(config.certFile), noDelay: true, keepAliveTimeout: 30_000 }, (req, res) => {
-	void api.handle(req, res);
-});
+const server = createServer(
+	{
+		key: readFileSync(config.keyFile),
+		cert: readFileSync(config.certFile),
+		noDelay: true,
+		keepAliveTimeout: 30_000,
+	},
+	(req, res) => {
+		void api.handle(req, res);
+	},
+);
 server.on('connection', (s: Socket) => {
 	sockets.add(s);
 	s.on('close', () => sockets.delete(s));

@@ -1,5 +1,16 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	chmodSync,
+	chownSync,
+	cpSync,
+	existsSync,
+	lstatSync,
+	mkdirSync,
+	readFileSync,
+	readlinkSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -39,7 +50,13 @@ export interface ContainerSpec {
 	args?: string[];
 	env?: Array<{ name: string; value?: string }>;
 	workingDir?: string;
-	securityContext?: { runAsUser?: number; runAsGroup?: number; privileged?: boolean; allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean };
+	securityContext?: {
+		runAsUser?: number;
+		runAsGroup?: number;
+		privileged?: boolean;
+		allowPrivilegeEscalation?: boolean;
+		readOnlyRootFilesystem?: boolean;
+	};
 	volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
 	terminationMessagePath?: string;
 }
@@ -66,15 +83,26 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export function prepareImageEtc(dir: string, mountPoints: string[] = []): string {
 	const etc = join(dir, 'image-etc');
 	if (!existsSync(join(etc, 'subuid'))) copyHostEtc(etc);
-	for (const p of mountPoints) if (p.startsWith('/etc/')) mkdirSync(join(etc, p.slice('/etc/'.length)), { recursive: true });
+	for (const p of mountPoints)
+		if (p.startsWith('/etc/')) mkdirSync(join(etc, p.slice('/etc/'.length)), { recursive: true });
 	return etc;
 }
 
 function copyHostEtc(etc: string): void {
-	cpSync('/etc', etc, { recursive: true, verbatimSymlinks: true, filter: (src) => !src.startsWith('/etc/.') });
+	cpSync('/etc', etc, {
+		recursive: true,
+		verbatimSymlinks: true,
+		filter: (src) => !src.startsWith('/etc/.'),
+	});
 	const without1000 = (file: string, idField: number) =>
-		readFileSync(join(etc, file), 'utf8').split('\n').filter((l) => l && l.split(':')[idField] !== '1000' && !l.startsWith('user:')).join('\n');
-	writeFileSync(join(etc, 'passwd'), `${without1000('passwd', 2)}\nuser:x:1000:1000::/home/user:/bin/sh\n`);
+		readFileSync(join(etc, file), 'utf8')
+			.split('\n')
+			.filter((l) => l && l.split(':')[idField] !== '1000' && !l.startsWith('user:'))
+			.join('\n');
+	writeFileSync(
+		join(etc, 'passwd'),
+		`${without1000('passwd', 2)}\nuser:x:1000:1000::/home/user:/bin/sh\n`,
+	);
 	writeFileSync(join(etc, 'group'), `${without1000('group', 2)}\nuser:x:1000:\n`);
 	writeFileSync(join(etc, 'subuid'), 'user:100000:65536\n');
 	writeFileSync(join(etc, 'subgid'), 'user:100000:65536\n');
@@ -105,22 +133,38 @@ function setupScript(o: {
 		}
 	}
 	// Parents before children, as the kubelet orders mounts.
-	const mounts = [...o.mounts, { host: o.terminationLog.host, path: o.terminationLog.path, readOnly: false, file: true }].sort(
-		(a, b) => a.path.split('/').length - b.path.split('/').length,
-	);
+	const mounts = [
+		...o.mounts,
+		{ host: o.terminationLog.host, path: o.terminationLog.path, readOnly: false, file: true },
+	].sort((a, b) => a.path.split('/').length - b.path.split('/').length);
 	const outsideEtc = (p: string) => p !== '/etc' && !p.startsWith('/etc/');
 	dirs.push(...o.image.dirs.map((d) => d.path), ...o.image.binds.map((b) => b.path));
 	dirs.push(...mounts.map((m) => (m.file ? posix.dirname(m.path) : m.path)).filter(outsideEtc));
 	lines.push(`mkdir -p ${dirs.map(r).join(' ')}`, `chmod 1777 ${r('tmp')}`);
-	const files = mounts.filter((m) => m.file && outsideEtc(m.path) && !m.path.startsWith('/dev/')).map((m) => r(m.path));
+	const files = mounts
+		.filter((m) => m.file && outsideEtc(m.path) && !m.path.startsWith('/dev/'))
+		.map((m) => r(m.path));
 	if (files.length) lines.push(`touch ${files.join(' ')}`);
-	for (const d of new Set(o.image.dirs.map((x) => x.owner))) lines.push(`chown ${d}:${d} ${o.image.dirs.filter((x) => x.owner === d).map((x) => r(x.path)).join(' ')}`);
+	for (const d of new Set(o.image.dirs.map((x) => x.owner)))
+		lines.push(
+			`chown ${d}:${d} ${o.image.dirs
+				.filter((x) => x.owner === d)
+				.map((x) => r(x.path))
+				.join(' ')}`,
+		);
 	lines.push(...binds, `mount --bind -o ro ${q(o.etc)} ${r('etc')}`);
 	lines.push(`mount -t proc proc ${r('proc')}`, `mount --rbind /sys ${r('sys')}`);
-	lines.push(`mount -t tmpfs -o mode=755,nosuid dev ${r('dev')}`, `mkdir ${r('dev/shm')} ${r('dev/pts')}`);
+	lines.push(
+		`mount -t tmpfs -o mode=755,nosuid dev ${r('dev')}`,
+		`mkdir ${r('dev/shm')} ${r('dev/pts')}`,
+	);
 	lines.push(`touch ${DEVICES.map((d) => r(`dev/${d}`)).join(' ')}`);
 	for (const d of DEVICES) lines.push(`mount --bind /dev/${d} ${r(`dev/${d}`)}`);
-	lines.push(`ln -s /proc/self/fd ${r('dev/fd')}`, `ln -s /proc/self/fd/2 ${r('dev/stderr')}`, `ln -s /proc/self/fd/1 ${r('dev/stdout')}`);
+	lines.push(
+		`ln -s /proc/self/fd ${r('dev/fd')}`,
+		`ln -s /proc/self/fd/2 ${r('dev/stderr')}`,
+		`ln -s /proc/self/fd/1 ${r('dev/stdout')}`,
+	);
 	for (const b of o.image.binds) lines.push(`mount --bind -o ro ${q(b.host)} ${r(b.path)}`);
 	for (const m of mounts) {
 		if (m.file && m.path.startsWith('/dev/')) lines.push(`touch ${r(m.path)}`);
@@ -155,7 +199,8 @@ export function materializeVolumes(
 		} else if (v.secret) {
 			const data = secret(v.secret.secretName);
 			if (!data && !v.secret.optional) return { paths, missing: v.secret.secretName };
-			const entries: Array<{ key: string; path: string; mode?: number }> = v.secret.items ?? Object.keys(data ?? {}).map((key) => ({ key, path: key }));
+			const entries: Array<{ key: string; path: string; mode?: number }> =
+				v.secret.items ?? Object.keys(data ?? {}).map((key) => ({ key, path: key }));
 			for (const item of entries) {
 				if (!data || data[item.key] === undefined) continue;
 				const file = join(dir, item.path);
@@ -194,7 +239,9 @@ export function runContainer(o: {
 	const env = { ...o.image.env };
 	for (const e of c.env ?? []) env[e.name] = e.value ?? '';
 	const argv = [...(c.command ?? []), ...(c.args ?? [])];
-	const envArgs = Object.entries(env).map(([k, v]) => q(`${k}=${v}`)).join(' ');
+	const envArgs = Object.entries(env)
+		.map(([k, v]) => q(`${k}=${v}`))
+		.join(' ');
 	const user =
 		uid === 0
 			? ''
@@ -214,10 +261,14 @@ export function runContainer(o: {
 		readOnlyRoot: !!sc.readOnlyRootFilesystem,
 		exec,
 	});
-	const child = spawn('unshare', ['--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', 'sh', '-c', script], {
-		stdio: ['ignore', 'pipe', 'pipe'],
-		env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-	});
+	const child = spawn(
+		'unshare',
+		['--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', 'sh', '-c', script],
+		{
+			stdio: ['ignore', 'pipe', 'pipe'],
+			env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+		},
+	);
 	createInterface({ input: child.stdout! }).on('line', o.onLine);
 	createInterface({ input: child.stderr! }).on('line', o.onLine);
 	const done = new Promise<number>((resolve) => {

@@ -63,7 +63,8 @@ function defined<T extends object>(obj: T): T {
 
 /** Decodes a protobuf review body into the JSON object the JSON path would have received. */
 export function decodeReview(body: Buffer): any {
-	if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw new Error('missing k8s protobuf magic');
+	if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC))
+		throw new Error('missing k8s protobuf magic');
 	const unknown = readFields(body.subarray(4));
 	const typeMeta = sub(unknown, 1);
 	const apiVersion = typeMeta ? str(typeMeta, 1) : undefined;
@@ -71,14 +72,20 @@ export function decodeReview(body: Buffer): any {
 	const raw = sub(unknown, 2);
 	if (!raw) throw new Error('protobuf body has no raw object');
 	const spec = sub(raw, 2) ?? new Map();
-	if (kind === 'SelfSubjectRulesReview') return { apiVersion, kind, spec: defined({ namespace: str(spec, 1) }) };
+	if (kind === 'SelfSubjectRulesReview')
+		return { apiVersion, kind, spec: defined({ namespace: str(spec, 1) }) };
 	const ra = sub(spec, 1);
 	const nra = sub(spec, 2);
 	const out: any = { apiVersion, kind, spec: {} };
 	if (ra) {
 		out.spec.resourceAttributes = defined({
-			namespace: str(ra, 1), verb: str(ra, 2), group: str(ra, 3), version: str(ra, 4),
-			resource: str(ra, 5), subresource: str(ra, 6), name: str(ra, 7),
+			namespace: str(ra, 1),
+			verb: str(ra, 2),
+			group: str(ra, 3),
+			version: str(ra, 4),
+			resource: str(ra, 5),
+			subresource: str(ra, 6),
+			name: str(ra, 7),
 		});
 	}
 	if (nra) out.spec.nonResourceAttributes = defined({ path: str(nra, 1), verb: str(nra, 2) });
@@ -103,8 +110,13 @@ function lenField(field: number, value: Buffer | string): Buffer {
 
 export function encodeAccessReview(attrs: Record<string, string | undefined>): Buffer {
 	const order = ['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'];
-	const ra = Buffer.concat(order.map((k, i) => (attrs[k] === undefined ? Buffer.alloc(0) : lenField(i + 1, attrs[k]!))));
+	const ra = Buffer.concat(
+		order.map((k, i) => (attrs[k] === undefined ? Buffer.alloc(0) : lenField(i + 1, attrs[k]!))),
+	);
 	const raw = Buffer.concat([lenField(1, Buffer.alloc(0)), lenField(2, lenField(1, ra))]);
-	const typeMeta = Buffer.concat([lenField(1, 'authorization.k8s.io/v1'), lenField(2, 'SelfSubjectAccessReview')]);
+	const typeMeta = Buffer.concat([
+		lenField(1, 'authorization.k8s.io/v1'),
+		lenField(2, 'SelfSubjectAccessReview'),
+	]);
 	return Buffer.concat([MAGIC, lenField(1, typeMeta), lenField(2, raw)]);
 }

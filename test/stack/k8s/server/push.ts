@@ -23,7 +23,8 @@ export function parseImageRef(ref: string): ImageRef {
 	if (at >= 0) [rest, digest] = [rest.slice(0, at), rest.slice(at + 1)];
 	const slash = rest.indexOf('/');
 	const first = slash >= 0 ? rest.slice(0, slash) : '';
-	const hasRegistry = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
+	const hasRegistry =
+		slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
 	const registry = hasRegistry ? first : 'docker.io';
 	let path = hasRegistry ? rest.slice(slash + 1) : rest;
 	let tag: string | undefined;
@@ -39,7 +40,8 @@ type PushFn = (opts: {
 	tags: string[];
 	username?: string;
 	password?: string;
-	attestations?: false | { sbom: boolean; provenance: false | { sourceRepository: string; revision: string } };
+	attestations?:
+		false | { sbom: boolean; provenance: false | { sourceRepository: string; revision: string } };
 	seed?: string;
 }) => Promise<{ digest: string }>;
 
@@ -50,7 +52,8 @@ function pushFunction(modulePath: string | undefined): PushFn {
 	if (loaded?.path !== path) {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		const mod = require(path);
-		if (typeof mod.pushTestImage !== 'function') throw new Error(`${path} does not export pushTestImage`);
+		if (typeof mod.pushTestImage !== 'function')
+			throw new Error(`${path} does not export pushTestImage`);
 		loaded = { path, fn: mod.pushTestImage };
 	}
 	return loaded.fn;
@@ -62,10 +65,14 @@ const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 export async function resolveRevision(gitUrl: string, revision: string): Promise<string> {
 	if (FULL_SHA.test(revision)) return revision;
 	try {
-		const { stdout } = await promisify(execFile)('git', ['ls-remote', '--', gitUrl, revision || 'HEAD'], {
-			timeout: 5000,
-			env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
-		});
+		const { stdout } = await promisify(execFile)(
+			'git',
+			['ls-remote', '--', gitUrl, revision || 'HEAD'],
+			{
+				timeout: 5000,
+				env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+			},
+		);
 		const sha = stdout.split(/\s/)[0];
 		return FULL_SHA.test(sha) ? sha : revision;
 	} catch {
@@ -76,7 +83,8 @@ export async function resolveRevision(gitUrl: string, revision: string): Promise
 export interface PushRequest {
 	refs: string[];
 	seed: string;
-	attestations: false | { sbom: boolean; provenance: boolean; sourceRepository: string; revision: string };
+	attestations:
+		false | { sbom: boolean; provenance: boolean; sourceRepository: string; revision: string };
 	registry?: RegistryTarget;
 	pushModule?: string;
 }
@@ -86,7 +94,8 @@ export interface PushRequest {
  * is pushed and the digest is derived from the seed, so Jobs still "succeed" in tests that need no registry.
  */
 export async function pushImages(req: PushRequest): Promise<string> {
-	if (!req.registry || req.refs.length === 0) return `sha256:${createHash('sha256').update(req.seed).digest('hex')}`;
+	if (!req.registry || req.refs.length === 0)
+		return `sha256:${createHash('sha256').update(req.seed).digest('hex')}`;
 	const push = pushFunction(req.pushModule);
 	const byRepo = new Map<string, { ref: ImageRef; tags: string[] }>();
 	for (const raw of req.refs) {
@@ -98,12 +107,27 @@ export async function pushImages(req: PushRequest): Promise<string> {
 	}
 	const a = req.attestations;
 	const attestations = a
-		? { sbom: a.sbom, provenance: a.provenance ? { sourceRepository: a.sourceRepository, revision: a.revision } : (false as const) }
+		? {
+				sbom: a.sbom,
+				provenance: a.provenance
+					? { sourceRepository: a.sourceRepository, revision: a.revision }
+					: (false as const),
+			}
 		: (false as const);
 	let primary: string | undefined;
 	for (const { ref, tags } of byRepo.values()) {
-		const creds = ref.registry === req.registry.host ? { username: req.registry.username, password: req.registry.password } : {};
-		const { digest } = await push({ registry: ref.registry, repository: ref.repository, tags, ...creds, attestations, seed: req.seed });
+		const creds =
+			ref.registry === req.registry.host
+				? { username: req.registry.username, password: req.registry.password }
+				: {};
+		const { digest } = await push({
+			registry: ref.registry,
+			repository: ref.repository,
+			tags,
+			...creds,
+			attestations,
+			seed: req.seed,
+		});
 		primary ??= digest;
 	}
 	return primary!;

@@ -54,56 +54,111 @@ export function loadKustomization(dir: string): any[] {
 		}
 	}
 	const ns = kustomization.namespace as string | undefined;
-	if (ns) for (const o of objects) if (o.kind !== 'Namespace' && !o.kind.startsWith('Cluster')) o.metadata.namespace ??= ns;
+	if (ns)
+		for (const o of objects)
+			if (o.kind !== 'Namespace' && !o.kind.startsWith('Cluster')) o.metadata.namespace ??= ns;
 	return objects;
 }
 
 /** The default roles and bindings of a fresh cluster that matter to what clients do here. */
 export function defaultRbacObjects(): any[] {
 	const rbac = 'rbac.authorization.k8s.io/v1';
-	const discoveryUrls = ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/openapi', '/openapi/*', '/version', '/version/'];
-	const role = (name: string, rules: Rule[]) => ({ apiVersion: rbac, kind: 'ClusterRole', metadata: { name }, rules });
+	const discoveryUrls = [
+		'/api',
+		'/api/*',
+		'/apis',
+		'/apis/*',
+		'/healthz',
+		'/livez',
+		'/readyz',
+		'/openapi',
+		'/openapi/*',
+		'/version',
+		'/version/',
+	];
+	const role = (name: string, rules: Rule[]) => ({
+		apiVersion: rbac,
+		kind: 'ClusterRole',
+		metadata: { name },
+		rules,
+	});
 	const binding = (name: string, roleName: string, groups: string[]) => ({
-		apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: { name },
+		apiVersion: rbac,
+		kind: 'ClusterRoleBinding',
+		metadata: { name },
 		roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
-		subjects: groups.map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g })),
+		subjects: groups.map((g) => ({
+			apiGroup: 'rbac.authorization.k8s.io',
+			kind: 'Group',
+			name: g,
+		})),
 	});
 	return [
-		role('cluster-admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }]),
+		role('cluster-admin', [
+			{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+			{ nonResourceURLs: ['*'], verbs: ['*'] },
+		]),
 		binding('cluster-admin', 'cluster-admin', ['system:masters']),
 		role('system:discovery', [{ nonResourceURLs: discoveryUrls, verbs: ['get'] }]),
 		binding('system:discovery', 'system:discovery', ['system:authenticated']),
-		role('system:public-info-viewer', [{ nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }]),
-		binding('system:public-info-viewer', 'system:public-info-viewer', ['system:authenticated', 'system:unauthenticated']),
-		role('system:basic-user', [{ apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] }]),
+		role('system:public-info-viewer', [
+			{
+				nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'],
+				verbs: ['get'],
+			},
+		]),
+		binding('system:public-info-viewer', 'system:public-info-viewer', [
+			'system:authenticated',
+			'system:unauthenticated',
+		]),
+		role('system:basic-user', [
+			{
+				apiGroups: ['authorization.k8s.io'],
+				resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+				verbs: ['create'],
+			},
+		]),
 		binding('system:basic-user', 'system:basic-user', ['system:authenticated']),
 	];
 }
 
-function matchesSubject(subject: any, bindingNamespace: string | undefined, who: TokenIdentity): boolean {
+function matchesSubject(
+	subject: any,
+	bindingNamespace: string | undefined,
+	who: TokenIdentity,
+): boolean {
 	switch (subject.kind) {
 		case 'User':
 			return subject.name === who.user;
 		case 'Group':
 			return who.groups.includes(subject.name);
 		case 'ServiceAccount':
-			return who.user === `system:serviceaccount:${subject.namespace ?? bindingNamespace}:${subject.name}`;
+			return (
+				who.user ===
+				`system:serviceaccount:${subject.namespace ?? bindingNamespace}:${subject.name}`
+			);
 		default:
 			return false;
 	}
 }
 
-const has = (list: string[] | undefined, value: string) => !!list && (list.includes('*') || list.includes(value));
+const has = (list: string[] | undefined, value: string) =>
+	!!list && (list.includes('*') || list.includes(value));
 
 function ruleAllows(rule: Rule, a: Attributes): boolean {
 	if (!has(rule.verbs, a.verb)) return false;
 	if (a.path !== undefined) {
-		return (rule.nonResourceURLs ?? []).some((u) => u === '*' || u === a.path || (u.endsWith('*') && a.path!.startsWith(u.slice(0, -1))));
+		return (rule.nonResourceURLs ?? []).some(
+			(u) => u === '*' || u === a.path || (u.endsWith('*') && a.path!.startsWith(u.slice(0, -1))),
+		);
 	}
 	if (!has(rule.apiGroups, a.group ?? '')) return false;
 	const resources = rule.resources ?? [];
 	const wanted = a.subresource ? `${a.resource}/${a.subresource}` : a.resource!;
-	const resourceOk = resources.includes('*') || resources.includes(wanted) || (!!a.subresource && resources.includes(`*/${a.subresource}`));
+	const resourceOk =
+		resources.includes('*') ||
+		resources.includes(wanted) ||
+		(!!a.subresource && resources.includes(`*/${a.subresource}`));
 	if (!resourceOk) return false;
 	return !rule.resourceNames?.length || (!!a.name && rule.resourceNames.includes(a.name));
 }
@@ -146,9 +201,16 @@ export class Authorizer {
 		if (who.groups.includes('system:masters')) return { allowed: true, reason: '' };
 		for (const g of this.grants(who, a.path === undefined ? a.namespace : undefined)) {
 			if ((g.role.rules ?? []).some((r: Rule) => ruleAllows(r, a))) {
-				const bindingName = g.binding.metadata.namespace ? `${g.binding.metadata.name}/${g.binding.metadata.namespace}` : g.binding.metadata.name;
-				const subject = (g.binding.subjects as any[]).find((s) => matchesSubject(s, g.binding.metadata.namespace, who));
-				const subjectName = subject.kind === 'ServiceAccount' ? `${subject.name}/${subject.namespace ?? g.binding.metadata.namespace}` : subject.name;
+				const bindingName = g.binding.metadata.namespace
+					? `${g.binding.metadata.name}/${g.binding.metadata.namespace}`
+					: g.binding.metadata.name;
+				const subject = (g.binding.subjects as any[]).find((s) =>
+					matchesSubject(s, g.binding.metadata.namespace, who),
+				);
+				const subjectName =
+					subject.kind === 'ServiceAccount'
+						? `${subject.name}/${subject.namespace ?? g.binding.metadata.namespace}`
+						: subject.name;
 				return {
 					allowed: true,
 					reason: `RBAC: allowed by ${g.binding.kind} "${bindingName}" of ${g.role.kind} "${g.role.metadata.name}" to ${subject.kind} "${subjectName}"`,
@@ -171,8 +233,15 @@ export class Authorizer {
 		const nonResourceRules: Rule[] = [];
 		for (const g of this.grants(who, namespace)) {
 			for (const r of (g.role.rules ?? []) as Rule[]) {
-				if (r.nonResourceURLs) nonResourceRules.push({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs });
-				else resourceRules.push({ verbs: r.verbs, apiGroups: r.apiGroups, resources: r.resources, ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) });
+				if (r.nonResourceURLs)
+					nonResourceRules.push({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs });
+				else
+					resourceRules.push({
+						verbs: r.verbs,
+						apiGroups: r.apiGroups,
+						resources: r.resources,
+						...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
+					});
 			}
 		}
 		return { resourceRules, nonResourceRules, incomplete: false };

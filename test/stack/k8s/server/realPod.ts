@@ -1,7 +1,13 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RealBuilder } from '../types';
-import { type ImageModel, materializeVolumes, prepareImageEtc, runContainer, type RunningContainer } from './podSandbox';
+import {
+	type ImageModel,
+	materializeVolumes,
+	prepareImageEtc,
+	runContainer,
+	type RunningContainer,
+} from './podSandbox';
 
 /**
  * The kubelet half of the Job simulator for pods that run for real: maps each container's image to what is on
@@ -37,11 +43,25 @@ export function imageModel(image: string, builder: RealBuilder): ImageModel {
 			},
 			uid: 1000,
 			gid: 1000,
-			dirs: ['/run/user/1000', '/home/user', '/home/user/.local', '/home/user/.local/tmp', '/home/user/.local/share', '/home/user/.local/share/buildkit'].map((p) => ({ path: p, owner: 1000 })),
+			dirs: [
+				'/run/user/1000',
+				'/home/user',
+				'/home/user/.local',
+				'/home/user/.local/tmp',
+				'/home/user/.local/share',
+				'/home/user/.local/share/buildkit',
+			].map((p) => ({ path: p, owner: 1000 })),
 			binds,
 		};
 	}
-	return { image, env: { PATH: path, BUILDKIT_SETUP_CGROUPV2_ROOT: '1' }, uid: 0, gid: 0, dirs: [{ path: '/var/lib/buildkit', owner: 0 }], binds };
+	return {
+		image,
+		env: { PATH: path, BUILDKIT_SETUP_CGROUPV2_ROOT: '1' },
+		uid: 0,
+		gid: 0,
+		dirs: [{ path: '/var/lib/buildkit', owner: 0 }],
+		binds,
+	};
 }
 
 export interface ContainerExit {
@@ -70,16 +90,30 @@ export class RealPod {
 	) {}
 
 	/** Runs the pod to its end; resolves with true when every container exited 0. */
-	async run(pod: any, secret: (name: string) => Record<string, string> | undefined, events: RealPodEvents): Promise<boolean> {
+	async run(
+		pod: any,
+		secret: (name: string) => Record<string, string> | undefined,
+		events: RealPodEvents,
+	): Promise<boolean> {
 		const spec = pod.spec;
-		const mountPaths = [...(spec.initContainers ?? []), ...spec.containers].flatMap((c: any) => (c.volumeMounts ?? []).map((m: any) => m.mountPath));
+		const mountPaths = [...(spec.initContainers ?? []), ...spec.containers].flatMap((c: any) =>
+			(c.volumeMounts ?? []).map((m: any) => m.mountPath),
+		);
 		const etc = prepareImageEtc(this.builder.workDir, mountPaths);
-		const volumes = materializeVolumes(this.podDir, spec.volumes ?? [], spec.securityContext?.fsGroup, secret);
+		const volumes = materializeVolumes(
+			this.podDir,
+			spec.volumes ?? [],
+			spec.securityContext?.fsGroup,
+			secret,
+		);
 		if (volumes.missing) {
 			events.blocked(`MountVolume.SetUp failed for volume: secret "${volumes.missing}" not found`);
 			return false;
 		}
-		const steps = [...(spec.initContainers ?? []).map((c: any) => ({ c, init: true })), ...spec.containers.map((c: any) => ({ c, init: false }))];
+		const steps = [
+			...(spec.initContainers ?? []).map((c: any) => ({ c, init: true })),
+			...spec.containers.map((c: any) => ({ c, init: false })),
+		];
 		for (const { c, init } of steps) {
 			if (this.killed) return false;
 			const image = imageModel(c.image, this.builder);
@@ -99,7 +133,12 @@ export class RealPod {
 			});
 			const exitCode = await this.current.done;
 			const finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-			events.exited(c.name, init, { exitCode, message: this.current.terminationMessage(), startedAt, finishedAt });
+			events.exited(c.name, init, {
+				exitCode,
+				message: this.current.terminationMessage(),
+				startedAt,
+				finishedAt,
+			});
 			if (exitCode !== 0) return false;
 		}
 		return true;
@@ -116,4 +155,5 @@ export class RealPod {
 	}
 }
 
-export const podDirFor = (builder: RealBuilder, pod: any) => join(builder.workDir, 'pods', `${pod.metadata.namespace}_${pod.metadata.name}`);
+export const podDirFor = (builder: RealBuilder, pod: any) =>
+	join(builder.workDir, 'pods', `${pod.metadata.namespace}_${pod.metadata.name}`);

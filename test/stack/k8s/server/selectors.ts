@@ -23,7 +23,8 @@ function splitTopLevel(text: string): string[] {
 	return parts.map((p) => p.trim()).filter((p) => p.length > 0);
 }
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+	/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 export function isValidLabelValue(value: string): boolean {
@@ -57,16 +58,21 @@ export function parseLabelSelector(selector: string | undefined): LabelRequireme
 			return { key: checkKey(term, set[1]), op: set[2] as 'in' | 'notin', values };
 		}
 		const neq = /^([^=!\s]+)\s*!=\s*(\S*)$/.exec(term);
-		if (neq) return { key: checkKey(term, neq[1]), op: 'notin', values: [checkValue(term, neq[2])] };
+		if (neq)
+			return { key: checkKey(term, neq[1]), op: 'notin', values: [checkValue(term, neq[2])] };
 		const eq = /^([^=!\s]+)\s*==?\s*(\S*)$/.exec(term);
 		if (eq) return { key: checkKey(term, eq[1]), op: 'in', values: [checkValue(term, eq[2])] };
-		if (term.startsWith('!')) return { key: checkKey(term, term.slice(1).trim()), op: '!', values: [] };
+		if (term.startsWith('!'))
+			return { key: checkKey(term, term.slice(1).trim()), op: '!', values: [] };
 		if (/^\S+$/.test(term)) return { key: checkKey(term, term), op: 'exists', values: [] };
 		return badSelector(term, 'found unexpected token');
 	});
 }
 
-export function labelsMatch(labels: Record<string, string> | undefined, requirements: LabelRequirement[]): boolean {
+export function labelsMatch(
+	labels: Record<string, string> | undefined,
+	requirements: LabelRequirement[],
+): boolean {
 	const l = labels ?? {};
 	return requirements.every((r) => {
 		const has = Object.prototype.hasOwnProperty.call(l, r.key);
@@ -90,7 +96,10 @@ export interface FieldRequirement {
 }
 
 /** Field selectors accept only the fields each resource registers; anything else is a 400 like the real one. */
-export function parseFieldSelector(selector: string | undefined, supported: readonly string[]): FieldRequirement[] {
+export function parseFieldSelector(
+	selector: string | undefined,
+	supported: readonly string[],
+): FieldRequirement[] {
 	if (!selector) return [];
 	return splitTopLevel(selector).map((term) => {
 		const m = /^([^=!]+?)\s*(!=|==|=)\s*(.*)$/.exec(term);

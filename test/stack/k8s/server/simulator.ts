@@ -86,10 +86,22 @@ const TERMINAL_SETTLE_MS = 15;
 
 const hex = (seed: string) => createHash('sha256').update(seed).digest('hex');
 
-function setCondition(conditions: any[], type: string, status: string, reason?: string, message?: string, withProbe = false): any[] {
+function setCondition(
+	conditions: any[],
+	type: string,
+	status: string,
+	reason?: string,
+	message?: string,
+	withProbe = false,
+): any[] {
 	const now = timestamp();
 	const existing = conditions.find((c) => c.type === type);
-	const next: any = { type, status, ...(withProbe ? { lastProbeTime: now } : { lastProbeTime: null }), lastTransitionTime: now };
+	const next: any = {
+		type,
+		status,
+		...(withProbe ? { lastProbeTime: now } : { lastProbeTime: null }),
+		lastTransitionTime: now,
+	};
 	if (reason) next.reason = reason;
 	if (message) next.message = message;
 	if (existing && existing.status === status) next.lastTransitionTime = existing.lastTransitionTime;
@@ -120,7 +132,9 @@ export class JobSimulator {
 	) {}
 
 	setScenario(match: ScenarioMatch, scenario: JobScenario): void {
-		this.scenarios = this.scenarios.filter((s) => JSON.stringify(s.match) !== JSON.stringify(match));
+		this.scenarios = this.scenarios.filter(
+			(s) => JSON.stringify(s.match) !== JSON.stringify(match),
+		);
 		this.scenarios.unshift({ match, scenario });
 	}
 
@@ -129,13 +143,20 @@ export class JobSimulator {
 		const app = job.metadata.labels?.webapp ?? job.spec?.template?.metadata?.labels?.webapp;
 		const hit =
 			this.scenarios.find((s) => s.match !== 'default' && s.match.jobName === name) ??
-			this.scenarios.find((s) => s.match !== 'default' && s.match.appName !== undefined && s.match.appName === app) ??
+			this.scenarios.find(
+				(s) => s.match !== 'default' && s.match.appName !== undefined && s.match.appName === app,
+			) ??
 			this.scenarios.find((s) => s.match === 'default');
 		return hit?.scenario ?? { outcome: 'succeed' };
 	}
 
 	snapshot(): SimulatorSnapshot {
-		return { sims: [...this.sims.values()], scenarios: this.scenarios, logs: this.podLogs, builds: this.builds };
+		return {
+			sims: [...this.sims.values()],
+			scenarios: this.scenarios,
+			logs: this.podLogs,
+			builds: this.builds,
+		};
 	}
 
 	restore(snapshot: Partial<SimulatorSnapshot>): void {
@@ -189,7 +210,13 @@ export class JobSimulator {
 		sim.simulatedBecause = this.simulatedBecause(job, sim.scenario);
 		this.sims.set(`${sim.namespace}/${sim.jobName}`, sim);
 		this.updateJob(sim, (j) => {
-			j.status = { startTime: timestamp(sim.startedAt), active: 1, ready: 0, terminating: 0, uncountedTerminatedPods: {} };
+			j.status = {
+				startTime: timestamp(sim.startedAt),
+				active: 1,
+				ready: 0,
+				terminating: 0,
+				uncountedTerminatedPods: {},
+			};
 		});
 		this.createPod(sim);
 		this.wake(sim);
@@ -214,10 +241,15 @@ export class JobSimulator {
 		const annotations = job.metadata.annotations ?? {};
 		const gitUrl = String(annotations[`${ANNOTATION}/git-url`] ?? '');
 		if (!onLoopback(gitUrl)) return 'git URL not on loopback';
-		if (!this.images(job).every((ref) => onLoopback(`//${ref}`))) return 'image registry not on loopback';
-		const args: string[] = job.spec.template.spec.containers.flatMap((c: any) => [...(c.command ?? []), ...(c.args ?? [])]);
+		if (!this.images(job).every((ref) => onLoopback(`//${ref}`)))
+			return 'image registry not on loopback';
+		const args: string[] = job.spec.template.spec.containers.flatMap((c: any) => [
+			...(c.command ?? []),
+			...(c.args ?? []),
+		]);
 		// Without generator=, BuildKit pulls docker/buildkit-syft-scanner from Docker Hub; tests reach loopback only.
-		if (args.some((a) => a.startsWith('attest:sbom') && !a.includes('generator='))) return 'SBOM without a generator image would pull from Docker Hub';
+		if (args.some((a) => a.startsWith('attest:sbom') && !a.includes('generator=')))
+			return 'SBOM without a generator image would pull from Docker Hub';
 		return undefined;
 	}
 
@@ -283,14 +315,17 @@ export class JobSimulator {
 	}
 
 	private deadlineAt(sim: SimRecord, job: any): number | undefined {
-		if (job.spec?.activeDeadlineSeconds) return sim.startedAt + job.spec.activeDeadlineSeconds * 1000;
+		if (job.spec?.activeDeadlineSeconds)
+			return sim.startedAt + job.spec.activeDeadlineSeconds * 1000;
 		if (sim.scenario.outcome === 'deadline') return sim.startedAt + this.runMs(sim);
 		return undefined;
 	}
 
 	private ttlAt(sim: SimRecord, job: any): number | undefined {
 		const ttl = job.spec?.ttlSecondsAfterFinished;
-		return sim.finishedAt !== undefined && typeof ttl === 'number' ? sim.finishedAt + ttl * 1000 : undefined;
+		return sim.finishedAt !== undefined && typeof ttl === 'number'
+			? sim.finishedAt + ttl * 1000
+			: undefined;
 	}
 
 	private wake(sim: SimRecord): void {
@@ -309,19 +344,24 @@ export class JobSimulator {
 		} else {
 			const due = this.phaseDue(sim);
 			if (due !== undefined) candidates.push(due);
-			const deadline = ['succeeded', 'failing', 'pushing'].includes(sim.phase) ? undefined : this.deadlineAt(sim, job);
+			const deadline = ['succeeded', 'failing', 'pushing'].includes(sim.phase)
+				? undefined
+				: this.deadlineAt(sim, job);
 			if (deadline !== undefined) candidates.push(deadline);
 		}
 		if (candidates.length === 0) return;
 		const delay = Math.max(0, Math.min(...candidates) - Date.now());
-		this.timers.set(key, setTimeout(() => {
-			try {
-				this.tick(sim);
-			} catch (err) {
-				// A simulator bug must not take the API server down with it; server.log has the trace.
-				console.error(`simulator: ${sim.namespace}/${sim.jobName} in ${sim.phase}:`, err);
-			}
-		}, delay));
+		this.timers.set(
+			key,
+			setTimeout(() => {
+				try {
+					this.tick(sim);
+				} catch (err) {
+					// A simulator bug must not take the API server down with it; server.log has the trace.
+					console.error(`simulator: ${sim.namespace}/${sim.jobName} in ${sim.phase}:`, err);
+				}
+			}, delay),
+		);
 	}
 
 	private tick(sim: SimRecord): void {
@@ -337,8 +377,17 @@ export class JobSimulator {
 			}
 		} else {
 			const deadline = this.deadlineAt(sim, job);
-			if (deadline !== undefined && now >= deadline && !['succeeded', 'failing', 'pushing'].includes(sim.phase)) {
-				this.failJob(sim, 'DeadlineExceeded', 'Job was active longer than specified deadline', true);
+			if (
+				deadline !== undefined &&
+				now >= deadline &&
+				!['succeeded', 'failing', 'pushing'].includes(sim.phase)
+			) {
+				this.failJob(
+					sim,
+					'DeadlineExceeded',
+					'Job was active longer than specified deadline',
+					true,
+				);
 			} else {
 				const due = this.phaseDue(sim);
 				if (due !== undefined && now >= due) this.advance(sim, job);
@@ -351,7 +400,8 @@ export class JobSimulator {
 		if (sim.simulatedBecause === undefined) this.builds.real++;
 		else {
 			this.builds.simulated++;
-			this.builds.reasons[sim.simulatedBecause] = (this.builds.reasons[sim.simulatedBecause] ?? 0) + 1;
+			this.builds.reasons[sim.simulatedBecause] =
+				(this.builds.reasons[sim.simulatedBecause] ?? 0) + 1;
 		}
 	}
 
@@ -374,14 +424,28 @@ export class JobSimulator {
 				return;
 			case 'succeeded':
 				this.updateJob(sim, (j) => {
-					j.status.conditions = setCondition(j.status.conditions ?? [], 'Complete', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', true);
+					j.status.conditions = setCondition(
+						j.status.conditions ?? [],
+						'Complete',
+						'True',
+						'CompletionsReached',
+						'Reached expected number of succeeded pods',
+						true,
+					);
 					j.status.completionTime = timestamp();
 				});
 				return this.finish(sim);
 			case 'failing':
 				this.deletePods(sim);
 				this.updateJob(sim, (j) => {
-					j.status.conditions = setCondition(j.status.conditions ?? [], 'Failed', 'True', sim.failReason, sim.failMessage, true);
+					j.status.conditions = setCondition(
+						j.status.conditions ?? [],
+						'Failed',
+						'True',
+						sim.failReason,
+						sim.failMessage,
+						true,
+					);
 					j.status.terminating = 0;
 				});
 				return this.finish(sim);
@@ -397,7 +461,10 @@ export class JobSimulator {
 
 	private containerNames(job: any): { init: string[]; main: string[] } {
 		const spec = job.spec.template.spec;
-		return { init: (spec.initContainers ?? []).map((c: any) => c.name), main: spec.containers.map((c: any) => c.name) };
+		return {
+			init: (spec.initContainers ?? []).map((c: any) => c.name),
+			main: spec.containers.map((c: any) => c.name),
+		};
 	}
 
 	private buildContainer(pod: any): any {
@@ -416,10 +483,22 @@ export class JobSimulator {
 		spec.priority ??= 0;
 		spec.preemptionPolicy ??= 'PreemptLowerPriority';
 		spec.tolerations ??= [
-			{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-			{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+			{
+				key: 'node.kubernetes.io/not-ready',
+				operator: 'Exists',
+				effect: 'NoExecute',
+				tolerationSeconds: 300,
+			},
+			{
+				key: 'node.kubernetes.io/unreachable',
+				operator: 'Exists',
+				effect: 'NoExecute',
+				tolerationSeconds: 300,
+			},
 		];
-		const limits = [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.resources ?? {});
+		const limits = [...(spec.initContainers ?? []), ...spec.containers].map(
+			(c: any) => c.resources ?? {},
+		);
 		const qosClass = limits.every((r) => !r.limits && !r.requests) ? 'BestEffort' : 'Burstable';
 		const pod = {
 			apiVersion: 'v1',
@@ -430,7 +509,16 @@ export class JobSimulator {
 				namespace: sim.namespace,
 				labels: template.metadata?.labels ?? {},
 				...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
-				ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: sim.jobName, uid: sim.uid, controller: true, blockOwnerDeletion: true }],
+				ownerReferences: [
+					{
+						apiVersion: 'batch/v1',
+						kind: 'Job',
+						name: sim.jobName,
+						uid: sim.uid,
+						controller: true,
+						blockOwnerDeletion: true,
+					},
+				],
 				finalizers: ['batch.kubernetes.io/job-tracking'],
 			},
 			spec,
@@ -459,23 +547,49 @@ export class JobSimulator {
 		const now = timestamp();
 		const existing = this.store.get('/events', sim.namespace, name);
 		if (existing) {
-			this.store.update('/events', { ...existing, message, count: existing.count + 1, lastTimestamp: now });
+			this.store.update('/events', {
+				...existing,
+				message,
+				count: existing.count + 1,
+				lastTimestamp: now,
+			});
 			return;
 		}
 		this.store.create('/events', {
-			apiVersion: 'v1', kind: 'Event',
+			apiVersion: 'v1',
+			kind: 'Event',
 			metadata: { name, namespace: sim.namespace },
-			involvedObject: { apiVersion: 'batch/v1', kind: 'Job', namespace: sim.namespace, name: sim.jobName, uid: sim.uid },
-			reason: 'FailedCreate', message, type: 'Warning', count: 1, firstTimestamp: now, lastTimestamp: now,
-			source: { component: 'job-controller' }, reportingComponent: 'job-controller',
+			involvedObject: {
+				apiVersion: 'batch/v1',
+				kind: 'Job',
+				namespace: sim.namespace,
+				name: sim.jobName,
+				uid: sim.uid,
+			},
+			reason: 'FailedCreate',
+			message,
+			type: 'Warning',
+			count: 1,
+			firstTimestamp: now,
+			lastTimestamp: now,
+			source: { component: 'job-controller' },
+			reportingComponent: 'job-controller',
 		});
 	}
 
 	private markUnschedulable(sim: SimRecord): void {
 		this.updatePod(sim, (p) => {
-			const mem = this.buildContainer(p).resources?.requests?.memory ?? this.buildContainer(p).resources?.limits?.memory;
+			const mem =
+				this.buildContainer(p).resources?.requests?.memory ??
+				this.buildContainer(p).resources?.limits?.memory;
 			const message = `0/3 nodes are available: 3 Insufficient ${mem ? 'memory' : 'cpu'}. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.`;
-			p.status.conditions = setCondition(p.status.conditions ?? [], 'PodScheduled', 'False', 'Unschedulable', message);
+			p.status.conditions = setCondition(
+				p.status.conditions ?? [],
+				'PodScheduled',
+				'False',
+				'Unschedulable',
+				message,
+			);
 		});
 		this.enter(sim, 'stalled');
 	}
@@ -486,7 +600,9 @@ export class JobSimulator {
 			name: c.name,
 			image,
 			imageID: state.waiting ? '' : `${image.replace(/[:@].*$/, '')}@sha256:${hex(image)}`,
-			...(state.waiting ? {} : { containerID: `containerd://${hex(`${c.name}${randomBytes(4).toString('hex')}`)}` }),
+			...(state.waiting
+				? {}
+				: { containerID: `containerd://${hex(`${c.name}${randomBytes(4).toString('hex')}`)}` }),
 			ready: !!state.running,
 			restartCount: 0,
 			started: !!state.running,
@@ -509,15 +625,39 @@ export class JobSimulator {
 			p.status.podIPs = [{ ip: p.status.podIP }];
 			p.status.startTime = now;
 			let c = setCondition([], 'PodReadyToStartContainers', 'True');
-			c = setCondition(c, 'Initialized', init.length ? 'False' : 'True', init.length ? 'ContainersNotInitialized' : undefined,
-				init.length ? `containers with incomplete status: [${init.join(' ')}]` : undefined);
-			c = setCondition(c, 'Ready', 'False', 'ContainersNotReady', `containers with unready status: [${p.spec.containers.map((x: any) => x.name).join(' ')}]`);
-			c = setCondition(c, 'ContainersReady', 'False', 'ContainersNotReady', `containers with unready status: [${p.spec.containers.map((x: any) => x.name).join(' ')}]`);
+			c = setCondition(
+				c,
+				'Initialized',
+				init.length ? 'False' : 'True',
+				init.length ? 'ContainersNotInitialized' : undefined,
+				init.length ? `containers with incomplete status: [${init.join(' ')}]` : undefined,
+			);
+			c = setCondition(
+				c,
+				'Ready',
+				'False',
+				'ContainersNotReady',
+				`containers with unready status: [${p.spec.containers.map((x: any) => x.name).join(' ')}]`,
+			);
+			c = setCondition(
+				c,
+				'ContainersReady',
+				'False',
+				'ContainersNotReady',
+				`containers with unready status: [${p.spec.containers.map((x: any) => x.name).join(' ')}]`,
+			);
 			p.status.conditions = setCondition(c, 'PodScheduled', 'True');
 			p.status.initContainerStatuses = (p.spec.initContainers ?? []).map((ic: any, i: number) =>
-				this.containerStatus(ic, i === 0 ? { running: { startedAt: now } } : { waiting: { reason: 'PodInitializing' } }));
+				this.containerStatus(
+					ic,
+					i === 0 ? { running: { startedAt: now } } : { waiting: { reason: 'PodInitializing' } },
+				),
+			);
 			p.status.containerStatuses = p.spec.containers.map((mc: any) =>
-				this.containerStatus(mc, { waiting: { reason: init.length ? 'PodInitializing' : 'ContainerCreating' } }));
+				this.containerStatus(mc, {
+					waiting: { reason: init.length ? 'PodInitializing' : 'ContainerCreating' },
+				}),
+			);
 		});
 		this.countBuild(sim);
 		if (sim.simulatedBecause === undefined) {
@@ -525,14 +665,17 @@ export class JobSimulator {
 			void this.runReal(sim);
 		} else if (init.length) {
 			this.log(sim, init[0], `Cloning into '/workspace/src'...`);
-			if (sim.scenario.outcome !== 'git-fail') this.log(sim, init[0], `remote: Enumerating objects: 42, done.`);
+			if (sim.scenario.outcome !== 'git-fail')
+				this.log(sim, init[0], `remote: Enumerating objects: 42, done.`);
 			this.enter(sim, 'initializing');
 		} else this.startBuild(sim);
 	}
 
 	private gitFails(sim: SimRecord): void {
 		const job = this.job(sim);
-		const url = redactUrl(job?.metadata.annotations?.[`${ANNOTATION}/git-url`] ?? 'https://git.example/app.git');
+		const url = redactUrl(
+			job?.metadata.annotations?.[`${ANNOTATION}/git-url`] ?? 'https://git.example/app.git',
+		);
 		const exitCode = sim.scenario.exitCode ?? 128;
 		this.log(sim, 'git-clone', `fatal: repository '${url}' not found`);
 		this.updatePod(sim, (p) => {
@@ -540,8 +683,22 @@ export class JobSimulator {
 			p.status.phase = 'Failed';
 			p.status.initContainerStatuses = p.status.initContainerStatuses.map((s: any, i: number) =>
 				i === 0
-					? { ...s, ready: false, started: false, state: { terminated: { exitCode, reason: 'Error', startedAt: s.state.running?.startedAt ?? now, finishedAt: now, containerID: s.containerID } } }
-					: s);
+					? {
+							...s,
+							ready: false,
+							started: false,
+							state: {
+								terminated: {
+									exitCode,
+									reason: 'Error',
+									startedAt: s.state.running?.startedAt ?? now,
+									finishedAt: now,
+									containerID: s.containerID,
+								},
+							},
+						}
+					: s,
+			);
 			p.status.conditions = setCondition(p.status.conditions, 'PodReadyToStartContainers', 'False');
 		});
 		this.podFailed(sim);
@@ -550,12 +707,27 @@ export class JobSimulator {
 	private initDone(sim: SimRecord): void {
 		const job = this.job(sim);
 		const rev = job?.metadata.annotations?.[`${ANNOTATION}/git-revision`] || 'main';
-		this.log(sim, 'git-clone', `Receiving objects: 100% (42/42), done.`, `HEAD is now at ${hex(rev).slice(0, 7)} ${rev}`);
+		this.log(
+			sim,
+			'git-clone',
+			`Receiving objects: 100% (42/42), done.`,
+			`HEAD is now at ${hex(rev).slice(0, 7)} ${rev}`,
+		);
 		this.updatePod(sim, (p) => {
 			const now = timestamp();
 			p.status.initContainerStatuses = p.status.initContainerStatuses.map((s: any) => ({
-				...s, ready: true, started: false,
-				state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: s.state.running?.startedAt ?? now, finishedAt: now, containerID: s.containerID } },
+				...s,
+				ready: true,
+				started: false,
+				state: {
+					terminated: {
+						exitCode: 0,
+						reason: 'Completed',
+						startedAt: s.state.running?.startedAt ?? now,
+						finishedAt: now,
+						containerID: s.containerID,
+					},
+				},
 			}));
 			p.status.conditions = setCondition(p.status.conditions, 'Initialized', 'True');
 		});
@@ -564,8 +736,17 @@ export class JobSimulator {
 				const c = this.buildContainer(p);
 				p.status.containerStatuses = p.status.containerStatuses.map((s: any) =>
 					s.name === c.name
-						? { ...s, state: { waiting: { reason: 'ErrImagePull', message: `rpc error: code = NotFound desc = failed to pull and unpack image "${s.image}": failed to resolve reference "${s.image}": ${s.image}: not found` } } }
-						: s);
+						? {
+								...s,
+								state: {
+									waiting: {
+										reason: 'ErrImagePull',
+										message: `rpc error: code = NotFound desc = failed to pull and unpack image "${s.image}": failed to resolve reference "${s.image}": ${s.image}: not found`,
+									},
+								},
+							}
+						: s,
+				);
 			});
 			this.enter(sim, 'imagepull');
 		} else this.startBuild(sim);
@@ -575,7 +756,18 @@ export class JobSimulator {
 		this.updatePod(sim, (p) => {
 			const c = this.buildContainer(p);
 			p.status.containerStatuses = p.status.containerStatuses.map((s: any) =>
-				s.name === c.name ? { ...s, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` } } } : s);
+				s.name === c.name
+					? {
+							...s,
+							state: {
+								waiting: {
+									reason: 'ImagePullBackOff',
+									message: `Back-off pulling image "${c.image}"`,
+								},
+							},
+						}
+					: s,
+			);
 		});
 		// Stays here until the Job's deadline, as a real Job does.
 		this.enter(sim, 'stalled');
@@ -589,7 +781,9 @@ export class JobSimulator {
 			p.status.containerStatuses = p.spec.containers.map((c: any) => {
 				const prev = p.status.containerStatuses?.find((s: any) => s.name === c.name);
 				const base = this.containerStatus(c, { running: { startedAt: now } });
-				return prev ? { ...base, restartCount: prev.restartCount, lastState: prev.lastState } : base;
+				return prev
+					? { ...base, restartCount: prev.restartCount, lastState: prev.lastState }
+					: base;
 			});
 			p.status.conditions = setCondition(p.status.conditions, 'Ready', 'True');
 			p.status.conditions = setCondition(p.status.conditions, 'ContainersReady', 'True');
@@ -600,7 +794,9 @@ export class JobSimulator {
 		if (sim.restarts === 0) {
 			const images = this.images(job);
 			const n = sim.scenario.logLines ?? 8;
-			this.log(sim, 'buildkit',
+			this.log(
+				sim,
+				'buildkit',
 				'#1 [internal] load build definition from Dockerfile',
 				'#1 transferring dockerfile: 312B done',
 				'#1 DONE 0.0s',
@@ -611,7 +807,11 @@ export class JobSimulator {
 				'#4 [2/3] COPY . /src',
 				'#4 DONE 0.1s',
 				'#5 [3/3] RUN make build',
-				...Array.from({ length: n }, (_, i) => `#5 ${(0.1 * (i + 1)).toFixed(3)} step ${i + 1}/${n}: compiling ${images[0] ?? 'app'}`),
+				...Array.from(
+					{ length: n },
+					(_, i) =>
+						`#5 ${(0.1 * (i + 1)).toFixed(3)} step ${i + 1}/${n}: compiling ${images[0] ?? 'app'}`,
+				),
 			);
 		} else this.log(sim, 'buildkit', `#5 [3/3] RUN make build (restart ${sim.restarts})`);
 		this.enter(sim, 'running');
@@ -619,24 +819,55 @@ export class JobSimulator {
 
 	private images(job: any): string[] {
 		const raw = job?.metadata.annotations?.[`${ANNOTATION}/images`] ?? '';
-		return raw.split(',').map((s: string) => s.trim()).filter(Boolean);
+		return raw
+			.split(',')
+			.map((s: string) => s.trim())
+			.filter(Boolean);
 	}
 
-	private terminateBuild(sim: SimRecord, terminated: Record<string, unknown>, podPhase: string | undefined, restart = false): void {
+	private terminateBuild(
+		sim: SimRecord,
+		terminated: Record<string, unknown>,
+		podPhase: string | undefined,
+		restart = false,
+	): void {
 		this.updatePod(sim, (p) => {
 			const now = timestamp();
 			const c = this.buildContainer(p);
 			p.status.containerStatuses = p.status.containerStatuses.map((s: any) => {
 				if (s.name !== c.name) return s;
-				const done = { terminated: { ...terminated, startedAt: s.state.running?.startedAt ?? now, finishedAt: now, containerID: s.containerID } };
+				const done = {
+					terminated: {
+						...terminated,
+						startedAt: s.state.running?.startedAt ?? now,
+						finishedAt: now,
+						containerID: s.containerID,
+					},
+				};
 				return restart
-					? { ...s, ready: false, started: false, restartCount: s.restartCount + 1, lastState: done,
-						state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${c.name} pod=${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})` } } }
+					? {
+							...s,
+							ready: false,
+							started: false,
+							restartCount: s.restartCount + 1,
+							lastState: done,
+							state: {
+								waiting: {
+									reason: 'CrashLoopBackOff',
+									message: `back-off 10s restarting failed container=${c.name} pod=${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})`,
+								},
+							},
+						}
 					: { ...s, ready: false, started: false, state: done };
 			});
 			if (podPhase) p.status.phase = podPhase;
 			p.status.conditions = setCondition(p.status.conditions, 'Ready', 'False', 'PodCompleted');
-			p.status.conditions = setCondition(p.status.conditions, 'ContainersReady', 'False', 'PodCompleted');
+			p.status.conditions = setCondition(
+				p.status.conditions,
+				'ContainersReady',
+				'False',
+				'PodCompleted',
+			);
 		});
 	}
 
@@ -649,7 +880,11 @@ export class JobSimulator {
 		}
 		if (outcome === 'crashloop') {
 			sim.restarts++;
-			this.log(sim, 'buildkit', 'panic: runtime error: invalid memory address or nil pointer dereference');
+			this.log(
+				sim,
+				'buildkit',
+				'panic: runtime error: invalid memory address or nil pointer dereference',
+			);
 			this.terminateBuild(sim, { exitCode: 2, reason: 'Error' }, undefined, true);
 			this.updateJob(sim, (j) => {
 				j.status.ready = 0;
@@ -661,10 +896,16 @@ export class JobSimulator {
 			this.terminateBuild(sim, { exitCode: 137, reason: 'OOMKilled' }, 'Failed');
 		} else {
 			const exitCode = sim.scenario.exitCode ?? 1;
-			this.log(sim, 'buildkit',
+			this.log(
+				sim,
+				'buildkit',
 				'#5 ERROR: process "/bin/sh -c make build" did not complete successfully: exit code: 2',
-				'------', ' > [3/3] RUN make build:', '0.612 make: *** [Makefile:3: build] Error 2', '------',
-				'ERROR: failed to solve: process "/bin/sh -c make build" did not complete successfully: exit code: 2');
+				'------',
+				' > [3/3] RUN make build:',
+				'0.612 make: *** [Makefile:3: build] Error 2',
+				'------',
+				'ERROR: failed to solve: process "/bin/sh -c make build" did not complete successfully: exit code: 2',
+			);
 			this.terminateBuild(sim, { exitCode, reason: 'Error' }, 'Failed');
 		}
 		this.podFailed(sim);
@@ -672,7 +913,12 @@ export class JobSimulator {
 
 	private restartAfterCrash(sim: SimRecord, job: any): void {
 		if (sim.restarts > (job.spec.backoffLimit ?? 6)) {
-			this.failJob(sim, 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', true);
+			this.failJob(
+				sim,
+				'BackoffLimitExceeded',
+				'Job has reached the specified backoff limit',
+				true,
+			);
 			return;
 		}
 		this.startBuild(sim);
@@ -681,19 +927,34 @@ export class JobSimulator {
 	private async push(sim: SimRecord, job: any): Promise<void> {
 		const images = this.images(job);
 		const a = job.metadata.annotations ?? {};
-		const wanted = String(a[`${ANNOTATION}/attestations`] ?? '').split(',').map((s) => s.trim());
-		const withAttestations = sim.scenario.attestations !== false && (wanted.includes('sbom') || wanted.includes('provenance'));
+		const wanted = String(a[`${ANNOTATION}/attestations`] ?? '')
+			.split(',')
+			.map((s) => s.trim());
+		const withAttestations =
+			sim.scenario.attestations !== false &&
+			(wanted.includes('sbom') || wanted.includes('provenance'));
 		const gitUrl = a[`${ANNOTATION}/git-url`] ?? '';
 		let outcome: { digest: string } | { error: string };
 		try {
-			const revision = withAttestations && wanted.includes('provenance') ? await resolveRevision(gitUrl, sim.scenario.cloneRevision ?? a[`${ANNOTATION}/git-revision`] ?? '') : '';
+			const revision =
+				withAttestations && wanted.includes('provenance')
+					? await resolveRevision(
+							gitUrl,
+							sim.scenario.cloneRevision ?? a[`${ANNOTATION}/git-revision`] ?? '',
+						)
+					: '';
 			const digest = await pushImages({
 				refs: images,
 				seed: sim.uid,
 				registry: this.opts.registry,
 				pushModule: this.opts.pushModule,
 				attestations: withAttestations
-					? { sbom: wanted.includes('sbom'), provenance: wanted.includes('provenance'), sourceRepository: gitUrl, revision }
+					? {
+							sbom: wanted.includes('sbom'),
+							provenance: wanted.includes('provenance'),
+							sourceRepository: gitUrl,
+							revision,
+						}
 					: false,
 			});
 			outcome = { digest };
@@ -702,16 +963,29 @@ export class JobSimulator {
 		}
 		if (this.sims.get(`${sim.namespace}/${sim.jobName}`) !== sim || !this.job(sim)) return;
 		if ('error' in outcome) {
-			this.log(sim, 'buildkit', '#6 exporting to image', `#6 ERROR: failed to push ${images[0] ?? ''}: ${outcome.error}`,
-				`ERROR: failed to solve: failed to push ${images[0] ?? ''}: ${outcome.error}`);
+			this.log(
+				sim,
+				'buildkit',
+				'#6 exporting to image',
+				`#6 ERROR: failed to push ${images[0] ?? ''}: ${outcome.error}`,
+				`ERROR: failed to solve: failed to push ${images[0] ?? ''}: ${outcome.error}`,
+			);
 			this.terminateBuild(sim, { exitCode: 1, reason: 'Error' }, 'Failed');
 			this.podFailed(sim);
 		} else {
 			const digest = outcome.digest;
-			this.log(sim, 'buildkit', '#5 DONE 4.2s', '#6 exporting to image', '#6 exporting layers 0.3s done',
-				`#6 exporting manifest sha256:${hex(`${digest}m`)} done`, `#6 exporting config sha256:${hex(`${digest}c`)} done`,
+			this.log(
+				sim,
+				'buildkit',
+				'#5 DONE 4.2s',
+				'#6 exporting to image',
+				'#6 exporting layers 0.3s done',
+				`#6 exporting manifest sha256:${hex(`${digest}m`)} done`,
+				`#6 exporting config sha256:${hex(`${digest}c`)} done`,
 				'#6 pushing layers 0.8s done',
-				...images.map((ref) => `#6 pushing manifest for ${ref}@${digest} 0.1s done`), '#6 DONE 1.4s');
+				...images.map((ref) => `#6 pushing manifest for ${ref}@${digest} 0.1s done`),
+				'#6 DONE 1.4s',
+			);
 			const message = JSON.stringify({ digest, image: images[0] ?? '' });
 			this.terminateBuild(sim, { exitCode: 0, reason: 'Completed', message }, 'Succeeded');
 			this.jobSucceeded(sim);
@@ -724,7 +998,14 @@ export class JobSimulator {
 			j.status.active = 0;
 			j.status.ready = 0;
 			j.status.succeeded = 1;
-			j.status.conditions = setCondition(j.status.conditions ?? [], 'SuccessCriteriaMet', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', true);
+			j.status.conditions = setCondition(
+				j.status.conditions ?? [],
+				'SuccessCriteriaMet',
+				'True',
+				'CompletionsReached',
+				'Reached expected number of succeeded pods',
+				true,
+			);
 		});
 		this.enter(sim, 'succeeded');
 	}
@@ -735,11 +1016,28 @@ export class JobSimulator {
 		if (!pod) return;
 		const now = timestamp();
 		this.store.create('/events', {
-			apiVersion: 'v1', kind: 'Event',
-			metadata: { name: `${pod.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: sim.namespace },
-			involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: sim.namespace, name: pod.metadata.name, uid: pod.metadata.uid },
-			reason, message, type, count: 1, firstTimestamp: now, lastTimestamp: now,
-			source: { component: 'kubelet', host: NODE }, reportingComponent: 'kubelet', reportingInstance: NODE,
+			apiVersion: 'v1',
+			kind: 'Event',
+			metadata: {
+				name: `${pod.metadata.name}.${randomBytes(8).toString('hex')}`,
+				namespace: sim.namespace,
+			},
+			involvedObject: {
+				apiVersion: 'v1',
+				kind: 'Pod',
+				namespace: sim.namespace,
+				name: pod.metadata.name,
+				uid: pod.metadata.uid,
+			},
+			reason,
+			message,
+			type,
+			count: 1,
+			firstTimestamp: now,
+			lastTimestamp: now,
+			source: { component: 'kubelet', host: NODE },
+			reportingComponent: 'kubelet',
+			reportingInstance: NODE,
 		});
 	}
 
@@ -754,15 +1052,26 @@ export class JobSimulator {
 		const builder = this.opts.realBuilder;
 		if (!pod || !builder) return;
 		const real = new RealPod(builder, podDirFor(builder, pod));
-		const ran = sim.scenario.cloneRevision === undefined ? pod : withCloneRevision(pod, sim.scenario.cloneRevision);
+		const ran =
+			sim.scenario.cloneRevision === undefined
+				? pod
+				: withCloneRevision(pod, sim.scenario.cloneRevision);
 		this.realPods.set(key, real);
 		let blocked = false;
 		const initNames: string[] = (pod.spec.initContainers ?? []).map((c: any) => c.name);
 		const messageOf = (name: string, exit: ContainerExit): string | undefined => {
 			if (exit.message) return exit.message;
-			const c = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((x: any) => x.name === name);
-			if (exit.exitCode === 0 || c?.terminationMessagePolicy !== 'FallbackToLogsOnError') return undefined;
-			return (this.podLogs[`${sim.namespace}/${sim.podName}`]?.[name] ?? []).slice(-80).join('\n').slice(-2048) || undefined;
+			const c = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find(
+				(x: any) => x.name === name,
+			);
+			if (exit.exitCode === 0 || c?.terminationMessagePolicy !== 'FallbackToLogsOnError')
+				return undefined;
+			return (
+				(this.podLogs[`${sim.namespace}/${sim.podName}`]?.[name] ?? [])
+					.slice(-80)
+					.join('\n')
+					.slice(-2048) || undefined
+			);
 		};
 		const live = () => this.sims.get(key) === sim && sim.phase === 'real';
 		let ok = false;
@@ -774,13 +1083,19 @@ export class JobSimulator {
 					const now = timestamp();
 					if (isInit) {
 						this.updatePod(sim, (p) => {
-							p.status.initContainerStatuses = p.status.initContainerStatuses.map((s: any) => (s.name === name ? { ...s, state: { running: { startedAt: now } } } : s));
+							p.status.initContainerStatuses = p.status.initContainerStatuses.map((s: any) =>
+								s.name === name ? { ...s, state: { running: { startedAt: now } } } : s,
+							);
 						});
 						return;
 					}
 					this.updatePod(sim, (p) => {
 						p.status.phase = 'Running';
-						p.status.containerStatuses = p.status.containerStatuses.map((s: any) => (s.name === name ? { ...s, ready: true, started: true, state: { running: { startedAt: now } } } : s));
+						p.status.containerStatuses = p.status.containerStatuses.map((s: any) =>
+							s.name === name
+								? { ...s, ready: true, started: true, state: { running: { startedAt: now } } }
+								: s,
+						);
 						p.status.conditions = setCondition(p.status.conditions, 'Ready', 'True');
 						p.status.conditions = setCondition(p.status.conditions, 'ContainersReady', 'True');
 					});
@@ -806,11 +1121,24 @@ export class JobSimulator {
 					const last = initNames[initNames.length - 1] === name;
 					this.updatePod(sim, (p) => {
 						p.status.initContainerStatuses = p.status.initContainerStatuses.map((s: any) =>
-							s.name === name ? { ...s, ready: exit.exitCode === 0, started: false, state: { terminated: { ...terminated, containerID: s.containerID } } } : s);
+							s.name === name
+								? {
+										...s,
+										ready: exit.exitCode === 0,
+										started: false,
+										state: { terminated: { ...terminated, containerID: s.containerID } },
+									}
+								: s,
+						);
 						if (exit.exitCode !== 0) {
 							p.status.phase = 'Failed';
-							p.status.conditions = setCondition(p.status.conditions, 'PodReadyToStartContainers', 'False');
-						} else if (last) p.status.conditions = setCondition(p.status.conditions, 'Initialized', 'True');
+							p.status.conditions = setCondition(
+								p.status.conditions,
+								'PodReadyToStartContainers',
+								'False',
+							);
+						} else if (last)
+							p.status.conditions = setCondition(p.status.conditions, 'Initialized', 'True');
 					});
 				},
 				blocked: (reason) => {
@@ -819,7 +1147,11 @@ export class JobSimulator {
 				},
 			});
 		} catch (err) {
-			this.log(sim, 'buildkit', `stand-in: could not run the pod: ${err instanceof Error ? err.message : String(err)}`);
+			this.log(
+				sim,
+				'buildkit',
+				`stand-in: could not run the pod: ${err instanceof Error ? err.message : String(err)}`,
+			);
 		}
 		this.realPods.delete(key);
 		real.cleanUp();
@@ -843,7 +1175,13 @@ export class JobSimulator {
 			j.status.ready = 0;
 			j.status.failed = sim.failures;
 		});
-		if (job && sim.failures > (job.spec.backoffLimit ?? 6)) this.failJob(sim, 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', false);
+		if (job && sim.failures > (job.spec.backoffLimit ?? 6))
+			this.failJob(
+				sim,
+				'BackoffLimitExceeded',
+				'Job has reached the specified backoff limit',
+				false,
+			);
 		else this.enter(sim, 'backoff');
 	}
 
@@ -859,11 +1197,31 @@ export class JobSimulator {
 				p.metadata.deletionTimestamp = now;
 				p.metadata.deletionGracePeriodSeconds = 30;
 				p.status.phase = 'Failed';
-				p.status.conditions = setCondition(p.status.conditions ?? [], 'DisruptionTarget', 'True', 'DeletionByJobController', 'Job controller: deleting pod');
+				p.status.conditions = setCondition(
+					p.status.conditions ?? [],
+					'DisruptionTarget',
+					'True',
+					'DeletionByJobController',
+					'Job controller: deleting pod',
+				);
 				p.status.containerStatuses = (p.status.containerStatuses ?? []).map((s: any) =>
 					s.state.running
-						? { ...s, ready: false, started: false, state: { terminated: { exitCode: 143, reason: 'Error', startedAt: s.state.running.startedAt, finishedAt: now, containerID: s.containerID } } }
-						: s);
+						? {
+								...s,
+								ready: false,
+								started: false,
+								state: {
+									terminated: {
+										exitCode: 143,
+										reason: 'Error',
+										startedAt: s.state.running.startedAt,
+										finishedAt: now,
+										containerID: s.containerID,
+									},
+								},
+							}
+						: s,
+				);
 			});
 		}
 		this.updateJob(sim, (j) => {
@@ -873,7 +1231,14 @@ export class JobSimulator {
 			}
 			j.status.active = 0;
 			j.status.ready = 0;
-			j.status.conditions = setCondition(j.status.conditions ?? [], 'FailureTarget', 'True', reason, message, true);
+			j.status.conditions = setCondition(
+				j.status.conditions ?? [],
+				'FailureTarget',
+				'True',
+				reason,
+				message,
+				true,
+			);
 		});
 		this.enter(sim, 'failing');
 	}
@@ -881,7 +1246,10 @@ export class JobSimulator {
 	/** The controller removes pods it terminated (deadline, crash loop) before it sets Failed. */
 	private deletePods(sim: SimRecord): void {
 		for (const pod of this.store.list(PODS, sim.namespace)) {
-			if (pod.metadata.ownerReferences?.some((o: any) => o.uid === sim.uid) && pod.metadata.deletionTimestamp) {
+			if (
+				pod.metadata.ownerReferences?.some((o: any) => o.uid === sim.uid) &&
+				pod.metadata.deletionTimestamp
+			) {
 				this.store.remove(PODS, sim.namespace, pod.metadata.name);
 			}
 		}

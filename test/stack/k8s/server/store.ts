@@ -59,7 +59,11 @@ export class Store {
 		const all = [...(this.objects.get(resource)?.values() ?? [])];
 		return all
 			.filter((o) => namespace === undefined || o.metadata.namespace === namespace)
-			.sort((a, b) => keyOf(a.metadata.namespace, a.metadata.name).localeCompare(keyOf(b.metadata.namespace, b.metadata.name)))
+			.sort((a, b) =>
+				keyOf(a.metadata.namespace, a.metadata.name).localeCompare(
+					keyOf(b.metadata.namespace, b.metadata.name),
+				),
+			)
 			.map((o) => structuredClone(o));
 	}
 
@@ -140,14 +144,16 @@ export class Store {
 
 	snapshot(): StoreSnapshot {
 		const objects: Array<[string, any]> = [];
-		for (const [resource, bucket] of this.objects) for (const obj of bucket.values()) objects.push([resource, obj]);
+		for (const [resource, bucket] of this.objects)
+			for (const obj of bucket.values()) objects.push([resource, obj]);
 		return { rv: this.rv, objects };
 	}
 
 	/** Loads persisted state; the history starts empty at the current revision, as after an apiserver restart. */
 	restore(snapshot: StoreSnapshot): void {
 		this.rv = snapshot.rv;
-		for (const [resource, obj] of snapshot.objects) this.bucket(resource).set(keyOf(obj.metadata.namespace, obj.metadata.name), obj);
+		for (const [resource, obj] of snapshot.objects)
+			this.bucket(resource).set(keyOf(obj.metadata.namespace, obj.metadata.name), obj);
 		this.history = [];
 		this.oldestWatchableRv = this.rv;
 	}

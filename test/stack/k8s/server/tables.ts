@@ -23,7 +23,8 @@ function jobStatus(job: any): string {
 	const conds: any[] = job.status?.conditions ?? [];
 	const isTrue = (t: string) => conds.some((c) => c.type === t && c.status === 'True');
 	if (job.metadata.deletionTimestamp) return 'Terminating';
-	for (const t of ['Complete', 'Failed', 'FailureTarget', 'SuccessCriteriaMet', 'Suspended']) if (isTrue(t)) return t;
+	for (const t of ['Complete', 'Failed', 'FailureTarget', 'SuccessCriteriaMet', 'Suspended'])
+		if (isTrue(t)) return t;
 	return 'Running';
 }
 
@@ -31,14 +32,17 @@ function podStatus(pod: any): string {
 	if (pod.metadata.deletionTimestamp) return 'Terminating';
 	const init: any[] = pod.status?.initContainerStatuses ?? [];
 	for (const [i, s] of init.entries()) {
-		if (s.state?.terminated && s.state.terminated.exitCode !== 0) return `Init:${s.state.terminated.reason ?? 'Error'}`;
-		if (s.state?.waiting && s.state.waiting.reason !== 'PodInitializing') return `Init:${s.state.waiting.reason}`;
+		if (s.state?.terminated && s.state.terminated.exitCode !== 0)
+			return `Init:${s.state.terminated.reason ?? 'Error'}`;
+		if (s.state?.waiting && s.state.waiting.reason !== 'PodInitializing')
+			return `Init:${s.state.waiting.reason}`;
 		if (!s.state?.terminated) return `Init:${i}/${init.length}`;
 	}
 	let reason = pod.status?.reason ?? pod.status?.phase ?? 'Unknown';
 	for (const s of pod.status?.containerStatuses ?? []) {
 		if (s.state?.waiting?.reason) reason = s.state.waiting.reason;
-		else if (s.state?.terminated) reason = s.state.terminated.reason ?? `ExitCode:${s.state.terminated.exitCode}`;
+		else if (s.state?.terminated)
+			reason = s.state.terminated.reason ?? `ExitCode:${s.state.terminated.exitCode}`;
 	}
 	return reason;
 }
@@ -58,25 +62,55 @@ export function toTable(kind: string, items: any[], resourceVersion: string) {
 	let columnDefinitions;
 	let rows;
 	if (kind === 'Job') {
-		columnDefinitions = [column('Name', 'string', 0, 'name'), column('Status'), column('Completions'), column('Duration'), column('Age'),
-			column('Containers', 'string', 1), column('Images', 'string', 1), column('Selector', 'string', 1)];
+		columnDefinitions = [
+			column('Name', 'string', 0, 'name'),
+			column('Status'),
+			column('Completions'),
+			column('Duration'),
+			column('Age'),
+			column('Containers', 'string', 1),
+			column('Images', 'string', 1),
+			column('Selector', 'string', 1),
+		];
 		rows = items.map((j) => {
 			const start = j.status?.startTime ? Date.parse(j.status.startTime) : undefined;
 			const end = j.status?.completionTime ? Date.parse(j.status.completionTime) : Date.now();
 			const containers = j.spec.template.spec.containers;
-			return row(j, [j.metadata.name, jobStatus(j), `${j.status?.succeeded ?? 0}/${j.spec.completions ?? 1}`,
-				start === undefined ? '' : humanDuration(end - start), age(j),
-				containers.map((c: any) => c.name).join(','), containers.map((c: any) => c.image).join(','),
-				Object.entries(j.spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')]);
+			return row(j, [
+				j.metadata.name,
+				jobStatus(j),
+				`${j.status?.succeeded ?? 0}/${j.spec.completions ?? 1}`,
+				start === undefined ? '' : humanDuration(end - start),
+				age(j),
+				containers.map((c: any) => c.name).join(','),
+				containers.map((c: any) => c.image).join(','),
+				Object.entries(j.spec.selector?.matchLabels ?? {})
+					.map(([k, v]) => `${k}=${v}`)
+					.join(','),
+			]);
 		});
 	} else if (kind === 'Pod') {
-		columnDefinitions = [column('Name', 'string', 0, 'name'), column('Ready'), column('Status'), column('Restarts', 'string'), column('Age'),
-			column('IP', 'string', 1), column('Node', 'string', 1)];
+		columnDefinitions = [
+			column('Name', 'string', 0, 'name'),
+			column('Ready'),
+			column('Status'),
+			column('Restarts', 'string'),
+			column('Age'),
+			column('IP', 'string', 1),
+			column('Node', 'string', 1),
+		];
 		rows = items.map((p) => {
 			const statuses: any[] = p.status?.containerStatuses ?? [];
 			const restarts = statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0);
-			return row(p, [p.metadata.name, `${statuses.filter((s) => s.ready).length}/${p.spec.containers.length}`, podStatus(p), String(restarts),
-				age(p), p.status?.podIP ?? '<none>', p.spec.nodeName ?? '<none>']);
+			return row(p, [
+				p.metadata.name,
+				`${statuses.filter((s) => s.ready).length}/${p.spec.containers.length}`,
+				podStatus(p),
+				String(restarts),
+				age(p),
+				p.status?.podIP ?? '<none>',
+				p.spec.nodeName ?? '<none>',
+			]);
 		});
 	} else if (kind === 'Namespace') {
 		columnDefinitions = [column('Name', 'string', 0, 'name'), column('Status'), column('Age')];
@@ -85,5 +119,11 @@ export function toTable(kind: string, items: any[], resourceVersion: string) {
 		columnDefinitions = [column('Name', 'string', 0, 'name'), column('Age')];
 		rows = items.map((o) => row(o, [o.metadata.name, age(o)]));
 	}
-	return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion }, columnDefinitions, rows };
+	return {
+		kind: 'Table',
+		apiVersion: 'meta.k8s.io/v1',
+		metadata: { resourceVersion },
+		columnDefinitions,
+		rows,
+	};
 }

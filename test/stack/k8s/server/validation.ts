@@ -19,9 +19,11 @@ const LABEL_VALUE_MSG =
 	"a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
 export function validateName(field: string, name: unknown, maxLength = 253): StatusCause[] {
-	if (typeof name !== 'string' || name === '') return [requiredValue(field, 'name or generateName is required')];
+	if (typeof name !== 'string' || name === '')
+		return [requiredValue(field, 'name or generateName is required')];
 	const causes: StatusCause[] = [];
-	if (name.length > maxLength) causes.push(invalidValue(field, name, `must be no more than ${maxLength} characters`));
+	if (name.length > maxLength)
+		causes.push(invalidValue(field, name, `must be no more than ${maxLength} characters`));
 	if (!DNS1123_SUBDOMAIN.test(name)) causes.push(invalidValue(field, name, SUBDOMAIN_MSG));
 	return causes;
 }
@@ -31,9 +33,17 @@ function validateLabels(field: string, labels: unknown): StatusCause[] {
 	if (typeof labels !== 'object') return [invalidValue(field, labels, 'must be a map of strings')];
 	const causes: StatusCause[] = [];
 	for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
-		if (!isValidLabelKey(k)) causes.push(invalidValue(field, k, 'name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\''));
+		if (!isValidLabelKey(k))
+			causes.push(
+				invalidValue(
+					field,
+					k,
+					"name part must consist of alphanumeric characters, '-', '_' or '.'",
+				),
+			);
 		if (typeof v !== 'string') causes.push(invalidValue(`${field}[${k}]`, v, 'must be a string'));
-		else if (v.length > 63) causes.push(invalidValue(field, v, 'must be no more than 63 characters'));
+		else if (v.length > 63)
+			causes.push(invalidValue(field, v, 'must be no more than 63 characters'));
 		else if (!isValidLabelValue(v)) causes.push(invalidValue(field, v, LABEL_VALUE_MSG));
 	}
 	return causes;
@@ -43,16 +53,30 @@ function validateAnnotations(field: string, annotations: unknown): StatusCause[]
 	if (annotations == null) return [];
 	const causes: StatusCause[] = [];
 	for (const [k, v] of Object.entries(annotations as Record<string, unknown>)) {
-		if (!isValidLabelKey(k)) causes.push(invalidValue(field, k, 'name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\''));
+		if (!isValidLabelKey(k))
+			causes.push(
+				invalidValue(
+					field,
+					k,
+					"name part must consist of alphanumeric characters, '-', '_' or '.'",
+				),
+			);
 		if (typeof v !== 'string') causes.push(invalidValue(`${field}[${k}]`, v, 'must be a string'));
 	}
-	if (JSON.stringify(annotations).length > 262144) causes.push({ reason: 'FieldValueTooLong', message: 'Too long: must have at most 262144 bytes', field });
+	if (JSON.stringify(annotations).length > 262144)
+		causes.push({
+			reason: 'FieldValueTooLong',
+			message: 'Too long: must have at most 262144 bytes',
+			field,
+		});
 	return causes;
 }
 
 export function validateMetadata(meta: any, maxNameLength = 253): StatusCause[] {
 	return [
-		...(meta.generateName && !meta.name ? [] : validateName('metadata.name', meta.name, maxNameLength)),
+		...(meta.generateName && !meta.name
+			? []
+			: validateName('metadata.name', meta.name, maxNameLength)),
 		...validateLabels('metadata.labels', meta.labels),
 		...validateAnnotations('metadata.annotations', meta.annotations),
 	];
@@ -61,22 +85,40 @@ export function validateMetadata(meta: any, maxNameLength = 253): StatusCause[] 
 function nonNegative(field: string, value: unknown): StatusCause[] {
 	if (value === undefined || value === null) return [];
 	if (!Number.isInteger(value)) return [invalidValue(field, value, 'must be an integer')];
-	return (value as number) < 0 ? [invalidValue(field, value, 'must be greater than or equal to 0')] : [];
+	return (value as number) < 0
+		? [invalidValue(field, value, 'must be greater than or equal to 0')]
+		: [];
 }
 
-function validateContainers(field: string, containers: any[] | undefined, seen: Set<string>): StatusCause[] {
+function validateContainers(
+	field: string,
+	containers: any[] | undefined,
+	seen: Set<string>,
+): StatusCause[] {
 	const causes: StatusCause[] = [];
 	(containers ?? []).forEach((c, i) => {
 		const f = `${field}[${i}]`;
 		if (!c?.name) causes.push(requiredValue(`${f}.name`));
-		else if (!DNS1123_LABEL.test(c.name) || c.name.length > 63) causes.push(invalidValue(`${f}.name`, c.name, LABEL_MSG));
-		else if (seen.has(c.name)) causes.push({ reason: 'FieldValueDuplicate', message: `Duplicate value: "${c.name}"`, field: `${f}.name` });
+		else if (!DNS1123_LABEL.test(c.name) || c.name.length > 63)
+			causes.push(invalidValue(`${f}.name`, c.name, LABEL_MSG));
+		else if (seen.has(c.name))
+			causes.push({
+				reason: 'FieldValueDuplicate',
+				message: `Duplicate value: "${c.name}"`,
+				field: `${f}.name`,
+			});
 		else seen.add(c.name);
 		if (!c?.image) causes.push(requiredValue(`${f}.image`));
 		for (const kind of ['limits', 'requests']) {
 			for (const [res, q] of Object.entries(c?.resources?.[kind] ?? {})) {
 				if (!QUANTITY.test(String(q))) {
-					causes.push(invalidValue(`${f}.resources.${kind}[${res}]`, q, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+					causes.push(
+						invalidValue(
+							`${f}.resources.${kind}[${res}]`,
+							q,
+							"quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+						),
+					);
 				}
 			}
 		}
@@ -84,18 +126,26 @@ function validateContainers(field: string, containers: any[] | undefined, seen: 
 	return causes;
 }
 
-export function validatePodSpec(field: string, spec: any, allowedRestartPolicies?: string[]): StatusCause[] {
+export function validatePodSpec(
+	field: string,
+	spec: any,
+	allowedRestartPolicies?: string[],
+): StatusCause[] {
 	if (!spec || typeof spec !== 'object') return [requiredValue(field)];
 	const seen = new Set<string>();
 	const causes = [
 		...validateContainers(`${field}.initContainers`, spec.initContainers, seen),
 		...validateContainers(`${field}.containers`, spec.containers, seen),
 	];
-	if (!Array.isArray(spec.containers) || spec.containers.length === 0) causes.push(requiredValue(`${field}.containers`));
+	if (!Array.isArray(spec.containers) || spec.containers.length === 0)
+		causes.push(requiredValue(`${field}.containers`));
 	if (allowedRestartPolicies && !allowedRestartPolicies.includes(spec.restartPolicy)) {
 		causes.push(
 			spec.restartPolicy === undefined
-				? requiredValue(`${field}.restartPolicy`, `valid values: ${allowedRestartPolicies.map((p) => `"${p}"`).join(', ')}`)
+				? requiredValue(
+						`${field}.restartPolicy`,
+						`valid values: ${allowedRestartPolicies.map((p) => `"${p}"`).join(', ')}`,
+					)
 				: unsupportedValue(`${field}.restartPolicy`, spec.restartPolicy, allowedRestartPolicies),
 		);
 	}
@@ -113,10 +163,20 @@ export function validateJob(job: any): StatusCause[] {
 		...validateLabels('spec.template.metadata.labels', spec.template?.metadata?.labels),
 		...validatePodSpec('spec.template.spec', spec.template?.spec, ['OnFailure', 'Never']),
 	];
-	if (spec.activeDeadlineSeconds !== undefined && !(Number.isInteger(spec.activeDeadlineSeconds) && spec.activeDeadlineSeconds > 0)) {
-		causes.push(invalidValue('spec.activeDeadlineSeconds', spec.activeDeadlineSeconds, 'must be greater than 0'));
+	if (
+		spec.activeDeadlineSeconds !== undefined &&
+		!(Number.isInteger(spec.activeDeadlineSeconds) && spec.activeDeadlineSeconds > 0)
+	) {
+		causes.push(
+			invalidValue(
+				'spec.activeDeadlineSeconds',
+				spec.activeDeadlineSeconds,
+				'must be greater than 0',
+			),
+		);
 	}
-	for (const f of ['parallelism', 'completions'] as const) causes.push(...nonNegative(`spec.${f}`, spec[f]));
+	for (const f of ['parallelism', 'completions'] as const)
+		causes.push(...nonNegative(`spec.${f}`, spec[f]));
 	return causes;
 }
 
@@ -125,7 +185,9 @@ const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 /** `generateName` + 5 characters, the apiserver's SimpleNameGenerator alphabet. */
 export function generateName(prefix: string): string {
 	const bytes = randomBytes(5);
-	return prefix + [...bytes].map((b) => NAME_SUFFIX_ALPHABET[b % NAME_SUFFIX_ALPHABET.length]).join('');
+	return (
+		prefix + [...bytes].map((b) => NAME_SUFFIX_ALPHABET[b % NAME_SUFFIX_ALPHABET.length]).join('')
+	);
 }
 
 function defaultContainer(c: any): void {

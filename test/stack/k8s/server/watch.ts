@@ -1,7 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { ResourceDef } from './resources';
 import { apiVersionOf } from './resources';
-import { fieldsMatch, labelsMatch, type FieldRequirement, type LabelRequirement } from './selectors';
+import {
+	fieldsMatch,
+	labelsMatch,
+	type FieldRequirement,
+	type LabelRequirement,
+} from './selectors';
 import type { Store, StoreEvent } from './store';
 import { toTable } from './tables';
 
@@ -48,7 +53,10 @@ export class WatchStream {
 
 	private write(type: string, object: any): void {
 		if (this.closed) return;
-		const body = this.w.table && type !== 'BOOKMARK' && type !== 'ERROR' ? toTable(this.w.def.kind, [object], object.metadata.resourceVersion) : object;
+		const body =
+			this.w.table && type !== 'BOOKMARK' && type !== 'ERROR'
+				? toTable(this.w.def.kind, [object], object.metadata.resourceVersion)
+				: object;
 		this.res.write(`${JSON.stringify({ type, object: body })}\n`);
 	}
 
@@ -56,7 +64,11 @@ export class WatchStream {
 		this.write('BOOKMARK', {
 			kind: this.w.def.kind,
 			apiVersion: apiVersionOf(this.w.def),
-			metadata: { resourceVersion: String(this.store.resourceVersion), ...(annotations ? { annotations } : {}), creationTimestamp: null },
+			metadata: {
+				resourceVersion: String(this.store.resourceVersion),
+				...(annotations ? { annotations } : {}),
+				creationTimestamp: null,
+			},
 		});
 	}
 
@@ -72,20 +84,31 @@ export class WatchStream {
 	}
 
 	start(): void {
-		this.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+		this.res.writeHead(200, {
+			'Content-Type': 'application/json',
+			'Cache-Control': 'no-cache, private',
+			'Transfer-Encoding': 'chunked',
+		});
 		this.res.flushHeaders();
 		this.res.on('close', () => this.close());
 		const rv = this.w.resourceVersion;
 		if (!rv || rv === '0' || this.w.sendInitialEvents) {
-			for (const obj of this.store.list(this.resource, this.w.namespace)) if (this.matches(obj)) this.write('ADDED', obj);
-			if (this.w.sendInitialEvents && this.w.allowBookmarks) this.bookmark({ 'k8s.io/initial-events-end': 'true' });
+			for (const obj of this.store.list(this.resource, this.w.namespace))
+				if (this.matches(obj)) this.write('ADDED', obj);
+			if (this.w.sendInitialEvents && this.w.allowBookmarks)
+				this.bookmark({ 'k8s.io/initial-events-end': 'true' });
 		} else {
 			const n = Number(rv);
 			const events = this.store.eventsSince(this.resource, n);
 			if (events === 'expired') {
 				this.write('ERROR', {
-					kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
-					message: `too old resource version: ${rv} (${this.store.oldestWatchable})`, reason: 'Expired', code: 410,
+					kind: 'Status',
+					apiVersion: 'v1',
+					metadata: {},
+					status: 'Failure',
+					message: `too old resource version: ${rv} (${this.store.oldestWatchable})`,
+					reason: 'Expired',
+					code: 410,
 				});
 				this.end();
 				return;

@@ -54,5 +54,7 @@ export function evaluate(expression: string, bindings: Bindings): Outcome {
 	if (!program) programs.set(expression, (program = compile(expression)));
 	const outcome = program(bindings);
 	if ('error' in outcome && outcome.error.startsWith('compilation error: ')) return outcome;
-	return 'error' in outcome ? { error: `expression '${expression}' resulted in error: ${outcome.error}` } : outcome;
+	return 'error' in outcome
+		? { error: `expression '${expression}' resulted in error: ${outcome.error}` }
+		: outcome;
 }

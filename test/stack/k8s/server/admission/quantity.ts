@@ -1,6 +1,10 @@
 import { celFunc, celMethod, CelScalar, objectType, type CelFunc } from '@bufbuild/cel';
 import { create, createFileRegistry, type DescMessage, type Registry } from '@bufbuild/protobuf';
-import { FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
+import {
+	FieldDescriptorProto_Label,
+	FieldDescriptorProto_Type,
+	FileDescriptorProtoSchema,
+} from '@bufbuild/protobuf/wkt';
 import type { ReflectMessage } from '@bufbuild/protobuf/reflect';
 
 /**
@@ -17,8 +21,26 @@ export interface Decimal {
 	exp: number;
 }
 
-const SUFFIX_EXP: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const BINARY: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
+const SUFFIX_EXP: Record<string, number> = {
+	n: -9,
+	u: -6,
+	m: -3,
+	'': 0,
+	k: 3,
+	M: 6,
+	G: 9,
+	T: 12,
+	P: 15,
+	E: 18,
+};
+const BINARY: Record<string, bigint> = {
+	Ki: 1n << 10n,
+	Mi: 1n << 20n,
+	Gi: 1n << 30n,
+	Ti: 1n << 40n,
+	Pi: 1n << 50n,
+	Ei: 1n << 60n,
+};
 const QUANTITY = /^([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
@@ -36,7 +58,10 @@ function normalize(d: Decimal): Decimal {
 /** resource.ParseQuantity's grammar: <signedNumber><suffix>, suffix binary SI, decimal SI or an exponent. */
 export function parseQuantity(text: string): Decimal {
 	const m = QUANTITY.exec(text);
-	if (!m) throw new Error('quantities must match the regular expression \'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$\'');
+	if (!m)
+		throw new Error(
+			"quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+		);
 	const [, sign, number, suffix = ''] = m;
 	const [whole, fraction = ''] = number.split('.');
 	let mantissa = BigInt(`${whole || '0'}${fraction}`) * (sign === '-' ? -1n : 1n);
@@ -72,7 +97,20 @@ const FILE = create(FileDescriptorProtoSchema, {
 	name: 'kubernetes/quantity.proto',
 	package: 'kubernetes',
 	syntax: 'proto3',
-	messageType: [{ name: 'Quantity', field: [{ name: 'value', jsonName: 'value', number: 1, type: FieldDescriptorProto_Type.STRING, label: FieldDescriptorProto_Label.OPTIONAL }] }],
+	messageType: [
+		{
+			name: 'Quantity',
+			field: [
+				{
+					name: 'value',
+					jsonName: 'value',
+					number: 1,
+					type: FieldDescriptorProto_Type.STRING,
+					label: FieldDescriptorProto_Label.OPTIONAL,
+				},
+			],
+		},
+	],
 });
 export const quantityRegistry: Registry = createFileRegistry(FILE, () => undefined);
 const QuantityDesc = quantityRegistry.getMessage('kubernetes.Quantity') as DescMessage;

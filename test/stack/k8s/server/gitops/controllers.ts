@@ -37,14 +37,31 @@ const APPLICATIONS = 'argoproj.io/applications';
 const NAMESPACES = '/namespaces';
 
 class ReconcileError extends Error {
-	constructor(readonly stage: 'build' | 'apply', message: string) {
+	constructor(
+		readonly stage: 'build' | 'apply',
+		message: string,
+	) {
 		super(message);
 	}
 }
 
-function cond(type: string, status: string, reason: string, message: string, generation: number, previous?: any): any {
+function cond(
+	type: string,
+	status: string,
+	reason: string,
+	message: string,
+	generation: number,
+	previous?: any,
+): any {
 	const same = previous && previous.status === status && previous.reason === reason;
-	return { lastTransitionTime: same ? previous.lastTransitionTime : timestamp(), message, observedGeneration: generation, reason, status, type };
+	return {
+		lastTransitionTime: same ? previous.lastTransitionTime : timestamp(),
+		message,
+		observedGeneration: generation,
+		reason,
+		status,
+		type,
+	};
 }
 
 /** The apiserver's validation of a Deployment, with its error text (`Deployment.apps "x" is invalid: ...`). */
@@ -54,10 +71,13 @@ export function deploymentErrors(d: any): string[] {
 	const labels = d.spec?.template?.metadata?.labels ?? {};
 	if (!d.spec?.selector) errs.push('spec.selector: Required value');
 	else if (selector && !Object.entries(selector).every(([k, v]) => labels[k] === v)) {
-		errs.push(`spec.template.metadata.labels: Invalid value: ${JSON.stringify(labels)}: \`selector\` does not match template \`labels\``);
+		errs.push(
+			`spec.template.metadata.labels: Invalid value: ${JSON.stringify(labels)}: \`selector\` does not match template \`labels\``,
+		);
 	}
 	const containers = d.spec?.template?.spec?.containers;
-	if (!Array.isArray(containers) || containers.length === 0) errs.push('spec.template.spec.containers: Required value');
+	if (!Array.isArray(containers) || containers.length === 0)
+		errs.push('spec.template.spec.containers: Required value');
 	else {
 		containers.forEach((c: any, i: number) => {
 			if (!c?.name) errs.push(`spec.template.spec.containers[${i}].name: Required value`);
@@ -95,8 +115,16 @@ export class GitOpsControllers {
 		const resource = config.kind === 'flux' ? KUSTOMIZATIONS : APPLICATIONS;
 		const existing = this.store.get(resource, config.namespace, config.name);
 		if (existing) this.store.remove(resource, config.namespace, config.name);
-		this.store.create(resource, config.kind === 'flux' ? this.kustomization(config) : this.application(config));
-		const source: Source = { config, cache: mkdtempSync(join(tmpdir(), 'standin-gitops-')), busy: false, managed: [] };
+		this.store.create(
+			resource,
+			config.kind === 'flux' ? this.kustomization(config) : this.application(config),
+		);
+		const source: Source = {
+			config,
+			cache: mkdtempSync(join(tmpdir(), 'standin-gitops-')),
+			busy: false,
+			managed: [],
+		};
 		this.sources.set(key, source);
 		void git(['init', '-q', '--bare', source.cache]).then(() => this.poll(source));
 	}
@@ -117,29 +145,61 @@ export class GitOpsControllers {
 
 	private ensureNamespace(name: string): void {
 		if (this.store.get(NAMESPACES, undefined, name)) return;
-		this.store.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+		this.store.create(NAMESPACES, {
+			apiVersion: 'v1',
+			kind: 'Namespace',
+			metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
+			spec: { finalizers: ['kubernetes'] },
+			status: { phase: 'Active' },
+		});
 	}
 
 	private kustomization(c: GitOpsSourceConfig): any {
 		return {
-			apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization',
-			metadata: { name: c.name, namespace: c.namespace, generation: 1, finalizers: ['finalizers.fluxcd.io'] },
-			spec: { interval: '1m', path: `./${c.path.replace(/^\.?\//, '')}`, prune: true, force: false, sourceRef: { kind: 'GitRepository', name: c.name }, targetNamespace: c.targetNamespace, timeout: '5m' },
+			apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+			kind: 'Kustomization',
+			metadata: {
+				name: c.name,
+				namespace: c.namespace,
+				generation: 1,
+				finalizers: ['finalizers.fluxcd.io'],
+			},
+			spec: {
+				interval: '1m',
+				path: `./${c.path.replace(/^\.?\//, '')}`,
+				prune: true,
+				force: false,
+				sourceRef: { kind: 'GitRepository', name: c.name },
+				targetNamespace: c.targetNamespace,
+				timeout: '5m',
+			},
 			status: { observedGeneration: -1, conditions: [] },
 		};
 	}
 
 	private application(c: GitOpsSourceConfig): any {
 		return {
-			apiVersion: 'argoproj.io/v1alpha1', kind: 'Application',
-			metadata: { name: c.name, namespace: c.namespace, generation: 1, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+			apiVersion: 'argoproj.io/v1alpha1',
+			kind: 'Application',
+			metadata: {
+				name: c.name,
+				namespace: c.namespace,
+				generation: 1,
+				finalizers: ['resources-finalizer.argocd.argoproj.io'],
+			},
 			spec: {
 				project: 'default',
 				source: { repoURL: c.repoUrl, path: c.path, targetRevision: c.branch },
 				destination: { server: 'https://kubernetes.default.svc', namespace: c.targetNamespace },
 				syncPolicy: { automated: { prune: true, selfHeal: true } },
 			},
-			status: { sync: { status: 'Unknown', comparedTo: { source: { repoURL: c.repoUrl }, destination: {} } }, health: { status: 'Unknown' } },
+			status: {
+				sync: {
+					status: 'Unknown',
+					comparedTo: { source: { repoURL: c.repoUrl }, destination: {} },
+				},
+				health: { status: 'Unknown' },
+			},
 		};
 	}
 
@@ -149,7 +209,9 @@ export class GitOpsControllers {
 		if (source.busy) return;
 		source.busy = true;
 		this.tick(source)
-			.catch((err) => process.stderr.write(`gitops ${this.keyOf(source)}: ${(err as Error).message}\n`))
+			.catch((err) =>
+				process.stderr.write(`gitops ${this.keyOf(source)}: ${(err as Error).message}\n`),
+			)
 			.finally(() => (source.busy = false));
 	}
 
@@ -162,8 +224,22 @@ export class GitOpsControllers {
 		const out = await git(['ls-remote', config.fetchUrl, `refs/heads/${config.branch}`]);
 		const sha = out.split(/\s/)[0];
 		if (!sha || sha === source.attempted) return;
-		if (config.kind === 'flux' && this.store.get(KUSTOMIZATIONS, config.namespace, config.name)?.spec?.suspend) return;
-		await git(['fetch', '-q', '--depth', '1', config.fetchUrl, `+refs/heads/${config.branch}:refs/heads/${config.branch}`], source.cache);
+		if (
+			config.kind === 'flux' &&
+			this.store.get(KUSTOMIZATIONS, config.namespace, config.name)?.spec?.suspend
+		)
+			return;
+		await git(
+			[
+				'fetch',
+				'-q',
+				'--depth',
+				'1',
+				config.fetchUrl,
+				`+refs/heads/${config.branch}:refs/heads/${config.branch}`,
+			],
+			source.cache,
+		);
 		source.attempted = sha;
 		this.progressing(source, sha);
 		try {
@@ -180,7 +256,9 @@ export class GitOpsControllers {
 	/** All YAML documents under the path at that commit (`kustomize build` of a folder without kustomization.yaml). */
 	private async build(source: Source, sha: string): Promise<any[]> {
 		const path = source.config.path.replace(/^\.?\//, '').replace(/\/$/, '');
-		const files = (await git(['ls-tree', '-r', '--name-only', sha, '--', path], source.cache)).split('\n').filter((f) => /\.ya?ml$/.test(f) && !/(^|\/)kustomization\.ya?ml$/.test(f));
+		const files = (await git(['ls-tree', '-r', '--name-only', sha, '--', path], source.cache))
+			.split('\n')
+			.filter((f) => /\.ya?ml$/.test(f) && !/(^|\/)kustomization\.ya?ml$/.test(f));
 		const docs: any[] = [];
 		for (const file of files.sort()) {
 			const text = await git(['cat-file', 'blob', `${sha}:${file}`], source.cache);
@@ -188,7 +266,10 @@ export class GitOpsControllers {
 				if (doc.errors.length) {
 					const e = doc.errors[0];
 					const line = e.linePos?.[0]?.line;
-					throw new ReconcileError('build', `kustomize build failed: ${file}: yaml: ${line ? `line ${line}: ` : ''}${e.message.split('\n')[0]}`);
+					throw new ReconcileError(
+						'build',
+						`kustomize build failed: ${file}: yaml: ${line ? `line ${line}: ` : ''}${e.message.split('\n')[0]}`,
+					);
 				}
 				const value = doc.toJS();
 				if (value && typeof value === 'object') docs.push(value);
@@ -206,23 +287,59 @@ export class GitOpsControllers {
 			const errs = deploymentErrors(d);
 			if (errs.length) {
 				const detail = errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`;
-				throw new ReconcileError('apply', `Deployment/${ns}/${d.metadata?.name} dry-run failed (Invalid): Deployment.apps "${d.metadata?.name}" is invalid: ${detail}`);
+				throw new ReconcileError(
+					'apply',
+					`Deployment/${ns}/${d.metadata?.name} dry-run failed (Invalid): Deployment.apps "${d.metadata?.name}" is invalid: ${detail}`,
+				);
 			}
 		}
 		const applied: Array<{ namespace: string; name: string }> = [];
 		for (const d of deployments) {
 			const namespace = config.targetNamespace;
 			const name = d.metadata.name;
-			const tracking = config.kind === 'flux'
-				? { 'kustomize.toolkit.fluxcd.io/name': config.name, 'kustomize.toolkit.fluxcd.io/namespace': config.namespace }
-				: { 'app.kubernetes.io/instance': config.name };
-			const spec = { replicas: 1, progressDeadlineSeconds: 600, revisionHistoryLimit: 10, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, ...d.spec };
+			const tracking =
+				config.kind === 'flux'
+					? {
+							'kustomize.toolkit.fluxcd.io/name': config.name,
+							'kustomize.toolkit.fluxcd.io/namespace': config.namespace,
+						}
+					: { 'app.kubernetes.io/instance': config.name };
+			const spec = {
+				replicas: 1,
+				progressDeadlineSeconds: 600,
+				revisionHistoryLimit: 10,
+				strategy: {
+					type: 'RollingUpdate',
+					rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+				},
+				...d.spec,
+			};
 			const current = this.store.get(DEPLOYMENTS, namespace, name);
-			const metadata = { ...(d.metadata ?? {}), namespace, labels: { ...(d.metadata?.labels ?? {}), ...tracking } };
-			if (!current) this.store.create(DEPLOYMENTS, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { ...metadata, generation: 1 }, spec, status: {} });
-			else if (JSON.stringify(current.spec) !== JSON.stringify(spec) || JSON.stringify(current.metadata.labels) !== JSON.stringify(metadata.labels)) {
-				const generation = (current.metadata.generation ?? 1) + (JSON.stringify(current.spec) !== JSON.stringify(spec) ? 1 : 0);
-				this.store.update(DEPLOYMENTS, { ...current, metadata: { ...current.metadata, labels: metadata.labels, generation }, spec });
+			const metadata = {
+				...(d.metadata ?? {}),
+				namespace,
+				labels: { ...(d.metadata?.labels ?? {}), ...tracking },
+			};
+			if (!current)
+				this.store.create(DEPLOYMENTS, {
+					apiVersion: 'apps/v1',
+					kind: 'Deployment',
+					metadata: { ...metadata, generation: 1 },
+					spec,
+					status: {},
+				});
+			else if (
+				JSON.stringify(current.spec) !== JSON.stringify(spec) ||
+				JSON.stringify(current.metadata.labels) !== JSON.stringify(metadata.labels)
+			) {
+				const generation =
+					(current.metadata.generation ?? 1) +
+					(JSON.stringify(current.spec) !== JSON.stringify(spec) ? 1 : 0);
+				this.store.update(DEPLOYMENTS, {
+					...current,
+					metadata: { ...current.metadata, labels: metadata.labels, generation },
+					spec,
+				});
 			}
 			applied.push({ namespace, name });
 		}
@@ -237,18 +354,38 @@ export class GitOpsControllers {
 				const gen = obj.metadata.generation ?? 1;
 				const prev = (t: string) => obj.status?.conditions?.find((c: any) => c.type === t);
 				obj.status.conditions = [
-					cond('Reconciling', 'True', 'Progressing', `Building manifests for revision ${revision} with a timeout of 5m0s`, gen, prev('Reconciling')),
+					cond(
+						'Reconciling',
+						'True',
+						'Progressing',
+						`Building manifests for revision ${revision} with a timeout of 5m0s`,
+						gen,
+						prev('Reconciling'),
+					),
 					cond('Ready', 'Unknown', 'Progressing', 'Reconciliation in progress', gen, prev('Ready')),
 				];
 			});
 		} else {
 			this.updateStatus(APPLICATIONS, config, (obj) => {
-				obj.status.operationState = { operation: { sync: { revision: sha }, initiatedBy: { automated: true }, retry: { limit: 5 } }, phase: 'Running', message: 'waiting for completion of hook and 1 more resources', startedAt: timestamp() };
+				obj.status.operationState = {
+					operation: {
+						sync: { revision: sha },
+						initiatedBy: { automated: true },
+						retry: { limit: 5 },
+					},
+					phase: 'Running',
+					message: 'waiting for completion of hook and 1 more resources',
+					startedAt: timestamp(),
+				};
 			});
 		}
 	}
 
-	private succeeded(source: Source, sha: string, applied: Array<{ namespace: string; name: string }>): void {
+	private succeeded(
+		source: Source,
+		sha: string,
+		applied: Array<{ namespace: string; name: string }>,
+	): void {
 		const { config } = source;
 		const revision = `${config.branch}@sha1:${sha}`;
 		if (config.kind === 'flux') {
@@ -259,21 +396,69 @@ export class GitOpsControllers {
 					observedGeneration: gen,
 					lastAppliedRevision: revision,
 					lastAttemptedRevision: revision,
-					conditions: [cond('Ready', 'True', 'ReconciliationSucceeded', `Applied revision: ${revision}`, gen, obj.status?.conditions?.find((c: any) => c.type === 'Ready'))],
-					inventory: { entries: applied.map((a) => ({ id: `${a.namespace}_${a.name}_apps_Deployment`, v: 'v1' })) },
+					conditions: [
+						cond(
+							'Ready',
+							'True',
+							'ReconciliationSucceeded',
+							`Applied revision: ${revision}`,
+							gen,
+							obj.status?.conditions?.find((c: any) => c.type === 'Ready'),
+						),
+					],
+					inventory: {
+						entries: applied.map((a) => ({
+							id: `${a.namespace}_${a.name}_apps_Deployment`,
+							v: 'v1',
+						})),
+					},
 				};
 			});
 		} else {
 			this.updateStatus(APPLICATIONS, config, (obj) => {
 				const now = timestamp();
-				const sourceRef = { repoURL: config.repoUrl, path: config.path, targetRevision: config.branch };
-				const resources = applied.map((a) => ({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: a.namespace, name: a.name, status: 'Synced', message: `deployment.apps/${a.name} configured`, hookPhase: 'Running', syncPhase: 'Sync' }));
-				obj.status.operationState = { ...obj.status.operationState, phase: 'Succeeded', message: 'successfully synced (all tasks run)', finishedAt: now, syncResult: { revision: sha, source: sourceRef, resources } };
-				obj.status.sync = { status: 'Synced', revision: sha, comparedTo: { source: sourceRef, destination: obj.spec.destination } };
+				const sourceRef = {
+					repoURL: config.repoUrl,
+					path: config.path,
+					targetRevision: config.branch,
+				};
+				const resources = applied.map((a) => ({
+					group: 'apps',
+					version: 'v1',
+					kind: 'Deployment',
+					namespace: a.namespace,
+					name: a.name,
+					status: 'Synced',
+					message: `deployment.apps/${a.name} configured`,
+					hookPhase: 'Running',
+					syncPhase: 'Sync',
+				}));
+				obj.status.operationState = {
+					...obj.status.operationState,
+					phase: 'Succeeded',
+					message: 'successfully synced (all tasks run)',
+					finishedAt: now,
+					syncResult: { revision: sha, source: sourceRef, resources },
+				};
+				obj.status.sync = {
+					status: 'Synced',
+					revision: sha,
+					comparedTo: { source: sourceRef, destination: obj.spec.destination },
+				};
 				obj.status.conditions = undefined;
 				obj.status.reconciledAt = now;
 				const history = obj.status.history ?? [];
-				obj.status.history = [...history, { revision: sha, deployedAt: now, id: history.length, source: sourceRef, deployStartedAt: obj.status.operationState.startedAt, initiatedBy: { automated: true } }].slice(-10);
+				obj.status.history = [
+					...history,
+					{
+						revision: sha,
+						deployedAt: now,
+						id: history.length,
+						source: sourceRef,
+						deployStartedAt: obj.status.operationState.startedAt,
+						initiatedBy: { automated: true },
+					},
+				].slice(-10);
 				obj.status.sourceType = 'Directory';
 				this.argoHealth(obj, applied);
 			});
@@ -291,7 +476,16 @@ export class GitOpsControllers {
 					...obj.status,
 					observedGeneration: gen,
 					lastAttemptedRevision: revision,
-					conditions: [cond('Ready', 'False', reason, error.message, gen, obj.status?.conditions?.find((c: any) => c.type === 'Ready'))],
+					conditions: [
+						cond(
+							'Ready',
+							'False',
+							reason,
+							error.message,
+							gen,
+							obj.status?.conditions?.find((c: any) => c.type === 'Ready'),
+						),
+					],
 				};
 			});
 		} else {
@@ -299,21 +493,46 @@ export class GitOpsControllers {
 				const now = timestamp();
 				if (error.stage === 'build') {
 					const message = `Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = Manifest generation error (cached): ${error.message}`;
-					obj.status.operationState = { ...obj.status.operationState, phase: 'Error', message, finishedAt: now };
+					obj.status.operationState = {
+						...obj.status.operationState,
+						phase: 'Error',
+						message,
+						finishedAt: now,
+					};
 					obj.status.sync = { ...obj.status.sync, status: 'Unknown' };
 					obj.status.conditions = [{ type: 'ComparisonError', message, lastTransitionTime: now }];
 				} else {
 					const message = `one or more objects failed to apply, reason: ${error.message}`;
-					obj.status.operationState = { ...obj.status.operationState, phase: 'Failed', message, finishedAt: now, syncResult: { revision: sha, source: obj.spec.source, resources: [] } };
-					obj.status.sync = { status: 'OutOfSync', revision: sha, comparedTo: { source: obj.spec.source, destination: obj.spec.destination } };
-					obj.status.conditions = [{ type: 'SyncError', message: `Failed sync attempt to ${sha}: ${message}`, lastTransitionTime: now }];
+					obj.status.operationState = {
+						...obj.status.operationState,
+						phase: 'Failed',
+						message,
+						finishedAt: now,
+						syncResult: { revision: sha, source: obj.spec.source, resources: [] },
+					};
+					obj.status.sync = {
+						status: 'OutOfSync',
+						revision: sha,
+						comparedTo: { source: obj.spec.source, destination: obj.spec.destination },
+					};
+					obj.status.conditions = [
+						{
+							type: 'SyncError',
+							message: `Failed sync attempt to ${sha}: ${message}`,
+							lastTransitionTime: now,
+						},
+					];
 				}
 				obj.status.reconciledAt = now;
 			});
 		}
 	}
 
-	private updateStatus(resource: string, config: GitOpsSourceConfig, change: (obj: any) => void): void {
+	private updateStatus(
+		resource: string,
+		config: GitOpsSourceConfig,
+		change: (obj: any) => void,
+	): void {
 		const obj = this.store.get(resource, config.namespace, config.name);
 		if (!obj) return;
 		obj.status ??= {};
@@ -332,11 +551,22 @@ export class GitOpsControllers {
 			const d = this.store.get(DEPLOYMENTS, m.namespace, m.name);
 			const health = d ? deploymentHealth(d) : { status: 'Missing' };
 			for (const c of d?.spec?.template?.spec?.containers ?? []) images.add(c.image);
-			resources.push({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: m.namespace, name: m.name, status: 'Synced', health });
+			resources.push({
+				group: 'apps',
+				version: 'v1',
+				kind: 'Deployment',
+				namespace: m.namespace,
+				name: m.name,
+				status: 'Synced',
+				health,
+			});
 			if (order.indexOf(health.status) > order.indexOf(worst.status)) worst = health;
 		}
 		const previous = app.status.health;
-		app.status.health = previous?.status === worst.status && previous?.message === worst.message ? previous : { ...worst, lastTransitionTime: timestamp() };
+		app.status.health =
+			previous?.status === worst.status && previous?.message === worst.message
+				? previous
+				: { ...worst, lastTransitionTime: timestamp() };
 		app.status.resources = resources;
 		app.status.summary = { images: [...images].sort() };
 	}
@@ -345,7 +575,11 @@ export class GitOpsControllers {
 		if (e.resource !== DEPLOYMENTS) return;
 		const { namespace, name } = e.object.metadata;
 		for (const source of this.sources.values()) {
-			if (source.config.kind !== 'argo' || !source.managed.some((m) => m.namespace === namespace && m.name === name)) continue;
+			if (
+				source.config.kind !== 'argo' ||
+				!source.managed.some((m) => m.namespace === namespace && m.name === name)
+			)
+				continue;
 			setImmediate(() => {
 				if (this.stopped) return;
 				this.updateStatus(APPLICATIONS, source.config, (app) => {
@@ -359,13 +593,34 @@ export class GitOpsControllers {
 export function deploymentHealth(d: any): { status: string; message?: string } {
 	const s = d.status ?? {};
 	if (d.spec?.paused) return { status: 'Suspended', message: 'Deployment is paused' };
-	if ((s.observedGeneration ?? 0) < (d.metadata?.generation ?? 1)) return { status: 'Progressing', message: 'Waiting for rollout to finish: observed deployment generation less than desired generation' };
+	if ((s.observedGeneration ?? 0) < (d.metadata?.generation ?? 1))
+		return {
+			status: 'Progressing',
+			message:
+				'Waiting for rollout to finish: observed deployment generation less than desired generation',
+		};
 	const progressing = s.conditions?.find((c: any) => c.type === 'Progressing');
-	if (progressing?.reason === 'ProgressDeadlineExceeded') return { status: 'Degraded', message: `Deployment "${d.metadata.name}" exceeded its progress deadline` };
+	if (progressing?.reason === 'ProgressDeadlineExceeded')
+		return {
+			status: 'Degraded',
+			message: `Deployment "${d.metadata.name}" exceeded its progress deadline`,
+		};
 	const replicas = d.spec?.replicas ?? 1;
 	const updated = s.updatedReplicas ?? 0;
-	if (updated < replicas) return { status: 'Progressing', message: `Waiting for rollout to finish: ${updated} out of ${replicas} new replicas have been updated...` };
-	if ((s.replicas ?? 0) > updated) return { status: 'Progressing', message: `Waiting for rollout to finish: ${(s.replicas ?? 0) - updated} old replicas are pending termination...` };
-	if ((s.availableReplicas ?? 0) < updated) return { status: 'Progressing', message: `Waiting for rollout to finish: ${s.availableReplicas ?? 0} of ${updated} updated replicas are available...` };
+	if (updated < replicas)
+		return {
+			status: 'Progressing',
+			message: `Waiting for rollout to finish: ${updated} out of ${replicas} new replicas have been updated...`,
+		};
+	if ((s.replicas ?? 0) > updated)
+		return {
+			status: 'Progressing',
+			message: `Waiting for rollout to finish: ${(s.replicas ?? 0) - updated} old replicas are pending termination...`,
+		};
+	if ((s.availableReplicas ?? 0) < updated)
+		return {
+			status: 'Progressing',
+			message: `Waiting for rollout to finish: ${s.availableReplicas ?? 0} of ${updated} updated replicas are available...`,
+		};
 	return { status: 'Healthy' };
 }
