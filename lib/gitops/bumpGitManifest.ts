@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUMP_DEFAULTS } from './defaults';
+import { BUMP_DEFAULTS, DEFAULT_ALLOW_PLAIN_HTTP } from './defaults';
 import type * as Edits from './edits';
 import {
 	editScope,
@@ -10,7 +10,7 @@ import {
 	type SkippedFile,
 } from './edits/types';
 import { inputError } from './errors';
-import { DEFAULT_ALLOW_PLAIN_HTTP, GitCredential, prepareGitAccess } from './gitAccess';
+import { GitCredential, prepareGitAccess } from './gitAccess';
 import { describeGitFailure, isRejectedPush } from './gitRunner';
 import { withRepositoryLock } from './repositoryLock';
 import {

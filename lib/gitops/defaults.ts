@@ -15,3 +15,6 @@ export const BUMP_DEFAULTS = {
 	valueType: 'auto' as ValueType,
 	versionBump: 'patch' as VersionBump,
 } as const;
+
+/** Bump Git Manifest's Allow Plain HTTP default: http:// remotes only when a workflow opts in. */
+export const DEFAULT_ALLOW_PLAIN_HTTP = false;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkGitUrl, type GitUrlRules } from '../gitUrl';
 import { InputError } from '../errors';
+import { DEFAULT_ALLOW_PLAIN_HTTP } from './defaults';
 
 /** The gitRepositoryApi credential's fields (credentials/GitRepositoryApi.credentials.ts). */
 export interface GitCredential {
@@ -57,9 +58,6 @@ const PINNED_CONFIG: Array<[string, string]> = [
 	// A redirect would send the next requests (and, with a global extraHeader, the token) to another host.
 	['http.followRedirects', 'false'],
 ];
-
-/** Bump Git Manifest's Allow Plain HTTP default: http:// remotes only when a workflow opts in. */
-export const DEFAULT_ALLOW_PLAIN_HTTP = false;
 
 const URL_RULES: GitUrlRules = {
 	label: 'Repository URL',

@@ -1,9 +1,9 @@
 export { bumpGitManifest, commitMessageFor } from './bumpGitManifest';
-export { BUMP_DEFAULTS } from './defaults';
+export { BUMP_DEFAULTS, DEFAULT_ALLOW_PLAIN_HTTP } from './defaults';
 export type { BumpRequest, BumpResult, BumpOptions } from './bumpGitManifest';
 export { checkGitAccess } from './checkGitAccess';
 export type { BumpError } from './errors';
-export { DEFAULT_ALLOW_PLAIN_HTTP, type GitCredential } from './gitAccess';
+export type { GitCredential } from './gitAccess';
 export type { Change, ManifestEdit } from './edits/types';
 export type { ValueType } from './yaml/scalarStyle';
 export { defaultCacheDir } from './workspace';

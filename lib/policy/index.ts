@@ -3,6 +3,7 @@
 export type { TagOrder, TagPolicy, TagFilter, TagSelection } from './types';
 export { TagPolicyError, type TagPolicyField, type TagPolicyErrorCode } from './errors';
 export { selectLatestTag, compileTagSelector, type TagSelector } from './selectLatestTag';
-export { DEFAULT_EXCLUDE, MAX_EXCLUDE_PATTERNS } from './tagFilter';
+export { MAX_EXCLUDE_PATTERNS } from './tagFilter';
+export { DEFAULT_EXCLUDE } from './defaults';
 export { MAX_PATTERN_LENGTH, MAX_TAG_LENGTH } from './regexp';
 export { MAX_RANGE_LENGTH } from './semver';

@@ -1,6 +1,7 @@
 // The two Flux stages before a policy sees any tag: ImageRepository `exclusionList` (drop tags that
 // match any pattern) and ImagePolicy `filterTags` (keep tags the pattern finds, optionally rewritten
 // by `extract`; two tags that extract to the same value collapse, the later one wins).
+import { DEFAULT_EXCLUDE } from './defaults';
 import { TagPolicyError, type TagPolicyField } from './errors';
 import {
 	compileGoRegexp,
@@ -22,7 +23,6 @@ export interface TagFilter {
 	exclude?: string[];
 }
 
-export const DEFAULT_EXCLUDE = ['^.*\\.sig$'];
 /** Flux's limit on ImageRepository.spec.exclusionList. */
 export const MAX_EXCLUDE_PATTERNS = 25;
 

@@ -28,11 +28,11 @@ export {
 } from './attestations';
 export {
 	queryRegistryTags,
-	QUERY_DEFAULTS,
 	NoCandidateError,
 	MAX_INSPECTED_CANDIDATES,
 	type QueryRegistryTagsRequest,
 	type QueryRegistryTagsResult,
 	type PolicyName,
 } from './queryTags';
+export { QUERY_DEFAULTS } from './defaults';
 export { checkRegistryAccess } from './checkAccess';

@@ -1,6 +1,5 @@
 import { InputError } from '../errors';
 import {
-	DEFAULT_EXCLUDE,
 	selectLatestTag,
 	type TagFilter,
 	type TagPolicy,
@@ -21,7 +20,8 @@ import {
 	sameRegistry,
 } from '../imageReference/repository';
 import { RegistryError } from './errors';
-import { listTags, TAG_LIST_DEFAULTS } from './tags';
+import { listTags } from './tags';
+import { QUERY_DEFAULTS } from './defaults';
 
 /**
  * Query Registry Tags, one item: list the repository's tags, pick the best by a Flux-style policy, and, when
@@ -31,22 +31,6 @@ import { listTags, TAG_LIST_DEFAULTS } from './tags';
  */
 
 export type PolicyName = 'semver' | 'numerical' | 'alphabetical' | 'list';
-
-/** Defaults of a query, shared with the node's parameters. */
-export const QUERY_DEFAULTS = {
-	policy: 'semver',
-	semverRange: '*',
-	order: 'asc',
-	exclude: DEFAULT_EXCLUDE,
-	...TAG_LIST_DEFAULTS,
-} as const satisfies {
-	policy: PolicyName;
-	semverRange: string;
-	order: 'asc' | 'desc';
-	exclude: readonly string[];
-	pageSize: number;
-	maxPages: number;
-};
 
 export interface QueryRegistryTagsRequest {
 	repository: string;

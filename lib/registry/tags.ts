@@ -1,6 +1,7 @@
 import type { RegistryClient } from './client';
 import { RegistryError } from './errors';
 import { parseNextLink } from './link';
+import { TAG_LIST_DEFAULTS } from './defaults';
 
 /**
  * Lists every tag of a repository: `n=pageSize` on the first request (1000: the most ECR and distribution 3.1
@@ -22,7 +23,6 @@ export interface TagListing {
 }
 
 const FALLBACK_PAGE_SIZE = 100;
-export const TAG_LIST_DEFAULTS = { pageSize: 1000, maxPages: 100 } as const;
 
 function isPageSizeRefusal(error: unknown): boolean {
 	if (!(error instanceof RegistryError)) return false;

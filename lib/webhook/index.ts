@@ -1,4 +1,5 @@
 export * from './types';
+export { WEBHOOK_DEFAULTS } from './defaults';
 export { verifySignature, type SignatureCheck, type SignatureInput } from './verifySignature';
 export { equalsInConstantTime, hmacDigest, bodyFingerprint } from './constantTime';
 export {

@@ -8,15 +8,8 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import {
-	BUMP_DEFAULTS,
-	bumpGitManifest,
-	DEFAULT_ALLOW_PLAIN_HTTP,
-	type GitCredential,
-	type ManifestEdit,
-	type ValueType,
-} from '../../lib/gitops';
-import { revertGitManifest } from '../../lib/gitops/revert';
+import type { GitCredential, ManifestEdit, ValueType } from '../../lib/gitops';
+import { BUMP_DEFAULTS, DEFAULT_ALLOW_PLAIN_HTTP } from '../../lib/gitops/defaults';
 import { allowFileProtocol, gitRepositoryApiConnectionTest } from '../shared/credentialTests';
 import { executeItems } from '../shared/executeItems';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
@@ -99,6 +92,8 @@ export class BumpGitManifest implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const credential = (await this.getCredentials('gitRepositoryApi')) as unknown as GitCredential;
+		const { bumpGitManifest } = await import('../../lib/gitops');
+		const { revertGitManifest } = await import('../../lib/gitops/revert');
 		return executeItems(
 			this,
 			{ properties: bumpGitManifestProperties, note: 'Nothing was pushed.' },

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { BUMP_DEFAULTS, DEFAULT_ALLOW_PLAIN_HTTP } from '../../lib/gitops';
+import { BUMP_DEFAULTS, DEFAULT_ALLOW_PLAIN_HTTP } from '../../lib/gitops/defaults';
 
 const show = (...mode: string[]) => ({ show: { mode, operation: ['bump'] } });
 

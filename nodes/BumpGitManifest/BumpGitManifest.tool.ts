@@ -1,4 +1,4 @@
-import { BUMP_DEFAULTS } from '../../lib/gitops';
+import { BUMP_DEFAULTS } from '../../lib/gitops/defaults';
 import { withToolMode } from '../shared/aiTool';
 import { bumpGitManifestProperties } from './BumpGitManifest.properties';
 

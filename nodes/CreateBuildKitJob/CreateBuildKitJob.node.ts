@@ -6,13 +6,8 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import {
-	createBuildKitJob,
-	BUILD_DEFAULTS,
-	type BuildJobInput,
-	type IfExists,
-} from '../../lib/k8s/build';
-import { defaultNamespace } from '../../lib/k8s/kubeConfig';
+import type { BuildJobInput, IfExists } from '../../lib/k8s/build';
+import { BUILD_DEFAULTS } from '../../lib/k8s/build/defaults';
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
 import { kubernetesAccess } from '../shared/kubernetesCredential';
 import { createBuildKitJobProperties } from './CreateBuildKitJob.properties';
@@ -113,6 +108,8 @@ export class CreateBuildKitJob implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const { cred, kc } = await kubernetesAccess(this);
+		const { createBuildKitJob } = await import('../../lib/k8s/build');
+		const { defaultNamespace } = await import('../../lib/k8s/kubeConfig');
 
 		return executeItems(this, { properties: createBuildKitJobProperties }, async (itemIndex) => {
 			const param = (name: string, fallback?: unknown) =>

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { BUILD_DEFAULTS } from '../../lib/k8s/build';
+import { BUILD_DEFAULTS } from '../../lib/k8s/build/defaults';
 
 export const createBuildKitJobProperties: INodeProperties[] = [
 	{

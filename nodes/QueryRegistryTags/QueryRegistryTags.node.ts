@@ -7,14 +7,13 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import {
-	queryRegistryTags,
-	QUERY_DEFAULTS,
-	type AttestationKind,
-	type PolicyName,
-	type QueryRegistryTagsRequest,
-	type RegistryConnection,
+import type {
+	AttestationKind,
+	PolicyName,
+	QueryRegistryTagsRequest,
+	RegistryConnection,
 } from '../../lib/registry';
+import { QUERY_DEFAULTS } from '../../lib/registry/defaults';
 import { queryRegistryTagsProperties } from './QueryRegistryTags.properties';
 import { queryRegistryTagsToolProperties } from './QueryRegistryTags.tool';
 import { containerRegistryApiConnectionTest } from '../shared/credentialTests';
@@ -77,6 +76,7 @@ export class QueryRegistryTags implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const credential = await registryCredentialOf(this);
+		const { queryRegistryTags } = await import('../../lib/registry');
 		return executeItems(this, { properties: queryRegistryTagsProperties }, async (itemIndex) => {
 			const text = (name: string, fallback = '') =>
 				String(this.getNodeParameter(name, itemIndex, fallback) ?? '').trim();

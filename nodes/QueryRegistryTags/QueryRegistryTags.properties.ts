@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { QUERY_DEFAULTS } from '../../lib/registry';
+import { QUERY_DEFAULTS } from '../../lib/registry/defaults';
 
 const forPolicy = (...policy: string[]) => ({ show: { policy } });
 

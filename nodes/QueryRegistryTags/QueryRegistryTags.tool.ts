@@ -1,4 +1,4 @@
-import { QUERY_DEFAULTS } from '../../lib/registry';
+import { QUERY_DEFAULTS } from '../../lib/registry/defaults';
 import { withToolMode } from '../shared/aiTool';
 import { queryRegistryTagsProperties } from './QueryRegistryTags.properties';
 

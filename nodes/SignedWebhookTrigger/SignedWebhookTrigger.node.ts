@@ -10,18 +10,15 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
-import {
-	handleDelivery,
-	REPLAY_KEYS_PER_DELIVERY,
+import type {
+	DeliveryConfig,
+	GenericSignatureScheme,
+	HmacAlgorithm,
 	ReplayCacheRegistry,
 	SigningSecretCache,
-	triggerConfigProblem,
-	WEBHOOK_DEFAULTS,
-	type DeliveryConfig,
-	type GenericSignatureScheme,
-	type HmacAlgorithm,
-	type WebhookProvider,
+	WebhookProvider,
 } from '../../lib/webhook';
+import { WEBHOOK_DEFAULTS } from '../../lib/webhook/defaults';
 import { signedWebhookTriggerProperties } from './SignedWebhookTrigger.properties';
 import { webhookSigningSecretTest } from '../shared/credentialTests';
 import { listParameter } from '../shared/listParameter';
@@ -30,12 +27,13 @@ import { listParameter } from '../shared/listParameter';
  * Replay memory lives in this process, per workflow trigger. Static data would survive restarts but is read and
  * written per request with no lock, so two quick copies of one delivery could both pass; an in-process map
  * checks and records in one synchronous step. Across several webhook processes (queue mode) a duplicate can
- * still get through once; the build Job's deterministic name absorbs it downstream.
+ * still get through once; the build Job's deterministic name absorbs it downstream. Made with the engine, on the
+ * first delivery.
  */
-const replayCaches = new ReplayCacheRegistry();
+let replayCaches: ReplayCacheRegistry | undefined;
 
 /** Signing secrets per workflow trigger, so most deliveries skip n8n's costly credential read (see SigningSecretCache). */
-const signingSecrets = new SigningSecretCache();
+let signingSecrets: SigningSecretCache | undefined;
 
 /**
  * The webhook path declared the way n8n 2.41 declares its own Webhook node's: the template the editor reads plus
@@ -158,6 +156,7 @@ export class SignedWebhookTrigger implements INodeType {
 					WEBHOOK_DEFAULTS.provider,
 				) as WebhookProvider;
 				const secret = String((await this.getCredentials('webhookSigningSecretApi')).secret ?? '');
+				const { triggerConfigProblem } = await import('../../lib/webhook');
 				const problem = triggerConfigProblem({
 					provider,
 					secret,
@@ -168,12 +167,12 @@ export class SignedWebhookTrigger implements INodeType {
 						this.getNode(),
 						`This trigger cannot check deliveries: ${problem}`,
 					);
-				signingSecrets.forget(triggerKey(this));
+				signingSecrets?.forget(triggerKey(this));
 				return true;
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
-				replayCaches.forget(triggerKey(this));
-				signingSecrets.forget(triggerKey(this));
+				replayCaches?.forget(triggerKey(this));
+				signingSecrets?.forget(triggerKey(this));
 				return true;
 			},
 		},
@@ -202,6 +201,10 @@ export class SignedWebhookTrigger implements INodeType {
 			return respond(this, status === 413 ? 413 : 400);
 		}
 
+		const { handleDelivery, REPLAY_KEYS_PER_DELIVERY, ReplayCacheRegistry, SigningSecretCache } =
+			await import('../../lib/webhook');
+		replayCaches ??= new ReplayCacheRegistry();
+		signingSecrets ??= new SigningSecretCache();
 		const config = deliveryConfig(this, options);
 		const replayWindowSeconds = Number(
 			options.replayWindowSeconds ?? WEBHOOK_DEFAULTS.replayWindowSeconds,

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { WEBHOOK_DEFAULTS } from '../../lib/webhook';
+import { WEBHOOK_DEFAULTS } from '../../lib/webhook/defaults';
 
 const notFlux = { hide: { provider: ['flux'] } };
 

@@ -6,10 +6,10 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { defaultNamespace } from '../../lib/k8s/kubeConfig';
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
 import { kubernetesAccess } from '../shared/kubernetesCredential';
-import { WAIT_DEFAULTS, waitForJob, type WaitForJobResult } from '../../lib/k8s/wait';
+import type { WaitForJobResult } from '../../lib/k8s/wait';
+import { WAIT_DEFAULTS } from '../../lib/k8s/wait/defaults';
 import { executeItems, stopOnFailure } from '../shared/executeItems';
 import { waitForJobProperties } from './WaitForJob.properties';
 import { waitForJobToolProperties } from './WaitForJob.tool';
@@ -67,6 +67,8 @@ export class WaitForJob implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const { cred, kc } = await kubernetesAccess(this);
+		const { waitForJob } = await import('../../lib/k8s/wait');
+		const { defaultNamespace } = await import('../../lib/k8s/kubeConfig');
 		const { signal, onFail } = stopOnFailure(this);
 
 		return executeItems(

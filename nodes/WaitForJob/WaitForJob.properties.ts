@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { WAIT_DEFAULTS } from '../../lib/k8s/wait';
+import { WAIT_DEFAULTS } from '../../lib/k8s/wait/defaults';
 
 export const waitForJobProperties: INodeProperties[] = [
 	{

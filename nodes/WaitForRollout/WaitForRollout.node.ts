@@ -6,13 +6,12 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import {
-	ROLLOUT_DEFAULTS,
-	waitForRollout,
-	type SourceKind,
-	type WaitForRolloutResult,
-	type WorkloadKind,
+import type {
+	SourceKind,
+	WaitForRolloutResult,
+	WorkloadKind,
 } from '../../lib/k8s/rollout/waitForRollout';
+import { ROLLOUT_DEFAULTS } from '../../lib/k8s/rollout/defaults';
 import { kubernetesApiConnectionTest } from '../shared/credentialTests';
 import { kubernetesAccess } from '../shared/kubernetesCredential';
 import { executeItems, stopOnFailure } from '../shared/executeItems';
@@ -81,6 +80,7 @@ export class WaitForRollout implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const { kc } = await kubernetesAccess(this);
+		const { waitForRollout } = await import('../../lib/k8s/rollout/waitForRollout');
 		const { signal, onFail } = stopOnFailure(this);
 
 		return executeItems(

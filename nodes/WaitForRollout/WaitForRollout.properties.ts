@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { ROLLOUT_DEFAULTS } from '../../lib/k8s/rollout/waitForRollout';
+import { ROLLOUT_DEFAULTS } from '../../lib/k8s/rollout/defaults';
 
 export const waitForRolloutProperties: INodeProperties[] = [
 	{

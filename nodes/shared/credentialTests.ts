@@ -5,16 +5,9 @@ import type {
 	ICredentialTestFunctions,
 	INodeCredentialTestResult,
 } from 'n8n-workflow';
-import { checkGitAccess, type GitCredential } from '../../lib/gitops';
-import { checkCanCreateJobs } from '../../lib/k8s/checkAccess';
-import {
-	defaultNamespace,
-	kubeConfigFromCredential,
-	KubernetesCredentialError,
-	type KubernetesCredential,
-} from '../../lib/k8s/kubeConfig';
-import { checkRegistryAccess, type RegistryConnection } from '../../lib/registry';
-import { checkSigningSecret } from '../../lib/webhook';
+import type { GitCredential } from '../../lib/gitops';
+import type { KubernetesCredential } from '../../lib/k8s/kubeConfig';
+import type { RegistryConnection } from '../../lib/registry';
 
 // file:// remotes are for tests and local mirrors only; an operator opts in for the whole instance.
 export const allowFileProtocol = () => process.env.N8N_BUILDKIT_GIT_ALLOW_FILE === 'true';
@@ -25,6 +18,10 @@ export async function kubernetesApiConnectionTest(
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
 	const cred = credential.data as unknown as KubernetesCredential;
+	const { defaultNamespace, kubeConfigFromCredential, KubernetesCredentialError } = await import(
+		'../../lib/k8s/kubeConfig'
+	);
+	const { checkCanCreateJobs } = await import('../../lib/k8s/checkAccess');
 	try {
 		const kc = kubeConfigFromCredential(cred);
 		const result = await checkCanCreateJobs(kc, defaultNamespace(kc, cred));
@@ -47,6 +44,7 @@ export async function gitRepositoryApiConnectionTest(
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
 	const cred = credential.data as unknown as GitCredential & { testRepositoryUrl?: string };
+	const { checkGitAccess } = await import('../../lib/gitops');
 	// The test URL sits beside the token in the credential, so its owner chose where the token goes: http:// is
 	// accepted there (redirects are still not followed).
 	const result = await checkGitAccess(cred, cred.testRepositoryUrl ?? '', {
@@ -61,6 +59,7 @@ export async function containerRegistryApiConnectionTest(
 	this: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
+	const { checkRegistryAccess } = await import('../../lib/registry');
 	const result = await checkRegistryAccess(credential.data as unknown as RegistryConnection);
 	return { status: result.ok ? 'OK' : 'Error', message: result.message };
 }
@@ -70,6 +69,7 @@ export async function webhookSigningSecretTest(
 	this: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
+	const { checkSigningSecret } = await import('../../lib/webhook');
 	const result = checkSigningSecret(credential.data?.secret);
 	return { status: result.ok ? 'OK' : 'Error', message: result.message };
 }

@@ -1,10 +1,6 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 import type * as k8s from '@kubernetes/client-node';
-import {
-	kubeConfigFromCredential,
-	KubernetesCredentialError,
-	type KubernetesCredential,
-} from '../../lib/k8s/kubeConfig';
+import type { KubernetesCredential } from '../../lib/k8s/kubeConfig';
 import { toNodeError } from './nodeErrors';
 
 /** The credential and KubeConfig of an execution; a bad credential fails the node naming the credential field to fix. */
@@ -12,6 +8,9 @@ export async function kubernetesAccess(
 	context: IExecuteFunctions,
 ): Promise<{ cred: KubernetesCredential; kc: k8s.KubeConfig }> {
 	const cred = (await context.getCredentials('kubernetesApi')) as unknown as KubernetesCredential;
+	const { kubeConfigFromCredential, KubernetesCredentialError } = await import(
+		'../../lib/k8s/kubeConfig'
+	);
 	try {
 		return { cred, kc: kubeConfigFromCredential(cred) };
 	} catch (error) {

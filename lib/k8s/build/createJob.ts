@@ -6,8 +6,8 @@ import {
 	hintForAdmissionDenial,
 	type KubernetesApiFailure,
 } from '../apiError';
+import { BUILD_DEFAULTS } from './defaults';
 import {
-	BUILD_DEFAULTS,
 	validateBuildJobInput,
 	type Attestation,
 	type BuildJobInput,

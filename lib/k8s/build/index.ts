@@ -4,7 +4,6 @@ export {
 	BUILDKIT_VERSION,
 	DEFAULT_PRIVILEGED_IMAGE,
 	DEFAULT_ROOTLESS_IMAGE,
-	BUILD_DEFAULTS,
 	validateBuildJobInput,
 	type Attestation,
 	type BuilderMode,
@@ -12,6 +11,7 @@ export {
 	type BuildPlan,
 	type CacheMode,
 } from './inputs';
+export { BUILD_DEFAULTS } from './defaults';
 export { ANNOTATIONS, LABELS, buildJobManifest } from './manifest';
 export { jobNameFor } from './jobName';
 export {

@@ -1,5 +1,5 @@
 import { InputError, quoteValue } from '../../errors';
-import type { IfExists } from './createJob';
+import { BUILD_DEFAULTS } from './defaults';
 import { isFullCommitSha, validateGitRevision, validateGitUrl, type GitSource } from './gitSource';
 import {
 	isImageTag,
@@ -119,24 +119,6 @@ export interface BuildPlan {
 	jobName?: string;
 	deterministicName: boolean;
 }
-
-/** Defaults of a build request, shared with the node's parameters. */
-export const BUILD_DEFAULTS = {
-	namespace: 'build-system',
-	gitRevision: 'main',
-	dockerfile: 'Dockerfile',
-	serviceAccountName: 'buildkit-sa',
-	registrySecretName: 'registry-credentials',
-	memoryLimit: '2Gi',
-	memoryRequest: '1Gi',
-	ttlSecondsAfterFinished: 600,
-	activeDeadlineSeconds: 3600,
-	backoffLimit: 0,
-	attestations: ['sbom', 'provenance'] as Attestation[],
-	builderMode: 'rootless' as BuilderMode,
-	cacheMode: 'max' as CacheMode,
-	ifExists: 'fail' as IfExists,
-} as const;
 
 /** Labels the manifest sets itself; a user label may not replace them (selectors and the simulator rely on them). */
 export const RESERVED_LABEL_KEYS = [

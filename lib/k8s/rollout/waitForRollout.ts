@@ -1,5 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { kubernetesClient } from '../kubernetesClient';
+import { ROLLOUT_DEFAULTS } from './defaults';
 import { InputError } from '../../errors';
 import { redactUrlCredentials } from '../../gitUrl';
 import { validateDns1123Label } from '../build/kubernetesFields';
@@ -40,6 +41,7 @@ import {
 } from './rolloutState';
 
 export type { SourceKind, WorkloadKind, WorkloadSummary } from './rolloutState';
+export { ROLLOUT_DEFAULTS };
 
 export interface WorkloadTarget {
 	kind: WorkloadKind;
@@ -65,18 +67,6 @@ export interface WaitForRolloutOptions {
 	signal?: AbortSignal;
 	watchTimeoutSeconds?: number;
 }
-
-/** Defaults of a wait, shared with the node's parameters (failOnRolloutFailure is the node's: throw or output). */
-export const ROLLOUT_DEFAULTS = {
-	timeoutSeconds: 600,
-	stuckAfterSeconds: 120,
-	logTailLines: 50,
-	source: 'fluxKustomization',
-	sourceNamespace: 'flux-system',
-	/** Of a workload (the `kind` of each entry of Workloads). */
-	kind: 'Deployment',
-	failOnRolloutFailure: true,
-} as const satisfies { source: SourceKind; kind: WorkloadKind; [key: string]: unknown };
 
 export type RolloutStatus = 'rolledOut' | 'failed' | 'timedOut' | 'superseded';
 

@@ -1,11 +1,11 @@
 // Wait for Job engine: watches a Job to its end (watcher, outcome), diagnoses its pods (podDiagnosis, stuckPod),
 // reads the log tail (logs) and assembles the node's result (result).
 export {
-	WAIT_DEFAULTS,
 	WaitCancelledError,
 	waitForJob,
 	type WaitForJobOptions,
 	type WaitForJobResult,
 	type WaitForJobStats,
 } from './waitForJob';
+export { WAIT_DEFAULTS } from './defaults';
 export { JobWatchApiError } from './watcher';

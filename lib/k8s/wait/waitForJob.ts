@@ -11,6 +11,7 @@ import { StuckPodMonitor } from './stuckPod';
 import { diagnosePods, type PodLike, type PodProblem } from './podDiagnosis';
 import { InputError } from '../../errors';
 import { validateDns1123Label } from '../build/kubernetesFields';
+import { WAIT_DEFAULTS } from './defaults';
 
 export type { WaitForJobResult } from './result';
 
@@ -30,15 +31,6 @@ export interface WaitForJobOptions {
 	/** Server-side timeout of each WATCH request (default 25 s, below the client's 30 s inactivity abort). */
 	watchTimeoutSeconds?: number;
 }
-
-/** Defaults of a wait, shared with the node's parameters (failOnJobFailure is the node's: throw or output). */
-export const WAIT_DEFAULTS = {
-	timeoutSeconds: 1800,
-	stuckAfterSeconds: 300,
-	logTailLines: 50,
-	deleteWhenDone: false,
-	failOnJobFailure: true,
-} as const;
 
 export interface WaitForJobStats extends JobWatchStats {
 	podLists: number;
