@@ -35,6 +35,15 @@ function loadedPackages() {
 	return [...names].sort();
 }
 
+/** The package's own lib modules in the module cache, relative to dist/lib (e.g. `k8s/build/index.js`). */
+function loadedLibModules() {
+	const lib = join(ROOT, 'dist/lib/');
+	return Object.keys(require.cache)
+		.filter((file) => file.startsWith(lib))
+		.map((file) => file.slice(lib.length))
+		.sort();
+}
+
 function context(params, credentials) {
 	const node = { id: 'probe', name: 'Probe', type: 'probe', typeVersion: 1, position: [0, 0], parameters: {}, credentials: Object.fromEntries(Object.keys(credentials).map((type) => [type, { id: type, name: type }])) };
 	const noop = () => undefined;
@@ -94,6 +103,7 @@ async function main() {
 	for (const file of opts.files ?? []) require(join(ROOT, file));
 	const load = since(base);
 	const packagesAfterLoad = loadedPackages();
+	const libAfterLoad = loadedLibModules();
 	let run;
 	if (opts.run) {
 		const before = sample();
@@ -101,7 +111,7 @@ async function main() {
 		run = since(before);
 		run.totalRssMiB = mib(process.memoryUsage().rss - base.rss);
 	}
-	process.stdout.write(`${JSON.stringify({ workflow, load, run, packagesAfterLoad, packagesAfterRun: opts.run ? loadedPackages() : undefined })}\n`);
+	process.stdout.write(`${JSON.stringify({ workflow, load, run, packagesAfterLoad, packagesAfterRun: opts.run ? loadedPackages() : undefined, libAfterLoad, libAfterRun: opts.run ? loadedLibModules() : undefined })}\n`);
 }
 
 main().catch((error) => {

@@ -1,10 +1,5 @@
 import { InputError } from '../errors';
-import {
-	selectLatestTag,
-	type TagFilter,
-	type TagPolicy,
-	type TagSelection,
-} from '../policy';
+import { selectLatestTag, type TagFilter, type TagPolicy, type TagSelection } from '../policy';
 import {
 	inspectAttestations,
 	type AttestationKind,

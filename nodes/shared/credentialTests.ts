@@ -18,9 +18,8 @@ export async function kubernetesApiConnectionTest(
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
 	const cred = credential.data as unknown as KubernetesCredential;
-	const { defaultNamespace, kubeConfigFromCredential, KubernetesCredentialError } = await import(
-		'../../lib/k8s/kubeConfig'
-	);
+	const { defaultNamespace, kubeConfigFromCredential, KubernetesCredentialError } =
+		await import('../../lib/k8s/kubeConfig');
 	const { checkCanCreateJobs } = await import('../../lib/k8s/checkAccess');
 	try {
 		const kc = kubeConfigFromCredential(cred);

@@ -8,9 +8,8 @@ export async function kubernetesAccess(
 	context: IExecuteFunctions,
 ): Promise<{ cred: KubernetesCredential; kc: k8s.KubeConfig }> {
 	const cred = (await context.getCredentials('kubernetesApi')) as unknown as KubernetesCredential;
-	const { kubeConfigFromCredential, KubernetesCredentialError } = await import(
-		'../../lib/k8s/kubeConfig'
-	);
+	const { kubeConfigFromCredential, KubernetesCredentialError } =
+		await import('../../lib/k8s/kubeConfig');
 	try {
 		return { cred, kc: kubeConfigFromCredential(cred) };
 	} catch (error) {

@@ -7,11 +7,7 @@ import {
 	type KubernetesApiFailure,
 } from '../apiError';
 import { BUILD_DEFAULTS } from './defaults';
-import {
-	validateBuildJobInput,
-	type Attestation,
-	type BuildJobInput,
-} from './inputs';
+import { validateBuildJobInput, type Attestation, type BuildJobInput } from './inputs';
 import { ANNOTATIONS, buildJobManifest } from './manifest';
 import { jobNameFor, randomSuffix } from './jobName';
 

@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { BUILD_DEFAULTS } from '../../../lib/k8s/build/defaults';
 import {
 	DEFAULT_PRIVILEGED_IMAGE,
 	DEFAULT_ROOTLESS_IMAGE,
-	BUILD_DEFAULTS,
 	validateBuildJobInput,
 } from '../../../lib/k8s/build/inputs';
 import { parseQuantity } from '../../../lib/k8s/build/kubernetesFields';
