@@ -16,14 +16,14 @@ import { n8nToolchain, REPO_ROOT, withNode24Path } from '../../test/stack/n8n/to
  *
  * 1. Load: a fresh Node 24 process loads n8n-workflow (as inside n8n), then requires the compiled node and
  *    credential files (bench/load/probe.js): wall time, CPU time and RSS increase, per node file, the four
- *    credential files, and all nine together. The peer, in the same run and alternating with it, is the same
+ *    credential files, and all of them together. The peer, in the same run and alternating with it, is the same
  *    files with @kubernetes/client-node and undici required first: what loading the package cost before those
  *    two were deferred to first use.
  * 2. First use: the same process then runs Create BuildKit Job (dry run, loads the Kubernetes client) and Query
  *    Registry Tags (against a loopback registry, loads undici).
  * 3. Instructions (valgrind --tool=callgrind, whole process, V8 single-threaded with fixed seeds: the count
  *    repeats to a few thousand in 1.8 billion whatever else the machine runs): the bare process, + n8n-workflow,
- *    + the nine files, + the eager peer. Differences give what each step costs; converted to time at the rate this
+ *    + all the files, + the eager peer. Differences give what each step costs; converted to time at the rate this
  *    machine loads n8n-workflow (its instructions ÷ its least CPU time in step 1), so a loaded machine cannot
  *    decide the result.
  * 4. Real n8n 2.41: start (spawn) to /healthz/readiness, the CPU time of the process group until then, and the
@@ -52,6 +52,8 @@ interface ProbeResult {
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
 	n8n: { nodes: string[]; credentials: string[] };
 };
+/** Every node and credential file: what n8n requires of the package. */
+const ALL_FILES = [...pkg.n8n.nodes, ...pkg.n8n.credentials];
 
 function probe(files: string[], eager: boolean, run = false): ProbeResult {
 	const env = { ...process.env, NODE_OPTIONS: '' };
@@ -94,8 +96,8 @@ function instructions(options: object): number {
 const INSTRUCTION_VARIANTS = {
 	bare: { files: [], workflow: false },
 	workflow: { files: [] },
-	ours: { files: [...pkg.n8n.nodes, ...pkg.n8n.credentials] },
-	eager: { files: [...pkg.n8n.nodes, ...pkg.n8n.credentials], eager: true },
+	ours: { files: ALL_FILES },
+	eager: { files: ALL_FILES, eager: true },
 };
 type InstructionCounts = Record<keyof typeof INSTRUCTION_VARIANTS, number[]>;
 
@@ -122,8 +124,8 @@ interface Row {
 function loadRows(): Row[] {
 	const groups: Array<[string, string[]]> = [
 		...pkg.n8n.nodes.map((file): [string, string[]] => [basename(file, '.node.js'), [file]]),
-		['the 4 credential files', pkg.n8n.credentials],
-		['all 9 files (the package)', [...pkg.n8n.nodes, ...pkg.n8n.credentials]],
+		[`the ${pkg.n8n.credentials.length} credential files`, pkg.n8n.credentials],
+		[`all ${ALL_FILES.length} files (the package)`, ALL_FILES],
 	];
 	const rows = groups.map(([name]) => ({
 		name,
@@ -313,8 +315,8 @@ async function main(): Promise<void> {
 | --- | --- | --- | --- |
 | bare Node 24 (probe without n8n-workflow) | ${mi(med('bare'))}${spread(counts.bare)} | – | – |
 | + n8n-workflow | ${mi(med('workflow'))}${spread(counts.workflow)} | ${mi(workflow)} | ${fmt(workflowCpuMs)} ms (its least CPU time in the runs above: the rate, ${(perMs / 1e6).toFixed(2)} M instructions/ms) |
-| + the 9 files (**ours**) | ${mi(med('ours'))}${spread(counts.ours)} | **${mi(ours)}** | **${fmt(estimateMs, 1)} ms** |
-| + the 9 files, client-node and undici required first (peer) | ${mi(med('eager'))}${spread(counts.eager)} | ${mi(eager)} | ${fmt(eager / perMs)} ms |
+| + the ${ALL_FILES.length} files (**ours**) | ${mi(med('ours'))}${spread(counts.ours)} | **${mi(ours)}** | **${fmt(estimateMs, 1)} ms** |
+| + the ${ALL_FILES.length} files, client-node and undici required first (peer) | ${mi(med('eager'))}${spread(counts.eager)} | ${mi(eager)} | ${fmt(eager / perMs)} ms |
 
 Ours / peer in instructions: ${fmt(eager / ours, 1)}× fewer; ours / n8n-workflow: ${fmt((100 * ours) / workflow, 1)} %. The rate comes from the least CPU time, which the load can only raise, so the time column errs high.`;
 	}
@@ -344,7 +346,7 @@ Ours / peer in instructions: ${fmt(eager / ours, 1)}× fewer; ours / n8n-workflo
 | --- | --- | --- | --- | --- | --- |
 ${lines.join('\n')}
 
-After the nine files, running Create BuildKit Job once (dry run: loads the Kubernetes client) and Query Registry Tags once (loopback registry: loads undici) costs ${fmt(runCpu)} ms CPU / ${fmt(m(all.lazy, (r) => r.run!.ms))} ms wall and ${fmt(runRss, 1)} MiB, ${fmt(totalLazy, 1)} MiB in all over n8n-workflow (peer: ${fmt(totalEager, 1)} MiB, everything paid at load). So only a process that runs a Kubernetes node pays for the client.
+After the ${ALL_FILES.length} files, running Create BuildKit Job once (dry run: loads the Kubernetes client) and Query Registry Tags once (loopback registry: loads undici) costs ${fmt(runCpu)} ms CPU / ${fmt(m(all.lazy, (r) => r.run!.ms))} ms wall and ${fmt(runRss, 1)} MiB, ${fmt(totalLazy, 1)} MiB in all over n8n-workflow (peer: ${fmt(totalEager, 1)} MiB, everything paid at load). So only a process that runs a Kubernetes node pays for the client.
 
 ${instructionSection}
 
