@@ -27,6 +27,27 @@ export default [
 		files: ['nodes/**/*.properties.ts'],
 		rules: { 'n8n-nodes-base/node-param-default-missing': 'off', 'n8n-nodes-base/node-param-default-wrong-for-boolean': 'off' },
 	},
+	// n8n requires every node and credential file in every process it starts: an engine is loaded on first use
+	// (`await import()` in execute, webhook or a credential test), so the adapters import only its types, its
+	// defaults module and the error model at the top (docs/development/package-load.md).
+	{
+		files: adapterFiles,
+		rules: {
+			'@typescript-eslint/no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							regex: '^(\\.\\./)+lib/(?!(.+/)?defaults$|errors$)',
+							allowTypeImports: true,
+							message:
+								'Engines load on first use: import their types here and the engine with `await import()` where it runs.',
+						},
+					],
+				},
+			],
+		},
+	},
 	// Not type-aware: the type-checked set took 52 s over the tree on 2 cores (this set takes about 15 s).
 	...tseslint.config({ files: engineFiles, extends: [js.configs.recommended, tseslint.configs.recommended] }),
 	{
