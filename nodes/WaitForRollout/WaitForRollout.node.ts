@@ -58,7 +58,10 @@ export class WaitForRollout implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Wait for Rollout',
 		name: 'waitForRollout',
-		icon: { light: 'file:../../icons/waitForRollout.svg', dark: 'file:../../icons/waitForRollout.dark.svg' },
+		icon: {
+			light: 'file:../../icons/waitForRollout.svg',
+			dark: 'file:../../icons/waitForRollout.dark.svg',
+		},
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["source"] === "none" ? "workloads" : $parameter["sourceName"]}}',

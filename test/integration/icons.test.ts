@@ -15,6 +15,8 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as
 };
 
 function iconOf(file: string): Icon {
+	// The compiled file, required as n8n requires it.
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const exported = require(join(REPO_ROOT, file)) as Record<
 		string,
 		new () => Record<string, unknown>
