@@ -91,7 +91,7 @@ export const MAX_INSPECTED_CANDIDATES = 25;
 function policyOf(req: QueryRegistryTagsRequest): TagPolicy {
 	switch (req.policy) {
 		case 'semver':
-			return { kind: 'semver', range: req.semverRange ?? '' };
+			return { kind: 'semver', range: req.semverRange ?? QUERY_DEFAULTS.semverRange };
 		case 'numerical':
 			return { kind: 'numerical', order: req.order ?? QUERY_DEFAULTS.order };
 		case 'alphabetical':
@@ -138,7 +138,9 @@ export function connectionFor(
 
 function describeScan(req: QueryRegistryTagsRequest, selection: TagSelection): string {
 	const policy =
-		req.policy === 'semver' ? `semver range "${req.semverRange ?? ''}"` : `${req.policy} policy`;
+		req.policy === 'semver'
+			? `semver range "${req.semverRange ?? QUERY_DEFAULTS.semverRange}"`
+			: `${req.policy} policy`;
 	const filter = req.filterPattern ? ` and filter /${req.filterPattern}/` : '';
 	// When the filter or the exclusions already removed everything, say so: the range is not the culprit.
 	const afterFilter =

@@ -74,7 +74,7 @@ export class ReplayCacheRegistry {
 		return cache;
 	}
 
-	/** Drops a trigger's memory (the workflow was deactivated or re-activated). */
+	/** Drops a trigger's memory (the workflow was deactivated). */
 	forget(key: string): void {
 		this.caches.delete(key);
 	}

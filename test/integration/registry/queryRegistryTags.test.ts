@@ -73,6 +73,14 @@ describe.each(['none', 'htpasswd', 'token'] as const)('real registry, auth %s', 
 		await registry?.stop();
 	});
 
+	it("without a semver range uses the node's default (*), so the highest release wins", async () => {
+		const result = await queryRegistryTags(
+			{ repository: repository(), policy: 'semver' },
+			credential,
+		);
+		expect(result.latestTag).toBe('1.2.0');
+	});
+
 	it('selects the highest semver tag, and the digest equals what skopeo reads', async () => {
 		const result = await queryRegistryTags(
 			{ repository: repository(), policy: 'semver', semverRange: '>=1.0.0', resolveDigest: true },

@@ -38,6 +38,30 @@ describe('shared Kubernetes connections', () => {
 		expect(two).not.toBe(one);
 	});
 
+	it('keeps client certificates apart: the certificate identifies the connection, not a header', async () => {
+		const b64 = (text: string) => Buffer.from(text).toString('base64');
+		const withClientCertificate = (name: string): KubernetesCredential => ({
+			authentication: 'kubeconfig',
+			kubeconfig: [
+				'apiVersion: v1',
+				'kind: Config',
+				'clusters: [{name: c, cluster: {server: "https://10.0.0.1:6443", certificate-authority-data: ' +
+					b64('CA-1') +
+					'}}]',
+				`users: [{name: u, user: {client-certificate-data: ${b64(`CERT-${name}`)}, client-key-data: ${b64(`KEY-${name}`)}}}]`,
+				'contexts: [{name: x, context: {cluster: c, user: u}}]',
+				'current-context: x',
+			].join('\n'),
+		});
+		const alice = await dispatcherOf(kubeConfigFromCredential(withClientCertificate('alice')));
+		expect(await dispatcherOf(kubeConfigFromCredential(withClientCertificate('alice')))).toBe(
+			alice,
+		);
+		expect(await dispatcherOf(kubeConfigFromCredential(withClientCertificate('bob')))).not.toBe(
+			alice,
+		);
+	});
+
 	it('closes the least recently used dispatcher beyond 16 identities', async () => {
 		const first = (await dispatcherOf(kubeConfigFromCredential(credential('CA-0')))) as {
 			closed: boolean;
