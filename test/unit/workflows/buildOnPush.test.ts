@@ -48,3 +48,34 @@ test('build-on-push: a rollout superseded by a newer bump counts as rolled out, 
 		workflow.connections['Rolled out?'].main.map((out: Array<{ node: string }>) => out[0].node),
 	).toEqual(['Deployed', 'Roll back?']);
 });
+
+test('build-on-push: every failure end reports its status and metrics before it fails the run', () => {
+	const workflow = JSON.parse(
+		readFileSync(join(__dirname, '../../../workflows/build-on-push.json'), 'utf8'),
+	);
+	const position = (name: string): [number, number] =>
+		workflow.nodes.find((n: { name: string }) => n.name === name).position;
+	// n8n's v1 order runs the branches of one output top to bottom (then left to right).
+	const runsBefore = (a: string, b: string) => {
+		const [ax, ay] = position(a);
+		const [bx, by] = position(b);
+		return ay < by || (ay === by && ax < bx);
+	};
+	const ends = Object.entries(
+		workflow.connections as Record<string, { main: Array<Array<{ node: string }>> }>,
+	)
+		.filter(([, c]) => c.main.some((out) => out.some((t) => t.node === 'Fail the execution')))
+		.map(([name, c]) => [name, c.main.flat().map((t) => t.node)] as const);
+	expect(ends.map(([name]) => name).sort()).toEqual([
+		'Build failed',
+		'Rolled back',
+		'Rollout refused',
+		'Step failed',
+	]);
+	for (const [, targets] of ends) {
+		expect(targets).toEqual(expect.arrayContaining(['Status: failure', 'Pushgateway set?']));
+		for (const target of targets.filter((t) => t !== 'Fail the execution')) {
+			expect(runsBefore(target, 'Fail the execution')).toBe(true);
+		}
+	}
+});
