@@ -112,13 +112,7 @@ export async function startAppsStack(
 			{
 				name: 'Build cluster',
 				type: 'kubernetesApi',
-				data: {
-					authentication: 'token',
-					server: kube.url,
-					token: kube.tokenFor('automation', 'n8n'),
-					caCertificate: kube.caPem,
-					namespace: BUILD_NAMESPACE,
-				},
+				data: kube.n8nCredential(BUILD_NAMESPACE),
 			},
 			{
 				name: 'Build registry',

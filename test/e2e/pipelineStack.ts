@@ -214,13 +214,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 			kubernetes = {
 				name: 'Build cluster',
 				type: 'kubernetesApi',
-				data: {
-					authentication: 'token',
-					server: kube.url,
-					token: kube.tokenFor('automation', 'n8n'),
-					caCertificate: kube.caPem,
-					namespace: 'build-system',
-				},
+				data: kube.n8nCredential(),
 			};
 			log(`kubernetes   ${kube.url} (API stand-in, RBAC from deploy/)`);
 		}

@@ -87,6 +87,14 @@ export interface KubeStandIn {
 	readonly pid: number;
 	/** Temp dir with certs, config, state and the server log. */
 	dir: string;
+	/** The Kubernetes API credential data of n8n's identity (automation/n8n, RBAC from deploy/) for this stand-in. */
+	n8nCredential(namespace?: string): {
+		authentication: 'token';
+		server: string;
+		token: string;
+		caCertificate: string;
+		namespace: string;
+	};
 	/** Creates a Secret as a cluster admin would (`kubectl create secret generic`), e.g. the build's git credentials. */
 	createSecret(namespace: string, name: string, stringData: Record<string, string>): Promise<void>;
 	/** How many pods ran with real BuildKit and how many were simulated (with the reasons). */
@@ -301,6 +309,13 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 			await call('DELETE', '/_standin/requests');
 		},
 		openWatches: async () => (await call('GET', '/_standin/watches')).open,
+		n8nCredential: (namespace = 'build-system') => ({
+			authentication: 'token',
+			server: url,
+			token: signToken(tokenSecret, serviceAccountIdentity('automation', 'n8n')),
+			caCertificate: certs.caPem,
+			namespace,
+		}),
 		createSecret: async (namespace, name, stringData) => {
 			await call('POST', `/api/v1/namespaces/${namespace}/secrets`, {
 				apiVersion: 'v1',

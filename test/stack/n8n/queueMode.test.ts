@@ -156,13 +156,7 @@ describeQueueMode(
 					{
 						name: 'Build cluster',
 						type: 'kubernetesApi',
-						data: {
-							authentication: 'token',
-							server: kube.url,
-							token: kube.tokenFor('automation', 'n8n'),
-							caCertificate: kube.caPem,
-							namespace: 'build-system',
-						},
+						data: kube.n8nCredential(),
 					},
 				],
 			});
