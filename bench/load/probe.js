@@ -16,7 +16,11 @@ const ROOT = resolve(__dirname, '../..');
 const opts = JSON.parse(process.argv[2] ?? '{}');
 const mib = (bytes) => bytes / 2 ** 20;
 // CPU time beside wall time: on a shared, busy machine wall time mostly measures the wait for a core.
-const sample = () => ({ at: performance.now(), cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
+const sample = () => ({
+	at: performance.now(),
+	cpu: process.cpuUsage(),
+	rss: process.memoryUsage().rss,
+});
 const since = (from) => {
 	const now = sample();
 	const cpuMs = (now.cpu.user - from.cpu.user + now.cpu.system - from.cpu.system) / 1000;
@@ -45,11 +49,22 @@ function loadedLibModules() {
 }
 
 function context(params, credentials) {
-	const node = { id: 'probe', name: 'Probe', type: 'probe', typeVersion: 1, position: [0, 0], parameters: {}, credentials: Object.fromEntries(Object.keys(credentials).map((type) => [type, { id: type, name: type }])) };
+	const node = {
+		id: 'probe',
+		name: 'Probe',
+		type: 'probe',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+		credentials: Object.fromEntries(
+			Object.keys(credentials).map((type) => [type, { id: type, name: type }]),
+		),
+	};
 	const noop = () => undefined;
 	return {
 		getInputData: () => [{ json: {} }],
-		getNodeParameter: (name, _i, fallback) => (params[name] !== undefined ? params[name] : fallback),
+		getNodeParameter: (name, _i, fallback) =>
+			params[name] !== undefined ? params[name] : fallback,
 		getCredentials: async (type) => credentials[type],
 		getNode: () => node,
 		continueOnFail: () => false,
@@ -63,28 +78,66 @@ async function loopbackRegistry() {
 	const server = createServer((req, res) => {
 		res.setHeader('content-type', 'application/json');
 		res.setHeader('docker-distribution-api-version', 'registry/2.0');
-		res.end(req.url.startsWith('/v2/app/tags/list') ? JSON.stringify({ name: 'app', tags: ['1.0.0', '1.1.0'] }) : '{}');
+		res.end(
+			req.url.startsWith('/v2/app/tags/list')
+				? JSON.stringify({ name: 'app', tags: ['1.0.0', '1.1.0'] })
+				: '{}',
+		);
 	});
 	await new Promise((done) => server.listen(0, '127.0.0.1', done));
-	return { host: `127.0.0.1:${server.address().port}`, close: () => new Promise((done) => server.close(done)) };
+	return {
+		host: `127.0.0.1:${server.address().port}`,
+		close: () => new Promise((done) => server.close(done)),
+	};
 }
 
 async function runNodes() {
-	const { CreateBuildKitJob } = require(join(ROOT, 'dist/nodes/CreateBuildKitJob/CreateBuildKitJob.node.js'));
-	const { QueryRegistryTags } = require(join(ROOT, 'dist/nodes/QueryRegistryTags/QueryRegistryTags.node.js'));
+	const { CreateBuildKitJob } = require(
+		join(ROOT, 'dist/nodes/CreateBuildKitJob/CreateBuildKitJob.node.js'),
+	);
+	const { QueryRegistryTags } = require(
+		join(ROOT, 'dist/nodes/QueryRegistryTags/QueryRegistryTags.node.js'),
+	);
 	const create = await new CreateBuildKitJob().execute.call(
 		context(
-			{ namespace: 'build-system', appName: 'webapp', gitRepositoryUrl: 'https://git.example.test/org/webapp.git', gitRevision: 'main', contextPath: '', dockerfile: 'Dockerfile', image: '127.0.0.1:5000/webapp/app:1.2.3', options: { dryRun: true } },
-			{ kubernetesApi: { authentication: 'token', server: 'https://127.0.0.1:6443', token: 'probe-token', namespace: 'build-system' } },
+			{
+				namespace: 'build-system',
+				appName: 'webapp',
+				gitRepositoryUrl: 'https://git.example.test/org/webapp.git',
+				gitRevision: 'main',
+				contextPath: '',
+				dockerfile: 'Dockerfile',
+				image: '127.0.0.1:5000/webapp/app:1.2.3',
+				options: { dryRun: true },
+			},
+			{
+				kubernetesApi: {
+					authentication: 'token',
+					server: 'https://127.0.0.1:6443',
+					token: 'probe-token',
+					namespace: 'build-system',
+				},
+			},
 		),
 	);
-	if (create[0][0].json.manifest?.kind !== 'Job') throw new Error('Create BuildKit Job (dry run) gave no manifest');
+	if (create[0][0].json.manifest?.kind !== 'Job')
+		throw new Error('Create BuildKit Job (dry run) gave no manifest');
 	const registry = await loopbackRegistry();
 	try {
 		const query = await new QueryRegistryTags().execute.call(
-			context({ repository: `${registry.host}/app`, policy: 'semver', semverRange: '*', exclude: '', options: {} }, { containerRegistryApi: { registry: registry.host, plainHttp: true } }),
+			context(
+				{
+					repository: `${registry.host}/app`,
+					policy: 'semver',
+					semverRange: '*',
+					exclude: '',
+					options: {},
+				},
+				{ containerRegistryApi: { registry: registry.host, plainHttp: true } },
+			),
 		);
-		if (query[0][0].json.latestTag !== '1.1.0') throw new Error(`Query Registry Tags gave ${JSON.stringify(query[0][0].json)}`);
+		if (query[0][0].json.latestTag !== '1.1.0')
+			throw new Error(`Query Registry Tags gave ${JSON.stringify(query[0][0].json)}`);
 	} finally {
 		await registry.close();
 		await require(join(ROOT, 'dist/lib/registry')).closeRegistryConnections();
@@ -111,7 +164,9 @@ async function main() {
 		run = since(before);
 		run.totalRssMiB = mib(process.memoryUsage().rss - base.rss);
 	}
-	process.stdout.write(`${JSON.stringify({ workflow, load, run, packagesAfterLoad, packagesAfterRun: opts.run ? loadedPackages() : undefined, libAfterLoad, libAfterRun: opts.run ? loadedLibModules() : undefined })}\n`);
+	process.stdout.write(
+		`${JSON.stringify({ workflow, load, run, packagesAfterLoad, packagesAfterRun: opts.run ? loadedPackages() : undefined, libAfterLoad, libAfterRun: opts.run ? loadedLibModules() : undefined })}\n`,
+	);
 }
 
 main().catch((error) => {

@@ -19,7 +19,7 @@
  * Run: bash bench/rollout/run.sh   (ROLLOUT_BENCH_N=40 waits, ROLLOUT_BENCH_BATCH=8 at a time,
  *   ROLLOUT_BENCH_DIAGNOSIS_N=10 crash-looping rollouts)
  */
-import { spawn } from 'node:child_process';
+import { kubectlDoneAt } from '../kubectl';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -136,32 +136,14 @@ const rolledOut = (d: any): boolean =>
 	);
 
 function runKubectl(kubeconfig: string, cacheDir: string, name: string): Promise<number> {
-	const child = spawn(
-		'kubectl',
-		[
-			'--kubeconfig',
-			kubeconfig,
-			'--cache-dir',
-			cacheDir,
-			'-n',
-			NAMESPACE,
-			'rollout',
-			'status',
-			`deployment/${name}`,
-			'--timeout=120s',
-		],
-		{ stdio: ['ignore', 'pipe', 'pipe'] },
-	);
-	let err = '';
-	child.stderr.on('data', (d) => (err += d));
-	child.stdout.resume();
-	return new Promise((resolve, reject) =>
-		child.once('exit', (code) =>
-			code === 0
-				? resolve(Date.now())
-				: reject(new Error(`kubectl rollout status ${name} exited ${code}: ${err}`)),
-		),
-	);
+	return kubectlDoneAt(kubeconfig, cacheDir, [
+		'-n',
+		NAMESPACE,
+		'rollout',
+		'status',
+		`deployment/${name}`,
+		'--timeout=120s',
+	]);
 }
 
 /** Flux CLI style: poll both objects every 2 s until the Kustomization applied the commit and the Deployment is rolled out. */

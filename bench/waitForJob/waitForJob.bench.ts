@@ -14,7 +14,7 @@
  *
  * Run: bash bench/waitForJob/run.sh   (WAIT_BENCH_N=60 waits, WAIT_BENCH_BATCH=10 at a time)
  */
-import { spawn } from 'node:child_process';
+import { kubectlDoneAt } from '../kubectl';
 import { request } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,34 +104,14 @@ function completeJob(standIn: KubeStandIn, jobName: string): Promise<void> {
 }
 
 function runKubectl(kubeconfig: string, cacheDir: string, jobName: string): Promise<number> {
-	const child = spawn(
-		'kubectl',
-		[
-			'--kubeconfig',
-			kubeconfig,
-			'--cache-dir',
-			cacheDir,
-			'-n',
-			NAMESPACE,
-			'wait',
-			'--for=condition=complete',
-			`job/${jobName}`,
-			'--timeout=120s',
-		],
-		{
-			stdio: ['ignore', 'pipe', 'pipe'],
-		},
-	);
-	let err = '';
-	child.stderr.on('data', (d) => (err += d));
-	child.stdout.resume();
-	return new Promise<number>((resolve, reject) =>
-		child.once('exit', (code) =>
-			code === 0
-				? resolve(Date.now())
-				: reject(new Error(`kubectl wait ${jobName} exited ${code}: ${err}`)),
-		),
-	);
+	return kubectlDoneAt(kubeconfig, cacheDir, [
+		'-n',
+		NAMESPACE,
+		'wait',
+		'--for=condition=complete',
+		`job/${jobName}`,
+		'--timeout=120s',
+	]);
 }
 
 /** The old design: GET the Job every 5 s until a terminal condition. */
