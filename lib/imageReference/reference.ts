@@ -105,6 +105,10 @@ export function isImageDigest(text: string): boolean {
 	return digestRegex.test(text);
 }
 
+/** Why a first component that Docker takes for a host is refused (the host grammar). */
+export const NOT_A_REGISTRY_HOST =
+	'is not a registry host (letters, digits, "-" and "." with an optional :port)';
+
 /** Parses an image reference or throws a InputError that names `field` and says what to change. */
 export function parseImageReference(text: string, field: string): ImageReference {
 	const fail = (why: string): never => {
@@ -126,6 +130,9 @@ export function parseImageReference(text: string, field: string): ImageReference
 		(parts.tag === undefined || tagRegex.test(parts.tag)) &&
 		(parts.digest === undefined || digestGrammarRegex.test(parts.digest));
 	if (!valid) {
+		const first = parts.name.split('/')[0];
+		if (parts.name.includes('/') && looksLikeDomain(first) && !splitName(`${first}/x`))
+			fail(`${quoteValue(first)} ${NOT_A_REGISTRY_HOST}`);
 		const beforeSuffix = text.split('@')[0].replace(/:[^/]*$/, '');
 		const pathPart = beforeSuffix.includes('/')
 			? beforeSuffix.slice(beforeSuffix.indexOf('/') + 1)

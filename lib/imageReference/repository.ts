@@ -1,5 +1,11 @@
 import { InputError, quoteValue } from '../errors';
-import { looksLikeDomain, NAME_TOTAL_LENGTH_MAX, splitName, splitReference } from './reference';
+import {
+	looksLikeDomain,
+	NAME_TOTAL_LENGTH_MAX,
+	NOT_A_REGISTRY_HOST,
+	splitName,
+	splitReference,
+} from './reference';
 
 /**
  * Turns what a user types as a repository (`nginx`, `org/app`, `ghcr.io/org/app`, `registry.local:5000/web/app`,
@@ -93,7 +99,7 @@ export function parseRepository(input: string): RepositoryReference {
 		const domain = segments.length > 1 && looksLikeDomain(segments[0]) ? segments[0] : undefined;
 		if (domain !== undefined && !splitName(`${domain}/x`)) {
 			throw new RepositoryReferenceError(
-				`${quoteValue(input)} is not a valid repository: ${quoteValue(domain)} is not a registry host (letters, digits, "-" and "." with an optional :port)`,
+				`${quoteValue(input)} is not a valid repository: ${quoteValue(domain)} ${NOT_A_REGISTRY_HOST}`,
 			);
 		}
 		const bad =

@@ -76,7 +76,7 @@ describe('image references (distribution reference grammar)', () => {
 		['app_:1', 'valid image reference'],
 		[`${'a'.repeat(250)}/${'b'.repeat(10)}:1`, '255'],
 		// Docker takes a first component with "." for a registry host; this one is not a valid host.
-		['my_registry.local/app:1', 'valid image reference'],
+		['my_registry.local/app:1', '"my_registry.local" is not a registry host'],
 	])('%j is refused (%s)', (text, why) => {
 		const e = errorOf(() => parseImageReference(text, 'image'));
 		expect(e.field).toBe('image');
