@@ -64,7 +64,8 @@ export class WaitForRollout implements INodeType {
 		},
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["source"] === "none" ? "workloads" : $parameter["sourceName"]}}',
+		subtitle:
+			'={{$parameter["source"] === "none" ? "workloads" : $parameter["source"] === "fluxHelmRelease" ? $parameter["helmReleaseName"] : $parameter["sourceName"]}}',
 		description:
 			'Wait until Flux or Argo CD applied a GitOps commit and the workloads run the new image; explain why not',
 		defaults: { name: 'Wait for Rollout' },
@@ -114,6 +115,13 @@ export class WaitForRollout implements INodeType {
 							? undefined
 							: text('sourceNamespace', ROLLOUT_DEFAULTS.sourceNamespace),
 					sourceName: source === 'none' ? undefined : text('sourceName'),
+					...(source === 'fluxHelmRelease' && {
+						helmReleaseNamespace: text(
+							'helmReleaseNamespace',
+							ROLLOUT_DEFAULTS.helmReleaseNamespace,
+						),
+						helmReleaseName: text('helmReleaseName'),
+					}),
 					workloads,
 					timeoutSeconds: this.getNodeParameter(
 						'timeoutSeconds',

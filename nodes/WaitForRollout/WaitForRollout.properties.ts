@@ -23,6 +23,12 @@ export const waitForRolloutProperties: INodeProperties[] = [
 				description: 'Wait for status.lastAppliedRevision to be the commit and Ready=True',
 			},
 			{
+				name: 'Flux HelmRelease',
+				value: 'fluxHelmRelease',
+				description:
+					'Wait for the Kustomization that applies the HelmRelease, then for helm-controller to release it (Ready=True)',
+			},
+			{
 				name: 'Argo CD Application',
 				value: 'argoApplication',
 				description: 'Wait for sync.revision to be the commit, Synced and Healthy',
@@ -38,7 +44,7 @@ export const waitForRolloutProperties: INodeProperties[] = [
 		default: ROLLOUT_DEFAULTS.sourceNamespace,
 		displayOptions: { hide: { source: ['none'] } },
 		description:
-			'Namespace of the Kustomization (usually flux-system) or Application (usually argocd)',
+			'Namespace of the Kustomization (usually flux-system) or Application (usually argocd); for a HelmRelease, of the Kustomization that applies it',
 	},
 	{
 		displayName: 'Source Name',
@@ -48,7 +54,26 @@ export const waitForRolloutProperties: INodeProperties[] = [
 		required: true,
 		placeholder: 'apps',
 		displayOptions: { hide: { source: ['none'] } },
-		description: 'Name of the Kustomization or Application',
+		description:
+			'Name of the Kustomization or Application; for a HelmRelease, of the Kustomization that applies it',
+	},
+	{
+		displayName: 'HelmRelease Namespace',
+		name: 'helmReleaseNamespace',
+		type: 'string',
+		default: ROLLOUT_DEFAULTS.helmReleaseNamespace,
+		displayOptions: { show: { source: ['fluxHelmRelease'] } },
+		description: 'Namespace of the HelmRelease object',
+	},
+	{
+		displayName: 'HelmRelease Name',
+		name: 'helmReleaseName',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'webapp',
+		displayOptions: { show: { source: ['fluxHelmRelease'] } },
+		description: 'Name of the HelmRelease object',
 	},
 	{
 		displayName: 'Workloads',

@@ -7,6 +7,8 @@ export const ROLLOUT_DEFAULTS = {
 	logTailLines: 50,
 	source: 'fluxKustomization',
 	sourceNamespace: 'flux-system',
+	/** Of the release when the source is fluxHelmRelease. */
+	helmReleaseNamespace: 'flux-system',
 	/** Of a workload (the `kind` of each entry of Workloads). */
 	kind: 'Deployment',
 	failOnRolloutFailure: true,

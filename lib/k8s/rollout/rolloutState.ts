@@ -2,27 +2,45 @@
  * Pure reading of the objects Wait for Rollout watches: has the GitOps source applied the commit (or failed to,
  * or applied another one first), and has each workload rolled out the image it must run. The field meanings
  * are those of kustomize-controller api/v1 (status.lastAppliedRevision / lastAttemptedRevision
- * `<branch>@sha1:<sha>`, the Ready condition), argo-cd v1alpha1 (status.sync, status.health,
- * status.operationState) and apps/v1 (observedGeneration, replica counts, the Progressing condition).
+ * `<branch>@sha1:<sha>`, the Ready condition), helm-controller api/v2 (status.observedGeneration, the Ready and
+ * Stalled conditions), argo-cd v1alpha1 (status.sync, status.health, status.operationState) and apps/v1
+ * (observedGeneration, replica counts, the Progressing condition).
  */
-export type SourceKind = 'fluxKustomization' | 'argoApplication' | 'none';
+export type SourceKind = 'fluxKustomization' | 'fluxHelmRelease' | 'argoApplication' | 'none';
 
-export const SOURCE_TYPES: Record<
-	Exclude<SourceKind, 'none'>,
-	{ group: string; version: string; plural: string; label: string }
-> = {
-	fluxKustomization: {
-		group: 'kustomize.toolkit.fluxcd.io',
-		version: 'v1',
-		plural: 'kustomizations',
-		label: 'Flux Kustomization',
-	},
+interface ResourceType {
+	group: string;
+	version: string;
+	plural: string;
+	label: string;
+}
+const FLUX_KUSTOMIZATION: ResourceType = {
+	group: 'kustomize.toolkit.fluxcd.io',
+	version: 'v1',
+	plural: 'kustomizations',
+	label: 'Flux Kustomization',
+};
+
+/**
+ * The type of the object Source Namespace/Name names. A HelmRelease lives in the GitOps repository, so with
+ * fluxHelmRelease that is the Kustomization applying the commit; the release itself is HELM_RELEASE.
+ */
+export const SOURCE_TYPES: Record<Exclude<SourceKind, 'none'>, ResourceType> = {
+	fluxKustomization: FLUX_KUSTOMIZATION,
+	fluxHelmRelease: FLUX_KUSTOMIZATION,
 	argoApplication: {
 		group: 'argoproj.io',
 		version: 'v1alpha1',
 		plural: 'applications',
 		label: 'Argo CD Application',
 	},
+};
+
+export const HELM_RELEASE: ResourceType = {
+	group: 'helm.toolkit.fluxcd.io',
+	version: 'v2',
+	plural: 'helmreleases',
+	label: 'Flux HelmRelease',
 };
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -65,6 +83,10 @@ export interface ArgoApplication {
 			operation?: { sync?: { revision?: string } };
 		};
 	};
+}
+export interface FluxHelmRelease {
+	metadata?: ObjectMeta;
+	status?: { conditions?: Condition[]; observedGeneration?: number };
 }
 export type GitOpsSource = FluxKustomization | ArgoApplication;
 interface LabelSelector {
@@ -118,9 +140,9 @@ export function appliedRevision(
 	obj: GitOpsSource | undefined,
 ): string | null {
 	return (
-		(kind === 'fluxKustomization'
-			? (obj as FluxKustomization | undefined)?.status?.lastAppliedRevision
-			: (obj as ArgoApplication | undefined)?.status?.sync?.revision) ?? null
+		(kind === 'argoApplication'
+			? (obj as ArgoApplication | undefined)?.status?.sync?.revision
+			: (obj as FluxKustomization | undefined)?.status?.lastAppliedRevision) ?? null
 	);
 }
 
@@ -150,6 +172,44 @@ export function fluxState(obj: FluxKustomization | undefined, commit: string): S
 		state: 'pending',
 		revision: applied,
 		note: applied ? `last applied ${applied}` : 'nothing applied yet',
+	};
+}
+
+export type ReleaseState =
+	| { state: 'released'; message: string }
+	| { state: 'pending'; note: string }
+	| { state: 'failed'; reason: string; message: string };
+
+/**
+ * A HelmRelease read after its Kustomization applied the commit: released once helm-controller has seen the
+ * current spec (observedGeneration caught up: a Ready=True of the previous generation says nothing about ours)
+ * and says Ready=True; failed when, for the current spec, Stalled=True or Ready=False with a *Failed reason
+ * (InstallFailed, UpgradeFailed, ArtifactFailed…), with the controller's message.
+ */
+export function helmReleaseState(obj: FluxHelmRelease | undefined): ReleaseState {
+	const generation = obj?.metadata?.generation ?? 0;
+	const observed = obj?.status?.observedGeneration ?? -1;
+	if (observed < generation)
+		return {
+			state: 'pending',
+			note: `helm-controller has not reconciled generation ${generation} yet (observed ${observed})`,
+		};
+	const ready = condition(obj, 'Ready');
+	const stalled = condition(obj, 'Stalled');
+	const failedReady = ready?.status === 'False' && /Failed$/.test(ready.reason ?? '');
+	if (stalled?.status === 'True' || failedReady) {
+		// Ready carries the Helm action's reason and message; Stalled only says that retries ran out.
+		const cause = failedReady ? ready! : stalled!;
+		return {
+			state: 'failed',
+			reason: cause.reason ?? 'Stalled',
+			message: cause.message ?? '',
+		};
+	}
+	if (ready?.status === 'True') return { state: 'released', message: ready.message ?? '' };
+	return {
+		state: 'pending',
+		note: `Ready is ${ready?.status ?? 'unset'}${ready?.message ? ` (${ready.message})` : ''}`,
 	};
 }
 

@@ -23,6 +23,8 @@ import {
 	appliedRevision,
 	argoState,
 	fluxState,
+	HELM_RELEASE,
+	helmReleaseState,
 	imageMatches,
 	podSelector,
 	revisionIs,
@@ -31,6 +33,7 @@ import {
 	WORKLOAD_PLURALS,
 	workloadState,
 	type ArgoApplication,
+	type FluxHelmRelease,
 	type FluxKustomization,
 	type GitOpsSource,
 	type SourceKind,
@@ -59,6 +62,9 @@ export interface WaitForRolloutOptions {
 	source: SourceKind;
 	sourceNamespace?: string;
 	sourceName?: string;
+	/** The release, when source is fluxHelmRelease (Source Namespace/Name then name its Kustomization). */
+	helmReleaseNamespace?: string;
+	helmReleaseName?: string;
 	workloads: WorkloadTarget[];
 	timeoutSeconds?: number;
 	/** A new pod crash-looping, failing to pull, OOMKilled or unready this long fails the rollout; 0 turns it off. */
@@ -119,7 +125,7 @@ function validate(o: WaitForRolloutOptions): {
 		if (!SOURCE_TYPES[o.source])
 			throw new InputError(
 				'source',
-				`Source must be one of fluxKustomization, argoApplication or none`,
+				`Source must be one of fluxKustomization, fluxHelmRelease, argoApplication or none`,
 			);
 		if (!commit)
 			throw new InputError(
@@ -135,6 +141,18 @@ function validate(o: WaitForRolloutOptions): {
 			throw new InputError(
 				'sourceName',
 				`Source Name is empty: give the name of the ${SOURCE_TYPES[o.source].label}`,
+			);
+	}
+	if (o.source === 'fluxHelmRelease') {
+		validateDns1123Label(
+			o.helmReleaseNamespace ?? '',
+			'helmReleaseNamespace',
+			`namespace of the ${HELM_RELEASE.label}`,
+		);
+		if (!o.helmReleaseName?.trim())
+			throw new InputError(
+				'helmReleaseName',
+				`HelmRelease Name is empty: give the name of the ${HELM_RELEASE.label}`,
 			);
 	}
 	if (o.source === 'none' && o.workloads.length === 0)
@@ -220,6 +238,10 @@ export async function waitForRollout(
 	let sourceObj: GitOpsSource | undefined;
 	let sourceSeen = false;
 	let initialRevision: string | null | undefined;
+	const releaseName = options.helmReleaseName?.trim() ?? '';
+	const release = `${HELM_RELEASE.label} ${options.helmReleaseNamespace}/${releaseName}`;
+	let releaseObj: FluxHelmRelease | undefined;
+	let releaseWatched = false;
 	const workloadObjs = options.workloads.map(() => new Map<string, WorkloadObject>());
 	const pods = new Map<string, Map<string, PodLike>>();
 	const firstSeen = new Map<string, number>();
@@ -261,9 +283,9 @@ export async function waitForRollout(
 
 	const sourceState = (): SourceState | undefined => {
 		if (!sourceObj || !commit) return undefined;
-		return options.source === 'fluxKustomization'
-			? fluxState(sourceObj as FluxKustomization, commit)
-			: argoState(sourceObj as ArgoApplication, commit);
+		return options.source === 'argoApplication'
+			? argoState(sourceObj as ArgoApplication, commit)
+			: fluxState(sourceObj as FluxKustomization, commit);
 	};
 
 	const decide = (): Decision | undefined => {
@@ -292,6 +314,16 @@ export async function waitForRollout(
 					};
 				}
 				notes.push(`${what}: ${src.note}`);
+			} else if (options.source === 'fluxHelmRelease') {
+				const rel = releaseObj && helmReleaseState(releaseObj);
+				if (!rel) notes.push(`${release} not found`);
+				else if (rel.state === 'failed')
+					return {
+						status: 'failed',
+						reason: rel.reason,
+						message: `${release} did not release ${src.revision}: ${rel.message}`,
+					};
+				else if (rel.state === 'pending') notes.push(`${release}: ${rel.note}`);
 			}
 		}
 		for (const [i, target] of options.workloads.entries()) {
@@ -363,6 +395,22 @@ export async function waitForRollout(
 				sourceSeen ||= !!sourceObj;
 				if (sourceObj && initialRevision === undefined)
 					initialRevision = appliedRevision(kind, sourceObj);
+				// Watched from here on, so every HelmRelease read comes after the commit was applied and its spec
+				// (generation) is the commit's, never a copy from before that still says Ready=True.
+				if (kind === 'fluxHelmRelease' && !releaseWatched && sourceState()?.state === 'applied') {
+					releaseWatched = true;
+					watch<FluxHelmRelease>(
+						{
+							...HELM_RELEASE,
+							namespace: options.helmReleaseNamespace!,
+							fieldSelector: `metadata.name=${releaseName}`,
+						},
+						(found) => {
+							releaseObj = found.get(releaseName);
+							evaluate();
+						},
+					);
+				}
 				evaluate();
 			},
 		);
@@ -454,10 +502,11 @@ export async function waitForRollout(
 		);
 	}
 	const src = sourceState();
+	const released = releaseObj && helmReleaseState(releaseObj);
 	const revision = options.source === 'none' ? null : appliedRevision(options.source, sourceObj);
 	const message =
 		d.status === 'rolledOut'
-			? `Rolled out${commit ? ` ${commit.slice(0, 12)}` : ''}: ${[...(sourceType ? [`${sourceType.label} ${options.sourceNamespace}/${options.sourceName} applied ${src?.revision}`] : []), ...summaries.map((w) => `${w.kind} ${w.namespace}/${w.name} runs ${w.image} (${w.availableReplicas}/${w.desiredReplicas} available)`)].join('; ')}`
+			? `Rolled out${commit ? ` ${commit.slice(0, 12)}` : ''}: ${[...(sourceType ? [`${sourceType.label} ${options.sourceNamespace}/${options.sourceName} applied ${src?.revision}`] : []), ...(released?.state === 'released' ? [`${release}: ${released.message}`] : []), ...summaries.map((w) => `${w.kind} ${w.namespace}/${w.name} runs ${w.image} (${w.availableReplicas}/${w.desiredReplicas} available)`)].join('; ')}`
 			: d.message;
 	return {
 		status: d.status,
