@@ -385,6 +385,12 @@ describe('deploy/rollout applied to namespace prod: Wait for Rollout reads there
 		})),
 		...READ.map((verb) => ({
 			verb,
+			resource: 'helmreleases',
+			group: 'helm.toolkit.fluxcd.io',
+			namespace: PROD,
+		})),
+		...READ.map((verb) => ({
+			verb,
 			resource: 'applications',
 			group: 'argoproj.io',
 			namespace: PROD,
@@ -410,6 +416,12 @@ describe('deploy/rollout applied to namespace prod: Wait for Rollout reads there
 			group: 'kustomize.toolkit.fluxcd.io',
 			namespace: PROD,
 		},
+		...['patch', 'delete'].map((verb) => ({
+			verb,
+			resource: 'helmreleases',
+			group: 'helm.toolkit.fluxcd.io',
+			namespace: PROD,
+		})),
 		{ verb: 'update', resource: 'applications', group: 'argoproj.io', namespace: PROD },
 		{ verb: 'create', resource: 'pods', namespace: PROD },
 		{ verb: 'delete', resource: 'pods', namespace: PROD },
@@ -422,9 +434,11 @@ describe('deploy/rollout applied to namespace prod: Wait for Rollout reads there
 		...['staging', 'default', 'kube-system'].flatMap((namespace) => [
 			{ verb: 'list', resource: 'deployments', group: 'apps', namespace },
 			{ verb: 'get', resource: 'kustomizations', group: 'kustomize.toolkit.fluxcd.io', namespace },
+			{ verb: 'watch', resource: 'helmreleases', group: 'helm.toolkit.fluxcd.io', namespace },
 		]),
 		{ verb: 'list', resource: 'deployments', group: 'apps' },
 		{ verb: 'list', resource: 'applications', group: 'argoproj.io' },
+		{ verb: 'list', resource: 'helmreleases', group: 'helm.toolkit.fluxcd.io' },
 	];
 
 	beforeAll(async () => {

@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { git, startGitServer, type GitServer } from '../stack/git';
 import { startKubeStandIn, type KubeStandIn } from '../stack/k8s';
-import { deploymentManifest, pushFiles } from '../stack/k8s/gitopsRepo';
+import { deploymentManifest, helmReleaseManifest, pushFiles } from '../stack/k8s/gitopsRepo';
 import { grantRolloutRead } from '../stack/k8s/rolloutRbac';
 import { InputError } from '../../lib/errors';
 import { closeKubernetesConnections } from '../../lib/k8s/connections';
@@ -25,8 +25,12 @@ const REGISTRY = 'registry.local:5000/webapp/app';
 const manifest = (tag: string) =>
 	deploymentManifest('web', `${REGISTRY}:${tag}`, { progressDeadlineSeconds: 600 });
 
-async function source(kind: 'flux' | 'argo', name: string): Promise<void> {
-	await server.createBareRepo(name, { 'deploy/web.yaml': manifest('initial') });
+async function source(
+	kind: 'flux' | 'argo',
+	name: string,
+	files: Record<string, string> = { 'deploy/web.yaml': manifest('initial') },
+): Promise<void> {
+	await server.createBareRepo(name, files);
 	await standIn.gitops.configure({
 		kind,
 		namespace: kind === 'flux' ? 'flux-system' : 'argocd',
@@ -59,11 +63,19 @@ function options(
 	};
 }
 
+const noStats = (): WaitForRolloutStats => ({
+	lists: 0,
+	watches: 0,
+	relists: 0,
+	retries: 0,
+	logReads: 0,
+});
+
 beforeAll(async () => {
 	standIn = await startKubeStandIn();
 	server = await startGitServer({ username: 'bot', password: 'pw' });
 	// n8n's own service account, with deploy/rollout applied to exactly these namespaces.
-	await grantRolloutRead(standIn, ['flux-system', 'argocd', 'shop', 'store']);
+	await grantRolloutRead(standIn, ['flux-system', 'argocd', 'shop', 'store', 'charts']);
 	kc = new k8s.KubeConfig();
 	kc.loadFromString(standIn.kubeconfig(standIn.tokenFor('automation', 'n8n')));
 	for (const scenario of ['crashloop', 'imagepullbackoff', 'unready', 'oomkilled'] as const)
@@ -80,13 +92,7 @@ afterAll(async () => {
 describe('waitForRollout with a Flux Kustomization', () => {
 	it('reports rolledOut once Flux applied the commit and the Deployment runs the image, with one LIST and WATCH per object', async () => {
 		const commit = await pushFiles(server, 'shop', { 'deploy/web.yaml': manifest('v2') });
-		const stats: WaitForRolloutStats = {
-			lists: 0,
-			watches: 0,
-			relists: 0,
-			retries: 0,
-			logReads: 0,
-		};
+		const stats = noStats();
 		const result = await waitForRollout(kc, options('shop', commit, 'v2'), stats);
 		expect(result).toMatchObject({
 			status: 'rolledOut',
@@ -261,5 +267,72 @@ describe('waitForRollout with an Argo CD Application', () => {
 			appliedRevision: commit,
 			source: { kind: 'argoApplication', namespace: 'argocd', name: 'store' },
 		});
+	});
+});
+
+describe('waitForRollout with a Flux HelmRelease', () => {
+	// A HelmRelease in the GitOps repository, applied by the Kustomization `charts`; a bump edits its values.
+	const helmRelease = (tag: string) => helmReleaseManifest('webapp', `${REGISTRY}:${tag}`);
+	const release = (commit: string): WaitForRolloutOptions => ({
+		commit,
+		source: 'fluxHelmRelease',
+		sourceNamespace: 'flux-system',
+		sourceName: 'charts',
+		helmReleaseNamespace: 'charts',
+		helmReleaseName: 'webapp',
+		workloads: [],
+		timeoutSeconds: 60,
+	});
+
+	beforeAll(async () => {
+		await standIn.gitops.setRolloutScenario({ tag: 'bad-upgrade' }, { outcome: 'upgradefailed' });
+		await source('flux', 'charts', { 'deploy/webapp.yaml': helmRelease('v1') });
+	});
+
+	it('reports rolledOut once the Kustomization applied the commit and helm-controller released its generation', async () => {
+		const first = (await git(['rev-parse', 'refs/heads/main'], server.repoDir('charts'))).trim();
+		const installed = await waitForRollout(kc, release(first));
+		expect(installed.status).toBe('rolledOut');
+		expect(installed.message).toContain(
+			'Flux HelmRelease charts/webapp: Helm install succeeded for release charts/webapp.v1 with chart webapp@0.1.0',
+		);
+
+		const commit = await pushFiles(server, 'charts', { 'deploy/webapp.yaml': helmRelease('v2') });
+		const stats = noStats();
+		const result = await waitForRollout(kc, release(commit), stats);
+		expect(result).toMatchObject({
+			status: 'rolledOut',
+			reason: 'RolledOut',
+			appliedRevision: `main@sha1:${commit}`,
+			source: { kind: 'fluxHelmRelease', namespace: 'flux-system', name: 'charts' },
+		});
+		// helm-controller releases a moment after the Kustomization applied: the Ready=True of v1 was not taken.
+		expect(result.message).toContain(
+			'Flux HelmRelease charts/webapp: Helm upgrade succeeded for release charts/webapp.v2 with chart webapp@0.1.0',
+		);
+		// The Kustomization, then the HelmRelease once the commit is applied: one LIST each.
+		expect(stats.lists).toBe(2);
+		expect(stats.relists).toBe(0);
+	});
+
+	it("reports a failed upgrade with helm-controller's reason and message", async () => {
+		const commit = await pushFiles(server, 'charts', {
+			'deploy/webapp.yaml': helmRelease('bad-upgrade'),
+		});
+		const result = await waitForRollout(kc, release(commit));
+		expect(result).toMatchObject({
+			status: 'failed',
+			reason: 'UpgradeFailed',
+			appliedRevision: `main@sha1:${commit}`,
+		});
+		expect(result.message).toBe(
+			`Flux HelmRelease charts/webapp did not release main@sha1:${commit}: Helm upgrade failed for release charts/webapp with chart webapp@0.1.0: context deadline exceeded`,
+		);
+	});
+
+	it('refuses a missing HelmRelease name, naming the parameter', async () => {
+		await expect(
+			waitForRollout(kc, { ...release('abcdef1'), helmReleaseName: ' ' }),
+		).rejects.toMatchObject({ field: 'helmReleaseName' });
 	});
 });

@@ -35,6 +35,27 @@ export function deploymentManifest(
 	].join('\n');
 }
 
+/** A helm.toolkit.fluxcd.io/v2 HelmRelease `name` of chart `name`@0.1.0 whose values pick `image` (repo:tag). */
+export function helmReleaseManifest(name: string, image: string): string {
+	const colon = image.lastIndexOf(':');
+	return [
+		'apiVersion: helm.toolkit.fluxcd.io/v2',
+		'kind: HelmRelease',
+		'metadata:',
+		`  name: ${name}`,
+		'spec:',
+		'  interval: 10m',
+		'  chart:',
+		'    spec:',
+		`      chart: ${name}`,
+		"      version: '0.1.0'",
+		'      sourceRef: {kind: HelmRepository, name: charts, namespace: flux-system}',
+		'  values:',
+		`    image: {repository: ${image.slice(0, colon)}, tag: '${image.slice(colon + 1)}'}`,
+		'',
+	].join('\n');
+}
+
 /** Commits `files` (path → content) to `repo` on the server and pushes them to main; returns the new commit. */
 export async function pushFiles(
 	server: GitServer,

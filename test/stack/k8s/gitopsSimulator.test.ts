@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import { git, startGitServer, type GitServer } from '../git';
-import { deploymentManifest, pushFiles } from './gitopsRepo';
+import { deploymentManifest, helmReleaseManifest, pushFiles } from './gitopsRepo';
 import { startKubeStandIn, type KubeStandIn } from './index';
 import { until } from './testing';
 
@@ -217,6 +217,67 @@ describe('Flux Kustomization', () => {
 			'--timeout=1s',
 		);
 		expect(wait.code).toBe(1);
+	});
+});
+
+describe('Flux HelmRelease', () => {
+	it('stores an applied HelmRelease, bumps its generation on a spec change, and releases or fails it as helm-controller does', async () => {
+		await fluxSource('charts', 'charts');
+		await standIn.gitops.setRolloutScenario({ tag: '2.0' }, { outcome: 'upgradefailed' });
+		const helmRelease = () =>
+			objects().getNamespacedCustomObject({
+				group: 'helm.toolkit.fluxcd.io',
+				version: 'v2',
+				namespace: 'charts',
+				plural: 'helmreleases',
+				name: 'webapp',
+			}) as Promise<any>;
+		const released = (tag: string, generation: number) =>
+			pushFiles(server, 'charts', {
+				'deploy/webapp.yaml': helmReleaseManifest('webapp', `registry.local/web:${tag}`),
+			}).then(() =>
+				until(
+					`generation ${generation} released`,
+					() => helmRelease().catch(() => undefined),
+					(h) => h?.status?.observedGeneration === generation,
+				),
+			);
+		const condition = (h: any, type: string) =>
+			h.status.conditions.find((c: any) => c.type === type);
+
+		const installed = await released('1.0', 1);
+		expect(ready(installed)).toMatchObject({
+			status: 'True',
+			reason: 'InstallSucceeded',
+			message: 'Helm install succeeded for release charts/webapp.v1 with chart webapp@0.1.0',
+			observedGeneration: 1,
+		});
+		const upgraded = await released('1.1', 2);
+		expect(upgraded.metadata.generation).toBe(2);
+		expect(ready(upgraded)).toMatchObject({ status: 'True', reason: 'UpgradeSucceeded' });
+		expect(condition(upgraded, 'Released').message).toBe(
+			'Helm upgrade succeeded for release charts/webapp.v2 with chart webapp@0.1.0',
+		);
+		expect(upgraded.status.history.map((h: any) => [h.version, h.status])).toEqual([
+			[2, 'deployed'],
+			[1, 'superseded'],
+		]);
+
+		const failed = await released('2.0', 3);
+		expect(ready(failed)).toMatchObject({
+			status: 'False',
+			reason: 'UpgradeFailed',
+			message:
+				'Helm upgrade failed for release charts/webapp with chart webapp@0.1.0: context deadline exceeded',
+		});
+		expect(condition(failed, 'Stalled')).toMatchObject({
+			status: 'True',
+			reason: 'RetriesExceeded',
+		});
+		// Served with its CRD in discovery, as kubectl finds it.
+		expect(
+			await kubectl('get', 'hr', 'webapp', '-n', 'charts', '-o', 'jsonpath={.metadata.generation}'),
+		).toEqual({ code: 0, out: '3' });
 	});
 });
 

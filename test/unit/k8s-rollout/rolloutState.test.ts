@@ -1,6 +1,7 @@
 import {
 	argoState,
 	fluxState,
+	helmReleaseState,
 	imageMatches,
 	podSelector,
 	revisionIs,
@@ -112,6 +113,90 @@ describe('source state', () => {
 			reason: 'SyncFailed',
 			message: 'one or more objects failed to apply',
 		});
+	});
+});
+
+describe('HelmRelease state (read after its Kustomization applied the commit)', () => {
+	const hr = (conditions: object[], observedGeneration = 3, generation = 3) => ({
+		metadata: { namespace: 'prod', name: 'webapp', generation },
+		status: { observedGeneration, conditions },
+	});
+	const c = (type: string, status: string, reason: string, message = '') => ({
+		type,
+		status,
+		reason,
+		message,
+	});
+	const SUCCEEDED = 'Helm upgrade succeeded for release prod/webapp.v3 with chart webapp@0.1.0';
+	const FAILED =
+		'Helm upgrade failed for release prod/webapp with chart webapp@0.1.0: context deadline exceeded';
+
+	it('is released with Ready=True once helm-controller observed the current generation', () => {
+		expect(
+			helmReleaseState(
+				hr([
+					c('Ready', 'True', 'UpgradeSucceeded', SUCCEEDED),
+					c('Released', 'True', 'UpgradeSucceeded'),
+				]),
+			),
+		).toEqual({ state: 'released', message: SUCCEEDED });
+		expect(helmReleaseState(hr([c('Ready', 'True', 'InstallSucceeded')], 1, 1)).state).toBe(
+			'released',
+		);
+	});
+
+	it("is not released while observedGeneration lags: the Ready=True is the previous spec's", () => {
+		const lagging = helmReleaseState(hr([c('Ready', 'True', 'UpgradeSucceeded', SUCCEEDED)], 2, 3));
+		expect(lagging).toEqual({
+			state: 'pending',
+			note: 'helm-controller has not reconciled generation 3 yet (observed 2)',
+		});
+		// Nor is a failure of the previous spec ours.
+		expect(helmReleaseState(hr([c('Ready', 'False', 'UpgradeFailed', FAILED)], 2, 3)).state).toBe(
+			'pending',
+		);
+		expect(helmReleaseState({ metadata: { generation: 1 } }).state).toBe('pending');
+	});
+
+	it('fails with the controller reason and message on Ready=False with a *Failed reason', () => {
+		for (const reason of ['UpgradeFailed', 'InstallFailed', 'ArtifactFailed'])
+			expect(helmReleaseState(hr([c('Ready', 'False', reason, FAILED)]))).toEqual({
+				state: 'failed',
+				reason,
+				message: FAILED,
+			});
+	});
+
+	it('fails on Stalled=True, naming the Helm failure of Ready when there is one', () => {
+		expect(
+			helmReleaseState(
+				hr([
+					c('Ready', 'False', 'UpgradeFailed', FAILED),
+					c('Stalled', 'True', 'RetriesExceeded', 'Failed to upgrade after 1 attempt(s)'),
+				]),
+			),
+		).toEqual({ state: 'failed', reason: 'UpgradeFailed', message: FAILED });
+		expect(
+			helmReleaseState(
+				hr([
+					c('Ready', 'False', 'RollbackSucceeded', 'Helm rollback to previous release succeeded'),
+					c('Stalled', 'True', 'RetriesExceeded', 'Failed to upgrade after 1 attempt(s)'),
+				]),
+			),
+		).toEqual({
+			state: 'failed',
+			reason: 'RetriesExceeded',
+			message: 'Failed to upgrade after 1 attempt(s)',
+		});
+	});
+
+	it('waits while helm-controller is still working (Ready Unknown, or False without a failure)', () => {
+		expect(
+			helmReleaseState(hr([c('Ready', 'Unknown', 'Progressing', 'Fresh generation observed')])),
+		).toEqual({ state: 'pending', note: 'Ready is Unknown (Fresh generation observed)' });
+		expect(
+			helmReleaseState(hr([c('Ready', 'False', 'RollbackSucceeded', 'rolled back')])).state,
+		).toBe('pending');
 	});
 });
 

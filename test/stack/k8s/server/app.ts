@@ -217,7 +217,7 @@ export class ApiServer {
 		});
 		if (saved) this.simulator.restore(saved.simulator);
 		this.workloads = new WorkloadController(this.store);
-		this.gitops = new GitOpsControllers(this.store);
+		this.gitops = new GitOpsControllers(this.store, this.workloads);
 	}
 
 	/** A fresh cluster: default namespaces, the service account n8n runs as, default RBAC, then deploy/. */

@@ -23,7 +23,7 @@ export interface ResourceDef {
 
 const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-/** apps/v1 workloads and the Flux / Argo CD custom resources the GitOps simulator (gitops/) drives. */
+/** apps/v1 workloads and the Flux (Kustomization, HelmRelease) / Argo CD custom resources the GitOps simulator (gitops/) drives. */
 const statusOf = (kind: string) => ({ status: { kind, verbs: ['get', 'patch', 'update'] } });
 const WORKLOAD_RESOURCES: ResourceDef[] = [
 	...(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'] as const).map(
@@ -53,6 +53,18 @@ const WORKLOAD_RESOURCES: ResourceDef[] = [
 		shortNames: ['ks'],
 		categories: ['all'],
 		subresources: statusOf('Kustomization'),
+	},
+	{
+		group: 'helm.toolkit.fluxcd.io',
+		version: 'v2',
+		plural: 'helmreleases',
+		singular: 'helmrelease',
+		kind: 'HelmRelease',
+		namespaced: true,
+		verbs: CRUD,
+		shortNames: ['hr'],
+		categories: ['all'],
+		subresources: statusOf('HelmRelease'),
 	},
 	{
 		group: 'argoproj.io',

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { git } from '../../../git';
+import { createHash } from 'node:crypto';
 import { timestamp, type Store, type StoreEvent } from '../store';
+import type { WorkloadController } from './workloads';
 
 /**
  * Flux kustomize-controller and Argo CD application-controller, simulated: each configured source polls the
@@ -12,7 +14,9 @@ import { timestamp, type Store, type StoreEvent } from '../store';
  * and writes the status the real controller writes. Field shapes follow kustomize-controller api/v1
  * (KustomizationStatus: conditions with fluxcd/pkg meta reasons, lastAppliedRevision / lastAttemptedRevision
  * `<branch>@sha1:<sha>`, inventory) and argo-cd pkg/apis/application/v1alpha1 (ApplicationStatus: sync,
- * health, operationState, conditions, history, summary).
+ * health, operationState, conditions, history, summary). A HelmRelease among the manifests is stored and, a
+ * moment later, released by a simulated helm-controller (api/v2 HelmReleaseStatus: observedGeneration, Ready /
+ * Released / Stalled with its reasons and message formats, lastAttempted*, history); the chart is not rendered.
  */
 export interface GitOpsSourceConfig {
 	kind: 'flux' | 'argo';
@@ -34,6 +38,9 @@ export interface GitOpsSourceConfig {
 const DEPLOYMENTS = 'apps/deployments';
 const KUSTOMIZATIONS = 'kustomize.toolkit.fluxcd.io/kustomizations';
 const APPLICATIONS = 'argoproj.io/applications';
+const HELMRELEASES = 'helm.toolkit.fluxcd.io/helmreleases';
+/** helm-controller's reconcile after the Kustomization applied the HelmRelease: long enough to be seen lagging. */
+const HELM_RELEASE_MS = 300;
 const NAMESPACES = '/namespaces';
 
 class ReconcileError extends Error {
@@ -102,8 +109,12 @@ export class GitOpsControllers {
 	private readonly sources = new Map<string, Source>();
 	private stopped = false;
 	private readonly unsubscribe: () => void;
+	private readonly helmTimers = new Set<NodeJS.Timeout>();
 
-	constructor(private readonly store: Store) {
+	constructor(
+		private readonly store: Store,
+		private readonly workloads: WorkloadController,
+	) {
 		this.unsubscribe = store.subscribe((e) => this.onEvent(e));
 	}
 
@@ -132,6 +143,7 @@ export class GitOpsControllers {
 	stopAll(): void {
 		this.stopped = true;
 		this.unsubscribe();
+		for (const t of this.helmTimers) clearTimeout(t);
 		for (const key of [...this.sources.keys()]) this.remove(key);
 	}
 
@@ -278,7 +290,7 @@ export class GitOpsControllers {
 		return docs;
 	}
 
-	/** Dry-run every Deployment first (nothing is applied when one is invalid), then server-side apply them. */
+	/** Dry-run every Deployment first (nothing is applied when one is invalid), then apply them and any HelmRelease. */
 	private apply(source: Source, docs: any[]): Array<{ namespace: string; name: string }> {
 		const { config } = source;
 		const deployments = docs.filter((d) => d.apiVersion === 'apps/v1' && d.kind === 'Deployment');
@@ -294,16 +306,16 @@ export class GitOpsControllers {
 			}
 		}
 		const applied: Array<{ namespace: string; name: string }> = [];
+		const tracking: Record<string, string> =
+			config.kind === 'flux'
+				? {
+						'kustomize.toolkit.fluxcd.io/name': config.name,
+						'kustomize.toolkit.fluxcd.io/namespace': config.namespace,
+					}
+				: { 'app.kubernetes.io/instance': config.name };
 		for (const d of deployments) {
 			const namespace = config.targetNamespace;
 			const name = d.metadata.name;
-			const tracking =
-				config.kind === 'flux'
-					? {
-							'kustomize.toolkit.fluxcd.io/name': config.name,
-							'kustomize.toolkit.fluxcd.io/namespace': config.namespace,
-						}
-					: { 'app.kubernetes.io/instance': config.name };
 			const spec = {
 				replicas: 1,
 				progressDeadlineSeconds: 600,
@@ -343,7 +355,119 @@ export class GitOpsControllers {
 			}
 			applied.push({ namespace, name });
 		}
+		for (const h of docs.filter(
+			(d) => d.apiVersion === 'helm.toolkit.fluxcd.io/v2' && d.kind === 'HelmRelease',
+		))
+			this.applyHelmRelease(h, config.targetNamespace, tracking);
 		return applied;
+	}
+
+	/** Stores the HelmRelease (generation +1 when its spec changed) and lets helm-controller release it later. */
+	private applyHelmRelease(doc: any, namespace: string, labels: Record<string, string>): void {
+		const name = doc.metadata?.name;
+		const current = this.store.get(HELMRELEASES, namespace, name);
+		const metadata = {
+			...(doc.metadata ?? {}),
+			namespace,
+			labels: { ...(doc.metadata?.labels ?? {}), ...labels },
+		};
+		if (!current)
+			this.store.create(HELMRELEASES, {
+				...doc,
+				metadata: { ...metadata, generation: 1, finalizers: ['finalizers.fluxcd.io'] },
+				status: {},
+			});
+		else if (JSON.stringify(current.spec) !== JSON.stringify(doc.spec))
+			this.store.update(HELMRELEASES, {
+				...current,
+				metadata: { ...current.metadata, generation: (current.metadata.generation ?? 1) + 1 },
+				spec: doc.spec,
+			});
+		else return;
+		const timer = setTimeout(() => {
+			this.helmTimers.delete(timer);
+			if (!this.stopped) this.releaseHelm(namespace, name);
+		}, HELM_RELEASE_MS);
+		this.helmTimers.add(timer);
+	}
+
+	/**
+	 * helm-controller's install/upgrade of the current spec: it succeeds, or fails when a rollout scenario
+	 * `upgradefailed` matches `values.image` (repository:tag) the way pod scenarios match a pod template.
+	 */
+	private releaseHelm(namespace: string, name: string): void {
+		const hr = this.store.get(HELMRELEASES, namespace, name);
+		if (!hr) return;
+		const gen = hr.metadata.generation ?? 1;
+		const chart = hr.spec?.chart?.spec ?? {};
+		const chartName = chart.chart ?? name;
+		const chartVersion = chart.version ?? '0.1.0';
+		const releaseName = hr.spec?.releaseName ?? name;
+		const storageNamespace = hr.spec?.storageNamespace ?? hr.spec?.targetNamespace ?? namespace;
+		const history: any[] = hr.status?.history ?? [];
+		const action = history.some((h) => h.status === 'deployed') ? 'upgrade' : 'install';
+		const Action = action === 'upgrade' ? 'Upgrade' : 'Install';
+		const version = (history[0]?.version ?? 0) + 1;
+		const image = hr.spec?.values?.image;
+		const failed =
+			this.workloads.scenarioFor({
+				metadata: { labels: hr.metadata.labels },
+				spec: { containers: [{ image: image ? `${image.repository}:${image.tag}` : '' }] },
+			}).outcome === 'upgradefailed';
+		const configDigest = `sha256:${createHash('sha256')
+			.update(JSON.stringify(hr.spec?.values ?? {}))
+			.digest('hex')}`;
+		const now = timestamp();
+		const snapshot = {
+			name: releaseName,
+			namespace: storageNamespace,
+			version,
+			status: failed ? 'failed' : 'deployed',
+			chartName,
+			chartVersion,
+			appVersion: chartVersion,
+			configDigest,
+			firstDeployed: history.at(-1)?.firstDeployed ?? now,
+			lastDeployed: now,
+			digest: `sha256:${createHash('sha256').update(`${releaseName}.v${version}`).digest('hex')}`,
+		};
+		const message = failed
+			? `Helm ${action} failed for release ${storageNamespace}/${releaseName} with chart ${chartName}@${chartVersion}: context deadline exceeded`
+			: `Helm ${action} succeeded for release ${storageNamespace}/${releaseName}.v${version} with chart ${chartName}@${chartVersion}`;
+		const reason = `${Action}${failed ? 'Failed' : 'Succeeded'}`;
+		const prev = (t: string) => hr.status?.conditions?.find((c: any) => c.type === t);
+		const status = failed ? 'False' : 'True';
+		hr.status = {
+			...hr.status,
+			observedGeneration: gen,
+			lastAttemptedGeneration: gen,
+			lastAttemptedRevision: chartVersion,
+			lastAttemptedConfigDigest: configDigest,
+			lastAttemptedReleaseAction: action,
+			helmChart: `${chart.sourceRef?.namespace ?? namespace}/${namespace}-${name}`,
+			storageNamespace,
+			history: [
+				snapshot,
+				...history.map((h) => (h.status === 'deployed' ? { ...h, status: 'superseded' } : h)),
+			].slice(0, 5),
+			conditions: [
+				cond('Ready', status, reason, message, gen, prev('Ready')),
+				cond('Released', status, reason, message, gen, prev('Released')),
+				...(failed
+					? [
+							cond(
+								'Stalled',
+								'True',
+								'RetriesExceeded',
+								`Failed to ${action} after 1 attempt(s)`,
+								gen,
+								prev('Stalled'),
+							),
+						]
+					: []),
+			],
+		};
+		this.store.update(HELMRELEASES, hr);
 	}
 
 	private progressing(source: Source, sha: string): void {

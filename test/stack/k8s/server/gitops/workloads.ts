@@ -11,13 +11,16 @@ import { generateName } from '../validation';
  * available / unavailable, and the Available and Progressing conditions (NewReplicaSetAvailable,
  * ReplicaSetUpdated, ProgressDeadlineExceeded after spec.progressDeadlineSeconds).
  */
-export type RolloutOutcome = 'healthy' | 'crashloop' | 'imagepullbackoff' | 'unready' | 'oomkilled';
+/** `upgradefailed` is helm-controller's: the HelmRelease upgrade fails (pods it picks run healthy). */
+export type RolloutOutcome =
+	'healthy' | 'crashloop' | 'imagepullbackoff' | 'unready' | 'oomkilled' | 'upgradefailed';
 export const ROLLOUT_OUTCOMES: readonly RolloutOutcome[] = [
 	'healthy',
 	'crashloop',
 	'imagepullbackoff',
 	'unready',
 	'oomkilled',
+	'upgradefailed',
 ];
 
 export interface RolloutScenario {
@@ -590,7 +593,7 @@ export class WorkloadController {
 		if (!running) return;
 		for (const c of sim.containers)
 			this.write(sim, c, sim.scenario.log ?? defaultLog(outcome, sim.images[c]));
-		if (outcome === 'healthy')
+		if (outcome === 'healthy' || outcome === 'upgradefailed')
 			this.later(READY_MS, () =>
 				this.patchPod(sim, (pod) => {
 					for (const s of pod.status.containerStatuses) s.ready = true;
