@@ -70,7 +70,8 @@ export const waitForRolloutProperties: INodeProperties[] = [
 		name: 'helmReleaseName',
 		type: 'string',
 		default: '',
-		required: true,
+		// Not `required`: a workflow that picks its source by expression (build-on-push) would then fail n8n's
+		// publish check for a field it never uses. Execute refuses an empty name for this source, naming it.
 		placeholder: 'webapp',
 		displayOptions: { show: { source: ['fluxHelmRelease'] } },
 		description: 'Name of the HelmRelease object',
