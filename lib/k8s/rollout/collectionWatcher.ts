@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { kubernetesClient } from '../kubernetesClient';
 import { describeKubernetesError } from '../apiError';
+import { watchRound, watchTimeoutSeconds } from '../watchRound';
 import { isPermanentFailure, JobWatchApiError, sleepUntil } from '../wait/watcher';
 
 /**
@@ -44,8 +45,6 @@ export interface CollectionWatchOptions<T extends WatchedObject> {
 const ROLLOUT_RIGHTS_HINT =
 	'The identity needs get/list/watch on the source, the workloads and their pods in each namespace: apply deploy/rollout there';
 
-const DEFAULT_WATCH_TIMEOUT_SECONDS = 25;
-
 export function collectionPath(ref: CollectionRef): string {
 	const base = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`;
 	return `${base}/namespaces/${encodeURIComponent(ref.namespace)}/${ref.plural}`;
@@ -72,12 +71,6 @@ async function list<T extends WatchedObject>(
 				.listNamespacedPod({ namespace: ref.namespace, ...selectors });
 	return { items: result.items ?? [], resourceVersion: result.metadata?.resourceVersion };
 }
-
-type Round =
-	| { end: 'closed'; events: number; ms: number }
-	| { end: 'relist' }
-	| { end: 'failed'; error: unknown; events: number }
-	| { end: 'stopped' };
 
 export async function watchCollection<T extends WatchedObject>(
 	kc: k8s.KubeConfig,
@@ -118,7 +111,7 @@ export async function watchCollection<T extends WatchedObject>(
 		let quickEmptyRounds = 0;
 		watching: while (!stopped()) {
 			stats.watches++;
-			const round = await watchRound<T>(
+			const round = await watchRound<T, never>(
 				kc,
 				path,
 				{
@@ -126,13 +119,7 @@ export async function watchCollection<T extends WatchedObject>(
 					labelSelector: ref.labelSelector,
 					resourceVersion: rv,
 					allowWatchBookmarks: true,
-					timeoutSeconds: Math.max(
-						1,
-						Math.min(
-							options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS,
-							Math.ceil((deadline - Date.now()) / 1000),
-						),
-					),
+					timeoutSeconds: watchTimeoutSeconds(options.watchTimeoutSeconds, deadline),
 				},
 				deadline,
 				signal,
@@ -146,7 +133,8 @@ export async function watchCollection<T extends WatchedObject>(
 				},
 			);
 			switch (round.end) {
-				case 'stopped':
+				case 'deadline':
+				case 'aborted':
 					return;
 				case 'relist':
 					stats.relists++;
@@ -167,61 +155,4 @@ export async function watchCollection<T extends WatchedObject>(
 			}
 		}
 	}
-}
-
-function watchRound<T extends WatchedObject>(
-	kc: k8s.KubeConfig,
-	path: string,
-	query: Record<string, string | number | boolean | undefined>,
-	deadline: number,
-	signal: AbortSignal,
-	onEvent: (type: string, obj: T) => void,
-): Promise<Round> {
-	return new Promise<Round>((resolve) => {
-		const startedAt = Date.now();
-		let events = 0;
-		let settled = false;
-		let controller: AbortController | undefined;
-		const finish = (round: Round): void => {
-			if (settled) return;
-			settled = true;
-			clearTimeout(timer);
-			signal.removeEventListener('abort', onAbort);
-			controller?.abort();
-			resolve(round);
-		};
-		const onAbort = (): void => finish({ end: 'stopped' });
-		const timer = setTimeout(() => finish({ end: 'stopped' }), Math.max(0, deadline - Date.now()));
-		signal.addEventListener('abort', onAbort, { once: true });
-		if (signal.aborted) return finish({ end: 'stopped' });
-		const done = (error: unknown): void => {
-			if (settled) return;
-			const e = error as { name?: string } | null;
-			if (!e || e.name === 'TimeoutError')
-				return finish({ end: 'closed', events, ms: Date.now() - startedAt });
-			if (describeKubernetesError(e).statusCode === 410) return finish({ end: 'relist' });
-			finish({ end: 'failed', error, events });
-		};
-		const clean = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-		new (kubernetesClient().Watch)(kc)
-			.watch(
-				path,
-				clean,
-				(type, obj) => {
-					if (settled) return;
-					events++;
-					// 410 Expired/Gone or any other ERROR event: the stream is unusable, list again.
-					if (type === 'ERROR') return finish({ end: 'relist' });
-					onEvent(type, obj);
-				},
-				done,
-			)
-			.then(
-				(c) => {
-					controller = c;
-					if (settled) c.abort();
-				},
-				(error) => done(error ?? new Error('watch failed')),
-			);
-	});
 }

@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { RemoteError } from '../../errors';
 import { kubernetesClient } from '../kubernetesClient';
+import { watchRound, watchTimeoutSeconds } from '../watchRound';
 import {
 	describeKubernetesError,
 	hintForAdmissionDenial,
@@ -70,8 +71,6 @@ export class JobWatchApiError extends RemoteError {
 	}
 }
 
-const DEFAULT_WATCH_TIMEOUT_SECONDS = 25;
-
 const statusCodeOf = (error: unknown): number | undefined =>
 	describeKubernetesError(error).statusCode;
 
@@ -85,12 +84,8 @@ export function isPermanentFailure(statusCode: number | undefined): boolean {
 	);
 }
 
-type WatchRound =
-	| { end: 'closed'; events: number; ms: number }
-	| { end: 'relist' }
-	| { end: 'failed'; error: unknown; events: number }
-	| { end: 'terminal' | 'deleted'; job: JobLike }
-	| { end: 'deadline' | 'aborted' };
+/** How the job's event handler ends a watch round. */
+type JobRoundEnd = { end: 'terminal' | 'deleted'; job: JobLike };
 
 export async function watchJob(
 	options: JobWatchOptions,
@@ -150,26 +145,26 @@ export async function watchJob(
 			const stop = stopped();
 			if (stop) return stop;
 			stats.watches++;
-			const round = await watchRound(
+			const round = await watchRound<JobLike, JobRoundEnd>(
 				kc,
 				path,
 				{
 					fieldSelector,
 					resourceVersion: rv,
 					allowWatchBookmarks: true,
-					timeoutSeconds: Math.max(
-						1,
-						Math.min(
-							options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS,
-							Math.ceil((deadline - Date.now()) / 1000),
-						),
-					),
+					timeoutSeconds: watchTimeoutSeconds(options.watchTimeoutSeconds, deadline),
 				},
-				{
-					deadline,
-					signal,
-					onResourceVersion: (next) => (rv = next),
-					onObject: observe,
+				deadline,
+				signal,
+				(type, obj) => {
+					const next = obj?.metadata?.resourceVersion;
+					if (next) rv = next;
+					if (type === 'DELETED') return { end: 'deleted', job: obj };
+					if (type !== 'ADDED' && type !== 'MODIFIED') return undefined;
+					const seen = observe(obj);
+					if (seen === 'terminal') return { end: 'terminal', job: obj };
+					if (seen === 'replaced') return { end: 'deleted', job: obj };
+					return undefined;
 				},
 			);
 			switch (round.end) {
@@ -209,77 +204,6 @@ export async function watchJob(
 			}
 		}
 	}
-}
-
-interface RoundHooks {
-	deadline: number;
-	signal?: AbortSignal;
-	onResourceVersion: (rv: string) => void;
-	onObject: (job: JobLike) => 'terminal' | 'replaced' | 'running';
-}
-
-/** One WATCH request, resolved with why it ended. */
-function watchRound(
-	kc: k8s.KubeConfig,
-	path: string,
-	query: Record<string, string | number | boolean | undefined>,
-	hooks: RoundHooks,
-): Promise<WatchRound> {
-	return new Promise<WatchRound>((resolve) => {
-		const startedAt = Date.now();
-		let events = 0;
-		let settled = false;
-		let controller: AbortController | undefined;
-		const finish = (round: WatchRound): void => {
-			if (settled) return;
-			settled = true;
-			clearTimeout(timer);
-			hooks.signal?.removeEventListener('abort', onAbort);
-			controller?.abort();
-			resolve(round);
-		};
-		const onAbort = (): void => finish({ end: 'aborted' });
-		const timer = setTimeout(
-			() => finish({ end: 'deadline' }),
-			Math.max(0, hooks.deadline - Date.now()),
-		);
-		hooks.signal?.addEventListener('abort', onAbort, { once: true });
-		if (hooks.signal?.aborted) return finish({ end: 'aborted' });
-
-		const onEvent = (type: string, object: unknown): void => {
-			if (settled) return;
-			events++;
-			const obj = object as JobLike & { code?: number; kind?: string };
-			if (type === 'ERROR') {
-				// 410 Expired/Gone means our RV left the watch window; any other ERROR leaves the stream unusable too.
-				return finish({ end: 'relist' });
-			}
-			const rv = obj?.metadata?.resourceVersion;
-			if (rv) hooks.onResourceVersion(rv);
-			if (type === 'BOOKMARK') return;
-			if (type === 'DELETED') return finish({ end: 'deleted', job: obj });
-			if (type === 'ADDED' || type === 'MODIFIED') {
-				const seen = hooks.onObject(obj);
-				if (seen === 'terminal') finish({ end: 'terminal', job: obj });
-				else if (seen === 'replaced') finish({ end: 'deleted', job: obj });
-			}
-		};
-		const onDone = (error: unknown): void => {
-			if (settled) return;
-			const e = error as { name?: string } | null;
-			if (!e || e.name === 'TimeoutError')
-				return finish({ end: 'closed', events, ms: Date.now() - startedAt });
-			if (statusCodeOf(e) === 410) return finish({ end: 'relist' });
-			finish({ end: 'failed', error, events });
-		};
-		new (kubernetesClient().Watch)(kc).watch(path, query, onEvent, onDone).then(
-			(c) => {
-				controller = c;
-				if (settled) c.abort();
-			},
-			(error) => onDone(error ?? new Error('watch failed')),
-		);
-	});
 }
 
 export function sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
