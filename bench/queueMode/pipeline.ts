@@ -1,9 +1,14 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { request } from 'node:https';
-import { configureWorkflow, loadWorkflow, type Workflow } from '../../test/e2e/pipelineStack';
+import {
+	configureWorkflow,
+	loadWorkflow,
+	type Workflow,
+	workflowCredentials,
+} from '../../test/e2e/pipelineStack';
 import { type GitServer, startGitServer } from '../../test/stack/git';
 import { type KubeStandIn, startKubeStandIn } from '../../test/stack/k8s';
-import type { N8nInstance, StackCredential, StartN8nOptions } from '../../test/stack/n8n';
+import type { N8nInstance, StartN8nOptions } from '../../test/stack/n8n';
 import { startRegistry } from '../../test/stack/registry';
 
 /**
@@ -108,30 +113,13 @@ export async function startAppsStack(
 			logLines: 2,
 		});
 		const secret = randomBytes(24).toString('hex');
-		const credentials: StackCredential[] = [
-			{
-				name: 'Build cluster',
-				type: 'kubernetesApi',
-				data: kube.n8nCredential(BUILD_NAMESPACE),
-			},
-			{
-				name: 'Build registry',
-				type: 'containerRegistryApi',
-				data: { registry: registry.host, plainHttp: true },
-			},
-			{
-				name: 'GitOps repository',
-				type: 'gitRepositoryApi',
-				data: {
-					authentication: 'https',
-					username: 'n8n-bot',
-					token: gitToken,
-					authorName: 'n8n build bot',
-					authorEmail: 'builds@n8n.local',
-				},
-			},
-			{ name: 'Webhook signing secret', type: 'webhookSigningSecretApi', data: { secret } },
-		];
+		const credentials = workflowCredentials({
+			kubernetes: kube.n8nCredential(BUILD_NAMESPACE),
+			registry: registry.host,
+			registryPlainHttp: true,
+			gitToken,
+			webhookSecret: secret,
+		});
 		const n8n = await startN8n({
 			workflows: [multiAppWorkflow(registry.host, gitopsUrl)],
 			credentials,

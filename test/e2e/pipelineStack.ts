@@ -74,6 +74,43 @@ export function configureWorkflow(
 	return copy;
 }
 
+/**
+ * The four credentials the shipped workflows name (n8n binds them by name on import): the build cluster, the
+ * registry, the GitOps repository as the bot (HTTPS token) and the webhook signing secret.
+ */
+export function workflowCredentials(o: {
+	kubernetes: StackCredential['data'];
+	registry: string;
+	registryPlainHttp: boolean;
+	gitToken: string;
+	webhookSecret: string;
+}): StackCredential[] {
+	return [
+		{ name: 'Build cluster', type: 'kubernetesApi', data: o.kubernetes },
+		{
+			name: 'Build registry',
+			type: 'containerRegistryApi',
+			data: { registry: o.registry, plainHttp: o.registryPlainHttp },
+		},
+		{
+			name: 'GitOps repository',
+			type: 'gitRepositoryApi',
+			data: {
+				authentication: 'https',
+				username: 'n8n-bot',
+				token: o.gitToken,
+				authorName: 'n8n build bot',
+				authorEmail: 'builds@n8n.local',
+			},
+		},
+		{
+			name: 'Webhook signing secret',
+			type: 'webhookSigningSecretApi',
+			data: { secret: o.webhookSecret },
+		},
+	];
+}
+
 /** The GitOps repository the workflows bump: Flux markers for two images and a Helm chart. */
 export function gitopsFiles(registryHost: string): Record<string, string> {
 	return {
@@ -178,16 +215,12 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		const imageRegistry = imageRepository.split('/')[0];
 		log(`git          ${git.baseUrl} (gitops.git, webapp.git)`);
 		let kube: KubeStandIn | undefined;
-		let kubernetes: StackCredential;
+		let kubernetes: StackCredential['data'];
 		if (opts.kubeconfig) {
 			kubernetes = {
-				name: 'Build cluster',
-				type: 'kubernetesApi',
-				data: {
-					authentication: 'kubeconfig',
-					kubeconfig: opts.kubeconfig,
-					namespace: 'build-system',
-				},
+				authentication: 'kubeconfig',
+				kubeconfig: opts.kubeconfig,
+				namespace: 'build-system',
 			};
 			log('kubernetes   the cluster of $KUBECONFIG');
 		} else {
@@ -211,11 +244,7 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 				targetNamespace: 'prod',
 				intervalMs: 300,
 			});
-			kubernetes = {
-				name: 'Build cluster',
-				type: 'kubernetesApi',
-				data: kube.n8nCredential(),
-			};
+			kubernetes = kube.n8nCredential();
 			log(`kubernetes   ${kube.url} (API stand-in, RBAC from deploy/)`);
 		}
 		const forge = await startForgeDouble(`ghp_${randomBytes(12).toString('hex')}`);
@@ -227,24 +256,13 @@ export async function startPipelineStack(opts: PipelineStackOptions = {}): Promi
 		log(`prometheus   ${prometheus.url} (scrapes the Pushgateway ${pushgateway.url})`);
 		const secret = randomBytes(24).toString('hex');
 		const credentials: StackCredential[] = [
-			kubernetes,
-			{
-				name: 'Build registry',
-				type: 'containerRegistryApi',
-				data: { registry: imageRegistry, plainHttp: opts.registryPlainHttp ?? true },
-			},
-			{
-				name: 'GitOps repository',
-				type: 'gitRepositoryApi',
-				data: {
-					authentication: 'https',
-					username: 'n8n-bot',
-					token: gitToken,
-					authorName: 'n8n build bot',
-					authorEmail: 'builds@n8n.local',
-				},
-			},
-			{ name: 'Webhook signing secret', type: 'webhookSigningSecretApi', data: { secret } },
+			...workflowCredentials({
+				kubernetes,
+				registry: imageRegistry,
+				registryPlainHttp: opts.registryPlainHttp ?? true,
+				gitToken,
+				webhookSecret: secret,
+			}),
 			{
 				name: 'Forge (GitHub)',
 				type: 'githubApi',
